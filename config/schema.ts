@@ -1,0 +1,211 @@
+/**
+ * The one configuration schema of guestpass. Every key carries its description, default and
+ * range, so `npm run config:reference` prints the reference in the README from this file.
+ *
+ * Sources, lowest to highest precedence: these defaults, the JSON file named by CONFIG_FILE,
+ * the environment variables of SPEC §8 (PORT, ISSUER, REDIS_URL, SMTP_URL, MAIL_FROM).
+ */
+import { z } from 'zod';
+
+const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as contoso.com');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const boundedInt = (min: number, max: number, fallback: number, description: string) =>
+  z.int().min(min).max(max).default(fallback).describe(`${description} Default ${fallback}, allowed ${min}–${max}.`);
+
+export const otpPolicySchema = z
+  .strictObject({
+    length: boundedInt(6, 10, 6, 'Digits in an emailed code.'),
+    ttlSeconds: boundedInt(60, 1800, 600, 'Seconds a code stays valid after it is issued.'),
+    maxAttemptsPerCode: boundedInt(1, 10, 5, 'Entries one code accepts; once this many were wrong the code is dead and a new one is needed.'),
+    resendCooldownSeconds: boundedInt(10, 600, 60, 'Seconds between two codes for the same address.'),
+    maxCodesPerHour: boundedInt(1, 50, 5, 'Codes one address can be sent per hour.'),
+    lockoutAfterFailures: boundedInt(3, 100, 10, 'Wrong codes, across codes, after which an address is locked out.'),
+    lockoutSeconds: boundedInt(60, 86400, 900, 'Seconds an address stays locked out.'),
+  })
+  .describe('The emailed one-time code (SPEC §4).');
+
+export const sharingLevels = ['newAndExistingGuests', 'existingGuests', 'organizationOnly'] as const;
+export const guestUpgradeModes = ['automatic', 'offer', 'off'] as const;
+
+export const policySchema = z
+  .strictObject({
+    otp: otpPolicySchema.prefault({}),
+    sharingLevel: z
+      .enum(sharingLevels)
+      .default('newAndExistingGuests')
+      .describe('Who can be verified: anyone a link names (`newAndExistingGuests`), only people already in the directory (`existingGuests`), or only members of the organisation (`organizationOnly`).'),
+    reverificationDays: boundedInt(1, 730, 30, 'Days a code-verified person may reopen links without a new code.'),
+    domains: z
+      .strictObject({
+        allow: z.array(domainName).optional().describe('Only these email domains may be sent codes and added to links.'),
+        block: z.array(domainName).optional().describe('These email domains may never be sent codes or added to links.'),
+      })
+      .refine((domains) => !(domains.allow && domains.block), { error: 'set allow or block, not both' })
+      .prefault({})
+      .describe('Email domain rule; one of `allow` or `block`.'),
+    guestUpgrade: z
+      .enum(guestUpgradeModes)
+      .default('automatic')
+      .describe('After a first code, send recipients whose domain has a federated provider to it (`automatic`), offer it (`offer`), or never (`off`).'),
+    maxLinkLifetimeDays: z
+      .int()
+      .min(1)
+      .max(3650)
+      .nullable()
+      .default(null)
+      .describe('Optional cap, in days, on how far in the future a link may expire; `null` for no cap.'),
+  })
+  .describe('The sharing policy (SPEC §5); changeable at runtime through `PUT /api/v1/settings`.');
+
+export const federationEntrySchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
+    .describe('Short identifier; the redirect URI is `<ISSUER>/federation/<id>/callback`.'),
+  name: z.string().min(1).describe('Name shown to people, e.g. "Contoso work account".'),
+  issuer: httpUrl.describe('Issuer URL of the upstream OpenID Provider (discovery is used).'),
+  clientId: z.string().min(1).describe('Client ID registered at the upstream provider.'),
+  clientSecret: z.string().min(1).describe('Client secret registered at the upstream provider.'),
+  domains: z.array(domainName).min(1).describe('Email domains this provider serves.'),
+  members: z.boolean().default(false).describe('`true` marks the organisation\'s own provider, for `member`s.'),
+  tokenEndpointAuthMethod: z
+    .enum(['client_secret_basic', 'client_secret_post'])
+    .default('client_secret_basic')
+    .describe('How guestpass authenticates at the upstream token endpoint.'),
+  scope: z.string().default('openid email profile').describe('Scopes requested upstream.'),
+});
+
+const hostPort = z.strictObject({ host: z.string().min(1), port: z.int().min(1).max(65535) });
+
+export const redisSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional()
+      .describe('A single Redis server (env REDIS_URL). Without any Redis setting, guestpass uses its in-memory store.'),
+    sentinels: z.array(hostPort).min(1).optional().describe('Redis Sentinel nodes; needs `sentinelName`.'),
+    sentinelName: z.string().optional().describe('Name of the master the Sentinels watch.'),
+    cluster: z.array(hostPort).min(1).optional().describe('Redis Cluster start-up nodes.'),
+    username: z.string().optional().describe('ACL user for Sentinel-managed or Cluster nodes.'),
+    password: z.string().optional().describe('Password for Sentinel-managed or Cluster nodes.'),
+    tls: z.boolean().default(false).describe('Use TLS to Sentinel-managed or Cluster nodes.'),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, ":", "_" and "-" only')
+      .default('guestpass:')
+      .describe('Prefix of every key guestpass writes, so one Redis can serve several deployments.'),
+    commandTimeoutMs: z.int().min(50).max(60000).default(2000).describe('A command that takes longer fails (and the request answers 503).'),
+  })
+  .refine((redis) => [redis.url, redis.sentinels, redis.cluster].filter(Boolean).length <= 1, {
+    error: 'set only one of url, sentinels or cluster',
+  })
+  .refine((redis) => !redis.sentinels || redis.sentinelName, { error: 'sentinels need sentinelName', path: ['sentinelName'] })
+  .describe('Where state lives. Production: Redis with AOF persistence.');
+
+export const clientSchema = z
+  .looseObject({
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1).optional(),
+    redirect_uris: z.array(z.string()).optional(),
+    grant_types: z.array(z.string()).optional(),
+    scope: z.string().optional(),
+  })
+  .describe('oidc-provider client metadata (client_id, client_secret, redirect_uris, grant_types, scope, …).');
+
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+export const configSchema = z.strictObject({
+  port: z.coerce.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT).'),
+  issuer: httpUrl
+    .refine((url) => !url.endsWith('/'), { error: 'must not end with "/"' })
+    .optional()
+    .describe('Issuer URL (env ISSUER). Default `http://localhost:$PORT`.'),
+  dataDir: z.string().min(1).default('var').describe('Directory for development state: generated keys and the dev mail outbox.'),
+  trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a TLS-terminating proxy in front.'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (env LOG_LEVEL).'),
+  production: z.boolean().default(false).describe('Refuse development fallbacks (generated keys, demo client). Set by NODE_ENV=production.'),
+  demo: z
+    .strictObject({
+      enabled: z.boolean().optional().describe('Register the demo client and serve `/demo`. Default: on only for the embedded default (no CONFIG_FILE, not production).'),
+    })
+    .prefault({}),
+  clients: z.array(clientSchema).default([]).describe('Relying parties, as oidc-provider client metadata.'),
+  organization: z
+    .strictObject({
+      name: z.string().min(1).default('guestpass').describe('Organisation name shown on pages and in mails.'),
+      domains: z.array(domainName).default([]).describe('Email domains of the organisation\'s own people (`member`s).'),
+      supportContact: z.string().optional().describe('Whom to ask when access was removed (an email address or URL), shown on pages.'),
+    })
+    .prefault({}),
+  federation: z.array(federationEntrySchema).default([]).describe('Upstream OpenID Providers for work accounts (SPEC §1b).'),
+  policy: policySchema.prefault({}),
+  redis: redisSchema.prefault({}),
+  smtp: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+        .optional()
+        .describe('SMTP server (env SMTP_URL), e.g. smtp://user:pass@host:587. Without it mail is written to `<dataDir>/outbox/`.'),
+      maxConnections: z.int().min(1).max(100).default(5).describe('Pooled SMTP connections.'),
+    })
+    .prefault({}),
+  mail: z
+    .strictObject({
+      from: z.string().min(3).default('guestpass <no-reply@localhost>').describe('Sender of every mail (env MAIL_FROM).'),
+    })
+    .prefault({}),
+  outbox: z
+    .strictObject({
+      maxAttempts: z.int().min(1).max(50).default(8).describe('Delivery attempts before a mail is given up.'),
+      initialBackoffSeconds: z.int().min(1).max(3600).default(5).describe('Wait before the first retry; doubles each time.'),
+      maxBackoffSeconds: z.int().min(1).max(86400).default(120).describe('Longest wait between two attempts.'),
+      pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due.'),
+    })
+    .prefault({}),
+  keys: z
+    .strictObject({
+      jwks: z
+        .strictObject({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) })
+        .optional()
+        .describe('Private signing keys (a JWKS). Required in production; generated into dataDir otherwise.'),
+      cookies: z.array(secret).min(1).optional().describe('Cookie signing keys, newest first. Required in production.'),
+      secrets: z
+        .array(secret)
+        .min(1)
+        .optional()
+        .describe('Secrets for code HMACs and outbox encryption, newest first (older ones still verify). Required in production.'),
+    })
+    .prefault({}),
+  audit: z
+    .strictObject({
+      retentionDays: boundedInt(1, 3650, 365, 'Days audit events are kept.'),
+    })
+    .prefault({}),
+  links: z
+    .strictObject({
+      maxRecipients: boundedInt(1, 1000, 100, 'Most recipients one secure link may have.'),
+    })
+    .prefault({}),
+  rateLimits: z
+    .strictObject({
+      codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour.'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema> & { issuer: string };
+export type ConfigInput = z.input<typeof configSchema>;
+export type Policy = z.output<typeof policySchema>;
+export type OtpPolicy = z.output<typeof otpPolicySchema>;
+export type FederationEntry = z.output<typeof federationEntrySchema>;
+export type ClientMetadataInput = z.output<typeof clientSchema>;
+export type SharingLevel = (typeof sharingLevels)[number];
+export type GuestUpgradeMode = (typeof guestUpgradeModes)[number];
