@@ -1,0 +1,80 @@
+/**
+ * oidc-provider's `Adapter`, for every model, over a guestpass `Store`. One class serves both
+ * stores; what differs lives in the store.
+ *
+ * Why `consume` can throw: oidc-provider reads a code, checks it is unconsumed, then consumes
+ * it. Two parallel token requests with one authorization code (or one refresh token) could both
+ * pass the read. Here consuming is atomic in the store, and the loser is treated exactly like a
+ * sequential replay: the whole grant is revoked and the request fails with `invalid_grant`.
+ */
+import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
+
+import { isStoreUnavailable } from '../src/errors.ts';
+import type { OidcPayload, Store } from './store.ts';
+
+/** oidc-provider's error for a store outage: 503 `temporarily_unavailable`, never a 500. */
+export class TemporarilyUnavailable extends errors.OIDCProviderError {
+  constructor(cause?: unknown) {
+    super(503, 'temporarily_unavailable', { cause } as never);
+    Object.assign(this, { error_description: 'the service is temporarily unavailable, try again shortly', expose: true });
+  }
+}
+
+const consumableLabels: Record<string, string> = {
+  AuthorizationCode: 'authorization code',
+  RefreshToken: 'refresh token',
+  DeviceCode: 'device code',
+  BackchannelAuthenticationRequest: 'backchannel authentication request',
+  PreAuthorizedCode: 'pre-authorized code',
+};
+
+async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (isStoreUnavailable(error)) throw new TemporarilyUnavailable(error);
+    throw error;
+  }
+}
+
+export function oidcAdapterFor(store: Store): AdapterConstructor {
+  return class GuestpassOidcAdapter implements Adapter {
+    readonly #model: string;
+
+    constructor(model: string) {
+      this.#model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      await guarded(() => store.upsertModel(this.#model, id, payload as OidcPayload, expiresIn));
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      return guarded(() => store.findModel(this.#model, id)) as Promise<AdapterPayload | undefined>;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return guarded(() => store.findModelByUid(this.#model, uid)) as Promise<AdapterPayload | undefined>;
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return guarded(() => store.findModelByUserCode(this.#model, userCode)) as Promise<AdapterPayload | undefined>;
+    }
+
+    async consume(id: string): Promise<void> {
+      const outcome = await guarded(() => store.consumeModel(this.#model, id));
+      if (outcome !== 'already_consumed') return;
+      const payload = await guarded(() => store.findModel(this.#model, id));
+      if (payload?.grantId) await guarded(() => store.revokeByGrantId(payload.grantId!));
+      throw new errors.InvalidGrant(`${consumableLabels[this.#model] ?? this.#model} already consumed`);
+    }
+
+    async destroy(id: string): Promise<void> {
+      await guarded(() => store.destroyModel(this.#model, id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await guarded(() => store.revokeByGrantId(grantId));
+    }
+  };
+}

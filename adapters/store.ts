@@ -1,0 +1,258 @@
+/**
+ * The storage interface of guestpass. Two implementations keep it: `MemoryStore` (one process,
+ * for development and tests) and `RedisStore` (single node, Sentinel or Cluster, shared by
+ * several guestpass instances). `test/contract/` is the one suite both must pass.
+ *
+ * Data model and threats, in short:
+ * - Everything expires: every key has a TTL, so an abandoned sign-in leaves nothing behind.
+ * - Steps that must not interleave are one atomic operation in the store (one Lua script on
+ *   one key in Redis): counting a code attempt, consuming a code, consuming an authorization
+ *   code or refresh token, claiming a slot, creating a person for an address, claiming mail.
+ *   Parallel requests therefore cannot both win.
+ * - The store never sees a code in clear: sign-in codes are kept as HMACs, and queued mail
+ *   (which must carry the code) is sealed with a key the store does not have.
+ * - A store that cannot answer throws `StoreUnavailableError`; callers fail closed (503).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// oidc-provider models (Session, AccessToken, AuthorizationCode, RefreshToken, Grant, Interaction, …)
+
+export interface OidcPayload {
+  [key: string]: unknown;
+  accountId?: string;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  consumed?: unknown;
+}
+
+/** What `consumeModel` found: it consumed the entry, someone had already, or there was none. */
+export type ConsumeOutcome = 'consumed' | 'already_consumed' | 'not_found';
+
+export interface OidcModelStore {
+  /** Stores an entry for `expiresInSeconds` (or until deleted), and indexes it by grant, session uid, user code and account. */
+  upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void>;
+  findModel(model: string, id: string): Promise<OidcPayload | undefined>;
+  findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
+  findModelByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
+  /** Marks an entry consumed in one atomic step; of N parallel calls exactly one sees `consumed`. */
+  consumeModel(model: string, id: string): Promise<ConsumeOutcome>;
+  destroyModel(model: string, id: string): Promise<void>;
+  /** Deletes every token, code and the grant itself that belong to a grant. */
+  revokeByGrantId(grantId: string): Promise<void>;
+  /** Ids of the sessions and grants stored for an account (for "revoke every session"). */
+  findModelsByAccount(accountId: string): Promise<{ sessions: string[]; grants: string[] }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small JSON records with a TTL: sign-in state per interaction, grant context, session verification.
+
+export type RecordNamespace = 'signin' | 'grantContext' | 'sessionVerification' | 'federationState';
+
+export interface RecordStore {
+  putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;
+  getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined>;
+  deleteRecord(namespace: RecordNamespace, id: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-time codes, one current code per interaction.
+
+export interface StoredCode {
+  /** Random id of this issuance; consuming names it, so a newer code is never consumed by mistake. */
+  codeId: string;
+  /** The normalised address the code was issued for. */
+  email: string;
+  /** HMAC of (interaction, address, code) with the newest secret; the code itself is never stored. */
+  digest: string;
+  issuedAt: number;
+  expiresAt: number;
+  /** Entries counted against this code so far. */
+  attempts: number;
+}
+
+export interface CodeStore {
+  /** Stores the interaction's code, replacing (and so invalidating) any previous one. */
+  putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void>;
+  readCode(interactionUid: string): Promise<StoredCode | undefined>;
+  /** Adds one to the code's attempt count in one atomic step and returns the code with the new count. */
+  countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined>;
+  /** Deletes the code if `codeId` is still the current one; true for exactly one caller. */
+  consumeCode(interactionUid: string, codeId: string): Promise<boolean>;
+  deleteCode(interactionUid: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counters for rate limits and lockouts (fixed windows), and single-holder slots (cooldowns,
+// lockouts). Windows are measured on the caller's clock (`now`, epoch ms), not the store's, so
+// every instance agrees and tests can move time; the store's own expiry only cleans up.
+
+export interface CounterState {
+  count: number;
+  /** Epoch ms when the window ends and the count starts again from zero. */
+  resetAt: number;
+}
+
+export interface CounterStore {
+  /** Adds `by` (default 1) to a counter; a window starts at the first increment after the last one ended and lasts `windowSeconds`. */
+  incrementCounter(key: string, windowSeconds: number, now: number, by?: number): Promise<CounterState>;
+  readCounter(key: string, now: number): Promise<CounterState | undefined>;
+  deleteCounter(key: string): Promise<void>;
+  /** Takes a slot until `now + ttlSeconds` if it is free at `now`; otherwise says when it frees up. One of N parallel callers gets it. */
+  claimSlot(key: string, ttlSeconds: number, now: number): Promise<{ claimed: boolean; availableAt: number }>;
+  /** When a held slot frees up, or undefined when it is free at `now`. */
+  peekSlot(key: string, now: number): Promise<number | undefined>;
+  releaseSlot(key: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The durable mail outbox.
+
+export type MailState = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'expired';
+
+export interface OutboxMail {
+  id: string;
+  /** Sealed (encrypted) message: recipient, subject, bodies. Removed once the mail is sent or dropped. */
+  sealed?: string | undefined;
+  /** Short, code-free description for logs and audit: kind of mail and masked recipient. */
+  label: string;
+  state: MailState;
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  /** After this instant the mail is pointless (its code expired) and is dropped unsent. */
+  notAfter: number;
+  sentAt?: number | undefined;
+  lastError?: string | undefined;
+}
+
+export type MailOutcome =
+  | { state: 'sent'; at: number }
+  | { state: 'retrying'; nextAttemptAt: number; error: string }
+  | { state: 'failed' | 'expired'; error: string };
+
+export interface OutboxStore {
+  enqueueMail(mail: OutboxMail): Promise<void>;
+  /** Claims up to `limit` mails due at `now`, leasing each for `leaseMs` so no other instance sends it meanwhile. */
+  claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]>;
+  /** Records the result of an attempt; a finished mail keeps its status (not its body) for a day. */
+  completeMail(id: string, outcome: MailOutcome): Promise<void>;
+  getMail(id: string): Promise<OutboxMail | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// People.
+
+export type UserType = 'adhoc' | 'guest' | 'member';
+export type GuestState = 'PendingAcceptance' | 'Accepted';
+
+export interface FederatedIdentity {
+  issuer: string;
+  subject: string;
+}
+
+export interface PersonRecord {
+  /** The stable, opaque `sub`. */
+  id: string;
+  /** The address as first written, for display. */
+  email: string;
+  /** Trimmed and lower-cased; unique across people. */
+  emailNormalized: string;
+  userType: UserType;
+  state?: GuestState | undefined;
+  displayName?: string | undefined;
+  disabled: boolean;
+  groups: string[];
+  identities: FederatedIdentity[];
+  createdAt: number;
+  lastVerifiedAt?: number | undefined;
+}
+
+export interface PeopleStore {
+  /** Creates the person unless one already has the address; of N parallel calls one creates, all get the same person. */
+  createPersonIfAbsent(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean }>;
+  getPerson(id: string): Promise<PersonRecord | undefined>;
+  findPersonByEmail(emailNormalized: string): Promise<PersonRecord | undefined>;
+  /** Replaces the stored person (same id); returns undefined when there is none. */
+  savePerson(person: PersonRecord): Promise<PersonRecord | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The append-only audit log.
+
+export type AuditOperation =
+  | 'SecureLinkCreated'
+  | 'SecureLinkDeleted'
+  | 'AddedToSecureLink'
+  | 'RemovedFromSecureLink'
+  | 'VerificationCodeSent'
+  | 'VerificationCodeRejected'
+  | 'VerificationSucceeded'
+  | 'RecipientNotOnLink'
+  | 'SignedIn'
+  | 'GuestInvited'
+  | 'GuestRedeemed'
+  | 'GuestUpgraded'
+  | 'UserDisabled'
+  | 'UserDeleted'
+  | 'SessionsRevoked'
+  | 'SettingsUpdated'
+  | 'MailDeliveryFailed';
+
+export interface AuditActor {
+  type: 'person' | 'client' | 'anonymous' | 'system';
+  id: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  /** ISO 8601. */
+  time: string;
+  operation: AuditOperation;
+  actor: AuditActor;
+  sharingId?: string | undefined;
+  detail: Record<string, unknown>;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+  result: 'success' | 'failure';
+}
+
+export interface AuditQuery {
+  operation?: AuditOperation | undefined;
+  sharingId?: string | undefined;
+  /** Matches `detail.email` (normalised). */
+  email?: string | undefined;
+  /** Inclusive bounds, epoch ms. */
+  since?: number | undefined;
+  until?: number | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface AuditStore {
+  /** Appends events in order; returns them with their ids. Ids sort in append order. */
+  appendAudit(events: Omit<AuditEvent, 'id'>[]): Promise<AuditEvent[]>;
+  /** Oldest first. `cursor` is the `nextCursor` of the previous page. */
+  listAudit(query: AuditQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<AuditEvent>>;
+  /** Drops events older than `before` (epoch ms). */
+  trimAudit(before: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface Store
+  extends OidcModelStore,
+    RecordStore,
+    CodeStore,
+    CounterStore,
+    OutboxStore,
+    PeopleStore,
+    AuditStore {
+  readonly kind: 'memory' | 'redis';
+  /** Resolves when the store answers; throws `StoreUnavailableError` otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

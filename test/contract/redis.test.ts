@@ -1,0 +1,246 @@
+/**
+ * The contract against the real redis-server of the global fixtures, each store under its own
+ * key prefix; then what only the Redis store has: its key layout, repair of a half-written
+ * person, and failing fast when Redis is away.
+ */
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+
+import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
+import type { Store } from '../../adapters/store.ts';
+import { StoreUnavailableError } from '../../src/errors.ts';
+import { testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { freePort, startRedisServer } from '../support/redis_server.ts';
+import { storeContract } from './store_contract.ts';
+
+function redisConfig(overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
+  return { url: testRedisUrl(), tls: false, keyPrefix: uniqueKeyPrefix('contract'), commandTimeoutMs: 2000, ...overrides };
+}
+
+/** Deletes only the keys under `prefix`, one by one (as a Cluster would need). */
+async function deleteKeys(admin: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    for (const key of keys) await admin.del(key);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+async function keysUnder(admin: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found.toSorted();
+}
+
+async function elapsedMs(action: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = Date.now();
+  try {
+    await action();
+    return { ms: Date.now() - started, error: undefined };
+  } catch (error) {
+    return { ms: Date.now() - started, error };
+  }
+}
+
+describe('RedisStore', () => {
+  let admin: Redis;
+  const prefixes = new WeakMap<Store, string>();
+
+  before(() => {
+    admin = new Redis(testRedisUrl());
+  });
+
+  after(async () => {
+    await admin.quit();
+  });
+
+  storeContract(
+    'redis',
+    async () => {
+      const config = redisConfig();
+      const store = await createRedisStore({ redis: config });
+      prefixes.set(store, config.keyPrefix);
+      return store;
+    },
+    async (store) => {
+      await deleteKeys(admin, prefixes.get(store)!);
+      await store.close();
+    },
+  );
+
+  describe('redis store', () => {
+    let config: RedisStoreConfig;
+    let store: RedisStore;
+
+    beforeEach(async () => {
+      config = redisConfig();
+      store = await createRedisStore({ redis: config });
+    });
+
+    afterEach(async () => {
+      await deleteKeys(admin, config.keyPrefix);
+      await store.close();
+    });
+
+    it('keeps every key under the prefix, with a TTL on all but people and the audit log', async () => {
+      const now = Date.now();
+      await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 600);
+      await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1' }, 600);
+      await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
+      await store.upsertModel('DeviceCode', 'device-1', { userCode: 'ABCD', grantId: 'grant-1' }, 60);
+      await store.putRecord('signin', 'interaction-1', { step: 'code_sent' }, 60);
+      await store.putCode('interaction-1', { codeId: 'c', email: 'ada@example.com', digest: 'd', issuedAt: now, expiresAt: now + 60_000, attempts: 0 }, 60);
+      await store.incrementCounter('codes:ada@example.com', 60, now);
+      await store.claimSlot('cooldown:ada@example.com', 60, now);
+      await store.enqueueMail({ id: 'mail-1', sealed: 's', label: 'l', state: 'queued', attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 });
+      await store.createPersonIfAbsent({ id: 'person-1', email: 'ada@example.com', emailNormalized: 'ada@example.com', userType: 'guest', disabled: false, groups: [], identities: [], createdAt: now });
+      await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, detail: {}, result: 'success' }]);
+
+      const keys = await keysUnder(admin, config.keyPrefix);
+      const names = keys.map((key) => key.slice(config.keyPrefix.length));
+      expect(names).to.have.members([
+        'model:Session:session-1',
+        'model:Grant:grant-1',
+        'model:AccessToken:token-1',
+        'model:DeviceCode:device-1',
+        'account:account-1',
+        'grant:grant-1',
+        'uid:uid-1',
+        'userCode:ABCD',
+        'record:signin:interaction-1',
+        'code:interaction-1',
+        'counter:codes:ada@example.com',
+        'slot:cooldown:ada@example.com',
+        '{outbox}:due',
+        '{outbox}:mail:mail-1',
+        'person:person-1',
+        'person-email:ada@example.com',
+        'audit',
+      ]);
+      const durable = new Set(['person:person-1', 'person-email:ada@example.com', 'audit']);
+      for (const [index, key] of keys.entries()) {
+        const ttl = await admin.pttl(key);
+        if (durable.has(names[index]!)) expect(ttl, key).to.equal(-1);
+        else expect(ttl, key).to.be.greaterThan(0);
+      }
+      // The grant index lives as long as its longest member, the account index as its longest session or grant.
+      expect(await admin.pttl(`${config.keyPrefix}grant:grant-1`)).to.be.within(59_000, 60_000);
+      expect(await admin.pttl(`${config.keyPrefix}account:account-1`)).to.be.within(599_000, 600_000);
+    });
+
+    it('creates the person for an address whose index was left without a person', async () => {
+      // As after a crash between writing the address index and the person.
+      await admin.set(`${config.keyPrefix}person-email:ada@example.com`, 'person-orphaned');
+      const result = await store.createPersonIfAbsent({
+        id: 'person-1',
+        email: 'ada@example.com',
+        emailNormalized: 'ada@example.com',
+        userType: 'adhoc',
+        disabled: false,
+        groups: [],
+        identities: [],
+        createdAt: Date.now(),
+      });
+      expect(result.created).to.equal(true);
+      expect(result.person.id).to.equal('person-orphaned');
+      expect((await store.findPersonByEmail('ada@example.com'))?.id).to.equal('person-orphaned');
+    });
+
+    it('passes an error reply through instead of calling the store unavailable', async () => {
+      // Redis answered, so Redis is there: the fault is in the data or the code, not the connection.
+      await admin.set(`${config.keyPrefix}code:interaction-1`, 'not a hash');
+      const error = await store.readCode('interaction-1').then(
+        () => undefined,
+        (rejection: unknown) => rejection,
+      );
+      expect(error).to.be.instanceOf(Error);
+      expect(error).not.to.be.instanceOf(StoreUnavailableError);
+      expect((error as Error).message).to.match(/^WRONGTYPE/);
+    });
+
+    it('keeps the audit entries with the stream ids it returned', async () => {
+      const [event] = await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, detail: {}, result: 'success' }]);
+      const entries = await admin.xrange(`${config.keyPrefix}audit`, '-', '+');
+      expect(entries.map(([id]) => id)).to.deep.equal([event!.id]);
+    });
+  });
+
+  describe('redis store when Redis is away', () => {
+    it('throws StoreUnavailableError promptly from ping() and from a normal method', async () => {
+      const url = `redis://127.0.0.1:${await freePort()}`;
+      const started = Date.now();
+      // The factory waits for the connection only up to the command timeout, then hands the store out anyway.
+      const store = await createRedisStore({ redis: redisConfig({ url, commandTimeoutMs: 500 }) });
+      expect(Date.now() - started).to.be.below(2000);
+      try {
+        const ping = await elapsedMs(() => store.ping());
+        expect(ping.error).to.be.instanceOf(StoreUnavailableError);
+        expect(ping.error).to.include({ status: 503, code: 'store_unavailable' });
+        expect(ping.ms).to.be.below(2000);
+
+        const consume = await elapsedMs(() => store.consumeCode('interaction-1', 'code-a'));
+        expect(consume.error).to.be.instanceOf(StoreUnavailableError);
+        expect(consume.ms).to.be.below(2000);
+
+        const list = await elapsedMs(() => store.listAudit({}, { limit: 10 }));
+        expect(list.error).to.be.instanceOf(StoreUnavailableError);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('throws StoreUnavailableError after the command timeout when Redis stops answering', async () => {
+      // A server of its own, so pausing it holds up no other test.
+      const server = await startRedisServer();
+      const store = await createRedisStore({ redis: redisConfig({ url: server.url, commandTimeoutMs: 300 }) });
+      const control = new Redis(server.url);
+      try {
+        await store.ping();
+        // Writes (scripts included) wait while the control connection can still lift the pause.
+        await control.call('CLIENT', 'PAUSE', '5000', 'WRITE');
+        const count = await elapsedMs(() => store.incrementCounter('codes:ada@example.com', 60, Date.now()));
+        expect(count.error).to.be.instanceOf(StoreUnavailableError);
+        expect(count.ms).to.be.within(250, 2000);
+      } finally {
+        await control.call('CLIENT', 'UNPAUSE');
+        await control.quit();
+        await store.close();
+        await server.stop();
+      }
+    });
+
+    it('fails fast while its server is down and answers again once it is back', async () => {
+      const server = await startRedisServer();
+      const store = await createRedisStore({ redis: redisConfig({ url: server.url, commandTimeoutMs: 500 }) });
+      try {
+        await store.putRecord('signin', 'interaction-1', { step: 'code_sent' }, 60);
+        await server.pause!();
+
+        const during = await elapsedMs(() => store.getRecord('signin', 'interaction-1'));
+        expect(during.error).to.be.instanceOf(StoreUnavailableError);
+        expect(during.ms).to.be.below(2000);
+
+        await server.resume!();
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const attempt = await elapsedMs(() => store.ping());
+          if (attempt.error === undefined) break;
+          expect(attempt.error).to.be.instanceOf(StoreUnavailableError);
+          if (Date.now() > deadline) throw new Error('the store did not reconnect within 10 s');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await store.putRecord('signin', 'interaction-2', { step: 'verified' }, 60);
+        expect(await store.getRecord('signin', 'interaction-2')).to.deep.equal({ step: 'verified' });
+      } finally {
+        await store.close();
+        await server.stop();
+      }
+    });
+  });
+});

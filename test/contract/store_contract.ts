@@ -1,0 +1,686 @@
+/**
+ * The one storage contract: every `Store` implementation runs these tests (see memory.test.ts
+ * and redis.test.ts). They state behaviour callers rely on — above all that the atomic steps
+ * stay atomic under parallel calls — and never look at how a store keeps its data.
+ */
+import { expect } from 'chai';
+
+import type { AuditEvent, OidcPayload, OutboxMail, PersonRecord, Store, StoredCode } from '../../adapters/store.ts';
+import { compareAuditIds } from '../../adapters/store_shared.ts';
+import { GuestpassError } from '../../src/errors.ts';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const times = <T>(count: number, make: (index: number) => T): T[] => Array.from({ length: count }, (_, index) => make(index));
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+function storedCode(codeId: string, overrides: Partial<StoredCode> = {}): StoredCode {
+  const now = Date.now();
+  return { codeId, email: 'ada@example.com', digest: `digest-of-${codeId}`, issuedAt: now, expiresAt: now + 600_000, attempts: 0, ...overrides };
+}
+
+function outboxMail(id: string, overrides: Partial<OutboxMail> = {}): OutboxMail {
+  const now = Date.now();
+  return {
+    id,
+    sealed: `sealed-body-of-${id}`,
+    label: 'code to a***@example.com',
+    state: 'queued',
+    attempts: 0,
+    createdAt: now,
+    nextAttemptAt: now,
+    notAfter: now + 600_000,
+    ...overrides,
+  };
+}
+
+function person(id: string, emailNormalized: string, overrides: Partial<PersonRecord> = {}): PersonRecord {
+  return {
+    id,
+    email: emailNormalized.toUpperCase(),
+    emailNormalized,
+    userType: 'guest',
+    state: 'PendingAcceptance',
+    disabled: false,
+    groups: [],
+    identities: [],
+    createdAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+function auditEvent(overrides: Partial<Omit<AuditEvent, 'id'>> = {}): Omit<AuditEvent, 'id'> {
+  return {
+    time: new Date().toISOString(),
+    operation: 'SignedIn',
+    actor: { type: 'person', id: 'person-1' },
+    detail: {},
+    result: 'success',
+    ...overrides,
+  };
+}
+
+export function storeContract(name: string, createStore: () => Promise<Store>, destroyStore: (store: Store) => Promise<void>): void {
+  describe(`${name} store contract`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await createStore();
+    });
+
+    afterEach(async () => {
+      await destroyStore(store);
+    });
+
+    describe('oidc-provider models', () => {
+      it('finds a stored entry by model and id, and only under its model', async () => {
+        const payload: OidcPayload = { accountId: 'account-1', grantId: 'grant-1', scope: 'openid email', kind: 'AccessToken' };
+        await store.upsertModel('AccessToken', 'token-1', payload, 60);
+        expect(await store.findModel('AccessToken', 'token-1')).to.deep.equal(payload);
+        expect(await store.findModel('RefreshToken', 'token-1')).to.equal(undefined);
+      });
+
+      it('returns undefined for an entry never stored', async () => {
+        expect(await store.findModel('Session', 'nobody')).to.equal(undefined);
+      });
+
+      it('a later upsert replaces the entry', async () => {
+        await store.upsertModel('Interaction', 'interaction-1', { prompt: 'login', step: 1 }, 60);
+        await store.upsertModel('Interaction', 'interaction-1', { prompt: 'consent' }, 60);
+        expect(await store.findModel('Interaction', 'interaction-1')).to.deep.equal({ prompt: 'consent' });
+      });
+
+      it('finds a session by its uid', async () => {
+        const session: OidcPayload = { uid: 'uid-1', accountId: 'account-1', kind: 'Session' };
+        await store.upsertModel('Session', 'session-1', session, 60);
+        expect(await store.findModelByUid('Session', 'uid-1')).to.deep.equal(session);
+        expect(await store.findModelByUid('Session', 'uid-unknown')).to.equal(undefined);
+      });
+
+      it('finds an entry by its user code', async () => {
+        const deviceCode: OidcPayload = { userCode: 'ABCD-EFGH', grantId: 'grant-1', kind: 'DeviceCode' };
+        await store.upsertModel('DeviceCode', 'device-1', deviceCode, 60);
+        expect(await store.findModelByUserCode('DeviceCode', 'ABCD-EFGH')).to.deep.equal(deviceCode);
+        expect(await store.findModelByUserCode('DeviceCode', 'ZZZZ-ZZZZ')).to.equal(undefined);
+      });
+
+      it('consumes an authorization code exactly once among 20 parallel consumers', async () => {
+        await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-1', accountId: 'account-1' }, 60);
+        const outcomes = await Promise.all(times(20, () => store.consumeModel('AuthorizationCode', 'code-1')));
+        expect(outcomes.filter((outcome) => outcome === 'consumed')).to.have.length(1);
+        expect(outcomes.filter((outcome) => outcome === 'already_consumed')).to.have.length(19);
+      });
+
+      it('finds a consumed entry with its payload and consumed set', async () => {
+        await store.upsertModel('RefreshToken', 'refresh-1', { grantId: 'grant-1', accountId: 'account-1' }, 60);
+        expect(await store.consumeModel('RefreshToken', 'refresh-1')).to.equal('consumed');
+        const found = await store.findModel('RefreshToken', 'refresh-1');
+        expect(found).to.include({ grantId: 'grant-1', accountId: 'account-1' });
+        expect(found?.consumed).to.be.a('number').and.to.be.closeTo(Date.now() / 1000, 5);
+        expect(await store.consumeModel('RefreshToken', 'refresh-1')).to.equal('already_consumed');
+      });
+
+      it('reports not_found when consuming an entry never stored', async () => {
+        expect(await store.consumeModel('AuthorizationCode', 'missing')).to.equal('not_found');
+      });
+
+      it('destroyModel removes the entry', async () => {
+        await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
+        await store.destroyModel('AccessToken', 'token-1');
+        expect(await store.findModel('AccessToken', 'token-1')).to.equal(undefined);
+      });
+
+      it('revokeByGrantId removes every token of the grant and the grant', async () => {
+        await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1', clientId: 'client-1' }, 600);
+        await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-1' }, 60);
+        await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
+        await store.upsertModel('RefreshToken', 'refresh-1', { grantId: 'grant-1' }, 600);
+        await store.upsertModel('Grant', 'grant-2', { accountId: 'account-1', clientId: 'client-2' }, 600);
+        await store.upsertModel('AccessToken', 'token-2', { grantId: 'grant-2' }, 60);
+
+        await store.revokeByGrantId('grant-1');
+
+        expect(await store.findModel('Grant', 'grant-1')).to.equal(undefined);
+        expect(await store.findModel('AuthorizationCode', 'code-1')).to.equal(undefined);
+        expect(await store.findModel('AccessToken', 'token-1')).to.equal(undefined);
+        expect(await store.findModel('RefreshToken', 'refresh-1')).to.equal(undefined);
+        expect(await store.findModel('Grant', 'grant-2')).to.deep.equal({ accountId: 'account-1', clientId: 'client-2' });
+        expect(await store.findModel('AccessToken', 'token-2')).to.deep.equal({ grantId: 'grant-2' });
+      });
+
+      it('revokeByGrantId of an unknown grant does nothing', async () => {
+        await store.revokeByGrantId('grant-unknown');
+      });
+
+      it('findModelsByAccount lists sessions and grants', async () => {
+        await store.upsertModel('Session', 'session-1', { accountId: 'account-1', uid: 'uid-1' }, 600);
+        await store.upsertModel('Session', 'session-2', { accountId: 'account-1', uid: 'uid-2' }, 600);
+        await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1' }, 600);
+        await store.upsertModel('Session', 'session-3', { accountId: 'account-2', uid: 'uid-3' }, 600);
+        await store.upsertModel('AccessToken', 'token-1', { accountId: 'account-1', grantId: 'grant-1' }, 60);
+
+        const found = await store.findModelsByAccount('account-1');
+        expect(found.sessions.toSorted()).to.deep.equal(['session-1', 'session-2']);
+        expect(found.grants).to.deep.equal(['grant-1']);
+      });
+
+      it('findModelsByAccount skips entries that are gone or now belong to another account', async () => {
+        await store.upsertModel('Session', 'session-1', { accountId: 'account-1' }, 600);
+        await store.upsertModel('Session', 'session-2', { accountId: 'account-1' }, 600);
+        await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1' }, 600);
+        await store.destroyModel('Session', 'session-1');
+        await store.upsertModel('Session', 'session-2', { accountId: 'account-2' }, 600);
+        await store.revokeByGrantId('grant-1');
+
+        expect(await store.findModelsByAccount('account-1')).to.deep.equal({ sessions: [], grants: [] });
+        expect(await store.findModelsByAccount('account-2')).to.deep.equal({ sessions: ['session-2'], grants: [] });
+      });
+
+      it('findModelsByAccount finds nothing for an unknown account', async () => {
+        expect(await store.findModelsByAccount('account-unknown')).to.deep.equal({ sessions: [], grants: [] });
+      });
+    });
+
+    describe('records', () => {
+      it('keeps a record per namespace and id', async () => {
+        await store.putRecord('signin', 'interaction-1', { step: 'code_sent', email: 'ada@example.com' }, 60);
+        await store.putRecord('grantContext', 'interaction-1', { sharingId: 'link-1' }, 60);
+        expect(await store.getRecord('signin', 'interaction-1')).to.deep.equal({ step: 'code_sent', email: 'ada@example.com' });
+        expect(await store.getRecord('grantContext', 'interaction-1')).to.deep.equal({ sharingId: 'link-1' });
+        expect(await store.getRecord('sessionVerification', 'interaction-1')).to.equal(undefined);
+      });
+
+      it('putRecord replaces the record', async () => {
+        await store.putRecord('signin', 'interaction-1', { step: 'email_entered' }, 60);
+        await store.putRecord('signin', 'interaction-1', { step: 'verified' }, 60);
+        expect(await store.getRecord('signin', 'interaction-1')).to.deep.equal({ step: 'verified' });
+      });
+
+      it('deleteRecord removes the record', async () => {
+        await store.putRecord('federationState', 'state-1', { issuer: 'https://login.example.com' }, 60);
+        await store.deleteRecord('federationState', 'state-1');
+        expect(await store.getRecord('federationState', 'state-1')).to.equal(undefined);
+      });
+    });
+
+    describe('one-time codes', () => {
+      it('reads back the stored code', async () => {
+        const code = storedCode('code-a');
+        await store.putCode('interaction-1', code, 600);
+        expect(await store.readCode('interaction-1')).to.deep.equal(code);
+        expect(await store.readCode('interaction-2')).to.equal(undefined);
+      });
+
+      it('a new code replaces the previous one', async () => {
+        await store.putCode('interaction-1', storedCode('code-a'), 600);
+        await store.countCodeAttempt('interaction-1');
+        const newer = storedCode('code-b', { digest: 'another-digest' });
+        await store.putCode('interaction-1', newer, 600);
+
+        expect(await store.readCode('interaction-1')).to.deep.equal(newer);
+        expect(await store.consumeCode('interaction-1', 'code-a')).to.equal(false);
+        expect(await store.consumeCode('interaction-1', 'code-b')).to.equal(true);
+      });
+
+      it('counts 20 parallel code attempts as 20 distinct numbers', async () => {
+        await store.putCode('interaction-1', storedCode('code-a'), 600);
+        const counted = await Promise.all(times(20, () => store.countCodeAttempt('interaction-1')));
+        const attempts = counted.map((code) => code?.attempts).toSorted((a = 0, b = 0) => a - b);
+        expect(attempts).to.deep.equal(times(20, (index) => index + 1));
+        expect(counted[0]).to.include({ codeId: 'code-a', digest: 'digest-of-code-a' });
+        expect((await store.readCode('interaction-1'))?.attempts).to.equal(20);
+      });
+
+      it('counts no attempt when there is no code', async () => {
+        expect(await store.countCodeAttempt('interaction-1')).to.equal(undefined);
+        expect(await store.readCode('interaction-1')).to.equal(undefined);
+      });
+
+      it('consumes a code exactly once among 20 parallel consumers', async () => {
+        await store.putCode('interaction-1', storedCode('code-a'), 600);
+        const results = await Promise.all(times(20, () => store.consumeCode('interaction-1', 'code-a')));
+        expect(results.filter(Boolean)).to.have.length(1);
+        expect(await store.readCode('interaction-1')).to.equal(undefined);
+      });
+
+      it('does not consume a code by an id that is not the current one', async () => {
+        await store.putCode('interaction-1', storedCode('code-b'), 600);
+        expect(await store.consumeCode('interaction-1', 'code-a')).to.equal(false);
+        expect((await store.readCode('interaction-1'))?.codeId).to.equal('code-b');
+        expect(await store.consumeCode('interaction-2', 'code-b')).to.equal(false);
+      });
+
+      it('deleteCode removes the code', async () => {
+        await store.putCode('interaction-1', storedCode('code-a'), 600);
+        await store.deleteCode('interaction-1');
+        expect(await store.readCode('interaction-1')).to.equal(undefined);
+      });
+    });
+
+    describe('counters', () => {
+      it('counts 20 parallel increments as 20 distinct numbers in one window', async () => {
+        const now = Date.now();
+        const states = await Promise.all(times(20, () => store.incrementCounter('codes:ada@example.com', 3600, now)));
+        expect(states.map((state) => state.count).toSorted((a, b) => a - b)).to.deep.equal(times(20, (index) => index + 1));
+        for (const state of states) expect(state.resetAt).to.equal(now + 3_600_000);
+      });
+
+      it('adds `by` to the counter', async () => {
+        const now = Date.now();
+        expect((await store.incrementCounter('failures:ada@example.com', 900, now, 3)).count).to.equal(3);
+        expect((await store.incrementCounter('failures:ada@example.com', 900, now, 2)).count).to.equal(5);
+        expect((await store.readCounter('failures:ada@example.com', now))?.count).to.equal(5);
+      });
+
+      it('keeps the window that the first increment started', async () => {
+        const now = Date.now();
+        const first = await store.incrementCounter('codes:ada@example.com', 3600, now);
+        const second = await store.incrementCounter('codes:ada@example.com', 60, now + 20_000);
+        expect(second.count).to.equal(2);
+        expect(second.resetAt).to.equal(first.resetAt);
+      });
+
+      it('starts a new window once the caller\'s clock passes the end of the last one', async () => {
+        const now = Date.now();
+        await store.incrementCounter('codes:ada@example.com', 3600, now, 4);
+        const later = now + 3_600_000;
+        expect(await store.readCounter('codes:ada@example.com', later)).to.equal(undefined);
+        const restarted = await store.incrementCounter('codes:ada@example.com', 3600, later);
+        expect(restarted).to.deep.equal({ count: 1, resetAt: later + 3_600_000 });
+      });
+
+      it('readCounter tells the count and when the window ends', async () => {
+        const now = Date.now();
+        const incremented = await store.incrementCounter('codes:ada@example.com', 3600, now);
+        const read = await store.readCounter('codes:ada@example.com', now + 1000);
+        expect(read).to.deep.equal({ count: 1, resetAt: incremented.resetAt });
+        expect(await store.readCounter('codes:bob@example.com', now)).to.equal(undefined);
+      });
+
+      it('deleteCounter lets the next increment start a new window', async () => {
+        const now = Date.now();
+        await store.incrementCounter('codes:ada@example.com', 3600, now, 4);
+        await store.deleteCounter('codes:ada@example.com');
+        expect(await store.readCounter('codes:ada@example.com', now)).to.equal(undefined);
+        const restarted = await store.incrementCounter('codes:ada@example.com', 60, now + 5);
+        expect(restarted).to.deep.equal({ count: 1, resetAt: now + 5 + 60_000 });
+      });
+    });
+
+    describe('slots', () => {
+      it('lets exactly one of 20 parallel claimers take a free slot', async () => {
+        const now = Date.now();
+        const claims = await Promise.all(times(20, () => store.claimSlot('cooldown:ada@example.com', 60, now)));
+        expect(claims.filter((claim) => claim.claimed)).to.have.length(1);
+        for (const claim of claims) expect(claim.availableAt).to.equal(now + 60_000);
+      });
+
+      it('a held slot tells when it frees up', async () => {
+        const now = Date.now();
+        const first = await store.claimSlot('cooldown:ada@example.com', 60, now);
+        const second = await store.claimSlot('cooldown:ada@example.com', 60, now + 10_000);
+        expect(first.claimed).to.equal(true);
+        expect(second).to.deep.equal({ claimed: false, availableAt: first.availableAt });
+        expect(await store.peekSlot('cooldown:ada@example.com', now + 10_000)).to.equal(first.availableAt);
+      });
+
+      it('frees the slot once the caller\'s clock passes its end', async () => {
+        const now = Date.now();
+        await store.claimSlot('cooldown:ada@example.com', 60, now);
+        expect(await store.peekSlot('cooldown:ada@example.com', now + 60_000)).to.equal(undefined);
+        expect(await store.claimSlot('cooldown:ada@example.com', 60, now + 60_000)).to.deep.equal({ claimed: true, availableAt: now + 120_000 });
+      });
+
+      it('peekSlot reports a free slot as undefined and does not take it', async () => {
+        const now = Date.now();
+        expect(await store.peekSlot('lockout:ada@example.com', now)).to.equal(undefined);
+        expect((await store.claimSlot('lockout:ada@example.com', 60, now)).claimed).to.equal(true);
+      });
+
+      it('releaseSlot frees the slot', async () => {
+        const now = Date.now();
+        await store.claimSlot('cooldown:ada@example.com', 60, now);
+        await store.releaseSlot('cooldown:ada@example.com');
+        expect((await store.claimSlot('cooldown:ada@example.com', 60, now)).claimed).to.equal(true);
+      });
+    });
+
+    describe('mail outbox', () => {
+      it('getMail returns the enqueued mail', async () => {
+        const mail = outboxMail('mail-1');
+        await store.enqueueMail(mail);
+        expect(await store.getMail('mail-1')).to.deep.equal(mail);
+        expect(await store.getMail('mail-unknown')).to.equal(undefined);
+      });
+
+      it('claimDueMail claims due mail, leases it and counts the attempt', async () => {
+        const now = Date.now();
+        await store.enqueueMail(outboxMail('mail-due', { nextAttemptAt: now - 1000 }));
+        await store.enqueueMail(outboxMail('mail-later', { nextAttemptAt: now + 60_000 }));
+
+        const claimed = await store.claimDueMail(now, 30_000, 10);
+
+        expect(claimed.map((mail) => mail.id)).to.deep.equal(['mail-due']);
+        expect(claimed[0]).to.include({ state: 'sending', attempts: 1, nextAttemptAt: now + 30_000, sealed: 'sealed-body-of-mail-due' });
+        expect(await store.getMail('mail-due')).to.include({ state: 'sending', attempts: 1, nextAttemptAt: now + 30_000 });
+        expect(await store.getMail('mail-later')).to.include({ state: 'queued', attempts: 0 });
+      });
+
+      it('claimDueMail hands a leased mail out again only once its lease ended', async () => {
+        const now = Date.now();
+        await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+        expect(await store.claimDueMail(now, 30_000, 10)).to.have.length(1);
+        expect(await store.claimDueMail(now + 29_999, 30_000, 10)).to.deep.equal([]);
+        const again = await store.claimDueMail(now + 30_000, 30_000, 10);
+        expect(again.map((mail) => [mail.id, mail.attempts])).to.deep.equal([['mail-1', 2]]);
+      });
+
+      it('claimDueMail claims no more than the limit', async () => {
+        const now = Date.now();
+        for (const index of times(5, (index) => index)) await store.enqueueMail(outboxMail(`mail-${index}`, { nextAttemptAt: now - 10 }));
+        const first = await store.claimDueMail(now, 30_000, 2);
+        const second = await store.claimDueMail(now, 30_000, 2);
+        const third = await store.claimDueMail(now, 30_000, 2);
+        expect([first.length, second.length, third.length]).to.deep.equal([2, 2, 1]);
+        const ids = [...first, ...second, ...third].map((mail) => mail.id);
+        expect(new Set(ids).size).to.equal(5);
+      });
+
+      it('claimDueMail leases each mail to only one of several parallel claimers', async () => {
+        const now = Date.now();
+        await Promise.all(times(12, (index) => store.enqueueMail(outboxMail(`mail-${index}`, { nextAttemptAt: now - 100 }))));
+        const batches = await Promise.all(times(6, () => store.claimDueMail(now, 30_000, 5)));
+        const ids = batches.flat().map((mail) => mail.id);
+        expect(ids).to.have.length(12);
+        expect(new Set(ids).size).to.equal(12);
+      });
+
+      it('claimDueMail skips mail that is finished or has no body', async () => {
+        const now = Date.now();
+        await store.enqueueMail(outboxMail('mail-sent', { state: 'sent', sealed: undefined, sentAt: now - 5000, nextAttemptAt: now - 5000 }));
+        await store.enqueueMail(outboxMail('mail-failed', { state: 'failed', nextAttemptAt: now - 5000 }));
+        expect(await store.claimDueMail(now, 30_000, 10)).to.deep.equal([]);
+      });
+
+      it('completeMail keeps status and drops the sealed body', async () => {
+        const now = Date.now();
+        await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+        await store.claimDueMail(now, 30_000, 10);
+
+        await store.completeMail('mail-1', { state: 'sent', at: now + 100 });
+
+        const mail = await store.getMail('mail-1');
+        expect(mail).to.include({ id: 'mail-1', state: 'sent', sentAt: now + 100, attempts: 1, label: 'code to a***@example.com' });
+        expect(mail?.sealed).to.equal(undefined);
+        expect(mail?.lastError).to.equal(undefined);
+        expect(await store.claimDueMail(now + 60_000, 30_000, 10)).to.deep.equal([]);
+      });
+
+      it('completeMail of a failed attempt to be retried keeps the body and schedules the retry', async () => {
+        const now = Date.now();
+        await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+        await store.claimDueMail(now, 30_000, 10);
+
+        await store.completeMail('mail-1', { state: 'retrying', nextAttemptAt: now + 5000, error: '451 try again later' });
+
+        expect(await store.getMail('mail-1')).to.include({ state: 'retrying', nextAttemptAt: now + 5000, lastError: '451 try again later', sealed: 'sealed-body-of-mail-1' });
+        expect(await store.claimDueMail(now + 4999, 30_000, 10)).to.deep.equal([]);
+        const retried = await store.claimDueMail(now + 5000, 30_000, 10);
+        expect(retried.map((mail) => [mail.id, mail.attempts, mail.state])).to.deep.equal([['mail-1', 2, 'sending']]);
+      });
+
+      it('completeMail of a mail given up keeps the error and drops the body', async () => {
+        const now = Date.now();
+        await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+        await store.enqueueMail(outboxMail('mail-2', { nextAttemptAt: now }));
+        await store.claimDueMail(now, 30_000, 10);
+
+        await store.completeMail('mail-1', { state: 'failed', error: '550 no such user' });
+        await store.completeMail('mail-2', { state: 'expired', error: 'the code expired before the mail went out' });
+
+        const failed = await store.getMail('mail-1');
+        expect(failed).to.include({ state: 'failed', lastError: '550 no such user' });
+        expect(failed?.sealed).to.equal(undefined);
+        const expired = await store.getMail('mail-2');
+        expect(expired).to.include({ state: 'expired', lastError: 'the code expired before the mail went out' });
+        expect(expired?.sealed).to.equal(undefined);
+        expect(await store.claimDueMail(now + 60_000, 30_000, 10)).to.deep.equal([]);
+      });
+
+      it('completeMail of an unknown mail does nothing', async () => {
+        await store.completeMail('mail-unknown', { state: 'sent', at: Date.now() });
+        expect(await store.getMail('mail-unknown')).to.equal(undefined);
+      });
+    });
+
+    describe('people', () => {
+      it('creates a person and finds them by id and by address', async () => {
+        const ada = person('person-1', 'ada@example.com', { displayName: 'Ada' });
+        expect(await store.createPersonIfAbsent(ada)).to.deep.equal({ person: ada, created: true });
+        expect(await store.getPerson('person-1')).to.deep.equal(ada);
+        expect(await store.findPersonByEmail('ada@example.com')).to.deep.equal(ada);
+      });
+
+      it('returns the existing person when the address is taken', async () => {
+        const ada = person('person-1', 'ada@example.com');
+        await store.createPersonIfAbsent(ada);
+        const second = await store.createPersonIfAbsent(person('person-2', 'ada@example.com', { userType: 'adhoc' }));
+        expect(second).to.deep.equal({ person: ada, created: false });
+        expect(await store.getPerson('person-2')).to.equal(undefined);
+      });
+
+      it('createPersonIfAbsent creates one person among 20 parallel calls for the same address', async () => {
+        const results = await Promise.all(times(20, (index) => store.createPersonIfAbsent(person(`person-${index}`, 'ada@example.com'))));
+        expect(results.filter((result) => result.created)).to.have.length(1);
+        const ids = new Set(results.map((result) => result.person.id));
+        expect(ids.size).to.equal(1);
+        const [id] = ids;
+        expect((await store.findPersonByEmail('ada@example.com'))?.id).to.equal(id);
+        expect((await store.getPerson(id!))?.emailNormalized).to.equal('ada@example.com');
+      });
+
+      it('savePerson replaces the person', async () => {
+        await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+        const accepted = person('person-1', 'ada@example.com', { state: 'Accepted', displayName: 'Ada Lovelace', groups: ['readers'], lastVerifiedAt: 1_700_000_100_000 });
+        expect(await store.savePerson(accepted)).to.deep.equal(accepted);
+        expect(await store.getPerson('person-1')).to.deep.equal(accepted);
+        expect(await store.findPersonByEmail('ada@example.com')).to.deep.equal(accepted);
+      });
+
+      it('savePerson moves the address when it changes', async () => {
+        await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+        const moved = person('person-1', 'ada@lovelace.example');
+        await store.savePerson(moved);
+        expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
+        expect(await store.findPersonByEmail('ada@lovelace.example')).to.deep.equal(moved);
+        const newcomer = await store.createPersonIfAbsent(person('person-2', 'ada@example.com'));
+        expect(newcomer.created).to.equal(true);
+      });
+
+      it('savePerson of an unknown person stores nothing', async () => {
+        expect(await store.savePerson(person('person-1', 'ada@example.com'))).to.equal(undefined);
+        expect(await store.getPerson('person-1')).to.equal(undefined);
+        expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
+      });
+    });
+
+    describe('audit log', () => {
+      it('appendAudit returns the events with ids in append order', async () => {
+        const first = await store.appendAudit([auditEvent({ operation: 'VerificationCodeSent' }), auditEvent({ operation: 'VerificationSucceeded' })]);
+        const second = await store.appendAudit([auditEvent({ operation: 'SignedIn' })]);
+        const ids = [...first, ...second].map((event) => event.id);
+        for (const id of ids) expect(id).to.match(/^\d+-\d+$/);
+        expect(ids.toSorted(compareAuditIds)).to.deep.equal(ids);
+        expect(new Set(ids).size).to.equal(3);
+        expect(first[0]).to.deep.include({ operation: 'VerificationCodeSent', actor: { type: 'person', id: 'person-1' } });
+      });
+
+      it('lists events oldest first, as stored', async () => {
+        const appended = [
+          ...(await store.appendAudit([auditEvent({ operation: 'GuestInvited', sharingId: 'link-1', detail: { email: 'ada@example.com' } })])),
+          ...(await store.appendAudit([auditEvent({ operation: 'GuestRedeemed', ip: '192.0.2.1', userAgent: 'test' })])),
+          ...(await store.appendAudit([auditEvent({ operation: 'SignedIn', result: 'failure' })])),
+        ];
+        expect(await store.listAudit({}, { limit: 10 })).to.deep.equal({ items: appended, nextCursor: null });
+      });
+
+      it('lists nothing from an empty log', async () => {
+        expect(await store.listAudit({}, { limit: 10 })).to.deep.equal({ items: [], nextCursor: null });
+      });
+
+      it('filters by operation, sharingId and email', async () => {
+        await store.appendAudit([
+          auditEvent({ operation: 'AddedToSecureLink', sharingId: 'link-1', detail: { email: 'ada@example.com' } }),
+          auditEvent({ operation: 'AddedToSecureLink', sharingId: 'link-2', detail: { email: 'bob@example.com' } }),
+          auditEvent({ operation: 'VerificationCodeSent', sharingId: 'link-1', detail: { email: 'bob@example.com' } }),
+          auditEvent({ operation: 'SignedIn', detail: { email: 'ada@example.com' } }),
+        ]);
+        const operations = async (query: Parameters<Store['listAudit']>[0]) =>
+          (await store.listAudit(query, { limit: 10 })).items.map((event) => [event.operation, event.sharingId ?? null, event.detail.email]);
+
+        expect(await operations({ operation: 'AddedToSecureLink' })).to.deep.equal([
+          ['AddedToSecureLink', 'link-1', 'ada@example.com'],
+          ['AddedToSecureLink', 'link-2', 'bob@example.com'],
+        ]);
+        expect(await operations({ sharingId: 'link-1' })).to.deep.equal([
+          ['AddedToSecureLink', 'link-1', 'ada@example.com'],
+          ['VerificationCodeSent', 'link-1', 'bob@example.com'],
+        ]);
+        expect(await operations({ email: 'ada@example.com' })).to.deep.equal([
+          ['AddedToSecureLink', 'link-1', 'ada@example.com'],
+          ['SignedIn', null, 'ada@example.com'],
+        ]);
+        expect(await operations({ operation: 'AddedToSecureLink', email: 'bob@example.com' })).to.deep.equal([['AddedToSecureLink', 'link-2', 'bob@example.com']]);
+        expect(await operations({ operation: 'UserDeleted' })).to.deep.equal([]);
+      });
+
+      it('filters by time with inclusive bounds', async () => {
+        const start = Date.parse('2026-01-01T00:00:00.000Z');
+        await store.appendAudit(times(5, (index) => auditEvent({ time: new Date(start + index * 60_000).toISOString(), detail: { index } })));
+        const { items } = await store.listAudit({ since: start + 60_000, until: start + 180_000 }, { limit: 10 });
+        expect(items.map((event) => event.detail.index)).to.deep.equal([1, 2, 3]);
+        expect((await store.listAudit({ since: start + 240_001 }, { limit: 10 })).items).to.deep.equal([]);
+      });
+
+      it('pages with nextCursor and ends with a null cursor on the last page', async () => {
+        await store.appendAudit(times(5, (index) => auditEvent({ detail: { index } })));
+        const pages: unknown[][] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store.listAudit({}, { cursor, limit: 2 });
+          pages.push(page.items.map((event) => event.detail.index));
+          if (page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        expect(pages).to.deep.equal([[0, 1], [2, 3], [4]]);
+      });
+
+      it('gives a null cursor when the last page is exactly full', async () => {
+        await store.appendAudit(times(4, (index) => auditEvent({ detail: { index } })));
+        const first = await store.listAudit({}, { limit: 2 });
+        expect(first.nextCursor).to.be.a('string');
+        const second = await store.listAudit({}, { cursor: first.nextCursor!, limit: 2 });
+        expect(second.items.map((event) => event.detail.index)).to.deep.equal([2, 3]);
+        expect(second.nextCursor).to.equal(null);
+      });
+
+      it('pages through a filter that matches few of many events', async () => {
+        await store.appendAudit(times(450, (index) => auditEvent({ operation: index % 90 === 0 ? 'GuestInvited' : 'SignedIn', detail: { index } })));
+        const pages: unknown[][] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store.listAudit({ operation: 'GuestInvited' }, { cursor, limit: 2 });
+          pages.push(page.items.map((event) => event.detail.index));
+          if (page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        expect(pages).to.deep.equal([[0, 90], [180, 270], [360]]);
+      });
+
+      it('rejects a bad cursor with a GuestpassError status 400', async () => {
+        for (const cursor of ['not a cursor', Buffer.from('12-x').toString('base64url'), '']) {
+          const error = await rejectionOf(store.listAudit({}, { cursor, limit: 10 }));
+          expect(error).to.be.instanceOf(GuestpassError);
+          expect(error).to.include({ status: 400, code: 'invalid_request' });
+        }
+      });
+
+      it('trimAudit drops the events older than the given time', async () => {
+        await store.appendAudit([auditEvent({ detail: { index: 0 } })]);
+        await delay(5);
+        const before = Date.now();
+        await delay(5);
+        await store.appendAudit([auditEvent({ detail: { index: 1 } }), auditEvent({ detail: { index: 2 } })]);
+
+        await store.trimAudit(before);
+
+        const { items } = await store.listAudit({}, { limit: 10 });
+        expect(items.map((event) => event.detail.index)).to.deep.equal([1, 2]);
+      });
+    });
+
+    describe('health', () => {
+      it('ping resolves while the store answers', async () => {
+        await store.ping();
+      });
+    });
+  });
+
+  describe(`${name} store contract: expiry`, () => {
+    // One short wait serves every TTL below.
+    let store: Store;
+
+    before(async () => {
+      store = await createStore();
+      await store.putRecord('signin', 'interaction-1', { step: 'code_sent' }, 1);
+      await store.putCode('interaction-1', storedCode('code-a'), 1);
+      await store.incrementCounter('codes:ada@example.com', 1, Date.now(), 3);
+      await store.claimSlot('cooldown:ada@example.com', 1, Date.now());
+      await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 1);
+      await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 1);
+      await store.upsertModel('Session', 'session-2', { uid: 'uid-2', accountId: 'account-1' }, 600);
+      if ((await store.getRecord('signin', 'interaction-1')) === undefined) throw new Error('the record was not stored');
+      await delay(1100);
+    });
+
+    after(async () => {
+      await destroyStore(store);
+    });
+
+    it('expires a record after its TTL', async () => {
+      expect(await store.getRecord('signin', 'interaction-1')).to.equal(undefined);
+    });
+
+    it('expires a code after its TTL', async () => {
+      expect(await store.readCode('interaction-1')).to.equal(undefined);
+      expect(await store.countCodeAttempt('interaction-1')).to.equal(undefined);
+      expect(await store.consumeCode('interaction-1', 'code-a')).to.equal(false);
+    });
+
+    it('cleans up a counter after its window, even on a clock that lags behind', async () => {
+      const lagging = Date.now() - 60_000;
+      expect(await store.readCounter('codes:ada@example.com', lagging)).to.equal(undefined);
+      expect((await store.incrementCounter('codes:ada@example.com', 60, lagging)).count).to.equal(1);
+    });
+
+    it('cleans up a slot after its TTL, even on a clock that lags behind', async () => {
+      expect((await store.claimSlot('cooldown:ada@example.com', 60, Date.now() - 60_000)).claimed).to.equal(true);
+    });
+
+    it('expires an oidc entry after expiresIn, with its uid and account entries', async () => {
+      expect(await store.findModel('AccessToken', 'token-1')).to.equal(undefined);
+      expect(await store.findModel('Session', 'session-1')).to.equal(undefined);
+      expect(await store.findModelByUid('Session', 'uid-1')).to.equal(undefined);
+      expect(await store.consumeModel('AccessToken', 'token-1')).to.equal('not_found');
+      expect(await store.findModelsByAccount('account-1')).to.deep.equal({ sessions: ['session-2'], grants: [] });
+    });
+  });
+}
