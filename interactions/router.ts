@@ -1,0 +1,337 @@
+/**
+ * Interaction routes: show the current step, accept a step. They parse input (zod), check the
+ * CSRF token, move the state machine in `sign_in.ts`, and redirect with 303 (post/redirect/get).
+ * They hold no sign-in logic of their own.
+ *
+ * Every POST must carry the interaction's CSRF token and must not come from another site
+ * (`Sec-Fetch-Site` / `Origin`); oidc-provider's interaction cookie, `SameSite=Lax`, already ties
+ * the interaction to the browser that started it.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { errors, type Provider } from 'oidc-provider';
+import { z } from 'zod';
+
+import { TemporarilyUnavailable } from '../adapters/oidc_adapter.ts';
+import type { Store } from '../adapters/store.ts';
+import type { AuditLog } from '../src/audit.ts';
+import type { Clock } from '../src/clock.ts';
+import { maskEmail } from '../src/emails.ts';
+import { isStoreUnavailable } from '../src/errors.ts';
+import { createGrant, grantTtlSeconds } from '../src/grants.ts';
+import { contentSecurityPolicy, noStore } from '../src/http/security_headers.ts';
+import { isLocale, messagesFor, negotiateLocale, type Locale } from '../src/i18n/index.ts';
+import type { Logger } from '../src/log.ts';
+import type { People } from '../src/people.ts';
+import type { PolicySource } from '../src/policy.ts';
+import { UnexpectedStepError, type SignInFlow, type SignInRecord } from './sign_in.ts';
+import { codePage, deliveryText, emailPage, errorPage } from './views/pages.ts';
+
+export interface InteractionDeps {
+  provider: Provider;
+  flow: SignInFlow;
+  store: Store;
+  people: People;
+  audit: AuditLog;
+  policy: PolicySource;
+  clock: Clock;
+  logger: Logger;
+  organizationName: string;
+  issuer: string;
+}
+
+type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+class FormRejected extends Error {
+  constructor(
+    readonly status: 400 | 403,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const uidPattern = /^[A-Za-z0-9_-]{1,64}$/;
+const csrfForm = z.object({ csrf: z.string().min(1).max(256) });
+const emailForm = csrfForm.extend({ email: z.string().max(1000) });
+const codeForm = csrfForm.extend({ code: z.string().max(64), keep_signed_in: z.literal('1').optional() });
+
+export function interactionRouter(deps: InteractionDeps): Router {
+  const { provider, flow } = deps;
+  const router = new Router({ prefix: '/interaction' });
+  const parseForm = bodyParser({
+    enableTypes: ['form'],
+    formLimit: '8kb',
+    onError: () => {
+      throw new FormRejected(400, 'the form could not be read');
+    },
+  });
+
+  router.use(noStore, interactionErrors(deps));
+  router.param('uid', (uid, ctx, next) => {
+    if (!uidPattern.test(uid)) throw new errors.SessionNotFound('malformed interaction id');
+    return next();
+  });
+
+  router.get('/:uid', async (ctx) => {
+    const details = await interactionFor(ctx);
+    if (details.prompt.name === 'consent') return finishConsent(ctx, details);
+    if (details.prompt.name !== 'login') throw new errors.InvalidRequest(`unsupported prompt ${details.prompt.name}`);
+    const record = await recordFor(details);
+    const lang = ctx.query.lang;
+    if (isLocale(lang)) await flow.chooseLocale(record, lang);
+    if (record.step.name === 'verified') return finishLogin(ctx, details, record);
+    await showStep(ctx, details, record);
+  });
+
+  router.get('/:uid/status', async (ctx) => {
+    const details = await interactionFor(ctx);
+    const record = await recordFor(details);
+    if (record.step.name !== 'code_sent') {
+      ctx.body = { step: record.step.name };
+      return;
+    }
+    const delivery = await flow.deliveryState(record);
+    ctx.body = { step: record.step.name, delivery, text: deliveryText(messagesFor(localeOf(ctx, details, record)), delivery) };
+  });
+
+  router.post('/:uid/email', parseForm, (ctx) =>
+    step(ctx, emailForm, async (record, form, details) => flow.submitEmail(record, { email: form.email }, await requestContext(ctx, details, record))),
+  );
+  router.post('/:uid/resend', parseForm, (ctx) =>
+    step(ctx, csrfForm, async (record, _form, details) => flow.resendCode(record, await requestContext(ctx, details, record))),
+  );
+  router.post('/:uid/change-email', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.changeEmail(record)));
+  router.post('/:uid/code', parseForm, (ctx) =>
+    step(ctx, codeForm, (record, form) => flow.submitCode(record, { code: form.code, keepSignedIn: form.keep_signed_in === '1' }, origin(ctx))),
+  );
+
+  return router;
+
+  // --- steps -----------------------------------------------------------------------------------
+
+  /** Runs one event of the state machine for a POST, then shows where the sign-in stands. */
+  async function step<S extends z.ZodType<{ csrf: string }>>(
+    ctx: Context,
+    schema: S,
+    event: (record: SignInRecord, form: z.output<S>, details: InteractionDetails) => Promise<SignInRecord>,
+  ): Promise<void> {
+    rejectCrossSite(ctx, deps.issuer);
+    const details = await interactionFor(ctx);
+    if (details.prompt.name !== 'login') throw new FormRejected(400, 'this interaction does not take a sign-in form');
+    const record = await recordFor(details);
+    const form = parseBody(ctx, schema, record.csrf);
+    let next = record;
+    try {
+      next = await event(record, form, details);
+    } catch (error) {
+      if (!(error instanceof UnexpectedStepError)) throw error;
+      record.notice = { kind: 'step_unavailable' };
+      await flow.save(record);
+    }
+    if (next.step.name === 'verified') return finishLogin(ctx, details, next);
+    redirect303(ctx, `/interaction/${details.uid}`);
+  }
+
+  async function showStep(ctx: Context, details: InteractionDetails, record: SignInRecord): Promise<void> {
+    const locale = localeOf(ctx, details, record);
+    const t = messagesFor(locale);
+    const frame = { locale, t, organizationName: deps.organizationName, languageSwitch: true };
+    const notice = await flow.takeNotice(record);
+    const policy = await deps.policy.get();
+    const now = deps.clock.now();
+    setPageSecurity(ctx, details);
+    ctx.type = 'html';
+    switch (record.step.name) {
+      case 'enter_email': {
+        ctx.body = emailPage(frame, {
+          uid: details.uid,
+          csrf: record.csrf,
+          clientName: await clientName(details),
+          emailDraft: record.step.emailDraft,
+          notice,
+          now,
+          codeLength: policy.otp.length,
+        });
+        return;
+      }
+      case 'code_sent': {
+        ctx.body = codePage(frame, {
+          uid: details.uid,
+          csrf: record.csrf,
+          maskedEmail: maskEmail(record.step.email),
+          codeLength: policy.otp.length,
+          ttlMinutes: Math.round(policy.otp.ttlSeconds / 60),
+          reverificationDays: policy.reverificationDays,
+          delivery: await flow.deliveryState(record),
+          resendAvailableAt: await flow.resendAvailableAt(record),
+          notice,
+          now,
+        });
+        return;
+      }
+      case 'verified':
+        throw new UnexpectedStepError(['enter_email', 'code_sent'], 'verified');
+    }
+  }
+
+  /** The code was right: sign the person in, with a grant recording the link this was for. */
+  async function finishLogin(ctx: Context, details: InteractionDetails, record: SignInRecord): Promise<void> {
+    if (record.step.name !== 'verified') throw new UnexpectedStepError(['verified'], record.step.name);
+    const { personId, verifiedAt, keepSignedIn } = record.step;
+    const person = await deps.people.get(personId);
+    if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
+    const grantId = await createGrant(provider, deps.store, {
+      accountId: person.id,
+      clientId: record.clientId,
+      params: details.params,
+      context: { personId: person.id, sharingId: record.sharingId },
+      ttlSeconds: grantTtlSeconds((await deps.policy.get()).reverificationDays),
+    });
+    const amr = ['otp'];
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      { login: { accountId: person.id, amr, remember: keepSignedIn, ts: Math.floor(verifiedAt / 1000) }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
+    await deps.audit.record('SignedIn', {
+      actor: { type: 'person', id: person.id },
+      sharingId: record.sharingId,
+      detail: { email: person.emailNormalized, clientId: record.clientId, userType: person.userType, amr },
+      ...origin(ctx),
+    });
+    await deps.store.deleteRecord('signin', record.uid);
+    redirect303(ctx, returnTo);
+  }
+
+  /** A live session asks for a client it has not granted for this link yet: grant and return. */
+  async function finishConsent(ctx: Context, details: InteractionDetails): Promise<void> {
+    const accountId = details.session?.accountId;
+    const person = accountId ? await deps.people.get(accountId) : undefined;
+    if (!person || person.disabled) {
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person is no longer available' });
+      return redirect303(ctx, returnTo);
+    }
+    const sharingId = typeof details.params.sharing_id === 'string' ? details.params.sharing_id : undefined;
+    const clientId = String(details.params.client_id);
+    const grantId = await createGrant(provider, deps.store, {
+      accountId: person.id,
+      clientId,
+      params: details.params,
+      context: { personId: person.id, sharingId },
+      ttlSeconds: grantTtlSeconds((await deps.policy.get()).reverificationDays),
+    });
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await deps.audit.record('SignedIn', {
+      actor: { type: 'person', id: person.id },
+      sharingId,
+      detail: { email: person.emailNormalized, clientId, userType: person.userType, amr: details.session?.amr ?? [], sso: true },
+      ...origin(ctx),
+    });
+    redirect303(ctx, returnTo);
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  async function interactionFor(ctx: Context): Promise<InteractionDetails> {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction cookie does not match this page');
+    return details;
+  }
+
+  function recordFor(details: InteractionDetails): Promise<SignInRecord> {
+    const { params } = details;
+    return flow.load({
+      uid: details.uid,
+      clientId: String(params.client_id),
+      sharingId: typeof params.sharing_id === 'string' ? params.sharing_id : undefined,
+      loginHint: typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined,
+      expiresAt: details.exp * 1000,
+    });
+  }
+
+  async function clientName(details: InteractionDetails): Promise<string> {
+    const client = await provider.Client.find(String(details.params.client_id));
+    return client?.clientName ?? String(details.params.client_id);
+  }
+
+  async function requestContext(ctx: Context, details: InteractionDetails, record: SignInRecord) {
+    return { ...origin(ctx), locale: localeOf(ctx, details, record), clientName: await clientName(details) };
+  }
+
+  function setPageSecurity(ctx: Context, details: InteractionDetails): void {
+    const redirectUri = typeof details.params.redirect_uri === 'string' ? URL.parse(details.params.redirect_uri) : null;
+    ctx.set('Content-Security-Policy', contentSecurityPolicy(redirectUri ? [redirectUri.origin] : []));
+  }
+}
+
+// --- shared by routes and the error handler --------------------------------------------------
+
+function localeOf(ctx: Context, details: InteractionDetails | undefined, record?: SignInRecord): Locale {
+  return record?.locale ?? negotiateLocale({ uiLocales: details?.params.ui_locales, acceptLanguage: ctx.get('accept-language') });
+}
+
+function origin(ctx: Context) {
+  return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined };
+}
+
+function redirect303(ctx: Context, location: string): void {
+  ctx.status = 303;
+  ctx.redirect(location);
+}
+
+function rejectCrossSite(ctx: Context, issuer: string): void {
+  const site = ctx.get('sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') throw new FormRejected(403, 'the form was posted from another site');
+  const requestOrigin = ctx.get('origin');
+  if (requestOrigin && requestOrigin !== new URL(issuer).origin) throw new FormRejected(403, 'the form was posted from another origin');
+}
+
+function parseBody<S extends z.ZodType<{ csrf: string }>>(ctx: Context, schema: S, expectedCsrf: string): z.output<S> {
+  const body = ctx.request.body;
+  const csrf = csrfForm.safeParse(body);
+  if (!csrf.success || !sameToken(csrf.data.csrf, expectedCsrf)) throw new FormRejected(403, 'missing or wrong CSRF token');
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new FormRejected(400, 'the form is incomplete');
+  return parsed.data;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** People get a page in their language; nothing they did wrong becomes a 500. */
+function interactionErrors(deps: InteractionDeps) {
+  return async function renderInteractionError(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (error) {
+      const locale = localeOf(ctx, undefined);
+      const t = messagesFor(locale);
+      const page = (status: number, message: string, details?: { error: string; description?: string }) => {
+        ctx.status = status;
+        ctx.type = 'html';
+        ctx.body = errorPage({ locale, t, organizationName: deps.organizationName }, { message, details });
+      };
+      if (error instanceof FormRejected) {
+        deps.logger.info({ path: ctx.path, reason: error.message }, 'interaction form rejected');
+        return page(error.status, error.status === 403 ? t.error.forbidden : t.error.invalidRequest);
+      }
+      if (error instanceof errors.SessionNotFound) return page(400, t.error.expired);
+      if (isStoreUnavailable(error) || error instanceof TemporarilyUnavailable) {
+        ctx.set('Retry-After', '5');
+        return page(503, t.error.unavailable);
+      }
+      if (error instanceof errors.OIDCProviderError && error.status < 500) {
+        return page(error.status, t.error.invalidRequest, { error: error.message, description: (error as { error_description?: string }).error_description });
+      }
+      deps.logger.error({ err: error, path: ctx.path }, 'interaction failed');
+      page(500, t.error.generic);
+    }
+  };
+}

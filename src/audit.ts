@@ -1,0 +1,58 @@
+/**
+ * The audit trail: append-only, one event per operation of SPEC §7, keyed by the sharing id
+ * where there is one. Callers pass facts (who, what, about whom); codes, tokens and secrets are
+ * never among them.
+ */
+import type { AuditActor, AuditEvent, AuditOperation, Store } from '../adapters/store.ts';
+import type { Clock } from './clock.ts';
+import type { Logger } from './log.ts';
+
+export interface AuditInput {
+  actor: AuditActor;
+  sharingId?: string | undefined;
+  detail?: Record<string, unknown>;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+  result?: 'success' | 'failure';
+}
+
+/** Who made a request, as the audit records it. */
+export interface RequestOrigin {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export class AuditLog {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+
+  constructor(store: Store, clock: Clock, logger: Logger) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#logger = logger;
+  }
+
+  async record(operation: AuditOperation, input: AuditInput): Promise<AuditEvent> {
+    const [event] = await this.recordAll([[operation, input]]);
+    return event!;
+  }
+
+  /** Appends several events in the given order (e.g. `SecureLinkCreated` then each `AddedToSecureLink`). */
+  async recordAll(entries: [AuditOperation, AuditInput][]): Promise<AuditEvent[]> {
+    const time = new Date(this.#clock.now()).toISOString();
+    const events = entries.map(([operation, input]) => ({
+      time,
+      operation,
+      actor: input.actor,
+      sharingId: input.sharingId,
+      detail: input.detail ?? {},
+      ip: input.ip,
+      userAgent: input.userAgent?.slice(0, 512),
+      result: input.result ?? 'success',
+    }));
+    const stored = await this.#store.appendAudit(events);
+    for (const event of stored) this.#logger.info({ audit: event.operation, auditId: event.id, sharingId: event.sharingId, result: event.result }, 'audit');
+    return stored;
+  }
+}

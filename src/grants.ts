@@ -1,0 +1,74 @@
+/**
+ * Grants and what a sign-in was for. oidc-provider keeps one grant per session and client; we
+ * make a fresh grant at the end of every interaction and remember, beside it, the context the
+ * person was verified in: the secure link (`sharing_id`) and, for federated sign-ins, the
+ * upstream issuer (`idp`). Tokens carry the grant id, so the ID token and userinfo of *this*
+ * sign-in report *its* link, even when the same browser later signs in to another link.
+ */
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+
+import type { Store } from '../adapters/store.ts';
+
+export interface GrantContext {
+  personId: string;
+  sharingId?: string | undefined;
+  idp?: string | undefined;
+}
+
+/** Grants live as long as the longest session may. */
+export function grantTtlSeconds(reverificationDays: number): number {
+  return reverificationDays * 24 * 60 * 60;
+}
+
+export interface GrantRequest {
+  accountId: string;
+  clientId: string;
+  /** The authorization request's parameters (scope, claims). */
+  params: Record<string, unknown>;
+  context: GrantContext;
+  /** The grant's lifetime (ttl.Grant); its context is kept a day longer, never shorter. */
+  ttlSeconds: number;
+}
+
+export async function createGrant(provider: Provider, store: Store, request: GrantRequest): Promise<string> {
+  const grant = new provider.Grant({ accountId: request.accountId, clientId: request.clientId });
+  if (typeof request.params.scope === 'string') grant.addOIDCScope(request.params.scope);
+  const claims = requestedClaimNames(request.params.claims);
+  if (claims.length > 0) grant.addOIDCClaims(claims);
+  const grantId = await grant.save();
+  await store.putRecord<GrantContext>('grantContext', grantId, request.context, request.ttlSeconds + 24 * 60 * 60);
+  return grantId;
+}
+
+export function readGrantContext(store: Store, grantId: string): Promise<GrantContext | undefined> {
+  return store.getRecord<GrantContext>('grantContext', grantId);
+}
+
+/**
+ * oidc-provider's `loadExistingGrant`: reuse the session's grant only when it was made for the
+ * same link as this request; otherwise the request goes through an interaction, which checks
+ * the person against this link and records a new grant for it.
+ */
+export function loadExistingGrantFor(store: Store) {
+  return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+    const { oidc } = ctx;
+    const fromInteraction = oidc.result?.consent?.grantId;
+    if (fromInteraction) return oidc.provider.Grant.find(fromInteraction);
+    const grantId = oidc.session?.grantIdFor(oidc.client!.clientId);
+    if (!grantId) return undefined;
+    const context = await readGrantContext(store, grantId);
+    const requestedSharingId = typeof oidc.params?.sharing_id === 'string' ? oidc.params.sharing_id : undefined;
+    if (!context || context.sharingId !== requestedSharingId || context.personId !== oidc.session?.accountId) return undefined;
+    return oidc.provider.Grant.find(grantId);
+  };
+}
+
+function requestedClaimNames(claims: unknown): string[] {
+  if (typeof claims !== 'string') return [];
+  try {
+    const parsed = JSON.parse(claims) as { id_token?: object; userinfo?: object };
+    return [...new Set([...Object.keys(parsed.id_token ?? {}), ...Object.keys(parsed.userinfo ?? {})])];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,21 @@
+/** The two static files pages use, read once at start-up. */
+import { readFileSync } from 'node:fs';
+import Router from '@koa/router';
+
+const files = {
+  'guestpass.css': 'text/css; charset=utf-8',
+  'guestpass.js': 'text/javascript; charset=utf-8',
+} as const;
+
+export function assetsRouter(): Router {
+  const router = new Router();
+  for (const [name, type] of Object.entries(files)) {
+    const body = readFileSync(new URL(`../../interactions/views/assets/${name}`, import.meta.url));
+    router.get(`/assets/${name}`, (ctx) => {
+      ctx.type = type;
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = body;
+    });
+  }
+  return router;
+}

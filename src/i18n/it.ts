@@ -1,0 +1,90 @@
+/** Italiano. */
+import type { Messages } from './en.ts';
+
+const it: Messages = {
+  languageName: 'Italiano',
+  layout: {
+    poweredBy: (organization) => `${organization} · condivisione sicura`,
+    language: 'Lingua',
+  },
+  email: {
+    title: 'Verifica la tua email',
+    intro: (client) => `${client} usa questa pagina per verificare che tu sia una delle persone con cui ha condiviso qualcosa.`,
+    introNoClient: 'Inserisci il tuo indirizzo email per ricevere un codice monouso.',
+    label: 'Indirizzo email',
+    hint: 'Usa l’indirizzo con cui è stato condiviso il link.',
+    submit: 'Invia il codice',
+  },
+  code: {
+    title: 'Inserisci il codice',
+    sentTo: (masked, length) => `Se ${masked} ha accesso, un codice di ${length} cifre sta arrivando a quell’indirizzo.`,
+    expiresIn: (minutes) => `Il codice vale ${minutes} minuti, una sola volta.`,
+    label: 'Codice',
+    submit: 'Verifica',
+    keepSignedIn: 'Mantieni l’accesso su questo dispositivo',
+    keepSignedInHint: (days) => `Ti verrà comunque chiesto un nuovo codice dopo ${days} giorni.`,
+    delivery: {
+      label: 'Consegna',
+      sending: 'Invio in corso…',
+      sent: 'Inviato.',
+      delayed: 'Ci vuole più del solito; continuiamo a provare.',
+      failed: 'Non siamo riusciti a consegnare la mail. Controlla l’indirizzo o chiedi un nuovo codice.',
+    },
+    resend: 'Invia un nuovo codice',
+    resendIn: (seconds) => `Potrai chiedere un nuovo codice tra ${seconds} s.`,
+    resendNow: 'Ora puoi chiedere un nuovo codice.',
+    changeEmail: 'Usa un altro indirizzo email',
+    helpTitle: 'Non è arrivato nulla?',
+    help: [
+      'Attendi un minuto e controlla la cartella spam o posta indesiderata.',
+      'Verifica che sia l’indirizzo con cui è stato condiviso il link: i codici vanno solo a quegli indirizzi.',
+      'Chiedi un nuovo codice: funziona solo il più recente.',
+      'Ancora nulla? Chiedi a chi ha condiviso il link di controllare il tuo indirizzo.',
+    ],
+  },
+  notice: {
+    invalidEmail: 'Questo non sembra un indirizzo email. Controllalo e riprova.',
+    invalidCodeFormat: (length) => `Inserisci il codice di ${length} cifre ricevuto via mail.`,
+    wrongCode: (triesLeft) =>
+      triesLeft === 1 ? 'Il codice non è corretto. Ti resta 1 tentativo.' : `Il codice non è corretto. Ti restano ${triesLeft} tentativi.`,
+    wrongCodeNoTriesLeft: 'Il codice non è corretto e non può più essere usato. Chiedi un nuovo codice.',
+    codeExpired: 'Il codice è scaduto. Chiedi un nuovo codice.',
+    tooManyAttempts: 'Questo codice non può più essere usato. Chiedi un nuovo codice.',
+    lockedOut: (minutes) => `Troppi codici errati per questo indirizzo. Riprova tra ${minutes} minuti.`,
+    tooManyCodes: (minutes) => `Sono stati chiesti troppi codici. Riprova tra ${minutes} minuti.`,
+    resendWait: (seconds) => `Un codice è stato appena inviato. Potrai chiederne uno nuovo tra ${seconds} s.`,
+    codeResent: 'Se questo indirizzo ha accesso, un nuovo codice sta arrivando. I codici precedenti non valgono più.',
+    codeUsed: 'Questo codice è già stato usato. Chiedi un nuovo codice.',
+    stepUnavailable: 'Questo passaggio non è più disponibile; ecco a che punto è il tuo accesso.',
+  },
+  error: {
+    title: 'Qualcosa è andato storto',
+    expired: 'Questa pagina di accesso è scaduta o è già stata usata. Torna all’app o al link e aprilo di nuovo.',
+    invalidRequest: 'L’app ha inviato una richiesta di accesso incompleta o non valida. Torna indietro e riprova; se succede ancora, avvisa chi ha condiviso il link.',
+    unavailable: 'Il servizio di accesso è momentaneamente non disponibile. Riprova tra poco.',
+    generic: 'Non è stato possibile completare l’accesso. Torna indietro e riprova.',
+    tooManyRequests: 'Troppe richieste. Attendi un momento e riprova.',
+    forbidden: 'Questo modulo è scaduto o non proviene da questo sito. Torna indietro, ricarica la pagina e riprova.',
+    details: 'Dettagli per lo sviluppatore dell’app',
+    back: 'Ricomincia',
+  },
+  logout: {
+    title: 'Uscire?',
+    question: (organization) => `Vuoi uscire da ${organization} su questo dispositivo?`,
+    confirm: 'Esci',
+    cancel: 'Resta connesso',
+    doneTitle: 'Disconnesso',
+    done: 'Sei uscito su questo dispositivo.',
+  },
+  mail: {
+    verificationSubject: (organization) => `Il tuo codice di verifica per ${organization}`,
+    verificationGreeting: 'Ciao,',
+    verificationIntro: 'Il tuo codice di verifica è:',
+    verificationUse: (minutes) => `Inseriscilo nella pagina in cui l’hai richiesto. Vale una sola volta, per ${minutes} minuti.`,
+    verificationWhy: (client, email) => `${client} ha condiviso qualcosa con ${email} e ci ha chiesto di verificare che sia tu.`,
+    verificationIgnore: 'Se non hai chiesto questo codice, ignora questa mail: nessuno può accedere senza. Non condividerlo con nessuno.',
+    footer: (organization) => `Inviato da ${organization}.`,
+  },
+};
+
+export default it;

@@ -1,0 +1,22 @@
+/**
+ * guestpass as a library. `createServer` builds the whole provider; the pieces below serve an
+ * application that assembles its own oidc-provider (the "plugin" use): the storage adapters and
+ * oidc-provider `Adapter`, the interaction routes and sign-in state machine, and the
+ * configuration loader.
+ */
+export { createServer, type GuestpassServer, type ServerDeps } from './server.ts';
+export { createProvider, claimsFor, scopeClaims, sharingIdPattern } from './provider.ts';
+export { loadConfig, parseConfig } from '../config/load.ts';
+export { configSchema, type Config } from '../config/schema.ts';
+export type { Store } from '../adapters/store.ts';
+export { MemoryStore } from '../adapters/memory.ts';
+export { RedisStore, createRedisStore } from '../adapters/redis.ts';
+export { oidcAdapterFor, TemporarilyUnavailable } from '../adapters/oidc_adapter.ts';
+export { interactionRouter, type InteractionDeps } from '../interactions/router.ts';
+export { SignInFlow, type EligibilityCheck, type CodeEligibility } from '../interactions/sign_in.ts';
+export { loadExistingGrantFor, createGrant } from './grants.ts';
+export { AuditLog } from './audit.ts';
+export { Outbox } from './mail/outbox.ts';
+export { createMailTransport, type MailTransport } from './mail/transport.ts';
+export { GuestpassError, ConfigError, StoreUnavailableError } from './errors.ts';
+export type { Clock } from './clock.ts';

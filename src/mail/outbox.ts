@@ -1,0 +1,163 @@
+/**
+ * The durable outbox. A mail is sealed and queued in the store first, then delivered by a worker
+ * that every guestpass instance runs: it claims due mail with a lease (so two instances never send
+ * the same mail at once), sends it, and records the outcome. A passing SMTP fault is retried with
+ * exponential backoff; a permanent refusal, too many attempts, or a mail whose code has expired
+ * ends it, and is audited as `MailDeliveryFailed`. A queued code thus survives a restart or a
+ * short SMTP outage.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { MailOutcome, OutboxMail, Store } from '../../adapters/store.ts';
+import type { AuditLog } from '../audit.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { MailMessage } from './message.ts';
+import { seal, unseal } from './sealing.ts';
+import { MailSendError, type MailTransport } from './transport.ts';
+
+export interface OutboxSettings {
+  maxAttempts: number;
+  initialBackoffSeconds: number;
+  maxBackoffSeconds: number;
+  pollIntervalMs: number;
+}
+
+interface OutboxDeps {
+  store: Store;
+  transport: MailTransport;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditLog;
+  secrets: readonly string[];
+  settings: OutboxSettings;
+}
+
+/** How long one instance may hold a claimed mail before another may take it over. */
+const leaseMs = 60_000;
+const batchSize = 10;
+
+export class Outbox {
+  readonly #deps: OutboxDeps;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  #again = false;
+
+  constructor(deps: OutboxDeps) {
+    this.#deps = deps;
+  }
+
+  /** Seals and queues a mail; returns its id, by which the code page follows its delivery. */
+  async enqueue(message: MailMessage, { label, notAfter }: { label: string; notAfter: number }): Promise<string> {
+    const now = this.#deps.clock.now();
+    const mail: OutboxMail = {
+      id: randomUUID(),
+      sealed: seal(this.#deps.secrets, message),
+      label,
+      state: 'queued',
+      attempts: 0,
+      createdAt: now,
+      nextAttemptAt: now,
+      notAfter,
+    };
+    await this.#deps.store.enqueueMail(mail);
+    this.nudge();
+    return mail.id;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** Delivers due mail now rather than at the next poll (called after a mail is queued here). */
+  nudge(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#schedule(0);
+  }
+
+  /** One pass over due mail; returns how many mails it handled. */
+  async deliverDue(): Promise<number> {
+    const { store, clock } = this.#deps;
+    let handled = 0;
+    for (;;) {
+      const batch = await store.claimDueMail(clock.now(), leaseMs, batchSize);
+      await Promise.all(batch.map((mail) => this.#deliver(mail)));
+      handled += batch.length;
+      if (batch.length < batchSize) return handled;
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#running = this.#pass().finally(() => {
+        this.#running = undefined;
+        if (this.#stopped) return;
+        const again = this.#again;
+        this.#again = false;
+        this.#schedule(again ? 0 : this.#deps.settings.pollIntervalMs);
+      });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  async #pass(): Promise<void> {
+    try {
+      await this.deliverDue();
+    } catch (error) {
+      this.#deps.logger.warn({ err: error }, 'outbox pass failed; will retry');
+    }
+  }
+
+  async #deliver(mail: OutboxMail): Promise<void> {
+    const { store, transport, clock, secrets, logger } = this.#deps;
+    const outcome = await this.#attempt(mail, transport, clock.now(), secrets);
+    await store.completeMail(mail.id, outcome);
+    if (outcome.state === 'sent') {
+      logger.debug({ mailId: mail.id, mail: mail.label, attempts: mail.attempts }, 'mail sent');
+      return;
+    }
+    logger.warn({ mailId: mail.id, mail: mail.label, attempts: mail.attempts, state: outcome.state, error: outcome.error }, 'mail not delivered');
+    if (outcome.state === 'failed' || outcome.state === 'expired') {
+      await this.#deps.audit.record('MailDeliveryFailed', {
+        actor: { type: 'system', id: 'outbox' },
+        detail: { mailId: mail.id, mail: mail.label, attempts: mail.attempts, reason: outcome.error },
+        result: 'failure',
+      });
+    }
+  }
+
+  async #attempt(mail: OutboxMail, transport: MailTransport, now: number, secrets: readonly string[]): Promise<MailOutcome> {
+    if (now > mail.notAfter) return { state: 'expired', error: 'not delivered before its code expired' };
+    const message = mail.sealed === undefined ? undefined : unseal<MailMessage>(secrets, mail.sealed);
+    if (!message) return { state: 'failed', error: 'cannot open the queued mail (its secret is no longer configured)' };
+    try {
+      await transport.send(message);
+      return { state: 'sent', at: this.#deps.clock.now() };
+    } catch (error) {
+      const summary = error instanceof Error ? error.message : String(error);
+      if (error instanceof MailSendError && error.permanent) return { state: 'failed', error: summary };
+      if (mail.attempts >= this.#deps.settings.maxAttempts) return { state: 'failed', error: `gave up after ${mail.attempts} attempts: ${summary}` };
+      const nextAttemptAt = now + this.#backoffMs(mail.attempts);
+      if (nextAttemptAt > mail.notAfter) return { state: 'expired', error: `its code expires before the next attempt: ${summary}` };
+      return { state: 'retrying', nextAttemptAt, error: summary };
+    }
+  }
+
+  #backoffMs(attempts: number): number {
+    const { initialBackoffSeconds, maxBackoffSeconds } = this.#deps.settings;
+    return Math.min(maxBackoffSeconds, initialBackoffSeconds * 2 ** (attempts - 1)) * 1000;
+  }
+}

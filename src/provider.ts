@@ -1,0 +1,165 @@
+/**
+ * The oidc-provider configuration: clients, claims and scopes of SPEC §3, PKCE (S256) for every
+ * client, exact redirect URIs, our interactions instead of the development ones, refresh-token
+ * rotation, revocation, introspection, RP-initiated and back-channel logout, and our pages for
+ * errors and logout.
+ */
+import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+
+import { oidcAdapterFor } from '../adapters/oidc_adapter.ts';
+import type { PersonRecord, Store } from '../adapters/store.ts';
+import type { Config } from '../config/schema.ts';
+import { errorPage, loggedOutPage, logoutPage } from '../interactions/views/pages.ts';
+import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
+import { messagesFor, negotiateLocale } from './i18n/index.ts';
+import type { KeyMaterial } from './keys.ts';
+import type { Logger } from './log.ts';
+import type { People } from './people.ts';
+import type { PolicySource } from './policy.ts';
+
+/** A UniqueSharingId: at least 128 random bits, base64url. */
+export const sharingIdPattern = /^[A-Za-z0-9_-]{22,64}$/;
+
+export const scopeClaims = {
+  // amr comes from the session, so it reaches the ID token only; userinfo has no amr to give.
+  openid: ['sub', 'amr'],
+  email: ['email', 'email_verified'],
+  profile: ['name'],
+  sharing: ['user_type', 'sharing_id', 'groups', 'idp'],
+} as const;
+
+export interface ProviderDeps {
+  config: Config;
+  keys: KeyMaterial;
+  store: Store;
+  people: People;
+  policy: PolicySource;
+  logger: Logger;
+  clients: ClientMetadata[];
+}
+
+const day = 24 * 60 * 60;
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, keys, store, people, policy } = deps;
+  const https = config.issuer.startsWith('https:');
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: https };
+  const reverificationSeconds = () => grantTtlSeconds(policy.snapshot().reverificationDays);
+
+  const configuration: Configuration = {
+    adapter: oidcAdapterFor(store),
+    clients: deps.clients,
+    jwks: keys.jwks as Configuration['jwks'],
+    cookies: {
+      keys: keys.cookieKeys,
+      names: { session: 'gp_session', interaction: 'gp_interaction', resume: 'gp_resume' },
+      long: cookieOptions,
+      short: cookieOptions,
+    },
+    claims: { ...scopeClaims, acr: null, auth_time: null, sid: null, iss: null } as unknown as Configuration['claims'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'sharing'],
+    // Claims asked for by scope go into the ID token too: resource servers read them there.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    pkce: { required: () => true },
+    extraParams: {
+      sharing_id(_ctx: KoaContextWithOIDC, value: unknown) {
+        if (value !== undefined && (typeof value !== 'string' || !sharingIdPattern.test(value))) {
+          throw new errors.InvalidRequest('sharing_id is malformed');
+        }
+      },
+    } as unknown as Configuration['extraParams'],
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          const locale = pageLocale(ctx);
+          ctx.type = 'html';
+          ctx.body = logoutPage({ locale, t: messagesFor(locale), organizationName: config.organization.name }, { form, organizationName: config.organization.name });
+        },
+        async postLogoutSuccessSource(ctx) {
+          const locale = pageLocale(ctx);
+          ctx.type = 'html';
+          ctx.body = loggedOutPage({ locale, t: messagesFor(locale), organizationName: config.organization.name });
+        },
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    loadExistingGrant: loadExistingGrantFor(store),
+    async findAccount(_ctx, sub, token) {
+      const person = await people.get(sub);
+      if (!person || person.disabled) return undefined;
+      const grantId = (token as { grantId?: string } | undefined)?.grantId;
+      const context = grantId ? await readGrantContext(store, grantId) : undefined;
+      return { accountId: sub, claims: async () => claimsFor(person, context) };
+    },
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: 60 * 60,
+      AuthorizationCode: 60,
+      ClientCredentials: 10 * 60,
+      IdToken: 60 * 60,
+      Interaction: 60 * 60,
+      Session: () => reverificationSeconds(),
+      Grant: () => reverificationSeconds(),
+      // A refresh token never outlives the reverification period.
+      RefreshToken: () => Math.min(14 * day, reverificationSeconds()),
+    },
+    async renderError(ctx, out, error) {
+      const locale = pageLocale(ctx);
+      const t = messagesFor(locale);
+      const message =
+        out.error === 'temporarily_unavailable'
+          ? t.error.unavailable
+          : error instanceof errors.SessionNotFound
+            ? t.error.expired
+            : out.error === 'server_error'
+              ? t.error.generic
+              : t.error.invalidRequest;
+      ctx.type = 'html';
+      ctx.body = errorPage(
+        { locale, t, organizationName: config.organization.name },
+        { message, details: out.error === 'server_error' ? undefined : { error: String(out.error), description: out.error_description as string | undefined } },
+      );
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  provider.on('server_error', (_ctx, error) => deps.logger.error({ err: error }, 'oidc-provider server error'));
+  return provider;
+}
+
+function pageLocale(ctx: KoaContextWithOIDC) {
+  return negotiateLocale({ uiLocales: ctx.oidc?.params?.ui_locales, acceptLanguage: ctx.get('accept-language') });
+}
+
+/** The claims of SPEC §3 for a person, in the context of the sign-in a token stems from. */
+export function claimsFor(person: PersonRecord, context: GrantContext | undefined): { sub: string; [claim: string]: unknown } {
+  return {
+    sub: person.id,
+    email: person.emailNormalized,
+    email_verified: true,
+    name: person.displayName ?? person.email,
+    user_type: person.userType,
+    ...(context?.sharingId ? { sharing_id: context.sharingId } : {}),
+    ...(person.userType === 'adhoc' ? {} : { groups: person.groups }),
+    ...(context?.idp ? { idp: context.idp } : {}),
+  };
+}
