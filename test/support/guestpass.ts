@@ -1,0 +1,146 @@
+/**
+ * Starts a real guestpass for a test: real HTTP on a free port, the in-memory store or the test
+ * run's redis-server (under a key prefix of its own), mail over SMTP to a capture server, and a
+ * relying party registered as client `rp`.
+ */
+import { Redis } from 'ioredis';
+
+import type { Store } from '../../adapters/store.ts';
+import { parseConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Clock } from '../../src/clock.ts';
+import { generateKeyMaterial, type KeyMaterial } from '../../src/keys.ts';
+import { createLogger } from '../../src/log.ts';
+import { createServer, type GuestpassServer, type ServerDeps } from '../../src/server.ts';
+import { Browser, findForm, type PageResponse } from './browser.ts';
+import { testRedisUrl, uniqueKeyPrefix } from './redis.ts';
+import { freePort } from './redis_server.ts';
+import { TestRelyingParty, type PendingAuthorization } from './relying_party.ts';
+import { codeFrom, type SmtpCapture } from './smtp.ts';
+
+export const rpClient = {
+  client_id: 'rp',
+  client_secret: 'rp-secret-for-tests-only',
+  client_name: 'Test File Host',
+  redirect_uris: ['http://rp.test/callback'],
+  post_logout_redirect_uris: ['http://rp.test/signed-out'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  scope: 'openid email profile sharing offline_access',
+};
+
+let sharedKeys: Promise<KeyMaterial> | undefined;
+/** One key set for the whole run: generating RSA keys per test would only cost time. */
+export function testKeys(): Promise<KeyMaterial> {
+  return (sharedKeys ??= generateKeyMaterial());
+}
+
+export interface StartOptions {
+  store: 'memory' | 'redis';
+  smtp: SmtpCapture;
+  /** Merged over the test defaults. */
+  config?: Record<string, unknown>;
+  clock?: Clock;
+  /** Reuse a key prefix (several instances sharing one Redis). */
+  keyPrefix?: string;
+  deps?: ServerDeps;
+}
+
+export interface TestGuestpass {
+  server: GuestpassServer;
+  issuer: string;
+  config: Config;
+  store: Store;
+  keyPrefix: string;
+  rp: TestRelyingParty;
+  browser(headers?: Record<string, string>): Browser;
+  close(): Promise<void>;
+}
+
+export async function startGuestpass(options: StartOptions): Promise<TestGuestpass> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix('gp');
+  const config = parseConfig({
+    port,
+    issuer,
+    logLevel: 'silent',
+    clients: [rpClient],
+    smtp: { url: options.smtp.url },
+    outbox: { pollIntervalMs: 50, initialBackoffSeconds: 1 },
+    ...(options.store === 'redis' ? { redis: { url: testRedisUrl(), keyPrefix } } : {}),
+    ...options.config,
+  });
+  const server = await createServer(config, { keys: await testKeys(), logger: createLogger('silent'), clock: options.clock, ...options.deps });
+  await server.listen(port, '127.0.0.1');
+  const rp = await TestRelyingParty.discover(issuer, rpClient.client_id, rpClient.client_secret, rpClient.redirect_uris[0]!);
+  return {
+    server,
+    issuer,
+    config,
+    store: server.store,
+    keyPrefix,
+    rp,
+    browser: (headers) => new Browser(issuer, headers),
+    async close() {
+      await server.close();
+      if (options.store === 'redis' && !options.keyPrefix) await deleteKeys(keyPrefix);
+    },
+  };
+}
+
+/** Deletes the keys under a prefix, and only those. */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// --- the sign-in journey, step by step ---------------------------------------------------------
+
+export interface Journey {
+  browser: Browser;
+  pending: PendingAuthorization;
+  page: PageResponse;
+}
+
+/** Opens the authorization URL and lands on guestpass's first page. */
+export async function openSignIn(gp: TestGuestpass, parameters: Record<string, string> = {}, browser = gp.browser()): Promise<Journey> {
+  const pending = await gp.rp.authorizationUrl(parameters);
+  const page = await browser.get(pending.url);
+  return { browser, pending, page };
+}
+
+export async function submitEmail(journey: Journey, email: string): Promise<PageResponse> {
+  journey.page = await journey.browser.submit(journey.page, '/email', { email });
+  return journey.page;
+}
+
+export async function submitCode(journey: Journey, code: string, extra: Record<string, string> = {}): Promise<PageResponse> {
+  journey.page = await journey.browser.submit(journey.page, '/code', { code, ...extra });
+  return journey.page;
+}
+
+/** The whole journey: email, code from the mail, back at the relying party with tokens. */
+export async function signIn(gp: TestGuestpass, smtp: SmtpCapture, email: string, parameters: Record<string, string> = {}, browser?: Browser) {
+  const journey = await openSignIn(gp, parameters, browser);
+  const already = smtp.mailsTo(email).length;
+  await submitEmail(journey, email);
+  const mail = await smtp.waitForMail(email, { nth: already + 1 });
+  const done = await submitCode(journey, codeFrom(mail));
+  if (!done.leftTo) throw new Error(`sign-in did not return to the relying party: ${done.status} ${done.body.slice(0, 500)}`);
+  const tokens = await gp.rp.redeem(journey.pending, done.leftTo);
+  return { tokens, claims: tokens.claims()!, journey, mail };
+}
+
+export function csrfOf(page: PageResponse, actionSuffix: string): string {
+  return findForm(page.body, actionSuffix).hidden.csrf ?? '';
+}
