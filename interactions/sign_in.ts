@@ -253,28 +253,24 @@ export class SignInFlow {
       await rejected('no_code');
       return this.#stay(record, { kind: 'code_expired' });
     }
+    // An exhausted code is left in place: its count only grows, so it can never match again, and
+    // deleting it here could race a parallel request that has already matched and is consuming it.
     if (code.attempts > policy.maxAttemptsPerCode) {
-      await store.deleteCode(record.uid);
       await rejected('too_many_attempts', { attempts: code.attempts });
       return this.#stay(record, { kind: 'too_many_attempts' });
     }
     if (code.expiresAt <= clock.now()) {
-      await store.deleteCode(record.uid);
       await rejected('expired');
       return this.#stay(record, { kind: 'code_expired' });
     }
 
     if (!codeMatches(this.#deps.secrets, { interactionUid: record.uid, email }, candidate, code.digest)) {
       await rejected('wrong_code', { attempts: code.attempts });
-      let triesLeft = Math.min(policy.maxAttemptsPerCode - code.attempts, policy.lockoutAfterFailures - failures.count);
       if (failures.count >= policy.lockoutAfterFailures) {
         const locked = await this.#lockOut(email, policy);
         return this.#stay(record, { kind: 'locked_out', until: locked });
       }
-      if (triesLeft <= 0) {
-        await store.deleteCode(record.uid);
-        triesLeft = 0;
-      }
+      const triesLeft = Math.max(0, Math.min(policy.maxAttemptsPerCode - code.attempts, policy.lockoutAfterFailures - failures.count));
       return this.#stay(record, { kind: 'wrong_code', triesLeft });
     }
 
