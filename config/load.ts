@@ -93,8 +93,16 @@ function describeIssue(issue: z.core.$ZodIssue, { fileName, envSet = {} }: Confi
     const base = field === '(root)' ? '' : `${field}.`;
     return `${issue.keys.map((key) => `${base}${key}`).join(', ')}${source}: unknown setting`;
   }
-  const message = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is required' : issue.message;
-  return `${field}${source}: ${message}`;
+  return `${field}${source}: ${plainMessage(issue)}`;
+}
+
+/** zod's wording, made plainer for the common cases. */
+function plainMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return 'is required';
+  if (issue.code === 'too_small' && issue.origin === 'number') return `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+  return issue.message;
 }
 
 function crossFieldProblems(config: Config): string[] {

@@ -13,18 +13,8 @@ import { createServer } from './server.ts';
 import { describeStore } from './store_factory.ts';
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`guestpass: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-
-  const server = await createServer(config);
+  const config = configOrExit(() => loadConfig(process.env));
+  const server = await configOrExit(() => createServer(config));
   await server.listen(config.port);
   console.log(banner(config));
 
@@ -43,6 +33,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Invalid configuration ends start-up with exit code 1 and the names of the bad fields, no stack trace. */
+function configOrExit<T>(step: () => T): T {
+  const fail = (error: unknown): never => {
+    if (error instanceof ConfigError) {
+      console.error(`guestpass: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  };
+  try {
+    const result = step();
+    return (result instanceof Promise ? result.catch(fail) : result) as T;
+  } catch (error) {
+    return fail(error);
+  }
 }
 
 function banner(config: Config): string {

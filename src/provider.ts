@@ -10,6 +10,7 @@ import { oidcAdapterFor } from '../adapters/oidc_adapter.ts';
 import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views/pages.ts';
+import { ConfigError } from './errors.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
 import { messagesFor, negotiateLocale } from './i18n/index.ts';
 import type { KeyMaterial } from './keys.ts';
@@ -27,6 +28,9 @@ export const scopeClaims = {
   profile: ['name'],
   sharing: ['user_type', 'sharing_id', 'groups', 'idp'],
 } as const;
+
+/** Scopes of the management API (SPEC §6), granted only through client_credentials for `<ISSUER>/api`. */
+export const managementScopes = ['links:read', 'links:write', 'directory:read', 'directory:write', 'audit:read', 'settings:write', 'admin'] as const;
 
 export interface ProviderDeps {
   config: Config;
@@ -57,7 +61,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       short: cookieOptions,
     },
     claims: { ...scopeClaims, acr: null, auth_time: null, sid: null, iss: null } as unknown as Configuration['claims'],
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'sharing'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'sharing', ...managementScopes],
     // Claims asked for by scope go into the ID token too: resource servers read them there.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
@@ -79,8 +83,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client learns about, and revokes, only tokens issued to it.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
@@ -144,6 +149,20 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.trustProxy;
   provider.on('server_error', (_ctx, error) => deps.logger.error({ err: error }, 'oidc-provider server error'));
   return provider;
+}
+
+/** oidc-provider checks static clients on first use; we check them at start-up, naming the bad one. */
+export async function assertClientsValid(provider: Provider, clients: readonly { client_id: string }[]): Promise<void> {
+  const problems: string[] = [];
+  for (const [index, { client_id }] of clients.entries()) {
+    try {
+      await provider.Client.find(client_id);
+    } catch (error) {
+      const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
+      problems.push(`clients[${index}] (client_id "${client_id}"): ${description}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 function pageLocale(ctx: KoaContextWithOIDC) {

@@ -25,7 +25,7 @@ import { Outbox } from './mail/outbox.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
 import { People } from './people.ts';
 import { fixedPolicy, type PolicySource } from './policy.ts';
-import { createProvider } from './provider.ts';
+import { assertClientsValid, createProvider } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
 /** What a caller may supply instead of what the configuration would build. */
@@ -85,6 +85,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
 
   const clients = [...config.clients, ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : [])];
   const provider = createProvider({ config, keys, store, people, policy, logger, clients: clients as never });
+  await assertClientsValid(provider, clients);
 
   provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
   provider.use(requestLog(logger));
