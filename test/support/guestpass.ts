@@ -57,7 +57,8 @@ export interface TestGuestpass {
 }
 
 export async function startGuestpass(options: StartOptions): Promise<TestGuestpass> {
-  const port = await freePort();
+  // A test may pin the port (to restart an instance at the same issuer); otherwise a free one.
+  const port = typeof options.config?.port === 'number' ? options.config.port : await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix('gp');
   const config = parseConfig({
@@ -95,7 +96,7 @@ export async function deleteKeys(prefix: string): Promise<void> {
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', '500');
       cursor = next;
       if (keys.length) await redis.unlink(...keys);
     } while (cursor !== '0');

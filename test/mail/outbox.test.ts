@@ -1,0 +1,127 @@
+/**
+ * The durable outbox: a code survives SMTP faults and a restart, gives up on a permanent
+ * refusal, and is never sent after it expired. The code page tells the person where it stands.
+ */
+import { expect } from 'chai';
+
+import type { MailState, OutboxMail } from '../../adapters/store.ts';
+import { visibleText } from '../support/browser.ts';
+import { ManualClock } from '../support/clock.ts';
+import { openSignIn, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { uniqueKeyPrefix } from '../support/redis.ts';
+import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+
+/** Waits for the one mail of a sign-in to reach a state (the outbox works in the background). */
+async function mailReaches(gp: TestGuestpass, mailId: () => Promise<string | undefined>, states: MailState[], timeoutMs = 10_000): Promise<OutboxMail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const id = await mailId();
+    const mail = id ? await gp.store.getMail(id) : undefined;
+    if (mail && states.includes(mail.state)) return mail;
+    if (Date.now() > deadline) throw new Error(`mail did not reach ${states.join('/')} (is ${mail?.state})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function sentMailId(gp: TestGuestpass, email: string) {
+  return async () => {
+    const events = (await gp.store.listAudit({ operation: 'VerificationCodeSent', email }, { limit: 10 })).items;
+    return events.at(-1)?.detail.mailId as string | undefined;
+  };
+}
+
+describe('the mail outbox', () => {
+  let smtp: SmtpCapture;
+  let gp: TestGuestpass;
+  const clock = new ManualClock();
+
+  beforeEach(async () => {
+    smtp = await new SmtpCapture().start();
+    gp = await startGuestpass({ store: 'redis', smtp, clock });
+  });
+  afterEach(async () => {
+    await gp?.close();
+    await smtp?.stop();
+  });
+
+  it('retries a passing SMTP fault with backoff, shows the delay meanwhile, and delivers', async () => {
+    smtp.refuseNext(2, 451);
+    const journey = await openSignIn(gp);
+    await submitEmail(journey, 'retry@example.org');
+    const retrying = await mailReaches(gp, sentMailId(gp, 'retry@example.org'), ['retrying']);
+    expect(retrying.lastError).to.match(/451/);
+    expect(visibleText((await journey.browser.get(journey.page.url)).body)).to.contain('Taking longer than usual; we keep trying.');
+    clock.advanceSeconds(1); // first backoff
+    await waitFor(() => smtp.attempts >= 2);
+    await mailReaches(gp, sentMailId(gp, 'retry@example.org'), ['retrying']);
+    clock.advanceSeconds(2); // second backoff
+    const mail = await smtp.waitForMail('retry@example.org');
+    expect(smtp.attempts).to.equal(3);
+    const sent = await mailReaches(gp, sentMailId(gp, 'retry@example.org'), ['sent']);
+    expect(sent.sealed, 'the body is dropped once sent').to.equal(undefined);
+    expect((await submitCode(journey, codeFrom(mail))).leftTo).to.match(/code=/);
+  });
+
+  it('gives up on a permanent refusal, audits MailDeliveryFailed without the code, and says so on the page', async () => {
+    smtp.refuseNext(1, 550, 'mailbox unavailable');
+    const journey = await openSignIn(gp);
+    await submitEmail(journey, 'bounce@example.org');
+    const failed = await mailReaches(gp, sentMailId(gp, 'bounce@example.org'), ['failed']);
+    expect(failed.attempts).to.equal(1);
+    const page = await journey.browser.get(journey.page.url);
+    expect(visibleText(page.body)).to.contain('We could not deliver the mail.');
+    const [event] = (await gp.store.listAudit({ operation: 'MailDeliveryFailed' }, { limit: 10 })).items;
+    expect(event?.detail).to.include({ mail: 'verification code to b***@example.org' });
+    expect(String(event?.detail.reason)).to.match(/550/);
+    expect(JSON.stringify(event)).to.not.contain('bounce@example.org');
+  });
+
+  it('drops a mail whose code expired before it could be delivered', async () => {
+    smtp.refuseNext(100, 421, 'service not available');
+    const journey = await openSignIn(gp);
+    await submitEmail(journey, 'too-late@example.org');
+    await mailReaches(gp, sentMailId(gp, 'too-late@example.org'), ['retrying']);
+    clock.advanceSeconds(601);
+    const expired = await mailReaches(gp, sentMailId(gp, 'too-late@example.org'), ['expired']);
+    expect(expired.sealed).to.equal(undefined);
+    expect((await gp.store.listAudit({ operation: 'MailDeliveryFailed' }, { limit: 10 })).items).to.have.length(1);
+  });
+});
+
+describe('a queued code and a sign-in survive a restart (two instances, one Redis)', () => {
+  it('lets a second instance deliver the mail and finish the sign-in the first one started', async () => {
+    const smtp = await new SmtpCapture().start();
+    const clock = new ManualClock();
+    const keyPrefix = uniqueKeyPrefix('restart');
+    const first = await startGuestpass({ store: 'redis', smtp, clock, keyPrefix });
+    let second: TestGuestpass | undefined;
+    try {
+      smtp.refuseNext(1, 451);
+      const journey = await openSignIn(first);
+      await submitEmail(journey, 'restart@example.org');
+      const queued = await mailReaches(first, sentMailId(first, 'restart@example.org'), ['retrying']);
+      await first.close();
+      clock.advance(queued.nextAttemptAt - clock.now());
+
+      second = await startGuestpass({ store: 'redis', smtp, clock, keyPrefix, config: { port: Number(new URL(first.issuer).port) } });
+      const mail = await smtp.waitForMail('restart@example.org');
+      const done = await submitCode(journey, codeFrom(mail));
+      expect(done.leftTo).to.match(/^http:\/\/rp\.test\/callback\?code=/);
+      const tokens = await second.rp.redeem(journey.pending, done.leftTo!);
+      expect(tokens.claims()?.email).to.equal('restart@example.org');
+    } finally {
+      await second?.close();
+      await smtp.stop();
+      const { deleteKeys } = await import('../support/guestpass.ts');
+      await deleteKeys(keyPrefix);
+    }
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * What a person sees: plain, accessible forms that work without JavaScript, in their language,
+ * behind the security headers; and what a forged or broken request gets (never a 500).
+ */
+import { expect } from 'chai';
+
+import { findForm, visibleText } from '../support/browser.ts';
+import { ManualClock } from '../support/clock.ts';
+import { openSignIn, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+
+describe('sign-in pages', () => {
+  let smtp: SmtpCapture;
+  let gp: TestGuestpass;
+  const clock = new ManualClock();
+
+  before(async () => {
+    smtp = await new SmtpCapture().start();
+    gp = await startGuestpass({ store: 'memory', smtp, clock, config: { organization: { name: 'Contoso' } } });
+  });
+  after(async () => {
+    await gp?.close();
+    await smtp?.stop();
+  });
+  afterEach(() => clock.advanceSeconds(61));
+
+  it('asks for the email in a labelled form pre-filled from login_hint', async () => {
+    const { page } = await openSignIn(gp, { login_hint: 'hinted@example.org' });
+    expect(page.status).to.equal(200);
+    expect(page.url).to.match(/\/interaction\/[A-Za-z0-9_-]+$/);
+    expect(page.body).to.contain('<label for="email">Email address</label>');
+    expect(page.body).to.match(/<input id="email" name="email" type="email" autocomplete="email"[^>]*required/);
+    expect(page.body).to.contain('value="hinted@example.org"');
+    expect(page.body).to.contain('<html lang="en">');
+    expect(visibleText(page.body)).to.contain('Test File Host uses this page to check that you are one of the people it shared something with.');
+  });
+
+  it('shows the code page with the masked address, delivery state, resend countdown and help', async () => {
+    const journey = await openSignIn(gp);
+    const page = await submitEmail(journey, 'john@contoso.com');
+    const text = visibleText(page.body);
+    expect(text).to.contain('If j***@contoso.com has access, a 6-digit code is on its way to it.');
+    expect(text).to.contain('The code works for 10 minutes, once.');
+    expect(text).to.match(/Delivery: (Sending…|Sent\.)/);
+    expect(text).to.match(/You can ask for a new code in (59|60) s\./);
+    expect(text).to.contain('Nothing arrived?');
+    expect(text).to.contain('look in your spam or junk folder');
+    expect(page.body).to.match(/<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"/);
+    expect(page.body).to.contain('<label for="code">Code</label>');
+    expect(page.body).to.contain('<label for="keep_signed_in">Keep me signed in on this device</label>');
+    expect(findForm(page.body, '/resend').hidden.csrf).to.be.a('string');
+    expect(findForm(page.body, '/change-email').hidden.csrf).to.be.a('string');
+
+    await smtp.waitForMail('john@contoso.com');
+    const status = (await (await fetch(`${page.url}/status`, { headers: { cookie: journey.browser.cookies.map((c) => `${c.name}=${c.value}`).join('; ') } })).json()) as Record<string, string>;
+    expect(status).to.deep.include({ step: 'code_sent', delivery: 'sent', text: 'Sent.' });
+    const reloaded = await journey.browser.get(page.url);
+    expect(visibleText(reloaded.body)).to.contain('Delivery: Sent.');
+  });
+
+  it('answers every POST with a 303 to the page that shows the result', async () => {
+    const journey = await openSignIn(gp);
+    const posted = await journey.browser.submit(journey.page, '/email', { email: 'redirect@example.org' }, { follow: false });
+    expect(posted.status).to.equal(303);
+    expect(posted.headers.get('location')).to.equal(new URL(journey.page.url).pathname);
+    journey.page = await journey.browser.get(journey.page.url);
+    const code = codeFrom(await smtp.waitForMail('redirect@example.org'));
+    const finished = await journey.browser.submit(journey.page, '/code', { code }, { follow: false });
+    expect(finished.status).to.equal(303);
+    expect(finished.headers.get('location')).to.match(/\/auth\/[A-Za-z0-9_-]+$/);
+  });
+
+  it('sets the security headers on sign-in pages', async () => {
+    const { page } = await openSignIn(gp);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).to.contain("frame-ancestors 'none'");
+    expect(csp).to.contain("default-src 'none'");
+    expect(csp).to.contain("form-action 'self' http://rp.test");
+    expect(page.headers.get('cache-control')).to.equal('no-store');
+    expect(page.headers.get('x-frame-options')).to.equal('DENY');
+    expect(page.headers.get('referrer-policy')).to.equal('no-referrer');
+    expect(page.headers.get('x-content-type-options')).to.equal('nosniff');
+  });
+
+  it('refuses a POST without the CSRF token, with a wrong one, or from another site, and sends nothing', async () => {
+    const journey = await openSignIn(gp);
+    const action = new URL(findForm(journey.page.body, '/email').action, gp.issuer).href;
+    const missing = await journey.browser.post(action, { email: 'csrf@example.org' });
+    expect(missing.status).to.equal(403);
+    expect(visibleText(missing.body)).to.contain('This form expired or did not come from this site');
+    const wrong = await journey.browser.post(action, { email: 'csrf@example.org', csrf: 'forged' });
+    expect(wrong.status).to.equal(403);
+    const csrf = findForm(journey.page.body, '/email').hidden.csrf!;
+    const crossSite = await journey.browser.post(action, { email: 'csrf@example.org', csrf }, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(crossSite.status).to.equal(403);
+    const otherOrigin = await journey.browser.post(action, { email: 'csrf@example.org', csrf }, { headers: { origin: 'http://evil.test' } });
+    expect(otherOrigin.status).to.equal(403);
+    await smtp.expectNoMail('csrf@example.org');
+  });
+
+  it('says when an address is malformed and keeps what was typed', async () => {
+    const journey = await openSignIn(gp);
+    const page = await submitEmail(journey, 'not-an-address');
+    expect(page.status).to.equal(200);
+    expect(visibleText(page.body)).to.contain('That does not look like an email address.');
+    expect(page.body).to.contain('value="not-an-address"');
+    expect(page.body).to.contain('aria-invalid="true"');
+  });
+
+  it('lets the person go back and use another address', async () => {
+    const journey = await openSignIn(gp);
+    await submitEmail(journey, 'first@example.org');
+    journey.page = await journey.browser.submit(journey.page, '/change-email');
+    expect(visibleText(journey.page.body)).to.contain('Verify your email');
+    expect(journey.page.body).to.contain('value="first@example.org"');
+  });
+
+  it('speaks Italian with ui_locales=it: pages and the mail', async () => {
+    const journey = await openSignIn(gp, { ui_locales: 'it' });
+    expect(journey.page.body).to.contain('<html lang="it">');
+    expect(visibleText(journey.page.body)).to.contain('Verifica la tua email');
+    const page = await submitEmail(journey, 'mario@example.it');
+    expect(visibleText(page.body)).to.contain('Se m***@example.it ha accesso, un codice di 6 cifre sta arrivando');
+    const mail = await smtp.waitForMail('mario@example.it');
+    expect(mail.subject).to.equal('Il tuo codice di verifica per Contoso');
+    expect(mail.text).to.contain('Il tuo codice di verifica è:');
+    expect(mail.headers['content-language']).to.equal('it');
+    const wrong = await submitCode(journey, '000000');
+    expect(visibleText(wrong.body)).to.match(/Il codice non è corretto\. Ti restano \d tentativi\./);
+  });
+
+  it('follows Accept-Language when ui_locales is absent, and the language links switch it', async () => {
+    const journey = await openSignIn(gp, {}, gp.browser({ 'accept-language': 'fr-FR, it;q=0.8, en;q=0.5' }));
+    expect(visibleText(journey.page.body)).to.contain('Verifica la tua email');
+    const english = await journey.browser.get(`${journey.page.url}?lang=en`);
+    expect(visibleText(english.body)).to.contain('Verify your email');
+    expect(visibleText((await journey.browser.get(journey.page.url)).body), 'the choice sticks').to.contain('Verify your email');
+  });
+
+  it('shows a friendly page, not a 500, for an unknown or expired interaction and for broken forms', async () => {
+    const unknown = await gp.browser().get('/interaction/doesnotexist');
+    expect(unknown.status).to.equal(400);
+    expect(visibleText(unknown.body)).to.contain('This sign-in page has expired or was already used.');
+    const malformed = await gp.browser().get('/interaction/%3Cscript%3E');
+    expect(malformed.status).to.equal(400);
+
+    const journey = await openSignIn(gp);
+    const action = new URL(findForm(journey.page.body, '/email').action, gp.issuer).href;
+    const csrf = findForm(journey.page.body, '/email').hidden.csrf!;
+    const array = await fetch(action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: journey.browser.cookies.map((c) => `${c.name}=${c.value}`).join('; ') },
+      body: `csrf=${csrf}&email=a@example.org&email=b@example.org`,
+      redirect: 'manual',
+    });
+    expect(array.status).to.equal(400);
+    const huge = await journey.browser.post(action, { csrf, email: 'x'.repeat(20_000) });
+    expect(huge.status).to.be.oneOf([400, 413]);
+    const noCookie = await fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `csrf=${csrf}&email=a@example.org`, redirect: 'manual' });
+    expect(noCookie.status).to.equal(400);
+  });
+
+  it('shows the developer what was wrong with an authorization request, in a page', async () => {
+    const page = await gp.browser().get(`/auth?client_id=unknown-client&response_type=code&scope=openid`);
+    expect(page.status).to.equal(400);
+    expect(page.headers.get('content-type')).to.contain('text/html');
+    expect(visibleText(page.body)).to.contain('The app sent an incomplete or invalid sign-in request.');
+    expect(visibleText(page.body)).to.contain('invalid_client');
+  });
+
+  it('serves health and readiness', async () => {
+    expect(await (await fetch(`${gp.issuer}/healthz`)).json()).to.deep.equal({ status: 'ok' });
+    expect(await (await fetch(`${gp.issuer}/readyz`)).json()).to.deep.equal({ status: 'ready', store: 'memory' });
+  });
+});
