@@ -4,8 +4,8 @@
  * oidc-provider `Adapter`, the interaction routes and sign-in state machine, and the
  * configuration loader.
  */
-export { createServer, type GuestpassServer, type ServerDeps } from './server.ts';
-export { createProvider, claimsFor, scopeClaims, sharingIdPattern } from './provider.ts';
+export { createServer, createGuestpass, type Guestpass, type GuestpassServer, type ServerDeps } from './server.ts';
+export { createProvider, providerConfiguration, claimsFor, scopeClaims, managementScopes, sharingIdPattern } from './provider.ts';
 export { loadConfig, parseConfig } from '../config/load.ts';
 export { configSchema, type Config } from '../config/schema.ts';
 export type { Store } from '../adapters/store.ts';

@@ -38,19 +38,22 @@ export interface ProviderDeps {
   store: Store;
   people: People;
   policy: PolicySource;
-  logger: Logger;
   clients: ClientMetadata[];
 }
 
 const day = 24 * 60 * 60;
 
-export function createProvider(deps: ProviderDeps): Provider {
+/**
+ * Everything guestpass needs from oidc-provider, as one `Configuration`. An application that
+ * builds its own Provider merges its settings over this one (see README, "Use as a library").
+ */
+export function providerConfiguration(deps: ProviderDeps): Configuration {
   const { config, keys, store, people, policy } = deps;
   const https = config.issuer.startsWith('https:');
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: https };
   const reverificationSeconds = () => grantTtlSeconds(policy.snapshot().reverificationDays);
 
-  const configuration: Configuration = {
+  return {
     adapter: oidcAdapterFor(store),
     clients: deps.clients,
     jwks: keys.jwks as Configuration['jwks'],
@@ -144,10 +147,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       );
     },
   };
+}
 
+export function createProvider(config: Config, configuration: Configuration, logger: Logger): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
-  provider.on('server_error', (_ctx, error) => deps.logger.error({ err: error }, 'oidc-provider server error'));
+  provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc-provider server error'));
   return provider;
 }
 

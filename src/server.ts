@@ -1,12 +1,16 @@
 /**
- * createServer(config, deps): builds a whole guestpass — store, mail outbox, audit, sign-in flow,
- * oidc-provider with our routes — without reading the environment. `src/main.ts` calls it for
- * `npm start`; tests call it with their own clock, store or mail transport; an application can
- * call it to embed guestpass (see README, "Use as a library").
+ * Two ways to run guestpass, neither reading the environment:
+ *
+ * - `createServer(config, deps)`: the whole provider on its own HTTP server (what `npm start`
+ *   and the tests use).
+ * - `createGuestpass(config, deps)`: the pieces — store, outbox, audit, sign-in flow — plus the
+ *   oidc-provider configuration they need and a `mount(provider)` for their routes, for an
+ *   application that builds its own oidc-provider (the "plugin" use, README "Use as a library").
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
+import type { ClientMetadata, Configuration } from 'oidc-provider';
 
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
@@ -25,7 +29,7 @@ import { Outbox } from './mail/outbox.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
 import { People } from './people.ts';
 import { fixedPolicy, type PolicySource } from './policy.ts';
-import { assertClientsValid, createProvider } from './provider.ts';
+import { assertClientsValid, createProvider, providerConfiguration } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
 /** What a caller may supply instead of what the configuration would build. */
@@ -41,23 +45,30 @@ export interface ServerDeps {
   eligibility?: EligibilityCheck;
 }
 
-export interface GuestpassServer {
+export interface Guestpass {
   readonly config: Config;
-  readonly provider: Provider;
   readonly store: Store;
   readonly outbox: Outbox;
   readonly audit: AuditLog;
   readonly people: People;
   readonly policy: PolicySource;
+  readonly flow: SignInFlow;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Starts the HTTP server (port 0 picks a free one) and the outbox worker. */
-  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Stops accepting requests, drains the outbox worker, closes what this server opened. */
+  readonly keys: KeyMaterial;
+  /** The clients of the configuration, plus the demo client when it is on. */
+  readonly clients: ClientMetadata[];
+  /** The oidc-provider configuration guestpass needs; merge your own settings over it. */
+  providerConfiguration(): Configuration;
+  /** Adds guestpass's routes (sign-in pages, assets, health, demo) to a Provider, and checks its clients. */
+  mount(provider: Provider): Promise<void>;
+  /** Starts the outbox worker. */
+  start(): void;
+  /** Stops the outbox worker and closes what guestpass opened. */
   close(): Promise<void>;
 }
 
-export async function createServer(config: Config, deps: ServerDeps = {}): Promise<GuestpassServer> {
+export async function createGuestpass(config: Config, deps: ServerDeps = {}): Promise<Guestpass> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   const keys = deps.keys ?? (await loadKeyMaterial(config, logger));
@@ -82,51 +93,75 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     organizationName: config.organization.name,
     eligibility: deps.eligibility ?? everyoneIsEligible,
   });
+  const clients = [...config.clients, ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : [])] as ClientMetadata[];
 
-  const clients = [...config.clients, ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : [])];
-  const provider = createProvider({ config, keys, store, people, policy, logger, clients: clients as never });
-  await assertClientsValid(provider, clients);
-
-  provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
-  provider.use(requestLog(logger));
-  provider.use(healthRouter(store).routes());
-  provider.use(assetsRouter().routes());
-  provider.use(
-    interactionRouter({ provider, flow, store, people, audit, policy, clock, logger, organizationName: config.organization.name, issuer: config.issuer }).routes(),
-  );
-  if (config.demo.enabled) provider.use(demoRouter(config.issuer).routes());
-
-  let http: Server | undefined;
   return {
     config,
-    provider,
     store,
     outbox,
     audit,
     people,
     policy,
+    flow,
     clock,
     logger,
+    keys,
+    clients,
+    providerConfiguration: () => providerConfiguration({ config, keys, store, people, policy, clients }),
+    async mount(provider) {
+      provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
+      provider.use(requestLog(logger));
+      provider.use(healthRouter(store).routes());
+      provider.use(assetsRouter().routes());
+      provider.use(
+        interactionRouter({ provider, flow, store, people, audit, policy, clock, logger, organizationName: config.organization.name, issuer: config.issuer }).routes(),
+      );
+      if (config.demo.enabled) provider.use(demoRouter(config.issuer).routes());
+      await assertClientsValid(provider, clients as { client_id: string }[]);
+    },
+    start: () => outbox.start(),
+    async close() {
+      await outbox.stop();
+      if (!deps.mailTransport) await mailTransport.close();
+      if (!deps.store) await store.close();
+    },
+  };
+}
+
+export interface GuestpassServer extends Omit<Guestpass, 'start' | 'close' | 'mount'> {
+  readonly provider: Provider;
+  /** Starts the HTTP server (port 0 picks a free one) and the outbox worker. */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Stops accepting requests, drains the outbox worker, closes what this server opened. */
+  close(): Promise<void>;
+}
+
+export async function createServer(config: Config, deps: ServerDeps = {}): Promise<GuestpassServer> {
+  const guestpass = await createGuestpass(config, deps);
+  const provider = createProvider(config, guestpass.providerConfiguration(), guestpass.logger);
+  await guestpass.mount(provider);
+
+  let http: Server | undefined;
+  return {
+    ...guestpass,
+    provider,
     async listen(port = config.port, host) {
       http = createHttpServer(provider.callback());
       await new Promise<void>((resolve, reject) => {
         http!.once('error', reject);
         http!.listen(port, host, () => resolve());
       });
-      outbox.start();
-      const actual = (http.address() as AddressInfo).port;
-      return { port: actual, url: config.issuer };
+      guestpass.start();
+      return { port: (http.address() as AddressInfo).port, url: config.issuer };
     },
     async close() {
-      await outbox.stop();
       if (http) {
         const server = http;
         http = undefined;
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
-      if (!deps.mailTransport) await mailTransport.close();
-      if (!deps.store) await store.close();
+      await guestpass.close();
     },
   };
 }

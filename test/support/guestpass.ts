@@ -107,6 +107,9 @@ export async function deleteKeys(prefix: string): Promise<void> {
 
 // --- the sign-in journey, step by step ---------------------------------------------------------
 
+/** What a journey needs: a relying party and a way to open a browser on the provider. */
+export type SignInTarget = Pick<TestGuestpass, 'rp' | 'browser'>;
+
 export interface Journey {
   browser: Browser;
   pending: PendingAuthorization;
@@ -114,7 +117,7 @@ export interface Journey {
 }
 
 /** Opens the authorization URL and lands on guestpass's first page. */
-export async function openSignIn(gp: TestGuestpass, parameters: Record<string, string> = {}, browser = gp.browser()): Promise<Journey> {
+export async function openSignIn(gp: SignInTarget, parameters: Record<string, string> = {}, browser = gp.browser()): Promise<Journey> {
   const pending = await gp.rp.authorizationUrl(parameters);
   const page = await browser.get(pending.url);
   return { browser, pending, page };
@@ -131,7 +134,7 @@ export async function submitCode(journey: Journey, code: string, extra: Record<s
 }
 
 /** The whole journey: email, code from the mail, back at the relying party with tokens. */
-export async function signIn(gp: TestGuestpass, smtp: SmtpCapture, email: string, parameters: Record<string, string> = {}, browser?: Browser) {
+export async function signIn(gp: SignInTarget, smtp: SmtpCapture, email: string, parameters: Record<string, string> = {}, browser?: Browser) {
   const journey = await openSignIn(gp, parameters, browser);
   const already = smtp.mailsTo(email).length;
   await submitEmail(journey, email);
