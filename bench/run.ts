@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: the hot paths, each figure next to a baseline measured in the same run, so
+ * the ratios hold across machines even where the raw ops/s do not. Never run by `npm test`.
+ */
+import { cpus } from 'node:os';
+
+import { benchCodeVerification } from './code_verification.ts';
+import { defaultMeasureOptions } from './measure.ts';
+import { benchStoreOperations } from './store_operations.ts';
+
+const started = performance.now();
+const { warmupMs, roundMs, rounds } = defaultMeasureOptions;
+console.log(`guestpass bench — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`);
+console.log(`each figure: ${warmupMs} ms warm-up, then the median of ${rounds} rounds of ${roundMs} ms`);
+console.log('ratios are time per operation relative to the named baseline (×2.00 = twice as slow)\n');
+
+console.log(await benchCodeVerification());
+console.log();
+console.log(await benchStoreOperations());
+console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
