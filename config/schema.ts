@@ -7,11 +7,9 @@
  */
 import { z } from 'zod';
 
-const domainName = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name such as contoso.com');
+export const domainNamePattern = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const domainName = z.string().trim().toLowerCase().regex(domainNamePattern, 'must be a domain name such as contoso.com');
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -81,7 +79,7 @@ export const federationEntrySchema = z.strictObject({
   scope: z.string().default('openid email profile').describe('Scopes requested upstream.'),
 });
 
-const hostPort = z.strictObject({ host: z.string().min(1), port: z.int().min(1).max(65535) });
+const hostPort = z.strictObject({ host: z.string().min(1).describe('Host name or address.'), port: z.int().min(1).max(65535).describe('TCP port.') });
 
 export const redisSchema = z
   .strictObject({
@@ -111,11 +109,11 @@ export const redisSchema = z
 
 export const clientSchema = z
   .looseObject({
-    client_id: z.string().min(1),
-    client_secret: z.string().min(1).optional(),
-    redirect_uris: z.array(z.string()).optional(),
-    grant_types: z.array(z.string()).optional(),
-    scope: z.string().optional(),
+    client_id: z.string().min(1).describe('The client\'s identifier; also the owner of the links it creates.'),
+    client_secret: z.string().min(1).optional().describe('Its secret (client_secret_basic by default).'),
+    redirect_uris: z.array(z.string()).optional().describe('Exact redirect URIs; no wildcards, no prefix matching.'),
+    grant_types: z.array(z.string()).optional().describe('`authorization_code` (default), `refresh_token`, `client_credentials` (management API).'),
+    scope: z.string().optional().describe('Scopes the client may ask for, including management scopes (SPEC §6).'),
   })
   .describe('oidc-provider client metadata (client_id, client_secret, redirect_uris, grant_types, scope, …).');
 
@@ -135,7 +133,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().optional().describe('Register the demo client and serve `/demo`. Default: on only for the embedded default (no CONFIG_FILE, not production).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The demo relying party of `npm start`.'),
   clients: z.array(clientSchema).default([]).describe('Relying parties, as oidc-provider client metadata.'),
   organization: z
     .strictObject({
@@ -143,7 +142,8 @@ export const configSchema = z.strictObject({
       domains: z.array(domainName).default([]).describe('Email domains of the organisation\'s own people (`member`s).'),
       supportContact: z.string().optional().describe('Whom to ask when access was removed (an email address or URL), shown on pages.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The organisation that runs guestpass.'),
   federation: z.array(federationEntrySchema).default([]).describe('Upstream OpenID Providers for work accounts (SPEC §1b).'),
   policy: policySchema.prefault({}),
   redis: redisSchema.prefault({}),
@@ -156,12 +156,14 @@ export const configSchema = z.strictObject({
         .describe('SMTP server (env SMTP_URL), e.g. smtp://user:pass@host:587. Without it mail is written to `<dataDir>/outbox/`.'),
       maxConnections: z.int().min(1).max(100).default(5).describe('Pooled SMTP connections.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Outgoing mail server.'),
   mail: z
     .strictObject({
       from: z.string().min(3).default('guestpass <no-reply@localhost>').describe('Sender of every mail (env MAIL_FROM).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Mail content.'),
   outbox: z
     .strictObject({
       maxAttempts: z.int().min(1).max(50).default(8).describe('Delivery attempts before a mail is given up.'),
@@ -169,11 +171,12 @@ export const configSchema = z.strictObject({
       maxBackoffSeconds: z.int().min(1).max(86400).default(120).describe('Longest wait between two attempts.'),
       pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The durable mail queue and its retries.'),
   keys: z
     .strictObject({
       jwks: z
-        .strictObject({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) })
+        .strictObject({ keys: z.array(z.looseObject({ kty: z.string().describe('Key type (RSA, EC, OKP).') })).min(1).describe('Private JWKs; the first signs.') })
         .optional()
         .describe('Private signing keys (a JWKS). Required in production; generated into dataDir otherwise.'),
       cookies: z.array(secret).min(1).optional().describe('Cookie signing keys, newest first. Required in production.'),
@@ -183,22 +186,26 @@ export const configSchema = z.strictObject({
         .optional()
         .describe('Secrets for code HMACs and outbox encryption, newest first (older ones still verify). Required in production.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Keys and secrets; generated into dataDir in development.'),
   audit: z
     .strictObject({
       retentionDays: boundedInt(1, 3650, 365, 'Days audit events are kept.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The audit trail.'),
   links: z
     .strictObject({
       maxRecipients: boundedInt(1, 1000, 100, 'Most recipients one secure link may have.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Secure links.'),
   rateLimits: z
     .strictObject({
       codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Limits that are not sharing policy.'),
 });
 
 export type Config = z.output<typeof configSchema> & { issuer: string };
