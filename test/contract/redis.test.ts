@@ -7,50 +7,17 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 
 import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
-import type { Store } from '../../adapters/store.ts';
 import { StoreUnavailableError } from '../../src/errors.ts';
-import { testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { deleteKeysUnder, elapsedMs, keysUnder, testRedisUrl, uniqueKeyPrefix, waitUntilStoreAnswers } from '../support/redis.ts';
 import { freePort, startRedisServer } from '../support/redis_server.ts';
-import { storeContract } from './store_contract.ts';
+import { redisStoreContract } from './redis_store_contract.ts';
 
 function redisConfig(overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
   return { url: testRedisUrl(), tls: false, keyPrefix: uniqueKeyPrefix('contract'), commandTimeoutMs: 2000, ...overrides };
 }
 
-/** Deletes only the keys under `prefix`, one by one (as a Cluster would need). */
-async function deleteKeys(admin: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    for (const key of keys) await admin.del(key);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
-async function keysUnder(admin: Redis, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return found.toSorted();
-}
-
-async function elapsedMs(action: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
-  const started = Date.now();
-  try {
-    await action();
-    return { ms: Date.now() - started, error: undefined };
-  } catch (error) {
-    return { ms: Date.now() - started, error };
-  }
-}
-
 describe('RedisStore', () => {
   let admin: Redis;
-  const prefixes = new WeakMap<Store, string>();
 
   before(() => {
     admin = new Redis(testRedisUrl());
@@ -60,19 +27,7 @@ describe('RedisStore', () => {
     await admin.quit();
   });
 
-  storeContract(
-    'redis',
-    async () => {
-      const config = redisConfig();
-      const store = await createRedisStore({ redis: config });
-      prefixes.set(store, config.keyPrefix);
-      return store;
-    },
-    async (store) => {
-      await deleteKeys(admin, prefixes.get(store)!);
-      await store.close();
-    },
-  );
+  redisStoreContract('redis', redisConfig, (prefix) => deleteKeysUnder(admin, prefix));
 
   describe('redis store', () => {
     let config: RedisStoreConfig;
@@ -84,7 +39,7 @@ describe('RedisStore', () => {
     });
 
     afterEach(async () => {
-      await deleteKeys(admin, config.keyPrefix);
+      await deleteKeysUnder(admin, config.keyPrefix);
       await store.close();
     });
 
@@ -227,14 +182,7 @@ describe('RedisStore', () => {
         expect(during.ms).to.be.below(2000);
 
         await server.resume!();
-        const deadline = Date.now() + 10_000;
-        for (;;) {
-          const attempt = await elapsedMs(() => store.ping());
-          if (attempt.error === undefined) break;
-          expect(attempt.error).to.be.instanceOf(StoreUnavailableError);
-          if (Date.now() > deadline) throw new Error('the store did not reconnect within 10 s');
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        await waitUntilStoreAnswers(store);
         await store.putRecord('signin', 'interaction-2', { step: 'verified' }, 60);
         expect(await store.getRecord('signin', 'interaction-2')).to.deep.equal({ step: 'verified' });
       } finally {

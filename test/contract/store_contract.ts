@@ -1,7 +1,8 @@
 /**
- * The one storage contract: every `Store` implementation runs these tests (see memory.test.ts
- * and redis.test.ts). They state behaviour callers rely on — above all that the atomic steps
- * stay atomic under parallel calls — and never look at how a store keeps its data.
+ * The one storage contract: every `Store` implementation runs these tests (see memory.test.ts;
+ * redis.test.ts, redis_cluster.test.ts and redis_sentinel.test.ts for Redis). They state
+ * behaviour callers rely on — above all that the atomic steps stay atomic under parallel calls —
+ * and never look at how a store keeps its data.
  */
 import { expect } from 'chai';
 
