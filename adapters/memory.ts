@@ -177,6 +177,20 @@ export class MemoryStore implements Store {
     this.#records.set(`${namespace}:${id}`, clone(value), ttlSeconds);
   }
 
+  async putRecordIfVersion<T extends { version: number }>(
+    namespace: RecordNamespace,
+    id: string,
+    value: T,
+    ttlSeconds: number,
+    expectedVersion: number | undefined,
+  ): Promise<boolean> {
+    const current = this.#records.get(`${namespace}:${id}`) as { version?: unknown } | undefined;
+    const matches = current === undefined ? expectedVersion === undefined : expectedVersion !== undefined && current.version === expectedVersion;
+    if (!matches) return false;
+    this.#records.set(`${namespace}:${id}`, clone(value), ttlSeconds);
+    return true;
+  }
+
   async getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined> {
     const value = this.#records.get(`${namespace}:${id}`);
     return value === undefined ? undefined : (clone(value) as T);

@@ -168,6 +168,25 @@ heldUntil = now + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
 return { 1, heldUntil }`,
   },
+  /**
+   * KEYS: record. ARGV: expected version ('' for "no record"), JSON value, ttl ms. Writes only
+   * when the stored record's version is the expected one. A record without a version field
+   * never matches, so it cannot be mistaken for "no record".
+   */
+  gpPutRecordIfVersion: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('GET', KEYS[1])
+local version = ''
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  version = '-'
+  if ok and type(decoded) == 'table' and type(decoded.version) == 'number' then version = tostring(decoded.version) end
+end
+if version ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`,
+  },
   /** KEYS: key. ARGV: expected, replacement. Replaces (or, without replacement, deletes) the value only if it is the expected one. */
   gpCompareAndSet: {
     numberOfKeys: 1,
@@ -456,6 +475,18 @@ export class RedisStore implements Store {
 
   async putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void> {
     await this.#setString(this.#key('record', namespace, id), JSON.stringify(value), toMs(ttlSeconds));
+  }
+
+  async putRecordIfVersion<T extends { version: number }>(
+    namespace: RecordNamespace,
+    id: string,
+    value: T,
+    ttlSeconds: number,
+    expectedVersion: number | undefined,
+  ): Promise<boolean> {
+    const expected = expectedVersion === undefined ? '' : String(expectedVersion);
+    const written = await this.#script('gpPutRecordIfVersion', this.#key('record', namespace, id), expected, JSON.stringify(value), toMs(ttlSeconds));
+    return written === 1;
   }
 
   async getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined> {

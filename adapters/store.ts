@@ -47,10 +47,22 @@ export interface OidcModelStore {
 // ---------------------------------------------------------------------------------------------
 // Small JSON records with a TTL: sign-in state per interaction, grant context, session verification.
 
-export type RecordNamespace = 'signin' | 'grantContext' | 'sessionVerification' | 'federationState';
+export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState';
 
 export interface RecordStore {
   putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores `value` only if the stored record's `version` equals `expectedVersion` (undefined:
+   * only if there is no record). Of N parallel callers expecting the same version, one wins;
+   * a state machine saves this way so a stale request never overwrites a newer step.
+   */
+  putRecordIfVersion<T extends { version: number }>(
+    namespace: RecordNamespace,
+    id: string,
+    value: T,
+    ttlSeconds: number,
+    expectedVersion: number | undefined,
+  ): Promise<boolean>;
   getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined>;
   deleteRecord(namespace: RecordNamespace, id: string): Promise<void>;
 }

@@ -26,7 +26,7 @@ import { isLocale, messagesFor, negotiateLocale, type Locale } from '../src/i18n
 import type { Logger } from '../src/log.ts';
 import type { People } from '../src/people.ts';
 import type { PolicySource } from '../src/policy.ts';
-import { UnexpectedStepError, type SignInFlow, type SignInRecord } from './sign_in.ts';
+import { RecordChangedError, UnexpectedStepError, type SignInFlow, type SignInRecord } from './sign_in.ts';
 import { codePage, deliveryText, emailPage, errorPage } from './views/pages.ts';
 
 export interface InteractionDeps {
@@ -121,17 +121,18 @@ export function interactionRouter(deps: InteractionDeps): Router {
     rejectCrossSite(ctx, deps.issuer);
     const details = await interactionFor(ctx);
     if (details.prompt.name !== 'login') throw new FormRejected(400, 'this interaction does not take a sign-in form');
-    const record = await recordFor(details);
+    let record = await recordFor(details);
     const form = parseBody(ctx, schema, record.csrf);
-    let next = record;
     try {
-      next = await event(record, form, details);
+      record = await event(record, form, details);
     } catch (error) {
-      if (!(error instanceof UnexpectedStepError)) throw error;
-      record.notice = { kind: 'step_unavailable' };
-      await flow.save(record);
+      // Another request moved the sign-in on meanwhile (a double click, a second tab): go by
+      // where it stands now rather than by what this request read.
+      if (!(error instanceof UnexpectedStepError || error instanceof RecordChangedError)) throw error;
+      record = (await flow.read(record.uid)) ?? record;
+      if (error instanceof UnexpectedStepError && record.step.name !== 'verified') await flow.notify(record, { kind: 'step_unavailable' });
     }
-    if (next.step.name === 'verified') return finishLogin(ctx, details, next);
+    if (record.step.name === 'verified') return finishLogin(ctx, details, record);
     redirect303(ctx, `/interaction/${details.uid}`);
   }
 
@@ -150,7 +151,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
           uid: details.uid,
           csrf: record.csrf,
           clientName: await clientName(details),
-          emailDraft: record.step.emailDraft,
+          emailDraft: notice?.kind === 'invalid_email' ? notice.draft : record.step.emailDraft,
           notice,
           now,
           codeLength: policy.otp.length,
@@ -177,9 +178,15 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
   }
 
-  /** The code was right: sign the person in, with a grant recording the link this was for. */
+  /**
+   * The code was right: sign the person in, with a grant recording the link this was for.
+   * Parallel requests may all see the sign-in verified; exactly one finishes it (a slot in the
+   * store is the gate) and the others follow that one to the same place.
+   */
   async function finishLogin(ctx: Context, details: InteractionDetails, record: SignInRecord): Promise<void> {
     if (record.step.name !== 'verified') throw new UnexpectedStepError(['verified'], record.step.name);
+    const gate = await deps.store.claimSlot(`signin-finish:${record.uid}`, Math.max(1, details.exp - Math.floor(Date.now() / 1000)), deps.clock.now());
+    if (!gate.claimed) return followFinished(ctx, details);
     const { personId, verifiedAt, keepSignedIn } = record.step;
     const person = await deps.people.get(personId);
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
@@ -203,8 +210,19 @@ export function interactionRouter(deps: InteractionDeps): Router {
       detail: { email: person.emailNormalized, clientId: record.clientId, userType: person.userType, amr },
       ...origin(ctx),
     });
-    await deps.store.deleteRecord('signin', record.uid);
     redirect303(ctx, returnTo);
+  }
+
+  /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */
+  async function followFinished(ctx: Context, details: InteractionDetails): Promise<void> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const interaction = await provider.Interaction.find(details.uid);
+      if (!interaction) throw new errors.SessionNotFound('the sign-in was completed by another request');
+      if (interaction.result) return redirect303(ctx, interaction.returnTo);
+      if (Date.now() > deadline) throw new errors.SessionNotFound('the sign-in is being completed by another request');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /** A live session asks for a client it has not granted for this link yet: grant and return. */

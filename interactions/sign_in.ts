@@ -47,9 +47,9 @@ export type SignInStep =
 
 export type SignInStepName = SignInStep['name'];
 
-/** A message for the next page, shown once. */
+/** A message for the next page, shown once. Kept apart from the record: it is feedback, not state. */
 export type Notice =
-  | { kind: 'invalid_email' }
+  | { kind: 'invalid_email'; draft: string }
   | { kind: 'invalid_code_format' }
   | { kind: 'wrong_code'; triesLeft: number }
   | { kind: 'code_expired' }
@@ -62,6 +62,8 @@ export type Notice =
   | { kind: 'step_unavailable' };
 
 export interface SignInRecord {
+  /** Grows with every saved change; a save names the version it read, so a stale request never overwrites a newer step. */
+  version: number;
   uid: string;
   clientId: string;
   sharingId?: string | undefined;
@@ -70,9 +72,16 @@ export interface SignInRecord {
   /** Language chosen on the page, overriding ui_locales and Accept-Language. */
   locale?: Locale | undefined;
   step: SignInStep;
-  notice?: Notice | undefined;
   /** When the interaction (and so this record) ends, epoch ms. */
   expiresAt: number;
+}
+
+/** Another request changed the record since this one read it; re-read and decide again. */
+export class RecordChangedError extends Error {
+  constructor(readonly uid: string) {
+    super(`sign-in ${uid} changed meanwhile`);
+    this.name = 'RecordChangedError';
+  }
 }
 
 export class UnexpectedStepError extends Error {
@@ -151,9 +160,10 @@ export class SignInFlow {
 
   /** The record of an interaction, created at its first page. */
   async load(interaction: { uid: string; clientId: string; sharingId?: string | undefined; expiresAt: number; loginHint?: string | undefined }): Promise<SignInRecord> {
-    const existing = await this.#deps.store.getRecord<SignInRecord>('signin', interaction.uid);
+    const existing = await this.read(interaction.uid);
     if (existing) return existing;
     const record: SignInRecord = {
+      version: 1,
       uid: interaction.uid,
       clientId: interaction.clientId,
       sharingId: interaction.sharingId,
@@ -161,28 +171,46 @@ export class SignInFlow {
       step: { name: 'enter_email', emailDraft: interaction.loginHint },
       expiresAt: interaction.expiresAt,
     };
-    await this.save(record);
-    return record;
+    if (await this.#deps.store.putRecordIfVersion('signin', record.uid, record, this.#ttlSeconds(record), undefined)) return record;
+    // Another request created it first: use theirs, so both carry the same CSRF token.
+    return (await this.read(interaction.uid)) ?? record;
   }
 
-  async save(record: SignInRecord): Promise<void> {
-    const ttlSeconds = Math.max(1, Math.ceil((record.expiresAt - this.#deps.clock.now()) / 1000));
-    await this.#deps.store.putRecord('signin', record.uid, record, ttlSeconds);
+  read(uid: string): Promise<SignInRecord | undefined> {
+    return this.#deps.store.getRecord<SignInRecord>('signin', uid);
   }
 
   /** Takes the notice for the page being shown, so it shows once. */
   async takeNotice(record: SignInRecord): Promise<Notice | undefined> {
-    const { notice } = record;
-    if (notice) {
-      record.notice = undefined;
-      await this.save(record);
-    }
+    const notice = await this.#deps.store.getRecord<Notice>('signinNotice', record.uid);
+    if (notice) await this.#deps.store.deleteRecord('signinNotice', record.uid);
     return notice;
   }
 
+  async notify(record: SignInRecord, notice: Notice): Promise<void> {
+    await this.#deps.store.putRecord('signinNotice', record.uid, notice, this.#ttlSeconds(record));
+  }
+
   async chooseLocale(record: SignInRecord, locale: Locale): Promise<void> {
-    record.locale = locale;
-    await this.save(record);
+    try {
+      await this.#commit(record, { locale });
+    } catch (error) {
+      // A language choice that loses a race is simply asked again by the next page.
+      if (!(error instanceof RecordChangedError)) throw error;
+    }
+  }
+
+  /** Saves a change made on top of the version this request read; throws RecordChangedError when it is stale. */
+  async #commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<void> {
+    const next: SignInRecord = { ...record, ...change, version: record.version + 1 };
+    if (!(await this.#deps.store.putRecordIfVersion('signin', record.uid, next, this.#ttlSeconds(record), record.version))) {
+      throw new RecordChangedError(record.uid);
+    }
+    Object.assign(record, next);
+  }
+
+  #ttlSeconds(record: SignInRecord): number {
+    return Math.max(1, Math.ceil((record.expiresAt - this.#deps.clock.now()) / 1000));
   }
 
   // --- events ----------------------------------------------------------------------------------
@@ -192,9 +220,7 @@ export class SignInFlow {
     expectStep(record, 'enter_email', 'code_sent');
     const email = parseEmail(input.email);
     if (!email) {
-      record.step = { name: 'enter_email', emailDraft: typeof input.email === 'string' ? input.email.slice(0, 254) : undefined };
-      record.notice = { kind: 'invalid_email' };
-      await this.save(record);
+      await this.notify(record, { kind: 'invalid_email', draft: typeof input.email === 'string' ? input.email.slice(0, 254) : '' });
       return record;
     }
     await this.#requestCode(record, email, request, undefined);
@@ -211,8 +237,7 @@ export class SignInFlow {
   /** code_sent → enter_email, keeping the address as a draft. The current code stays valid until it expires. */
   async changeEmail(record: SignInRecord): Promise<SignInRecord> {
     const step = expectStep(record, 'code_sent');
-    record.step = { name: 'enter_email', emailDraft: step.email };
-    await this.save(record);
+    await this.#commit(record, { step: { name: 'enter_email', emailDraft: step.email } });
     return record;
   }
 
@@ -286,16 +311,14 @@ export class SignInFlow {
       detail: { email, clientId: record.clientId, userType: person.userType },
       ...request,
     });
-    record.step = {
+    await this.#commitVerified(record, {
       name: 'verified',
       personId: person.id,
       email: step.email,
       emailNormalized: email,
       verifiedAt: clock.now(),
       keepSignedIn: input.keepSignedIn,
-    };
-    record.notice = undefined;
-    await this.save(record);
+    });
     return record;
   }
 
@@ -338,10 +361,11 @@ export class SignInFlow {
     const now = clock.now();
     const previous = record.step.name === 'code_sent' ? record.step : undefined;
     const sameAddress = previous?.emailNormalized === email.normalized;
-    const stayOnCodePage = (notice: Notice) => {
-      record.step = sameAddress && previous ? previous : { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, pretendSentAt: now };
-      record.notice = notice;
-      return this.save(record);
+    const stayOnCodePage = async (notice: Notice) => {
+      if (!(sameAddress && previous)) {
+        await this.#commit(record, { step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, pretendSentAt: now } });
+      }
+      await this.notify(record, notice);
     };
 
     // Every limit below applies to every address alike, so hitting one says nothing about a link.
@@ -380,16 +404,36 @@ export class SignInFlow {
     }
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
 
-    record.step = {
-      name: 'code_sent',
-      email: email.display,
-      emailNormalized: email.normalized,
-      codeRequestedAt: now,
-      mailId,
-      pretendSentAt: mailId === undefined ? now + randomInt(400, 1500) : undefined,
-    };
-    record.notice = success;
-    await this.save(record);
+    await this.#commit(record, {
+      step: {
+        name: 'code_sent',
+        email: email.display,
+        emailNormalized: email.normalized,
+        codeRequestedAt: now,
+        mailId,
+        pretendSentAt: mailId === undefined ? now + randomInt(400, 1500) : undefined,
+      },
+    });
+    if (success) await this.notify(record, success);
+  }
+
+  /**
+   * The one transition that must not be lost: this request consumed the code, so the sign-in
+   * is verified whatever else was saved meanwhile (a resend, a language choice).
+   */
+  async #commitVerified(record: SignInRecord, step: Extract<SignInStep, { name: 'verified' }>): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.#commit(record, { step });
+        return;
+      } catch (error) {
+        if (!(error instanceof RecordChangedError) || attempt >= 10) throw error;
+        const fresh = await this.read(record.uid);
+        if (!fresh) throw error;
+        Object.assign(record, fresh);
+        if (fresh.step.name === 'verified') return;
+      }
+    }
   }
 
   async #auditCodeRequest(record: SignInRecord, email: string, eligibility: CodeEligibility, request: RequestOrigin, mailId: string | undefined): Promise<void> {
@@ -418,8 +462,7 @@ export class SignInFlow {
   }
 
   async #stay(record: SignInRecord, notice: Notice): Promise<SignInRecord> {
-    record.notice = notice;
-    await this.save(record);
+    await this.notify(record, notice);
     return record;
   }
 }

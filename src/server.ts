@@ -22,6 +22,7 @@ import { demoClientMetadata, demoRouter } from './dev/demo.ts';
 import { assetsRouter } from './http/assets.ts';
 import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
+import { resumeOnce } from './http/resume_once.ts';
 import { securityHeaders } from './http/security_headers.ts';
 import { loadKeyMaterial, type KeyMaterial } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -112,6 +113,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(requestLog(logger));
       provider.use(healthRouter(store).routes());
+      provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
       provider.use(
         interactionRouter({ provider, flow, store, people, audit, policy, clock, logger, organizationName: config.organization.name, issuer: config.issuer }).routes(),
