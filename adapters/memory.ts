@@ -9,6 +9,8 @@ import type {
   AuditQuery,
   ConsumeOutcome,
   CounterState,
+  LinkQuery,
+  LinkRecord,
   MailOutcome,
   OidcPayload,
   OutboxMail,
@@ -18,7 +20,18 @@ import type {
   Store,
   StoredCode,
 } from './store.ts';
-import { auditMatches, compareAuditIds, decodeAuditCursor, encodeAuditCursor, finishedMailTtlSeconds, grantable } from './store_shared.ts';
+import {
+  assertLinkIdentityKept,
+  assertPageLimit,
+  auditMatches,
+  compareAuditIds,
+  decodeAuditCursor,
+  decodeLinkCursor,
+  encodeAuditCursor,
+  finishedMailTtlSeconds,
+  grantable,
+  pageOfLinks,
+} from './store_shared.ts';
 
 interface Entry<T> {
   value: T;
@@ -92,6 +105,7 @@ export class MemoryStore implements Store {
   readonly #mail = new ExpiringMap<OutboxMail>();
   readonly #people = new Map<string, PersonRecord>();
   readonly #peopleByEmail = new Map<string, string>();
+  readonly #links = new Map<string, LinkRecord>();
   #audit: AuditEvent[] = [];
   #auditSequence = 0;
   readonly #sweeper: NodeJS.Timeout;
@@ -339,6 +353,42 @@ export class MemoryStore implements Store {
     this.#people.set(person.id, clone(person));
     this.#peopleByEmail.set(person.emailNormalized, person.id);
     return clone(person);
+  }
+
+  // --- secure links ----------------------------------------------------------------------------
+  // No indexes: a list filters and sorts every link, which is fine for one process in development
+  // and keeps this store the plain reference the Redis store's indexes are checked against.
+
+  async createLink(link: LinkRecord): Promise<boolean> {
+    if (this.#links.has(link.id)) return false;
+    this.#links.set(link.id, { ...clone(link), version: 1 });
+    return true;
+  }
+
+  async getLink(id: string): Promise<LinkRecord | undefined> {
+    const link = this.#links.get(id);
+    return link && clone(link);
+  }
+
+  async saveLink(link: LinkRecord, expectedVersion: number): Promise<boolean> {
+    const stored = this.#links.get(link.id);
+    if (!stored || stored.version !== expectedVersion) return false;
+    assertLinkIdentityKept(stored, link);
+    this.#links.set(link.id, { ...clone(link), version: expectedVersion + 1 });
+    return true;
+  }
+
+  async deleteLink(id: string): Promise<LinkRecord | undefined> {
+    const link = this.#links.get(id);
+    this.#links.delete(id);
+    return link;
+  }
+
+  async listLinks(query: LinkQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<LinkRecord>> {
+    assertPageLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeLinkCursor(page.cursor);
+    const found = pageOfLinks(this.#links.values(), query, after, page.limit);
+    return { items: found.items.map(clone), nextCursor: found.nextCursor };
   }
 
   // --- audit -----------------------------------------------------------------------------------

@@ -5,8 +5,9 @@
  * cannot hold braces) is applied here, not by ioredis, so the hash tags below are part of the key
  * Redis sees: `guestpass:model:Session:abc`, `guestpass:{outbox}:due`. Each atomic step
  * is one Lua script on one key, or on keys that share the hash tag `{outbox}` and so one slot.
- * Where a step spans slots (an oidc entry and its indexes, a person and the address index) it
- * is a sequence of single-key commands, ordered so that a crash half-way leaves nothing unsafe.
+ * Where a step spans slots (an oidc entry and its indexes, a person and the address index, a
+ * link and its indexes) it is a sequence of single-key commands, ordered so that a crash
+ * half-way leaves nothing unsafe.
  *
  *   key (after P)                     type    TTL                            purpose
  *   P model:<Model>:<id>              hash    expiresIn of the entry         oidc-provider entry: `payload` (JSON) and, once consumed, `consumed` (epoch s)
@@ -23,13 +24,26 @@
  *                                             sent or dropped
  *   P person:<id>                     string  none (durable)                 a person (JSON)
  *   P person-email:<emailNormalized>  string  none (durable)                 id of the person with the address (unique index)
+ *   P link:<id>                       string  none (durable)                 a secure link (JSON with its `version`)
+ *   P links:all                       zset    none (durable)                 link id → createdAt: every link, for lists and the sharing report
+ *   P links:client:<clientId>         zset    none (durable)                 link id → createdAt: the links a client owns
+ *   P links:recipient:<email>         zset    none (durable)                 link id → version of the link that (last) added the normalised
+ *                                                                            address: the links a person is a recipient of
  *   P audit                           stream  none (durable; trimAudit)      the audit log, one JSON field `event` per entry
  *
- * People and the audit log are the only durable keys: they are the directory and the record of
- * what happened, and the audit log is trimmed by age with `trimAudit`. The one other exception is
- * an oidc entry that oidc-provider saves without `expiresIn` (a dynamically registered Client, an
- * initial or registration access token): it keeps no TTL, as in the in-memory store, and so do
- * its index entries.
+ * People, links and the audit log are the only durable keys: they are the directory, what is
+ * shared with whom, and the record of what happened; a link goes with `deleteLink`, the audit
+ * log is trimmed by age with `trimAudit`. The one other exception is an oidc entry that
+ * oidc-provider saves without `expiresIn` (a dynamically registered Client, an initial or
+ * registration access token): it keeps no TTL, as in the in-memory store, and so do its index
+ * entries.
+ *
+ * A link and its index entries sit in different slots (no hash tag: every step on links touches
+ * one key at a time). Indexes are written before the link and cleaned after it, so an entry may
+ * name a link that is gone or no longer matches — every list checks the link itself and skips
+ * it — but an index never misses a link. The recipient index scores each entry with the link
+ * version that added the address, so removing an address never undoes a later save that added
+ * it again, however late the removal runs (see `saveLink`).
  *
  * Threats this layout answers: parallel requests on two instances must not both consume a code
  * or win a slot (one script per step), a crash between two writes must not leave a token that
@@ -46,6 +60,8 @@ import type {
   AuditQuery,
   ConsumeOutcome,
   CounterState,
+  LinkQuery,
+  LinkRecord,
   MailOutcome,
   MailState,
   OidcPayload,
@@ -56,7 +72,22 @@ import type {
   Store,
   StoredCode,
 } from './store.ts';
-import { auditMatches, decodeAuditCursor, encodeAuditCursor, finishedMailTtlSeconds, grantable } from './store_shared.ts';
+import {
+  assertLinkIdentityKept,
+  assertPageLimit,
+  auditMatches,
+  compareNewestFirst,
+  decodeAuditCursor,
+  decodeLinkCursor,
+  encodeAuditCursor,
+  finishedMailTtlSeconds,
+  grantable,
+  linkMatches,
+  type LinkPosition,
+  pageOfLinks,
+  recipientAddresses,
+  toLinkPage,
+} from './store_shared.ts';
 
 export type RedisStoreConfig = Config['redis'];
 
@@ -265,6 +296,36 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1`,
   },
+  /**
+   * KEYS: link. ARGV: expected version, createdAt, JSON value. Replaces the link only while it
+   * is still the version the caller read, and returns the JSON it replaced (0 when it wrote
+   * nothing) so the caller unindexes exactly the addresses that left. The createdAt check tells
+   * apart a link deleted and created again under the same id, which starts again at version 1.
+   */
+  gpSaveLinkIfVersion: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local ok, decoded = pcall(cjson.decode, current)
+if not ok or type(decoded) ~= 'table' then return 0 end
+if decoded.version ~= tonumber(ARGV[1]) or decoded.createdAt ~= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[3])
+return current`,
+  },
+  /**
+   * KEYS: links:recipient:<address>. ARGV: link id, version of the save that removed the address.
+   * Removes the entry only if it was added before that version: a save that added the address
+   * again meanwhile (a later version) keeps it, however late this removal runs.
+   */
+  gpUnindexRecipient: {
+    numberOfKeys: 1,
+    lua: `
+local addedIn = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+if not addedIn or addedIn >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1`,
+  },
   /** KEYS: audit stream. ARGV: event JSON, … Appends them in order; returns their ids. */
   gpAppendAudit: {
     numberOfKeys: 1,
@@ -337,6 +398,9 @@ const toMs = (seconds: number) => Math.max(1, Math.round(seconds * 1000));
 
 /** Audit entries read per XRANGE while paging; a page never holds the whole stream. */
 const auditChunk = (limit: number) => Math.min(1000, Math.max(100, limit + 1));
+
+/** Index entries read at most per round while listing links. */
+const linkChunkMax = 1000;
 
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
@@ -666,6 +730,132 @@ export class RedisStore implements Store {
     return person;
   }
 
+  // --- secure links ----------------------------------------------------------------------------
+  // The link is one key; its index entries live in other slots and are written with single-key
+  // commands, ordered so that an index may name a link that is gone or has changed (every read
+  // checks the link itself) but never misses a link it should name.
+
+  #linkKey(id: string): string {
+    return this.#key('link', id);
+  }
+
+  #recipientIndexKey(emailNormalized: string): string {
+    return this.#key('links', 'recipient', emailNormalized);
+  }
+
+  async createLink(link: LinkRecord): Promise<boolean> {
+    const key = this.#linkKey(link.id);
+    // A taken id writes no index entry, so the existing link keeps its place in the lists.
+    if ((await this.#redis((client) => client.exists(key))) === 1) return false;
+    await Promise.all([
+      this.#redis((client) => client.zadd(this.#key('links', 'all'), link.createdAt, link.id)),
+      this.#redis((client) => client.zadd(this.#key('links', 'client', link.clientId), link.createdAt, link.id)),
+      ...[...recipientAddresses(link)].map((address) => this.#redis((client) => client.zadd(this.#recipientIndexKey(address), 'GT', 1, link.id))),
+    ]);
+    const written = await this.#redis((client) => client.set(key, JSON.stringify({ ...link, version: 1 }), 'NX'));
+    return written === 'OK';
+  }
+
+  async getLink(id: string): Promise<LinkRecord | undefined> {
+    const stored = await this.#redis((client) => client.get(this.#linkKey(id)));
+    return stored === null ? undefined : (JSON.parse(stored) as LinkRecord);
+  }
+
+  /**
+   * An address added is indexed before the write, under the version being written (ZADD GT,
+   * so the score only grows); an address removed is unindexed after it, and only if its entry
+   * is older than this version — so a later save that adds it again is never undone by this one.
+   */
+  async saveLink(link: LinkRecord, expectedVersion: number): Promise<boolean> {
+    const stored = await this.getLink(link.id);
+    if (!stored || stored.version !== expectedVersion) return false;
+    assertLinkIdentityKept(stored, link);
+    const version = expectedVersion + 1;
+    const before = recipientAddresses(stored);
+    const after = recipientAddresses(link);
+    const added = [...after].filter((address) => !before.has(address));
+    await Promise.all(added.map((address) => this.#redis((client) => client.zadd(this.#recipientIndexKey(address), 'GT', version, link.id))));
+    const replaced = await this.#script('gpSaveLinkIfVersion', this.#linkKey(link.id), expectedVersion, link.createdAt, JSON.stringify({ ...link, version }));
+    if (typeof replaced !== 'string') return false;
+    const removed = [...recipientAddresses(JSON.parse(replaced) as LinkRecord)].filter((address) => !after.has(address));
+    await Promise.all(removed.map((address) => this.#script('gpUnindexRecipient', this.#recipientIndexKey(address), link.id, version)));
+    return true;
+  }
+
+  async deleteLink(id: string): Promise<LinkRecord | undefined> {
+    const stored = await this.#redis((client) => client.getdel(this.#linkKey(id)));
+    if (stored === null) return undefined;
+    const link = JSON.parse(stored) as LinkRecord;
+    await Promise.all([
+      this.#redis((client) => client.zrem(this.#key('links', 'all'), id)),
+      this.#redis((client) => client.zrem(this.#key('links', 'client', link.clientId), id)),
+      ...[...recipientAddresses(link)].map((address) => this.#redis((client) => client.zrem(this.#recipientIndexKey(address), id))),
+    ]);
+    return link;
+  }
+
+  /**
+   * The narrowest index answers: one person's links (a bounded set, sorted here), else one
+   * client's or all links by creation time, read newest first in chunks. Every entry is checked
+   * against its link, so entries left by an interrupted write are skipped.
+   */
+  async listLinks(query: LinkQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<LinkRecord>> {
+    assertPageLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeLinkCursor(page.cursor);
+    if (query.recipient !== undefined) {
+      const ids = await this.#redis((client) => client.zrange(this.#recipientIndexKey(query.recipient!), 0, '-1'));
+      const links = await this.#getLinks(ids);
+      return pageOfLinks(
+        links.filter((link) => link !== undefined),
+        query,
+        after,
+        page.limit,
+      );
+    }
+    const index = query.clientId === undefined ? this.#key('links', 'all') : this.#key('links', 'client', query.clientId);
+    return this.#listLinksByCreation(index, query, after, page.limit);
+  }
+
+  /**
+   * Reads the index newest first from the cursor on, `limit + 1` entries at first and twice as
+   * many each round after (up to `linkChunkMax`), until one match more than the page is found.
+   * Links created in the same ms share a score and may span chunks, so a chunk starts at the
+   * last score read, inclusive, past the entries of that score already read (`offset`); an
+   * exclusive bound would skip the rest of them.
+   */
+  async #listLinksByCreation(indexKey: string, query: LinkQuery, after: LinkPosition | undefined, limit: number): Promise<Page<LinkRecord>> {
+    const found: { link: LinkRecord; position: LinkPosition }[] = [];
+    let last = after;
+    let max = after === undefined ? '+inf' : String(after.createdAt);
+    let offset = 0;
+    let count = Math.min(linkChunkMax, limit + 1);
+    while (found.length <= limit) {
+      const reply = await this.#redis((client) => client.zrevrangebyscore(indexKey, max, '-inf', 'WITHSCORES', 'LIMIT', offset, count));
+      const entries = scoredMembers(reply);
+      // Entries at or before the last one read are those the cursor or an earlier chunk covered.
+      const fresh = entries.filter((entry) => last === undefined || compareNewestFirst(last, entry) < 0);
+      const links = await this.#getLinks(fresh.map((entry) => entry.id));
+      for (const [index, link] of links.entries()) {
+        if (link && linkMatches(link, query)) found.push({ link, position: fresh[index]! });
+        if (found.length > limit) break;
+      }
+      if (entries.length < count) break;
+      const lastEntry = entries.at(-1)!;
+      const atLastScore = entries.filter((entry) => entry.createdAt === lastEntry.createdAt).length;
+      offset = String(lastEntry.createdAt) === max ? offset + atLastScore : atLastScore;
+      max = String(lastEntry.createdAt);
+      // A chunk may end before the cursor (ties of its ms that the cursor had passed).
+      if (last === undefined || compareNewestFirst(last, lastEntry) < 0) last = lastEntry;
+      count = Math.min(linkChunkMax, count * 2);
+    }
+    return toLinkPage(found, limit);
+  }
+
+  /** One GET per link: the links live in many slots, which one MGET may not span on a Cluster. */
+  #getLinks(ids: string[]): Promise<(LinkRecord | undefined)[]> {
+    return Promise.all(ids.map((id) => this.getLink(id)));
+  }
+
   // --- audit -----------------------------------------------------------------------------------
 
   async appendAudit(events: Omit<AuditEvent, 'id'>[]): Promise<AuditEvent[]> {
@@ -794,6 +984,13 @@ function parseAuditEntry(id: string, fields: string[]): AuditEvent {
   const json = pairsToRecord(fields).event;
   if (json === undefined) throw new Error(`audit entry ${id} has no event field`);
   return { id, ...(JSON.parse(json) as Omit<AuditEvent, 'id'>) };
+}
+
+/** A `WITHSCORES` reply of a link index: member (link id) and score (its createdAt) alternate. */
+function scoredMembers(reply: string[]): LinkPosition[] {
+  const positions: LinkPosition[] = [];
+  for (let index = 0; index + 1 < reply.length; index += 2) positions.push({ id: reply[index]!, createdAt: Number(reply[index + 1]) });
+  return positions;
 }
 
 function splitModelKey(key: string): [string, string] {

@@ -11,6 +11,7 @@ import { StoreUnavailableError } from '../../src/errors.ts';
 import { deleteKeysUnder, elapsedMs, keysUnder, testRedisUrl, uniqueKeyPrefix, waitUntilStoreAnswers } from '../support/redis.ts';
 import { freePort, startRedisServer } from '../support/redis_server.ts';
 import { redisStoreContract } from './redis_store_contract.ts';
+import { recipient, secureLink } from './store_contract.ts';
 
 function redisConfig(overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
   return { url: testRedisUrl(), tls: false, keyPrefix: uniqueKeyPrefix('contract'), commandTimeoutMs: 2000, ...overrides };
@@ -43,7 +44,7 @@ describe('RedisStore', () => {
       await store.close();
     });
 
-    it('keeps every key under the prefix, with a TTL on all but people and the audit log', async () => {
+    it('keeps every key under the prefix, with a TTL on all but people, links and the audit log', async () => {
       const now = Date.now();
       await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 600);
       await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1' }, 600);
@@ -56,6 +57,7 @@ describe('RedisStore', () => {
       await store.enqueueMail({ id: 'mail-1', sealed: 's', label: 'l', state: 'queued', attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 });
       await store.createPersonIfAbsent({ id: 'person-1', email: 'ada@example.com', emailNormalized: 'ada@example.com', userType: 'guest', disabled: false, groups: [], identities: [], createdAt: now });
       await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, detail: {}, result: 'success' }]);
+      await store.createLink(secureLink('link-1'));
 
       const keys = await keysUnder(admin, config.keyPrefix);
       const names = keys.map((key) => key.slice(config.keyPrefix.length));
@@ -77,8 +79,20 @@ describe('RedisStore', () => {
         'person:person-1',
         'person-email:ada@example.com',
         'audit',
+        'link:link-1',
+        'links:all',
+        'links:client:client-1',
+        'links:recipient:ada@example.com',
       ]);
-      const durable = new Set(['person:person-1', 'person-email:ada@example.com', 'audit']);
+      const durable = new Set([
+        'person:person-1',
+        'person-email:ada@example.com',
+        'audit',
+        'link:link-1',
+        'links:all',
+        'links:client:client-1',
+        'links:recipient:ada@example.com',
+      ]);
       for (const [index, key] of keys.entries()) {
         const ttl = await admin.pttl(key);
         if (durable.has(names[index]!)) expect(ttl, key).to.equal(-1);
@@ -105,6 +119,40 @@ describe('RedisStore', () => {
       expect(result.created).to.equal(true);
       expect(result.person.id).to.equal('person-orphaned');
       expect((await store.findPersonByEmail('ada@example.com'))?.id).to.equal('person-orphaned');
+    });
+
+    it('lists no link for an index entry whose link is missing, and still fills each page', async () => {
+      // As after a crash between writing the index entries and the link, or a lost race to create it.
+      const prefix = config.keyPrefix;
+      const base = 1_700_000_000_000;
+      for (const index of [0, 1, 2]) await store.createLink(secureLink(`link-${index}`, { createdAt: base + index * 10 }));
+      for (const ghost of [5, 15, 25]) {
+        await admin.zadd(`${prefix}links:all`, base + ghost, `ghost-${ghost}`);
+        await admin.zadd(`${prefix}links:client:client-1`, base + ghost, `ghost-${ghost}`);
+        await admin.zadd(`${prefix}links:recipient:ada@example.com`, 1, `ghost-${ghost}`);
+      }
+
+      for (const query of [{}, { clientId: 'client-1' }, { recipient: 'ada@example.com' }]) {
+        const first = await store.listLinks(query, { limit: 2 });
+        expect(first.items.map((link) => link.id), JSON.stringify(query)).to.deep.equal(['link-2', 'link-1']);
+        const second = await store.listLinks(query, { cursor: first.nextCursor!, limit: 2 });
+        expect(second.items.map((link) => link.id), JSON.stringify(query)).to.deep.equal(['link-0']);
+        expect(second.nextCursor).to.equal(null);
+      }
+    });
+
+    it('scores a recipient entry with the link version that last added the address', async () => {
+      // A removal unindexes only entries older than its own version, so it never undoes a later re-add.
+      const key = `${config.keyPrefix}links:recipient:bob@example.com`;
+      const link = secureLink('link-1');
+      await store.createLink({ ...link, recipients: [recipient('bob@example.com')] });
+      expect(await admin.zscore(key, 'link-1')).to.equal('1');
+      await store.saveLink({ ...link, recipients: [] }, 1);
+      expect(await admin.zscore(key, 'link-1')).to.equal(null);
+      await store.saveLink({ ...link, recipients: [recipient('bob@example.com')] }, 2);
+      expect(await admin.zscore(key, 'link-1')).to.equal('3');
+      await store.saveLink({ ...link, recipients: [recipient('bob@example.com'), recipient('ada@example.com')] }, 3);
+      expect(await admin.zscore(key, 'link-1')).to.equal('3');
     });
 
     it('passes an error reply through instead of calling the store unavailable', async () => {
