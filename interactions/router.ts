@@ -25,6 +25,7 @@ import { contentSecurityPolicy, noStore } from '../src/http/security_headers.ts'
 import { isLocale, messagesFor, negotiateLocale, type Locale } from '../src/i18n/index.ts';
 import type { Logger } from '../src/log.ts';
 import type { People } from '../src/people.ts';
+import type { Links } from '../src/links.ts';
 import type { PolicySource } from '../src/policy.ts';
 import { RecordChangedError, UnexpectedStepError, type SignInFlow, type SignInRecord } from './sign_in.ts';
 import { codePage, deliveryText, emailPage, errorPage } from './views/pages.ts';
@@ -32,6 +33,7 @@ import { codePage, deliveryText, emailPage, errorPage } from './views/pages.ts';
 export interface InteractionDeps {
   provider: Provider;
   flow: SignInFlow;
+  links: Links;
   store: Store;
   people: People;
   audit: AuditLog;
@@ -197,6 +199,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       context: { personId: person.id, sharingId: record.sharingId },
       ttlSeconds: grantTtlSeconds((await deps.policy.get()).reverificationDays),
     });
+    if (record.sharingId) await deps.links.recordAccess(record.sharingId, person.emailNormalized, { verified: true });
     const amr = ['otp'];
     const returnTo = await provider.interactionResult(
       ctx.req,
@@ -235,6 +238,15 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
     const sharingId = typeof details.params.sharing_id === 'string' ? details.params.sharing_id : undefined;
     const clientId = String(details.params.client_id);
+    if (sharingId) {
+      // The login prompt's check has already asked this; asked again here so no path grants a link to a non-recipient.
+      const verdict = await deps.links.recipientVerdict(sharingId, clientId, person.emailNormalized);
+      if (!verdict.ok) {
+        const returnTo = await provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person has no access to this link' });
+        return redirect303(ctx, returnTo);
+      }
+      await deps.links.recordAccess(sharingId, person.emailNormalized, { verified: false });
+    }
     const grantId = await createGrant(provider, deps.store, {
       accountId: person.id,
       clientId,

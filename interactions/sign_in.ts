@@ -55,6 +55,7 @@ export type Notice =
   | { kind: 'code_expired' }
   | { kind: 'too_many_attempts' }
   | { kind: 'code_used' }
+  | { kind: 'access_removed' }
   | { kind: 'locked_out'; until: number }
   | { kind: 'too_many_codes'; until: number }
   | { kind: 'resend_wait'; until: number }
@@ -299,6 +300,14 @@ export class SignInFlow {
       return this.#stay(record, { kind: 'wrong_code', triesLeft });
     }
 
+    // Checked again now, after the code matched (so only someone who received a code learns
+    // this): removing the recipient, expiring or deleting the link since makes the code useless.
+    const still = await this.#deps.eligibility({ emailNormalized: email, clientId: record.clientId, sharingId: record.sharingId });
+    if (still.kind !== 'deliver') {
+      await store.consumeCode(record.uid, code.codeId);
+      await rejected('no_longer_eligible', { because: still.reason });
+      return this.#stay(record, { kind: 'access_removed' });
+    }
     if (!(await store.consumeCode(record.uid, code.codeId))) {
       await rejected('already_used');
       return this.#stay(record, { kind: 'code_used' });

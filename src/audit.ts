@@ -7,6 +7,28 @@ import type { AuditActor, AuditEvent, AuditOperation, Store } from '../adapters/
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 
+/** Every operation the audit trail records (SPEC §7, plus SecureLinkExpiryChanged). */
+export const auditOperations: readonly AuditOperation[] = [
+  'SecureLinkCreated',
+  'SecureLinkDeleted',
+  'AddedToSecureLink',
+  'RemovedFromSecureLink',
+  'SecureLinkExpiryChanged',
+  'VerificationCodeSent',
+  'VerificationCodeRejected',
+  'VerificationSucceeded',
+  'RecipientNotOnLink',
+  'SignedIn',
+  'GuestInvited',
+  'GuestRedeemed',
+  'GuestUpgraded',
+  'UserDisabled',
+  'UserDeleted',
+  'SessionsRevoked',
+  'SettingsUpdated',
+  'MailDeliveryFailed',
+];
+
 export interface AuditInput {
   actor: AuditActor;
   sharingId?: string | undefined;
@@ -39,7 +61,7 @@ export class AuditLog {
   }
 
   /** Appends several events in the given order (e.g. `SecureLinkCreated` then each `AddedToSecureLink`). */
-  async recordAll(entries: [AuditOperation, AuditInput][]): Promise<AuditEvent[]> {
+  async recordAll(entries: readonly (readonly [AuditOperation, AuditInput])[]): Promise<AuditEvent[]> {
     const time = new Date(this.#clock.now()).toISOString();
     const events = entries.map(([operation, input]) => ({
       time,

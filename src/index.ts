@@ -16,6 +16,8 @@ export { interactionRouter, type InteractionDeps } from '../interactions/router.
 export { SignInFlow, type EligibilityCheck, type CodeEligibility } from '../interactions/sign_in.ts';
 export { loadExistingGrantFor, createGrant } from './grants.ts';
 export { AuditLog } from './audit.ts';
+export { Links } from './links.ts';
+export { linkEligibility } from './eligibility.ts';
 export { Outbox } from './mail/outbox.ts';
 export { createMailTransport, type MailTransport } from './mail/transport.ts';
 export { GuestpassError, ConfigError, StoreUnavailableError } from './errors.ts';

@@ -44,4 +44,8 @@ export class People {
   get(id: string): Promise<PersonRecord | undefined> {
     return this.#store.getPerson(id);
   }
+
+  findByEmail(emailNormalized: string): Promise<PersonRecord | undefined> {
+    return this.#store.findPersonByEmail(emailNormalized);
+  }
 }

@@ -4,13 +4,15 @@
  * rotation, revocation, introspection, RP-initiated and back-channel logout, and our pages for
  * errors and logout.
  */
-import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { oidcAdapterFor } from '../adapters/oidc_adapter.ts';
 import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views/pages.ts';
+import { apiAudience } from './api/auth.ts';
 import { ConfigError } from './errors.ts';
+import type { Links } from './links.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
 import { messagesFor, negotiateLocale } from './i18n/index.ts';
 import type { KeyMaterial } from './keys.ts';
@@ -18,8 +20,8 @@ import type { Logger } from './log.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';
 
-/** A UniqueSharingId: at least 128 random bits, base64url. */
-export const sharingIdPattern = /^[A-Za-z0-9_-]{22,64}$/;
+export { sharingIdPattern } from './sharing_id.ts';
+import { sharingIdPattern } from './sharing_id.ts';
 
 export const scopeClaims = {
   // amr comes from the session, so it reaches the ID token only; userinfo has no amr to give.
@@ -37,9 +39,13 @@ export interface ProviderDeps {
   keys: KeyMaterial;
   store: Store;
   people: People;
+  links: Links;
   policy: PolicySource;
   clients: ClientMetadata[];
 }
+
+/** Client metadata of our own: `guestpass_open_sign_in: true` lets a client have codes sent to any address (demos, tests). */
+export const openSignInMetadata = 'guestpass_open_sign_in';
 
 const day = 24 * 60 * 60;
 
@@ -83,9 +89,39 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
         }
       },
     } as unknown as Configuration['extraParams'],
+    extraClientMetadata: {
+      properties: [openSignInMetadata],
+      validator(_ctx, key, value) {
+        if (key === openSignInMetadata && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${openSignInMetadata} must be a boolean`);
+        }
+      },
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // The management API is a resource server of this provider: `resource=<ISSUER>/api` with
+      // client_credentials gets a short-lived JWT access token with the management scopes the
+      // client's own `scope` metadata lists, and nothing else can get one.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => false,
+        async getResourceServerInfo(ctx, resourceIndicator, client) {
+          if (resourceIndicator !== apiAudience(config.issuer)) throw new errors.InvalidTarget(`unknown resource; the management API is ${apiAudience(config.issuer)}`);
+          if (ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type !== 'client_credentials') {
+            throw new errors.InvalidTarget('tokens for the management API come only from the client_credentials grant');
+          }
+          const allowed = new Set((client.scope ?? '').split(' '));
+          return {
+            scope: managementScopes.filter((scope) => allowed.has(scope)).join(' '),
+            audience: resourceIndicator,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: 10 * 60,
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
       // A client learns about, and revokes, only tokens issued to it.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
@@ -107,6 +143,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyFor(deps),
     },
     loadExistingGrant: loadExistingGrantFor(store),
     async findAccount(_ctx, sub, token) {
@@ -154,6 +191,31 @@ export function createProvider(config: Config, configuration: Configuration, log
   provider.proxy = config.trustProxy;
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc-provider server error'));
   return provider;
+}
+
+/**
+ * oidc-provider's prompts, plus one check of ours on the login prompt: a live session does not
+ * carry over to a link unless its person is a current recipient of that live link of this
+ * client (and is still active). Otherwise the person signs in again, so a forwarded link gives
+ * a signed-in forwardee nothing.
+ */
+function interactionPolicyFor({ links, people }: ProviderDeps) {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  policy.get('login')!.checks.add(
+    new Check('sharing_link_access', 'the signed-in person has no access to this link', 'login_required', async (ctx) => {
+      const { oidc } = ctx;
+      const accountId = oidc.session?.accountId;
+      if (!accountId) return Check.NO_NEED_TO_PROMPT;
+      const person = await people.get(accountId);
+      if (!person || person.disabled) return Check.REQUEST_PROMPT;
+      const sharingId = oidc.params?.sharing_id;
+      if (typeof sharingId !== 'string') return Check.NO_NEED_TO_PROMPT;
+      const verdict = await links.recipientVerdict(sharingId, oidc.client!.clientId, person.emailNormalized);
+      return verdict.ok ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
 }
 
 /** oidc-provider checks static clients on first use; we check them at start-up, naming the bad one. */

@@ -15,10 +15,13 @@ import type { ClientMetadata, Configuration } from 'oidc-provider';
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { interactionRouter } from '../interactions/router.ts';
-import { SignInFlow, everyoneIsEligible, type EligibilityCheck } from '../interactions/sign_in.ts';
+import { SignInFlow, type EligibilityCheck } from '../interactions/sign_in.ts';
+import { apiMiddleware } from './api/router.ts';
 import { AuditLog } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { demoClientMetadata, demoRouter } from './dev/demo.ts';
+import { linkEligibility } from './eligibility.ts';
+import { Links } from './links.ts';
 import { assetsRouter } from './http/assets.ts';
 import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
@@ -30,7 +33,7 @@ import { Outbox } from './mail/outbox.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
 import { People } from './people.ts';
 import { fixedPolicy, type PolicySource } from './policy.ts';
-import { assertClientsValid, createProvider, providerConfiguration } from './provider.ts';
+import { assertClientsValid, createProvider, openSignInMetadata, providerConfiguration } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
 /** What a caller may supply instead of what the configuration would build. */
@@ -42,7 +45,7 @@ export interface ServerDeps {
   /** A mail transport the caller owns (and closes). */
   mailTransport?: MailTransport;
   keys?: KeyMaterial;
-  /** Decides who may be sent a code (secure links, policy). Default: everyone. */
+  /** Decides who may be sent a code. Default: the secure-link rules of SPEC §2 (src/eligibility.ts). */
   eligibility?: EligibilityCheck;
 }
 
@@ -52,6 +55,7 @@ export interface Guestpass {
   readonly outbox: Outbox;
   readonly audit: AuditLog;
   readonly people: People;
+  readonly links: Links;
   readonly policy: PolicySource;
   readonly flow: SignInFlow;
   readonly clock: Clock;
@@ -63,7 +67,9 @@ export interface Guestpass {
   providerConfiguration(): Configuration;
   /** Adds guestpass's routes (sign-in pages, assets, health, demo) to a Provider, and checks its clients. */
   mount(provider: Provider): Promise<void>;
-  /** Starts the outbox worker. */
+  /** Drops audit events older than `audit.retentionDays` (also done hourly once started). */
+  trimAudit(): Promise<void>;
+  /** Starts the outbox worker and the hourly audit trim. */
   start(): void;
   /** Stops the outbox worker and closes what guestpass opened. */
   close(): Promise<void>;
@@ -82,6 +88,9 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const outbox = new Outbox({ store, transport: mailTransport, clock, logger, audit, secrets: keys.secrets, settings: config.outbox });
   const people = new People(store, clock, config.organization.domains);
   const policy = fixedPolicy(config.policy);
+  const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
+  const clients = [...config.clients, ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : [])] as ClientMetadata[];
+  const openSignInClients = new Set(clients.filter((client) => client[openSignInMetadata] === true).map((client) => client.client_id));
   const flow = new SignInFlow({
     store,
     clock,
@@ -92,9 +101,15 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     otpPolicy: async () => (await policy.get()).otp,
     codesPerIpPerHour: config.rateLimits.codesPerIpPerHour,
     organizationName: config.organization.name,
-    eligibility: deps.eligibility ?? everyoneIsEligible,
+    eligibility: deps.eligibility ?? linkEligibility({ links, people, openSignInClients }),
   });
-  const clients = [...config.clients, ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : [])] as ClientMetadata[];
+
+  // Retention: every instance trims hourly; trimming twice is harmless.
+  let auditTrimmer: NodeJS.Timeout | undefined;
+  const trimAudit = () => store.trimAudit(clock.now() - config.audit.retentionDays * 24 * 60 * 60 * 1000);
+  const trimAuditInBackground = () => {
+    trimAudit().catch((error: unknown) => logger.warn({ err: error }, 'audit trim failed'));
+  };
 
   return {
     config,
@@ -108,7 +123,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     logger,
     keys,
     clients,
-    providerConfiguration: () => providerConfiguration({ config, keys, store, people, policy, clients }),
+    links,
+    providerConfiguration: () => providerConfiguration({ config, keys, store, people, links, policy, clients }),
     async mount(provider) {
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(requestLog(logger));
@@ -116,13 +132,21 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
       provider.use(
-        interactionRouter({ provider, flow, store, people, audit, policy, clock, logger, organizationName: config.organization.name, issuer: config.issuer }).routes(),
+        interactionRouter({ provider, flow, links, store, people, audit, policy, clock, logger, organizationName: config.organization.name, issuer: config.issuer }).routes(),
       );
+      provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer).routes());
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },
-    start: () => outbox.start(),
+    trimAudit,
+    start() {
+      outbox.start();
+      trimAuditInBackground();
+      auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
+      auditTrimmer.unref();
+    },
     async close() {
+      clearInterval(auditTrimmer);
       await outbox.stop();
       if (!deps.mailTransport) await mailTransport.close();
       if (!deps.store) await store.close();

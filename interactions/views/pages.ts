@@ -25,6 +25,8 @@ function noticeText(t: Messages, notice: Notice, now: number, codeLength: number
       return { text: t.notice.tooManyAttempts, tone: 'error' };
     case 'code_used':
       return { text: t.notice.codeUsed, tone: 'error' };
+    case 'access_removed':
+      return { text: t.notice.accessRemoved, tone: 'error' };
     case 'locked_out':
       return { text: t.notice.lockedOut(minutesUntil(notice.until)), tone: 'error' };
     case 'too_many_codes':
@@ -96,7 +98,7 @@ export function deliveryText(t: Messages, delivery: DeliveryState): string {
 
 export function codePage(frame: Frame, model: CodePageModel): string {
   const { t } = frame;
-  const codeError = model.notice !== undefined && ['invalid_code_format', 'wrong_code', 'code_expired', 'too_many_attempts', 'code_used', 'locked_out'].includes(model.notice.kind);
+  const codeError = model.notice !== undefined && ['invalid_code_format', 'wrong_code', 'code_expired', 'too_many_attempts', 'code_used', 'access_removed', 'locked_out'].includes(model.notice.kind);
   const secondsToResend = Math.ceil((model.resendAvailableAt - model.now) / 1000);
   return layout(
     { ...frame, title: t.code.title },

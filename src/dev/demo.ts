@@ -23,6 +23,8 @@ export function demoClientMetadata(issuer: string): ClientMetadata {
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types: ['code'],
     scope: 'openid email profile sharing offline_access links:read links:write audit:read directory:read directory:write settings:write admin',
+    // The demo may send a code to any address, link or not, so a newcomer can try a sign-in at once.
+    guestpass_open_sign_in: true,
   };
 }
 

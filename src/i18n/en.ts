@@ -54,6 +54,7 @@ const en = {
     resendWait: (seconds: number) => `A code was sent a moment ago. You can ask for a new one in ${seconds} s.`,
     codeResent: 'If this address has access, a new code is on its way. Earlier codes no longer work.',
     codeUsed: 'That code was already used. Ask for a new code.',
+    accessRemoved: 'This code no longer works: the link is no longer shared with this address, or it has expired. Ask the person who shared it.',
     stepUnavailable: 'That step is no longer available; here is where your sign-in stands.',
   },
   error: {

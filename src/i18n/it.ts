@@ -55,6 +55,7 @@ const it: Messages = {
     resendWait: (seconds) => `Un codice è stato appena inviato. Potrai chiederne uno nuovo tra ${seconds} s.`,
     codeResent: 'Se questo indirizzo ha accesso, un nuovo codice sta arrivando. I codici precedenti non valgono più.',
     codeUsed: 'Questo codice è già stato usato. Chiedi un nuovo codice.',
+    accessRemoved: 'Questo codice non vale più: il link non è più condiviso con questo indirizzo, oppure è scaduto. Chiedi a chi l’ha condiviso.',
     stepUnavailable: 'Questo passaggio non è più disponibile; ecco a che punto è il tuo accesso.',
   },
   error: {

@@ -1,0 +1,90 @@
+/**
+ * Who is calling the management API: a bearer JWT access token that this provider issued to a
+ * client through `client_credentials` with `resource=<ISSUER>/api` (RFC 8707), checked with
+ * jose — signature against our own keys, issuer, audience, expiry, `typ: at+jwt` — and the
+ * scope each route needs.
+ */
+import type { Context, Next } from 'koa';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose';
+import { z } from 'zod';
+
+import { ApiError } from './errors.ts';
+
+export type ManagementScope = 'links:read' | 'links:write' | 'directory:read' | 'directory:write' | 'audit:read' | 'settings:write' | 'admin';
+
+export interface ApiCaller {
+  clientId: string;
+  scopes: ReadonlySet<string>;
+  /** Holds `admin`: sees and changes every client's links. */
+  admin: boolean;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    caller?: ApiCaller;
+  }
+}
+
+const claimsSchema = z.object({ client_id: z.string().min(1), scope: z.string().default('') });
+const privateParts = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
+
+export function apiAudience(issuer: string): string {
+  return `${issuer}/api`;
+}
+
+export function bearerAuth({ issuer, jwks }: { issuer: string; jwks: { keys: JWK[] } }) {
+  const publicKeys = { keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => !(privateParts as readonly string[]).includes(name))) as JWK) };
+  const keySet = createLocalJWKSet(publicKeys);
+  const audience = apiAudience(issuer);
+
+  return async function authenticate(ctx: Context, next: Next): Promise<void> {
+    const header = ctx.get('authorization');
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
+    if (!match) throw challenge(header ? 'invalid_request' : undefined, header ? 'the Authorization header must be "Bearer <token>"' : 'a bearer access token is required');
+    try {
+      const { payload } = await jwtVerify(match[1]!, keySet, { issuer, audience, typ: 'at+jwt', clockTolerance: 5 });
+      const claims = claimsSchema.parse(payload);
+      const scopes = new Set(claims.scope.split(' ').filter(Boolean));
+      ctx.state.caller = { clientId: claims.client_id, scopes, admin: scopes.has('admin') };
+    } catch (error) {
+      throw challenge('invalid_token', describeTokenProblem(error));
+    }
+    await next();
+  };
+}
+
+/** A route's scope check: 403 `insufficient_scope` naming the scope it needs. */
+export function requireScope(...anyOf: ManagementScope[]) {
+  return async function checkScope(ctx: Context, next: Next): Promise<void> {
+    const caller = callerOf(ctx);
+    if (!anyOf.some((scope) => caller.scopes.has(scope))) {
+      throw new ApiError(403, 'insufficient_scope', `this needs the ${anyOf.join(' or ')} scope`, {
+        'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${anyOf.join(' ')}"`,
+      });
+    }
+    await next();
+  };
+}
+
+export function callerOf(ctx: Context): ApiCaller {
+  const caller = ctx.state.caller;
+  if (!caller) throw new Error('bearerAuth must run before the route');
+  return caller;
+}
+
+function challenge(error: string | undefined, description: string): ApiError {
+  const params = [`realm="guestpass"`, ...(error ? [`error="${error}"`, `error_description="${description}"`] : [])].join(', ');
+  return new ApiError(401, error ?? 'invalid_token', description, { 'WWW-Authenticate': `Bearer ${params}` });
+}
+
+function describeTokenProblem(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the access token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'the access token is not for this API (its audience must be <ISSUER>/api: ask for it with resource=<ISSUER>/api)';
+    if (error.claim === 'iss') return 'the access token was not issued by this provider';
+    if (error.claim === 'typ') return 'not a JWT access token (typ at+jwt)';
+    return `the access token's ${error.claim} claim is not acceptable`;
+  }
+  if (error instanceof z.ZodError) return 'the access token has no client_id';
+  return 'the access token is invalid';
+}

@@ -1,0 +1,71 @@
+/**
+ * The management API, `/api/v1` (SPEC §6): JSON in and out, a bearer token on every request,
+ * every body and query parsed with zod, every error `{error, error_description}`.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { JWK } from 'jose';
+
+import type { Store } from '../../adapters/store.ts';
+import type { Clock } from '../clock.ts';
+import type { Links } from '../links.ts';
+import type { Logger } from '../log.ts';
+import { auditRoutes } from './audit_routes.ts';
+import { bearerAuth } from './auth.ts';
+import { ApiError, apiErrors } from './errors.ts';
+import { linksRoutes } from './links_routes.ts';
+import { reportsRoutes } from './reports_routes.ts';
+
+export interface ApiDeps {
+  issuer: string;
+  jwks: { keys: JWK[] };
+  store: Store;
+  links: Links;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Everything under /api: the v1 routes, and a JSON 404 for any other path there. */
+export function apiMiddleware(deps: ApiDeps) {
+  const router = apiRouter(deps);
+  const routes = router.routes();
+  const errors = apiErrors(deps.logger);
+  // Nothing answered: a known path with another method is a 405 naming the allowed ones, anything else a 404.
+  const unanswered = (ctx: Context) => async () => {
+    const allowed = new Set(router.stack.filter((layer) => layer.methods.length > 0 && layer.match(ctx.path)).flatMap((layer) => layer.methods));
+    if (allowed.size > 0) throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed here; use ${[...allowed].join(', ')}`, { Allow: [...allowed].join(', ') });
+    throw new ApiError(404, 'not_found', 'no such endpoint');
+  };
+  return async function api(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
+    await errors(ctx, () => routes(ctx as never, unanswered(ctx)));
+  };
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const router = new Router({ prefix: '/api/v1' });
+  const origin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+
+  const parseJson = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: '256kb',
+    encoding: 'utf-8',
+    onError(error) {
+      if ((error as { status?: number }).status === 413) throw new ApiError(413, 'request_too_large', 'the body is larger than 256 kB');
+      throw new ApiError(400, 'invalid_request', 'the body is not valid JSON');
+    },
+  });
+  router.use(requireJsonBody, parseJson, bearerAuth(deps));
+  linksRoutes(router, deps.links, origin);
+  auditRoutes(router, deps.store);
+  reportsRoutes(router, deps.links, deps.clock);
+  return router;
+}
+
+async function requireJsonBody(ctx: Context, next: Next): Promise<void> {
+  if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && ctx.request.length && !ctx.is('application/json')) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json');
+  }
+  await next();
+}

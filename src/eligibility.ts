@@ -1,0 +1,35 @@
+/**
+ * Who may be sent a code (SPEC §2). With `sharing_id`: only a current recipient of that live
+ * link, owned by the client asking. Without: a recipient of any live link of that client, or a
+ * person the directory already knows (a guest or member who is not disabled) — unless the
+ * client is registered for open sign-in (`guestpass_open_sign_in`, for demos and tests).
+ *
+ * Everything else is withheld: the person sees exactly what a recipient sees, no mail leaves,
+ * and the audit log records `RecipientNotOnLink` with the reason.
+ */
+import type { CodeEligibility, EligibilityCheck } from '../interactions/sign_in.ts';
+import type { Links } from './links.ts';
+import type { People } from './people.ts';
+
+export interface EligibilityDeps {
+  links: Links;
+  people: People;
+  /** Clients registered with `guestpass_open_sign_in: true`. */
+  openSignInClients: ReadonlySet<string>;
+}
+
+const withhold = (reason: string): CodeEligibility => ({ kind: 'withhold', operation: 'RecipientNotOnLink', reason });
+
+export function linkEligibility({ links, people, openSignInClients }: EligibilityDeps): EligibilityCheck {
+  return async ({ emailNormalized, clientId, sharingId }) => {
+    if (sharingId !== undefined) {
+      const verdict = await links.recipientVerdict(sharingId, clientId, emailNormalized);
+      return verdict.ok ? { kind: 'deliver' } : withhold(verdict.reason);
+    }
+    if (openSignInClients.has(clientId)) return { kind: 'deliver' };
+    const person = await people.findByEmail(emailNormalized);
+    if (person && person.userType !== 'adhoc' && !person.disabled) return { kind: 'deliver' };
+    if (await links.isRecipientOfAnyLiveLink(clientId, emailNormalized)) return { kind: 'deliver' };
+    return withhold('not_a_recipient_of_any_live_link');
+  };
+}
