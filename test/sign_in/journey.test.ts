@@ -29,7 +29,8 @@ for (const store of ['memory', 'redis'] as const) {
     });
 
     it('passes sharing_id through to the ID token and userinfo of that sign-in, and a later sign-in supersedes its tokens', async () => {
-      const sharingId = 'AAAAAAAAAAAAAAAAAAAAAA';
+      const link = await gp.server.links.create({ clientId: 'rp', admin: false }, { resource: 'files/report.pdf', recipients: ['dana@example.org'] }, {});
+      const sharingId = link.id;
       const linked = await signIn(gp, smtp, 'dana@example.org', { sharing_id: sharingId });
       expect(linked.claims.sharing_id).to.equal(sharingId);
       expect(await gp.rp.userinfo(linked.tokens.access_token, linked.claims.sub)).to.include({ sharing_id: sharingId });

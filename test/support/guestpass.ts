@@ -26,6 +26,28 @@ export const rpClient = {
   post_logout_redirect_uris: ['http://rp.test/signed-out'],
   grant_types: ['authorization_code', 'refresh_token'],
   scope: 'openid email profile sharing offline_access',
+  // The sign-in mechanics tests send codes without links; link rules have tests of their own.
+  guestpass_open_sign_in: true,
+};
+
+/** An administrator's client: every link, the audit trail, the report. */
+export const adminClient = {
+  client_id: 'admin-console',
+  client_secret: 'admin-secret-for-tests-only',
+  grant_types: ['client_credentials'],
+  redirect_uris: [],
+  response_types: [],
+  scope: 'links:read links:write audit:read directory:read directory:write settings:write admin',
+};
+
+/** A resource server as SPEC §6 has it: one client that manages its links and signs people in to them. */
+export const filesClient = {
+  client_id: 'files',
+  client_secret: 'files-secret-for-tests-only',
+  client_name: 'Contoso Files',
+  redirect_uris: ['http://files.test/callback'],
+  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  scope: 'openid email profile sharing links:read links:write',
 };
 
 let sharedKeys: Promise<KeyMaterial> | undefined;
@@ -65,7 +87,7 @@ export async function startGuestpass(options: StartOptions): Promise<TestGuestpa
     port,
     issuer,
     logLevel: 'silent',
-    clients: [rpClient],
+    clients: [rpClient, filesClient, adminClient],
     smtp: { url: options.smtp.url },
     outbox: { pollIntervalMs: 50, initialBackoffSeconds: 1 },
     ...(options.store === 'redis' ? { redis: { url: testRedisUrl(), keyPrefix } } : {}),
