@@ -9,28 +9,36 @@ import type {
   AuditQuery,
   ConsumeOutcome,
   CounterState,
+  FederatedIdentity,
+  LinkIdentityOutcome,
   LinkQuery,
   LinkRecord,
   MailOutcome,
   OidcPayload,
   OutboxMail,
   Page,
+  PeopleQuery,
   PersonRecord,
   RecordNamespace,
   Store,
   StoredCode,
+  StoredSettings,
 } from './store.ts';
 import {
   assertLinkIdentityKept,
   assertPageLimit,
+  assertPersonFixedFieldsKept,
   auditMatches,
   compareAuditIds,
   decodeAuditCursor,
   decodeLinkCursor,
+  decodePersonCursor,
   encodeAuditCursor,
   finishedMailTtlSeconds,
   grantable,
+  holdsIdentity,
   pageOfLinks,
+  pageOfPeople,
 } from './store_shared.ts';
 
 interface Entry<T> {
@@ -105,7 +113,12 @@ export class MemoryStore implements Store {
   readonly #mail = new ExpiringMap<OutboxMail>();
   readonly #people = new Map<string, PersonRecord>();
   readonly #peopleByEmail = new Map<string, string>();
+  /** (issuer, subject) → person id. */
+  readonly #peopleByIdentity = new Map<string, string>();
+  /** Normalised address → id of the person deleted with it. */
+  readonly #deletedEmails = new Map<string, string>();
   readonly #links = new Map<string, LinkRecord>();
+  #settings: StoredSettings<unknown> | undefined;
   #audit: AuditEvent[] = [];
   #auditSequence = 0;
   readonly #sweeper: NodeJS.Timeout;
@@ -331,9 +344,11 @@ export class MemoryStore implements Store {
     const existingId = this.#peopleByEmail.get(person.emailNormalized);
     const existing = existingId === undefined ? undefined : this.#people.get(existingId);
     if (existing) return { person: clone(existing), created: false };
-    this.#people.set(person.id, clone(person));
+    const created = { ...clone(person), version: 1 };
+    this.#people.set(person.id, created);
     this.#peopleByEmail.set(person.emailNormalized, person.id);
-    return { person: clone(person), created: true };
+    this.#deletedEmails.delete(person.emailNormalized);
+    return { person: clone(created), created: true };
   }
 
   async getPerson(id: string): Promise<PersonRecord | undefined> {
@@ -346,13 +361,66 @@ export class MemoryStore implements Store {
     return id === undefined ? undefined : this.getPerson(id);
   }
 
-  async savePerson(person: PersonRecord): Promise<PersonRecord | undefined> {
-    const existing = this.#people.get(person.id);
-    if (!existing) return undefined;
-    if (existing.emailNormalized !== person.emailNormalized) this.#peopleByEmail.delete(existing.emailNormalized);
-    this.#people.set(person.id, clone(person));
-    this.#peopleByEmail.set(person.emailNormalized, person.id);
-    return clone(person);
+  async findPersonByIdentity(issuer: string, subject: string): Promise<PersonRecord | undefined> {
+    const id = this.#peopleByIdentity.get(identityKey({ issuer, subject }));
+    return id === undefined ? undefined : this.getPerson(id);
+  }
+
+  async savePerson(person: PersonRecord, expectedVersion: number): Promise<boolean> {
+    const stored = this.#people.get(person.id);
+    if (!stored || stored.version !== expectedVersion) return false;
+    assertPersonFixedFieldsKept(stored, person);
+    this.#people.set(person.id, { ...clone(person), version: expectedVersion + 1 });
+    return true;
+  }
+
+  /** The same checks in the same order as the Redis store, so both answer alike when several apply. */
+  async linkIdentity(personId: string, identity: FederatedIdentity, expectedVersion: number): Promise<LinkIdentityOutcome> {
+    const person = this.#people.get(personId);
+    if (!person) return { outcome: 'stale' };
+    if (holdsIdentity(person, identity)) return { outcome: 'linked', person: clone(person) };
+    if (person.version !== expectedVersion) return { outcome: 'stale' };
+    if (person.identities.some((held) => held.issuer === identity.issuer)) return { outcome: 'issuer_already_linked' };
+    const holderId = this.#peopleByIdentity.get(identityKey(identity));
+    if (holderId !== undefined && holderId !== personId && this.#people.has(holderId)) return { outcome: 'taken', personId: holderId };
+    const linked = { ...person, identities: [...person.identities, { issuer: identity.issuer, subject: identity.subject }], version: expectedVersion + 1 };
+    this.#people.set(personId, linked);
+    this.#peopleByIdentity.set(identityKey(identity), personId);
+    return { outcome: 'linked', person: clone(linked) };
+  }
+
+  async deletePerson(id: string): Promise<PersonRecord | undefined> {
+    const person = this.#people.get(id);
+    if (!person) return undefined;
+    this.#people.delete(id);
+    this.#peopleByEmail.delete(person.emailNormalized);
+    for (const identity of person.identities) this.#peopleByIdentity.delete(identityKey(identity));
+    this.#deletedEmails.set(person.emailNormalized, id);
+    return person;
+  }
+
+  async isEmailDeleted(emailNormalized: string): Promise<boolean> {
+    return this.#deletedEmails.has(emailNormalized);
+  }
+
+  /** No index, as for links: every person is filtered and sorted, in the byte order Redis lists them in. */
+  async listPeople(query: PeopleQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<PersonRecord>> {
+    assertPageLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodePersonCursor(page.cursor);
+    const found = pageOfPeople(this.#people.values(), query, after, page.limit);
+    return { items: found.items.map(clone), nextCursor: found.nextCursor };
+  }
+
+  // --- settings --------------------------------------------------------------------------------
+
+  async getSettings<T>(): Promise<StoredSettings<T> | undefined> {
+    return this.#settings && (clone(this.#settings) as StoredSettings<T>);
+  }
+
+  async saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {
+    if (this.#settings?.version !== expectedVersion) return false;
+    this.#settings = { version: (expectedVersion ?? 0) + 1, value: clone(value), updatedAt };
+    return true;
   }
 
   // --- secure links ----------------------------------------------------------------------------
@@ -440,6 +508,10 @@ export class MemoryStore implements Store {
 function isClaimable(mail: OutboxMail, now: number): boolean {
   const waiting = mail.state === 'queued' || mail.state === 'retrying' || mail.state === 'sending';
   return waiting && mail.nextAttemptAt <= now && mail.sealed !== undefined;
+}
+
+function identityKey(identity: FederatedIdentity): string {
+  return JSON.stringify([identity.issuer, identity.subject]);
 }
 
 function splitModelKey(key: string): [string, string] {

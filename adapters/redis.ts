@@ -5,9 +5,9 @@
  * cannot hold braces) is applied here, not by ioredis, so the hash tags below are part of the key
  * Redis sees: `guestpass:model:Session:abc`, `guestpass:{outbox}:due`. Each atomic step
  * is one Lua script on one key, or on keys that share the hash tag `{outbox}` and so one slot.
- * Where a step spans slots (an oidc entry and its indexes, a person and the address index, a
- * link and its indexes) it is a sequence of single-key commands, ordered so that a crash
- * half-way leaves nothing unsafe.
+ * Where a step spans slots (an oidc entry and its indexes, a person and their indexes, a link
+ * and its indexes) it is a sequence of single-key commands, ordered so that a crash half-way
+ * leaves nothing unsafe.
  *
  *   key (after P)                     type    TTL                            purpose
  *   P model:<Model>:<id>              hash    expiresIn of the entry         oidc-provider entry: `payload` (JSON) and, once consumed, `consumed` (epoch s)
@@ -22,8 +22,15 @@
  *   P{outbox}:due                     zset    longest mail                   mail id → epoch ms of its next attempt (or end of its lease)
  *   P{outbox}:mail:<id>               hash    notAfter + 1 day; 1 day once   one queued mail; the sealed body goes when it is sent or dropped
  *                                             sent or dropped
- *   P person:<id>                     string  none (durable)                 a person (JSON)
+ *   P person:<id>                     string  none (durable)                 a person (JSON with its `version`)
  *   P person-email:<emailNormalized>  string  none (durable)                 id of the person with the address (unique index)
+ *   P person-identity:<["iss","sub"]> string  none (durable)                 id of the person who holds (or is linking) the federated
+ *                                                                            identity; the key ends in JSON [issuer, subject] (unique index)
+ *   P person-deleted:<emailNormalized> string none (durable)                 id of the person deleted with the address (the deletion
+ *                                                                            mark); creating a person for the address removes it
+ *   P people:by-email                 zset    none (durable)                 "<emailNormalized>\0<id>", every score 0: every person in
+ *                                                                            address order (ZRANGEBYLEX), for the directory list
+ *   P settings                        string  none (durable)                 the runtime policy: JSON {version, value, updatedAt}
  *   P link:<id>                       string  none (durable)                 a secure link (JSON with its `version`)
  *   P links:all                       zset    none (durable)                 link id → createdAt: every link, for lists and the sharing report
  *   P links:client:<clientId>         zset    none (durable)                 link id → createdAt: the links a client owns
@@ -31,12 +38,13 @@
  *                                                                            address: the links a person is a recipient of
  *   P audit                           stream  none (durable; trimAudit)      the audit log, one JSON field `event` per entry
  *
- * People, links and the audit log are the only durable keys: they are the directory, what is
- * shared with whom, and the record of what happened; a link goes with `deleteLink`, the audit
- * log is trimmed by age with `trimAudit`. The one other exception is an oidc entry that
- * oidc-provider saves without `expiresIn` (a dynamically registered Client, an initial or
- * registration access token): it keeps no TTL, as in the in-memory store, and so do its index
- * entries.
+ * People, links, the settings and the audit log are the only durable keys: they are the
+ * directory (with the marks of deleted addresses, which must outlive the person they name), what
+ * is shared with whom, the policy, and the record of what happened; a person goes with
+ * `deletePerson`, a link with `deleteLink`, the audit log is trimmed by age with `trimAudit`.
+ * The one other exception is an oidc entry that oidc-provider saves without `expiresIn` (a
+ * dynamically registered Client, an initial or registration access token): it keeps no TTL, as
+ * in the in-memory store, and so do its index entries.
  *
  * A link and its index entries sit in different slots (no hash tag: every step on links touches
  * one key at a time). Indexes are written before the link and cleaned after it, so an entry may
@@ -45,11 +53,19 @@
  * version that added the address, so removing an address never undoes a later save that added
  * it again, however late the removal runs (see `saveLink`).
  *
+ * A person and their index entries sit in different slots too. The address index and the
+ * listing entry are written before the person, the identity index before the person holds the
+ * identity, and all are removed after the person is deleted; a read checks the person behind
+ * every entry (it exists, has that address, holds that identity) and skips one that does not.
+ * The deletion mark is written before the person is deleted, and counts only while no person has
+ * the address, so a crash can neither unmark a deleted address nor make a live one look deleted.
+ *
  * Threats this layout answers: parallel requests on two instances must not both consume a code
  * or win a slot (one script per step), a crash between two writes must not leave a token that
- * revocation cannot find (indexes are written before the entry) nor wedge an address (a dangling
- * address index is reused), and a Redis outage must fail requests fast and closed (no offline
- * queue; every error that is not a reply becomes `StoreUnavailableError`).
+ * revocation cannot find (indexes are written before the entry), nor wedge an address (a dangling
+ * address index is reused) or give a deleted person's `sub` to the next person with the address,
+ * nor let two people hold one federated identity; and a Redis outage must fail requests fast
+ * and closed (no offline queue; every error that is not a reply becomes `StoreUnavailableError`).
  */
 import { Cluster, Redis, ReplyError } from 'ioredis';
 
@@ -60,6 +76,8 @@ import type {
   AuditQuery,
   ConsumeOutcome,
   CounterState,
+  FederatedIdentity,
+  LinkIdentityOutcome,
   LinkQuery,
   LinkRecord,
   MailOutcome,
@@ -67,26 +85,34 @@ import type {
   OidcPayload,
   OutboxMail,
   Page,
+  PeopleQuery,
   PersonRecord,
   RecordNamespace,
   Store,
   StoredCode,
+  StoredSettings,
 } from './store.ts';
 import {
   assertLinkIdentityKept,
   assertPageLimit,
+  assertPersonFixedFieldsKept,
   auditMatches,
   compareNewestFirst,
   decodeAuditCursor,
   decodeLinkCursor,
+  decodePersonCursor,
   encodeAuditCursor,
   finishedMailTtlSeconds,
   grantable,
+  holdsIdentity,
   linkMatches,
   type LinkPosition,
   pageOfLinks,
+  personListingMember,
+  personMatches,
   recipientAddresses,
   toLinkPage,
+  toPeoplePage,
 } from './store_shared.ts';
 
 export type RedisStoreConfig = Config['redis'];
@@ -200,9 +226,9 @@ redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
 return { 1, heldUntil }`,
   },
   /**
-   * KEYS: record. ARGV: expected version ('' for "no record"), JSON value, ttl ms. Writes only
-   * when the stored record's version is the expected one. A record without a version field
-   * never matches, so it cannot be mistaken for "no record".
+   * KEYS: record (or the settings). ARGV: expected version ('' for "no record"), JSON value, ttl
+   * ms (0: none, durable). Writes only when the stored record's version is the expected one. A
+   * record without a version field never matches, so it cannot be mistaken for "no record".
    */
   gpPutRecordIfVersion: {
     numberOfKeys: 1,
@@ -215,7 +241,7 @@ if current then
   if ok and type(decoded) == 'table' and type(decoded.version) == 'number' then version = tostring(decoded.version) end
 end
 if version ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
 return 1`,
   },
   /** KEYS: key. ARGV: expected, replacement. Replaces (or, without replacement, deletes) the value only if it is the expected one. */
@@ -297,12 +323,13 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1`,
   },
   /**
-   * KEYS: link. ARGV: expected version, createdAt, JSON value. Replaces the link only while it
-   * is still the version the caller read, and returns the JSON it replaced (0 when it wrote
-   * nothing) so the caller unindexes exactly the addresses that left. The createdAt check tells
-   * apart a link deleted and created again under the same id, which starts again at version 1.
+   * KEYS: a durable JSON record with a `version` (a link, a person). ARGV: expected version,
+   * createdAt, JSON value. Replaces the record only while it is still the version the caller
+   * read, and returns the JSON it replaced (0 when it wrote nothing) so the caller unindexes
+   * exactly what left. The createdAt check tells apart a record deleted and created again under
+   * the same id, which starts again at version 1.
    */
-  gpSaveLinkIfVersion: {
+  gpSaveIfVersion: {
     numberOfKeys: 1,
     lua: `
 local current = redis.call('GET', KEYS[1])
@@ -401,6 +428,9 @@ const auditChunk = (limit: number) => Math.min(1000, Math.max(100, limit + 1));
 
 /** Index entries read at most per round while listing links. */
 const linkChunkMax = 1000;
+
+/** Listing entries read at most per round while listing people. */
+const peopleChunkMax = 1000;
 
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
@@ -681,53 +711,232 @@ export class RedisStore implements Store {
   }
 
   // --- people ----------------------------------------------------------------------------------
+  // A person is one key; the address index, the identity index, the listing and the deletion mark
+  // live in other slots and are written with single-key commands. Index entries are written
+  // before the person and removed after, so a crash leaves at worst an entry naming a person who
+  // is gone or no longer matches it — every read checks the person and skips such an entry.
+
+  #personKey(id: string): string {
+    return this.#key('person', id);
+  }
+
+  #addressIndexKey(emailNormalized: string): string {
+    return this.#key('person-email', emailNormalized);
+  }
+
+  /** JSON keeps (issuer, subject) apart whatever either holds: `person-identity:["https://login.example.com","sub-1"]`. */
+  #identityIndexKey(identity: FederatedIdentity): string {
+    return this.#key('person-identity', JSON.stringify([identity.issuer, identity.subject]));
+  }
+
+  #deletionMarkKey(emailNormalized: string): string {
+    return this.#key('person-deleted', emailNormalized);
+  }
+
+  #peopleListingKey(): string {
+    return this.#key('people', 'by-email');
+  }
 
   /**
    * Two writes in two slots, each atomic on its own: the address index (SET NX) decides the id,
    * then the person under that id (SET NX) decides who created it. An index left without its
-   * person (a crash between the writes) is taken over by the next caller, so it never wedges
-   * the address; an index naming a person who has since changed address is repaired.
+   * person (a crash between the writes, or a creator still on its way) is taken over under the
+   * id it names, so parallel callers all meet on one person key and it never wedges the address.
+   * An index naming a deleted person — the deletion mark names that id — is pointed at a new id
+   * instead: a deleted person's `sub` is never handed to the next person with the address.
    */
   async createPersonIfAbsent(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean }> {
-    const indexKey = this.#key('person-email', person.emailNormalized);
+    const emailNormalized = person.emailNormalized;
+    const indexKey = this.#addressIndexKey(emailNormalized);
+    const markKey = this.#deletionMarkKey(emailNormalized);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const indexed = await this.#redis((client) => client.set(indexKey, person.id, 'NX'));
       const id = indexed === 'OK' ? person.id : await this.#redis((client) => client.get(indexKey));
       if (id === null) continue;
-      const candidate = { ...person, id };
-      const written = await this.#redis((client) => client.set(this.#key('person', id), JSON.stringify(candidate), 'NX'));
-      if (written === 'OK') return { person: candidate, created: true };
-      const existing = await this.getPerson(id);
-      if (existing?.emailNormalized === person.emailNormalized) return { person: existing, created: false };
-      if (existing) await this.#script('gpCompareAndSet', indexKey, id, person.id);
+      const existing = indexed === 'OK' ? undefined : await this.getPerson(id);
+      if (existing?.emailNormalized === emailNormalized) return { person: existing, created: false };
+      const mark = await this.#redis((client) => client.get(markKey));
+      if (existing || mark === id) {
+        await this.#script('gpCompareAndSet', indexKey, id, person.id);
+        continue;
+      }
+      const candidate: PersonRecord = { ...person, id, version: 1 };
+      await this.#redis((client) => client.zadd(this.#peopleListingKey(), 0, personListingMember(candidate)));
+      const written = await this.#redis((client) => client.set(this.#personKey(id), JSON.stringify(candidate), 'NX'));
+      if (written === 'OK') {
+        // Compare-and-delete: were this new person deleted meanwhile, that deletion's mark stays.
+        if (mark !== null) await this.#script('gpCompareAndSet', markKey, mark);
+        return { person: candidate, created: true };
+      }
+      const winner = await this.getPerson(id);
+      if (winner?.emailNormalized === emailNormalized) return { person: winner, created: false };
     }
-    throw new GuestpassError('conflict', `could not create a person for ${person.emailNormalized}: the address index keeps changing`, { status: 409 });
+    throw new GuestpassError('conflict', `could not create a person for ${emailNormalized}: the address index keeps changing`, { status: 409 });
   }
 
   async getPerson(id: string): Promise<PersonRecord | undefined> {
-    const stored = await this.#redis((client) => client.get(this.#key('person', id)));
+    const stored = await this.#redis((client) => client.get(this.#personKey(id)));
     return stored === null ? undefined : (JSON.parse(stored) as PersonRecord);
   }
 
   async findPersonByEmail(emailNormalized: string): Promise<PersonRecord | undefined> {
-    const id = await this.#redis((client) => client.get(this.#key('person-email', emailNormalized)));
+    const id = await this.#redis((client) => client.get(this.#addressIndexKey(emailNormalized)));
     if (id === null) return undefined;
     const person = await this.getPerson(id);
-    // An index left behind by an interrupted change of address names someone else now.
+    // An index left behind by an interrupted creation or deletion names no one, or someone else.
     return person?.emailNormalized === emailNormalized ? person : undefined;
   }
 
-  async savePerson(person: PersonRecord): Promise<PersonRecord | undefined> {
-    const existing = await this.getPerson(person.id);
-    if (!existing) return undefined;
-    const written = await this.#redis((client) => client.set(this.#key('person', person.id), JSON.stringify(person), 'XX'));
-    if (written !== 'OK') return undefined;
-    // The new address first, then the old one is dropped if it still names this person.
-    await this.#redis((client) => client.set(this.#key('person-email', person.emailNormalized), person.id));
-    if (existing.emailNormalized !== person.emailNormalized) {
-      await this.#script('gpCompareAndSet', this.#key('person-email', existing.emailNormalized), person.id);
+  async findPersonByIdentity(issuer: string, subject: string): Promise<PersonRecord | undefined> {
+    const identity = { issuer, subject };
+    const id = await this.#redis((client) => client.get(this.#identityIndexKey(identity)));
+    if (id === null) return undefined;
+    const person = await this.getPerson(id);
+    // A claim whose link never completed, or an entry a deletion did not get to, names no holder.
+    return person && holdsIdentity(person, identity) ? person : undefined;
+  }
+
+  /**
+   * One key: a compare-and-set on the version. Nothing indexed can change here (address and
+   * identities are fixed), so no index is touched; the version check in the script also proves
+   * the identities are still the ones compared below.
+   */
+  async savePerson(person: PersonRecord, expectedVersion: number): Promise<boolean> {
+    const stored = await this.getPerson(person.id);
+    if (!stored || stored.version !== expectedVersion) return false;
+    assertPersonFixedFieldsKept(stored, person);
+    const saved = { ...person, version: expectedVersion + 1 };
+    const replaced = await this.#script('gpSaveIfVersion', this.#personKey(person.id), expectedVersion, stored.createdAt, JSON.stringify(saved));
+    return typeof replaced === 'string';
+  }
+
+  /**
+   * The identity index is claimed first (SET NX: of N parallel claimers one wins), then the
+   * person is saved with the identity by compare-and-set on the version. The person is read
+   * before anything is written, so a stale version or a second identity from one issuer claims
+   * nothing; a save that loses to a newer version releases the claim this call made.
+   */
+  async linkIdentity(personId: string, identity: FederatedIdentity, expectedVersion: number): Promise<LinkIdentityOutcome> {
+    const person = await this.getPerson(personId);
+    if (!person) return { outcome: 'stale' };
+    if (holdsIdentity(person, identity)) return { outcome: 'linked', person };
+    if (person.version !== expectedVersion) return { outcome: 'stale' };
+    if (person.identities.some((held) => held.issuer === identity.issuer)) return { outcome: 'issuer_already_linked' };
+    const indexKey = this.#identityIndexKey(identity);
+    const claim = await this.#claimIdentity(indexKey, personId, identity);
+    if (claim.outcome === 'taken') return claim;
+    const linked: PersonRecord = { ...person, identities: [...person.identities, { issuer: identity.issuer, subject: identity.subject }], version: expectedVersion + 1 };
+    const replaced = await this.#script('gpSaveIfVersion', this.#personKey(personId), expectedVersion, person.createdAt, JSON.stringify(linked));
+    if (typeof replaced === 'string') return { outcome: 'linked', person: linked };
+    if (claim.outcome === 'claimed') await this.#releaseIdentityClaim(indexKey, personId, identity);
+    return { outcome: 'stale' };
+  }
+
+  /**
+   * `claimed`: this call wrote the entry. `held`: it named this person already (an earlier claim
+   * of theirs). An entry naming a person who is gone is left over (a deletion or a failed link
+   * stopped half-way) and is taken over. An entry naming another person who exists is `taken`,
+   * even while that person does not hold the identity yet: that is another link under way, and
+   * taking it over would let both links succeed.
+   */
+  async #claimIdentity(indexKey: string, personId: string, identity: FederatedIdentity): Promise<{ outcome: 'claimed' | 'held' } | { outcome: 'taken'; personId: string }> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      if ((await this.#redis((client) => client.set(indexKey, personId, 'NX'))) === 'OK') return { outcome: 'claimed' };
+      const holderId = await this.#redis((client) => client.get(indexKey));
+      if (holderId === null) continue;
+      if (holderId === personId) return { outcome: 'held' };
+      if (await this.getPerson(holderId)) return { outcome: 'taken', personId: holderId };
+      if ((await this.#script('gpCompareAndSet', indexKey, holderId, personId)) === 1) return { outcome: 'claimed' };
     }
+    throw new GuestpassError('conflict', `could not claim the identity ${identity.subject} of ${identity.issuer}: its index keeps changing`, { status: 409 });
+  }
+
+  /**
+   * Releases a claim whose save lost, unless the person holds the identity after all: another
+   * link of the same person, relying on this claim, may have won. That link can also win between
+   * the check and the delete, so the claim is put back if the person holds the identity after.
+   */
+  async #releaseIdentityClaim(indexKey: string, personId: string, identity: FederatedIdentity): Promise<void> {
+    const before = await this.getPerson(personId);
+    if (before && holdsIdentity(before, identity)) return;
+    if ((await this.#script('gpCompareAndSet', indexKey, personId)) !== 1) return;
+    const after = await this.getPerson(personId);
+    if (after && holdsIdentity(after, identity)) await this.#redis((client) => client.set(indexKey, personId, 'NX'));
+  }
+
+  /**
+   * The deletion mark goes first and the person next, so once the person is gone the address is
+   * marked, crash or not; the index entries go last (a leftover entry is skipped by every read).
+   * A mark written while the person is still there (a crash before the delete) does not count:
+   * `isEmailDeleted` asks whether anyone still has the address.
+   */
+  async deletePerson(id: string): Promise<PersonRecord | undefined> {
+    const found = await this.getPerson(id);
+    if (!found) return undefined;
+    await this.#redis((client) => client.set(this.#deletionMarkKey(found.emailNormalized), id));
+    const stored = await this.#redis((client) => client.getdel(this.#personKey(id)));
+    if (stored === null) return undefined;
+    const person = JSON.parse(stored) as PersonRecord;
+    await Promise.all([
+      this.#script('gpCompareAndSet', this.#addressIndexKey(person.emailNormalized), id),
+      ...person.identities.map((identity) => this.#script('gpCompareAndSet', this.#identityIndexKey(identity), id)),
+      this.#redis((client) => client.zrem(this.#peopleListingKey(), personListingMember(person))),
+    ]);
     return person;
+  }
+
+  async isEmailDeleted(emailNormalized: string): Promise<boolean> {
+    const mark = await this.#redis((client) => client.get(this.#deletionMarkKey(emailNormalized)));
+    return mark !== null && (await this.findPersonByEmail(emailNormalized)) === undefined;
+  }
+
+  /**
+   * Reads the listing index in address order from the cursor (or the prefix) on, `limit + 1`
+   * entries at first and twice as many each round after (up to `peopleChunkMax`), until one
+   * match more than the page is found; entries whose person is gone are skipped.
+   */
+  async listPeople(query: PeopleQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<PersonRecord>> {
+    assertPageLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : personListingMember(decodePersonCursor(page.cursor));
+    const prefix = query.emailPrefix ?? '';
+    // `[` is inclusive, `(` exclusive. No byte of UTF-8 is 0xff, so prefix + 0xff is past every address with the prefix.
+    const max = prefix === '' ? '+' : Buffer.concat([Buffer.from(`[${prefix}`), Buffer.from([0xff])]);
+    let min = prefix === '' ? '-' : `[${prefix}`;
+    if (after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0) min = `(${after}`;
+    const found: PersonRecord[] = [];
+    let count = Math.min(peopleChunkMax, page.limit + 1);
+    while (found.length <= page.limit) {
+      const members = await this.#redis((client) => client.zrangebylex(this.#peopleListingKey(), min, max, 'LIMIT', 0, count));
+      const people = await Promise.all(members.map((member) => this.#personOfListing(member)));
+      for (const person of people) {
+        if (person && personMatches(person, query)) found.push(person);
+        if (found.length > page.limit) break;
+      }
+      if (members.length < count) break;
+      min = `(${members.at(-1)!}`;
+      count = Math.min(peopleChunkMax, count * 2);
+    }
+    return toPeoplePage(found, page.limit);
+  }
+
+  /** One GET per entry: people live in many slots, which one MGET may not span on a Cluster. */
+  async #personOfListing(member: string): Promise<PersonRecord | undefined> {
+    const separator = member.indexOf('\u0000');
+    const person = await this.getPerson(member.slice(separator + 1));
+    return person?.emailNormalized === member.slice(0, separator) ? person : undefined;
+  }
+
+  // --- settings --------------------------------------------------------------------------------
+
+  async getSettings<T>(): Promise<StoredSettings<T> | undefined> {
+    const stored = await this.#redis((client) => client.get(this.#key('settings')));
+    return stored === null ? undefined : (JSON.parse(stored) as StoredSettings<T>);
+  }
+
+  async saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {
+    const settings: StoredSettings<T> = { version: (expectedVersion ?? 0) + 1, value, updatedAt };
+    const expected = expectedVersion === undefined ? '' : String(expectedVersion);
+    return (await this.#script('gpPutRecordIfVersion', this.#key('settings'), expected, JSON.stringify(settings), 0)) === 1;
   }
 
   // --- secure links ----------------------------------------------------------------------------
@@ -775,7 +984,7 @@ export class RedisStore implements Store {
     const after = recipientAddresses(link);
     const added = [...after].filter((address) => !before.has(address));
     await Promise.all(added.map((address) => this.#redis((client) => client.zadd(this.#recipientIndexKey(address), 'GT', version, link.id))));
-    const replaced = await this.#script('gpSaveLinkIfVersion', this.#linkKey(link.id), expectedVersion, link.createdAt, JSON.stringify({ ...link, version }));
+    const replaced = await this.#script('gpSaveIfVersion', this.#linkKey(link.id), expectedVersion, link.createdAt, JSON.stringify({ ...link, version }));
     if (typeof replaced !== 'string') return false;
     const removed = [...recipientAddresses(JSON.parse(replaced) as LinkRecord)].filter((address) => !after.has(address));
     await Promise.all(removed.map((address) => this.#script('gpUnindexRecipient', this.#recipientIndexKey(address), link.id, version)));

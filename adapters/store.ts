@@ -47,7 +47,7 @@ export interface OidcModelStore {
 // ---------------------------------------------------------------------------------------------
 // Small JSON records with a TTL: sign-in state per interaction, grant context, session verification.
 
-export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState';
+export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation';
 
 export interface RecordStore {
   putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;
@@ -164,6 +164,8 @@ export interface FederatedIdentity {
 }
 
 export interface PersonRecord {
+  /** Grows with every save; saves name the version they read (compare-and-set). */
+  version: number;
   /** The stable, opaque `sub`. */
   id: string;
   /** The address as first written, for display. */
@@ -175,18 +177,74 @@ export interface PersonRecord {
   displayName?: string | undefined;
   disabled: boolean;
   groups: string[];
+  /** Federated identities, each unique across people by (issuer, subject). */
   identities: FederatedIdentity[];
   createdAt: number;
   lastVerifiedAt?: number | undefined;
+  /** When an invitation created or re-invited this person (guests). */
+  invitedAt?: number | undefined;
 }
 
+export interface PeopleQuery {
+  userType?: UserType | undefined;
+  /** Normalised addresses starting with this (a search box: "ada", "ada@exa", "@contoso.com" does not work, a prefix does). */
+  emailPrefix?: string | undefined;
+}
+
+export type LinkIdentityOutcome =
+  /** The identity now belongs to the person (or already did); `person` is as stored now. */
+  | { outcome: 'linked'; person: PersonRecord }
+  /** Another person holds that (issuer, subject). */
+  | { outcome: 'taken'; personId: string }
+  /** The person already has an identity from this issuer with another subject. */
+  | { outcome: 'issuer_already_linked' }
+  /** The person was changed meanwhile (version), or is gone; read again and decide again. Nothing was claimed. */
+  | { outcome: 'stale' };
+
 export interface PeopleStore {
-  /** Creates the person unless one already has the address; of N parallel calls one creates, all get the same person. */
+  /**
+   * Creates the person (version 1) unless one already has the address; of N parallel calls one
+   * creates, all get the same person. Creating clears a deletion mark on the address.
+   */
   createPersonIfAbsent(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean }>;
   getPerson(id: string): Promise<PersonRecord | undefined>;
   findPersonByEmail(emailNormalized: string): Promise<PersonRecord | undefined>;
-  /** Replaces the stored person (same id); returns undefined when there is none. */
-  savePerson(person: PersonRecord): Promise<PersonRecord | undefined>;
+  /** The person a federated identity belongs to: by (issuer, subject) only, never by email. */
+  findPersonByIdentity(issuer: string, subject: string): Promise<PersonRecord | undefined>;
+  /**
+   * Replaces the person if the stored version is `expectedVersion` (the store writes
+   * `expectedVersion + 1`). False when the version changed or the person is gone. `id`,
+   * `emailNormalized`, `createdAt` and `identities` cannot change this way (a TypeError).
+   */
+  savePerson(person: PersonRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Adds a federated identity to a person: claims (issuer, subject) across all people first
+   * (one of N parallel claimers for the same identity wins), then saves the person with it if
+   * the stored version is `expectedVersion`; a failed save releases the claim. A person holds at
+   * most one identity per issuer. Linking an identity the person already has is `linked`.
+   */
+  linkIdentity(personId: string, identity: FederatedIdentity, expectedVersion: number): Promise<LinkIdentityOutcome>;
+  /** Deletes the person, their address and identity indexes, and marks the address deleted; returns who was deleted. */
+  deletePerson(id: string): Promise<PersonRecord | undefined>;
+  /** Whether the address belonged to a deleted person who has not been re-created (re-invited) since. */
+  isEmailDeleted(emailNormalized: string): Promise<boolean>;
+  /** Sorted by normalised address. `cursor` is the previous page's `nextCursor`; a bad one is a 400 GuestpassError. */
+  listPeople(query: PeopleQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<PersonRecord>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime settings: the sharing policy as changed through the API, shared by every instance.
+
+export interface StoredSettings<T> {
+  version: number;
+  value: T;
+  updatedAt: number;
+}
+
+export interface SettingsStore {
+  getSettings<T>(): Promise<StoredSettings<T> | undefined>;
+  /** Stores the settings as version `expectedVersion + 1` (expected undefined: only if none are stored). */
+  saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,6 +381,7 @@ export interface LinkStore {
 export interface Store
   extends OidcModelStore,
     LinkStore,
+    SettingsStore,
     RecordStore,
     CodeStore,
     CounterStore,

@@ -7,11 +7,12 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 
 import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
+import type { FederatedIdentity } from '../../adapters/store.ts';
 import { StoreUnavailableError } from '../../src/errors.ts';
 import { deleteKeysUnder, elapsedMs, keysUnder, testRedisUrl, uniqueKeyPrefix, waitUntilStoreAnswers } from '../support/redis.ts';
 import { freePort, startRedisServer } from '../support/redis_server.ts';
 import { redisStoreContract } from './redis_store_contract.ts';
-import { recipient, secureLink } from './store_contract.ts';
+import { person, recipient, secureLink } from './store_contract.ts';
 
 function redisConfig(overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
   return { url: testRedisUrl(), tls: false, keyPrefix: uniqueKeyPrefix('contract'), commandTimeoutMs: 2000, ...overrides };
@@ -34,6 +35,9 @@ describe('RedisStore', () => {
     let config: RedisStoreConfig;
     let store: RedisStore;
 
+    const work = (subject: string): FederatedIdentity => ({ issuer: 'https://login.contoso.example/v2.0', subject });
+    const identityKey = (identity: FederatedIdentity) => `${config.keyPrefix}person-identity:${JSON.stringify([identity.issuer, identity.subject])}`;
+
     beforeEach(async () => {
       config = redisConfig();
       store = await createRedisStore({ redis: config });
@@ -44,7 +48,7 @@ describe('RedisStore', () => {
       await store.close();
     });
 
-    it('keeps every key under the prefix, with a TTL on all but people, links and the audit log', async () => {
+    it('keeps every key under the prefix, with a TTL on all but people, links, the settings and the audit log', async () => {
       const now = Date.now();
       await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 600);
       await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1' }, 600);
@@ -55,7 +59,11 @@ describe('RedisStore', () => {
       await store.incrementCounter('codes:ada@example.com', 60, now);
       await store.claimSlot('cooldown:ada@example.com', 60, now);
       await store.enqueueMail({ id: 'mail-1', sealed: 's', label: 'l', state: 'queued', attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 });
-      await store.createPersonIfAbsent({ id: 'person-1', email: 'ada@example.com', emailNormalized: 'ada@example.com', userType: 'guest', disabled: false, groups: [], identities: [], createdAt: now });
+      await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+      await store.linkIdentity('person-1', { issuer: 'https://login.example.com', subject: 'sub-1' }, 1);
+      await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+      await store.deletePerson('person-2');
+      await store.saveSettings({ sharingLevel: 'existingGuests' }, now, undefined);
       await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, detail: {}, result: 'success' }]);
       await store.createLink(secureLink('link-1'));
 
@@ -78,6 +86,10 @@ describe('RedisStore', () => {
         '{outbox}:mail:mail-1',
         'person:person-1',
         'person-email:ada@example.com',
+        'person-identity:["https://login.example.com","sub-1"]',
+        'person-deleted:bob@example.com',
+        'people:by-email',
+        'settings',
         'audit',
         'link:link-1',
         'links:all',
@@ -87,6 +99,10 @@ describe('RedisStore', () => {
       const durable = new Set([
         'person:person-1',
         'person-email:ada@example.com',
+        'person-identity:["https://login.example.com","sub-1"]',
+        'person-deleted:bob@example.com',
+        'people:by-email',
+        'settings',
         'audit',
         'link:link-1',
         'links:all',
@@ -101,12 +117,16 @@ describe('RedisStore', () => {
       // The grant index lives as long as its longest member, the account index as its longest session or grant.
       expect(await admin.pttl(`${config.keyPrefix}grant:grant-1`)).to.be.within(59_000, 60_000);
       expect(await admin.pttl(`${config.keyPrefix}account:account-1`)).to.be.within(599_000, 600_000);
+      // People are listed by address: every score 0, members "<address> NUL <id>", read with ZRANGEBYLEX.
+      expect(await admin.zrange(`${config.keyPrefix}people:by-email`, '0', '-1', 'WITHSCORES')).to.deep.equal(['ada@example.com\u0000person-1', '0']);
+      expect(await admin.get(`${config.keyPrefix}person-deleted:bob@example.com`)).to.equal('person-2');
     });
 
     it('creates the person for an address whose index was left without a person', async () => {
       // As after a crash between writing the address index and the person.
       await admin.set(`${config.keyPrefix}person-email:ada@example.com`, 'person-orphaned');
       const result = await store.createPersonIfAbsent({
+        version: 1,
         id: 'person-1',
         email: 'ada@example.com',
         emailNormalized: 'ada@example.com',
@@ -117,8 +137,89 @@ describe('RedisStore', () => {
         createdAt: Date.now(),
       });
       expect(result.created).to.equal(true);
-      expect(result.person.id).to.equal('person-orphaned');
+      expect(result.person).to.deep.include({ id: 'person-orphaned', version: 1 });
       expect((await store.findPersonByEmail('ada@example.com'))?.id).to.equal('person-orphaned');
+    });
+
+    it('never gives a deleted person\'s id to the next person with the address, even when the deletion stopped half-way', async () => {
+      const prefix = config.keyPrefix;
+      await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+      await store.linkIdentity('person-1', work('ada'), 1);
+      // As after a crash in deletePerson between deleting the person and their index entries.
+      await admin.set(`${prefix}person-deleted:ada@example.com`, 'person-1');
+      await admin.del(`${prefix}person:person-1`);
+      expect(await store.isEmailDeleted('ada@example.com')).to.equal(true);
+      expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
+      expect(await store.findPersonByIdentity(work('ada').issuer, 'ada')).to.equal(undefined);
+      expect(await store.listPeople({}, { limit: 10 })).to.deep.equal({ items: [], nextCursor: null });
+
+      const result = await store.createPersonIfAbsent(person('person-2', 'ada@example.com'));
+
+      expect(result).to.deep.equal({ person: person('person-2', 'ada@example.com'), created: true });
+      expect(await admin.get(`${prefix}person-email:ada@example.com`)).to.equal('person-2');
+      expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+      expect(await admin.exists(`${prefix}person-deleted:ada@example.com`)).to.equal(0);
+      expect((await store.listPeople({}, { limit: 10 })).items.map((entry) => entry.id)).to.deep.equal(['person-2']);
+      // The identity entry the deletion left is taken over by the next person to link it.
+      expect(await store.linkIdentity('person-2', work('ada'), 1)).to.deep.include({ outcome: 'linked' });
+      expect(await admin.get(`${prefix}person-identity:${JSON.stringify([work('ada').issuer, 'ada'])}`)).to.equal('person-2');
+    });
+
+    it('does not count a deletion mark while a person still has the address', async () => {
+      // As after a crash between marking and deleting, or between creating a person and unmarking.
+      await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+      await admin.set(`${config.keyPrefix}person-deleted:ada@example.com`, 'person-0');
+      expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+      await store.deletePerson('person-1');
+      expect(await store.isEmailDeleted('ada@example.com')).to.equal(true);
+    });
+
+    it('finds no one by an identity entry whose person is gone or does not hold the identity', async () => {
+      // As after a crash in deletePerson, or between claiming an identity and saving the person with it.
+      await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+      await admin.set(identityKey(work('ghost')), 'person-ghost');
+      await admin.set(identityKey(work('claimed')), 'person-1');
+      expect(await store.findPersonByIdentity(work('ghost').issuer, 'ghost')).to.equal(undefined);
+      expect(await store.findPersonByIdentity(work('claimed').issuer, 'claimed')).to.equal(undefined);
+    });
+
+    it('takes over an identity entry whose person is gone, and links through one that already names the person', async () => {
+      const other = { issuer: 'https://accounts.example.org', subject: 'ada' };
+      await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+      await admin.set(identityKey(work('ghost')), 'person-ghost');
+      // As after a crash between this person's own claim and their save.
+      await admin.set(identityKey(other), 'person-1');
+
+      expect(await store.linkIdentity('person-1', work('ghost'), 1)).to.deep.include({ outcome: 'linked' });
+      expect(await admin.get(identityKey(work('ghost')))).to.equal('person-1');
+      expect(await store.linkIdentity('person-1', other, 2)).to.deep.include({ outcome: 'linked' });
+      expect(await store.getPerson('person-1')).to.deep.include({ version: 3, identities: [work('ghost'), other] });
+      expect((await store.findPersonByIdentity(other.issuer, other.subject))?.id).to.equal('person-1');
+    });
+
+    it('answers taken for an identity entry naming another person who is still linking it', async () => {
+      // Taking the entry over would let both links succeed: the other person's save may be on its way.
+      await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+      await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+      await admin.set(identityKey(work('shared')), 'person-2');
+      expect(await store.linkIdentity('person-1', work('shared'), 1)).to.deep.equal({ outcome: 'taken', personId: 'person-2' });
+      expect(await store.getPerson('person-1')).to.deep.include({ version: 1, identities: [] });
+      expect(await admin.get(identityKey(work('shared')))).to.equal('person-2');
+    });
+
+    it('lists no person for a listing entry whose person is missing or has another address, and still fills each page', async () => {
+      // As after a crash between writing the listing entry and the person, or in deletePerson.
+      const listing = `${config.keyPrefix}people:by-email`;
+      for (const [index, address] of ['a@example.com', 'c@example.com', 'e@example.com'].entries()) await store.createPersonIfAbsent(person(`person-${index}`, address));
+      await admin.zadd(listing, 0, 'b@example.com\u0000person-ghost', 0, 'd@example.com\u0000person-0', 0, 'f@example.com\u0000person-ghost');
+
+      for (const query of [{}, { emailPrefix: '' }, { userType: 'guest' as const }]) {
+        const first = await store.listPeople(query, { limit: 2 });
+        expect(first.items.map((entry) => entry.emailNormalized), JSON.stringify(query)).to.deep.equal(['a@example.com', 'c@example.com']);
+        const second = await store.listPeople(query, { cursor: first.nextCursor!, limit: 2 });
+        expect(second, JSON.stringify(query)).to.deep.equal({ items: [person('person-2', 'e@example.com')], nextCursor: null });
+      }
+      expect((await store.listPeople({ emailPrefix: 'd' }, { limit: 2 })).items).to.deep.equal([]);
     });
 
     it('lists no link for an index entry whose link is missing, and still fills each page', async () => {

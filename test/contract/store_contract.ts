@@ -6,7 +6,19 @@
  */
 import { expect } from 'chai';
 
-import type { AuditEvent, LinkQuery, LinkRecipient, LinkRecord, OidcPayload, OutboxMail, PersonRecord, Store, StoredCode } from '../../adapters/store.ts';
+import type {
+  AuditEvent,
+  FederatedIdentity,
+  LinkQuery,
+  LinkRecipient,
+  LinkRecord,
+  OidcPayload,
+  OutboxMail,
+  PeopleQuery,
+  PersonRecord,
+  Store,
+  StoredCode,
+} from '../../adapters/store.ts';
 import { compareAuditIds } from '../../adapters/store_shared.ts';
 import { GuestpassError } from '../../src/errors.ts';
 
@@ -21,6 +33,21 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the promise to reject');
+}
+
+/** Every cursor, under every query, is refused with a GuestpassError status 400. */
+async function expectEachCursorRejected<Query>(
+  list: (query: Query, page: { cursor: string; limit: number }) => Promise<unknown>,
+  queries: Query[],
+  cursors: string[],
+): Promise<void> {
+  for (const query of queries) {
+    for (const cursor of cursors) {
+      const error = await rejectionOf(list(query, { cursor, limit: 10 }));
+      expect(error, `${JSON.stringify(query)} ${cursor}`).to.be.instanceOf(GuestpassError);
+      expect(error).to.include({ status: 400, code: 'invalid_request' });
+    }
+  }
 }
 
 function storedCode(codeId: string, overrides: Partial<StoredCode> = {}): StoredCode {
@@ -43,8 +70,10 @@ function outboxMail(id: string, overrides: Partial<OutboxMail> = {}): OutboxMail
   };
 }
 
-function person(id: string, emailNormalized: string, overrides: Partial<PersonRecord> = {}): PersonRecord {
+/** Person fixtures, shared with the tests of what only one store has. */
+export function person(id: string, emailNormalized: string, overrides: Partial<PersonRecord> = {}): PersonRecord {
   return {
+    version: 1,
     id,
     email: emailNormalized.toUpperCase(),
     emailNormalized,
@@ -502,54 +531,455 @@ export function storeContract(name: string, createStore: () => Promise<Store>, d
       });
     });
 
-    describe('people', () => {
-      it('creates a person and finds them by id and by address', async () => {
-        const ada = person('person-1', 'ada@example.com', { displayName: 'Ada' });
-        expect(await store.createPersonIfAbsent(ada)).to.deep.equal({ person: ada, created: true });
-        expect(await store.getPerson('person-1')).to.deep.equal(ada);
-        expect(await store.findPersonByEmail('ada@example.com')).to.deep.equal(ada);
+    describe('directory', () => {
+      const workIssuer = 'https://login.contoso.example/v2.0';
+      const otherIssuer = 'https://accounts.fabrikam.example';
+      const work = (subject: string): FederatedIdentity => ({ issuer: workIssuer, subject });
+      const pad = (index: number, width = 2) => String(index).padStart(width, '0');
+
+      const emailsOf = async (query: PeopleQuery, limit = 100) => (await store.listPeople(query, { limit })).items.map((entry) => entry.emailNormalized);
+
+      /** Every page of a list, as addresses; checks that only the last page has a null cursor. */
+      async function pagesOf(query: PeopleQuery, limit: number): Promise<string[][]> {
+        const pages: string[][] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store.listPeople(query, { cursor, limit });
+          pages.push(page.items.map((entry) => entry.emailNormalized));
+          if (page.nextCursor === null) return pages;
+          expect(page.items).to.have.length(limit);
+          if (pages.length > 100) throw new Error(`no last page after 100 pages of ${JSON.stringify(query)}`);
+          cursor = page.nextCursor;
+        }
+      }
+
+      describe('creating and saving', () => {
+        it('creates a person as version 1 and finds them by id and by address', async () => {
+          const ada = person('person-1', 'ada@example.com', { displayName: 'Ada', version: 7 });
+          const stored = { ...ada, version: 1 };
+          expect(await store.createPersonIfAbsent(ada)).to.deep.equal({ person: stored, created: true });
+          expect(await store.getPerson('person-1')).to.deep.equal(stored);
+          expect(await store.findPersonByEmail('ada@example.com')).to.deep.equal(stored);
+          expect(await store.getPerson('person-2')).to.equal(undefined);
+          expect(await store.findPersonByEmail('bob@example.com')).to.equal(undefined);
+        });
+
+        it('returns the existing person when the address is taken', async () => {
+          const ada = person('person-1', 'ada@example.com');
+          await store.createPersonIfAbsent(ada);
+          const second = await store.createPersonIfAbsent(person('person-2', 'ada@example.com', { userType: 'adhoc' }));
+          expect(second).to.deep.equal({ person: ada, created: false });
+          expect(await store.getPerson('person-2')).to.equal(undefined);
+          expect(await emailsOf({})).to.deep.equal(['ada@example.com']);
+        });
+
+        it('createPersonIfAbsent creates one person among 20 parallel calls for the same address', async () => {
+          const results = await Promise.all(times(20, (index) => store.createPersonIfAbsent(person(`person-${index}`, 'ada@example.com'))));
+          expect(results.filter((result) => result.created)).to.have.length(1);
+          const ids = new Set(results.map((result) => result.person.id));
+          expect(ids.size).to.equal(1);
+          const [id] = ids;
+          expect(await store.findPersonByEmail('ada@example.com')).to.deep.include({ id, version: 1 });
+          expect((await store.getPerson(id!))?.emailNormalized).to.equal('ada@example.com');
+          expect((await store.listPeople({}, { limit: 100 })).items.map((entry) => entry.id)).to.deep.equal([id]);
+        });
+
+        it('savePerson writes the next version only over the version the caller read', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          const accepted = person('person-1', 'ada@example.com', {
+            version: 9,
+            email: 'Ada@Example.com',
+            state: 'Accepted',
+            displayName: 'Ada Lovelace',
+            groups: ['readers'],
+            lastVerifiedAt: 1_700_000_100_000,
+            invitedAt: 1_700_000_050_000,
+          });
+
+          expect(await store.savePerson(accepted, 1)).to.equal(true);
+          const saved = { ...accepted, version: 2 };
+          expect(await store.getPerson('person-1')).to.deep.equal(saved);
+          expect(await store.findPersonByEmail('ada@example.com')).to.deep.equal(saved);
+
+          expect(await store.savePerson({ ...accepted, displayName: 'stale' }, 1)).to.equal(false);
+          expect(await store.savePerson({ ...accepted, displayName: 'from the future' }, 3)).to.equal(false);
+          expect(await store.getPerson('person-1')).to.deep.equal(saved);
+
+          expect(await store.savePerson({ ...saved, userType: 'member', disabled: true }, 2)).to.equal(true);
+          expect(await store.getPerson('person-1')).to.deep.include({ version: 3, userType: 'member', disabled: true });
+        });
+
+        it('savePerson lets exactly one of 20 parallel savers of the same version win', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          const results = await Promise.all(times(20, (index) => store.savePerson(person('person-1', 'ada@example.com', { displayName: `writer-${index}` }), 1)));
+          expect(results.filter(Boolean)).to.have.length(1);
+          expect(await store.getPerson('person-1')).to.deep.include({ version: 2, displayName: `writer-${results.indexOf(true)}` });
+        });
+
+        it('savePerson of a person who is not there stores nothing', async () => {
+          expect(await store.savePerson(person('person-1', 'ada@example.com'), 1)).to.equal(false);
+          expect(await store.getPerson('person-1')).to.equal(undefined);
+          expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
+          expect(await emailsOf({})).to.deep.equal([]);
+        });
+
+        it('savePerson throws a TypeError for a change of address, creation time or identities, and stores nothing', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          await store.linkIdentity('person-1', work('ada'), 1);
+          const current = (await store.getPerson('person-1'))!;
+          const changes: Partial<PersonRecord>[] = [
+            { emailNormalized: 'ada@lovelace.example' },
+            { createdAt: current.createdAt + 1 },
+            { identities: [] },
+            { identities: [work('eve')] },
+            { identities: [work('ada'), { issuer: otherIssuer, subject: 'ada' }] },
+          ];
+          for (const change of changes) {
+            const error = await rejectionOf(store.savePerson({ ...current, ...change, displayName: 'changed' }, current.version));
+            expect(error, JSON.stringify(change)).to.be.instanceOf(TypeError);
+          }
+          expect(await store.getPerson('person-1')).to.deep.equal(current);
+          expect(await store.findPersonByEmail('ada@lovelace.example')).to.equal(undefined);
+          expect(await store.findPersonByIdentity(workIssuer, 'eve')).to.equal(undefined);
+          expect(await store.findPersonByIdentity(otherIssuer, 'ada')).to.equal(undefined);
+          expect(await emailsOf({})).to.deep.equal(['ada@example.com']);
+        });
       });
 
-      it('returns the existing person when the address is taken', async () => {
-        const ada = person('person-1', 'ada@example.com');
-        await store.createPersonIfAbsent(ada);
-        const second = await store.createPersonIfAbsent(person('person-2', 'ada@example.com', { userType: 'adhoc' }));
-        expect(second).to.deep.equal({ person: ada, created: false });
-        expect(await store.getPerson('person-2')).to.equal(undefined);
+      describe('federated identities', () => {
+        it('linkIdentity adds the identity as the next version, and findPersonByIdentity finds the person by it', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          const linked = { ...person('person-1', 'ada@example.com'), version: 2, identities: [work('ada-sub')] };
+
+          expect(await store.linkIdentity('person-1', work('ada-sub'), 1)).to.deep.equal({ outcome: 'linked', person: linked });
+          expect(await store.getPerson('person-1')).to.deep.equal(linked);
+          expect(await store.findPersonByIdentity(workIssuer, 'ada-sub')).to.deep.equal(linked);
+
+          // By (issuer, subject) only: never by the subject of another issuer, never by email.
+          expect(await store.findPersonByIdentity(otherIssuer, 'ada-sub')).to.equal(undefined);
+          expect(await store.findPersonByIdentity(workIssuer, 'ada@example.com')).to.equal(undefined);
+          expect(await store.findPersonByIdentity(workIssuer, 'ADA-SUB')).to.equal(undefined);
+
+          // A later save keeps the identity, and the person is still found by it.
+          expect(await store.savePerson({ ...linked, displayName: 'Ada' }, 2)).to.equal(true);
+          expect(await store.findPersonByIdentity(workIssuer, 'ada-sub')).to.deep.include({ version: 3, displayName: 'Ada' });
+        });
+
+        it('linkIdentity of an identity the person already holds is linked and changes nothing, whatever the version', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          const first = await store.linkIdentity('person-1', work('ada'), 1);
+          expect(first.outcome).to.equal('linked');
+          const stored = await store.getPerson('person-1');
+          expect(stored).to.deep.include({ version: 2 });
+
+          expect(await store.linkIdentity('person-1', work('ada'), 2)).to.deep.equal({ outcome: 'linked', person: stored });
+          expect(await store.linkIdentity('person-1', work('ada'), 1)).to.deep.equal({ outcome: 'linked', person: stored });
+          expect(await store.getPerson('person-1')).to.deep.equal(stored);
+        });
+
+        it('linkIdentity keeps one identity per issuer, beside identities of other issuers', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+          await store.linkIdentity('person-1', work('ada'), 1);
+
+          expect(await store.linkIdentity('person-1', work('ada-again'), 2)).to.deep.equal({ outcome: 'issuer_already_linked' });
+          expect(await store.getPerson('person-1')).to.deep.include({ version: 2, identities: [work('ada')] });
+          expect(await store.findPersonByIdentity(workIssuer, 'ada-again')).to.equal(undefined);
+
+          const other = { issuer: otherIssuer, subject: 'ada' };
+          const linked = await store.linkIdentity('person-1', other, 2);
+          expect(linked).to.deep.include({ outcome: 'linked' });
+          expect(await store.getPerson('person-1')).to.deep.include({ version: 3, identities: [work('ada'), other] });
+          expect((await store.findPersonByIdentity(otherIssuer, 'ada'))?.id).to.equal('person-1');
+          expect((await store.findPersonByIdentity(workIssuer, 'ada'))?.id).to.equal('person-1');
+
+          // The refused identity was never claimed: someone else can link it.
+          expect(await store.linkIdentity('person-2', work('ada-again'), 1)).to.deep.include({ outcome: 'linked' });
+        });
+
+        it('linkIdentity refuses an identity another person holds, naming them, and changes neither person', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+          await store.linkIdentity('person-1', work('shared'), 1);
+          const holder = await store.getPerson('person-1');
+
+          expect(await store.linkIdentity('person-2', work('shared'), 1)).to.deep.equal({ outcome: 'taken', personId: 'person-1' });
+
+          expect(await store.getPerson('person-1')).to.deep.equal(holder);
+          expect(await store.getPerson('person-2')).to.deep.include({ version: 1, identities: [] });
+          expect(await store.findPersonByIdentity(workIssuer, 'shared')).to.deep.equal(holder);
+        });
+
+        it('linkIdentity with a stale version, or for a person who is gone, is stale and claims nothing', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+          await store.savePerson(person('person-1', 'ada@example.com', { displayName: 'Ada' }), 1);
+
+          expect(await store.linkIdentity('person-1', work('ada'), 1)).to.deep.equal({ outcome: 'stale' });
+          expect(await store.linkIdentity('person-1', work('ada'), 3)).to.deep.equal({ outcome: 'stale' });
+          expect(await store.linkIdentity('person-unknown', work('ada'), 1)).to.deep.equal({ outcome: 'stale' });
+          expect(await store.getPerson('person-1')).to.deep.include({ version: 2, identities: [] });
+          expect(await store.findPersonByIdentity(workIssuer, 'ada')).to.equal(undefined);
+          expect(await store.getPerson('person-unknown')).to.equal(undefined);
+
+          expect(await store.linkIdentity('person-2', work('ada'), 1)).to.deep.include({ outcome: 'linked' });
+        });
+
+        it('linkIdentity lets exactly one of 20 people link one identity in parallel', async () => {
+          const ids = times(20, (index) => `person-${pad(index)}`);
+          await Promise.all(ids.map((id) => store.createPersonIfAbsent(person(id, `${id}@example.com`))));
+
+          const outcomes = await Promise.all(ids.map((id) => store.linkIdentity(id, work('shared'), 1)));
+
+          const winners = outcomes.flatMap((outcome, index) => (outcome.outcome === 'linked' ? [ids[index]!] : []));
+          expect(winners).to.have.length(1);
+          const [winner] = winners;
+          // The others lost to a claim of the winner, or to the winner's saved link: either way it is taken by the winner.
+          for (const outcome of outcomes) if (outcome.outcome !== 'linked') expect(outcome).to.deep.equal({ outcome: 'taken', personId: winner });
+          expect((await store.findPersonByIdentity(workIssuer, 'shared'))?.id).to.equal(winner);
+          for (const id of ids) {
+            expect(await store.getPerson(id), id).to.deep.include(id === winner ? { version: 2, identities: [work('shared')] } : { version: 1, identities: [] });
+          }
+        });
+
+        it('linkIdentity saves one of 20 parallel links to one person and leaves the identities of the others free', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+          const identities = times(20, (index) => ({ issuer: `https://idp-${pad(index)}.example`, subject: 'ada' }));
+
+          const outcomes = await Promise.all(identities.map((identity) => store.linkIdentity('person-1', identity, 1)));
+
+          expect(outcomes.filter((outcome) => outcome.outcome === 'linked')).to.have.length(1);
+          expect(outcomes.filter((outcome) => outcome.outcome === 'stale')).to.have.length(19);
+          const winner = identities[outcomes.findIndex((outcome) => outcome.outcome === 'linked')]!;
+          expect(await store.getPerson('person-1')).to.deep.include({ version: 2, identities: [winner] });
+          let version = 1;
+          for (const identity of identities) {
+            if (identity === winner) continue;
+            expect(await store.findPersonByIdentity(identity.issuer, identity.subject), identity.issuer).to.equal(undefined);
+            expect(await store.linkIdentity('person-2', identity, version), identity.issuer).to.deep.include({ outcome: 'linked' });
+            version += 1;
+          }
+        });
       });
 
-      it('createPersonIfAbsent creates one person among 20 parallel calls for the same address', async () => {
-        const results = await Promise.all(times(20, (index) => store.createPersonIfAbsent(person(`person-${index}`, 'ada@example.com'))));
-        expect(results.filter((result) => result.created)).to.have.length(1);
-        const ids = new Set(results.map((result) => result.person.id));
-        expect(ids.size).to.equal(1);
-        const [id] = ids;
-        expect((await store.findPersonByEmail('ada@example.com'))?.id).to.equal(id);
-        expect((await store.getPerson(id!))?.emailNormalized).to.equal('ada@example.com');
+      describe('deleting', () => {
+        it('deletePerson returns the person and removes them from every lookup and from the list', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+          await store.linkIdentity('person-1', work('ada'), 1);
+          await store.linkIdentity('person-1', { issuer: otherIssuer, subject: 'ada' }, 2);
+          const ada = await store.getPerson('person-1');
+
+          expect(await store.deletePerson('person-1')).to.deep.equal(ada);
+
+          expect(await store.getPerson('person-1')).to.equal(undefined);
+          expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
+          expect(await store.findPersonByIdentity(workIssuer, 'ada')).to.equal(undefined);
+          expect(await store.findPersonByIdentity(otherIssuer, 'ada')).to.equal(undefined);
+          expect(await emailsOf({})).to.deep.equal(['bob@example.com']);
+          expect(await emailsOf({ emailPrefix: 'ada' })).to.deep.equal([]);
+          expect(await store.deletePerson('person-1')).to.equal(undefined);
+          expect(await store.savePerson(ada!, 3)).to.equal(false);
+          expect(await store.linkIdentity('person-1', { issuer: 'https://third.example', subject: 'ada' }, 3)).to.deep.equal({ outcome: 'stale' });
+          expect(await store.getPerson('person-1')).to.equal(undefined);
+
+          // The deleted person's identities are free again.
+          expect(await store.linkIdentity('person-2', work('ada'), 1)).to.deep.include({ outcome: 'linked' });
+          expect((await store.findPersonByIdentity(workIssuer, 'ada'))?.id).to.equal('person-2');
+        });
+
+        it('deletePerson of a person who is not there deletes and marks nothing', async () => {
+          expect(await store.deletePerson('person-unknown')).to.equal(undefined);
+          expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+        });
+
+        it('marks a deleted address until a person is created for it again', async () => {
+          expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          await store.createPersonIfAbsent(person('person-2', 'bob@example.com'));
+          expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+
+          await store.deletePerson('person-1');
+          expect(await store.isEmailDeleted('ada@example.com')).to.equal(true);
+          expect(await store.isEmailDeleted('bob@example.com')).to.equal(false);
+          expect(await store.isEmailDeleted('ADA@example.com')).to.equal(false);
+
+          // A person created for another address leaves the mark alone.
+          await store.createPersonIfAbsent(person('person-3', 'carol@example.com'));
+          expect(await store.isEmailDeleted('ada@example.com')).to.equal(true);
+
+          const again = await store.createPersonIfAbsent(person('person-4', 'ada@example.com', { userType: 'guest', invitedAt: 1_700_000_300_000 }));
+          expect(again).to.deep.equal({ person: person('person-4', 'ada@example.com', { invitedAt: 1_700_000_300_000 }), created: true });
+          expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+          expect((await store.findPersonByEmail('ada@example.com'))?.id).to.equal('person-4');
+          expect(await store.getPerson('person-1')).to.equal(undefined);
+
+          await store.deletePerson('person-4');
+          expect(await store.isEmailDeleted('ada@example.com')).to.equal(true);
+        });
       });
 
-      it('savePerson replaces the person', async () => {
-        await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
-        const accepted = person('person-1', 'ada@example.com', { state: 'Accepted', displayName: 'Ada Lovelace', groups: ['readers'], lastVerifiedAt: 1_700_000_100_000 });
-        expect(await store.savePerson(accepted)).to.deep.equal(accepted);
-        expect(await store.getPerson('person-1')).to.deep.equal(accepted);
-        expect(await store.findPersonByEmail('ada@example.com')).to.deep.equal(accepted);
+      describe('listing', () => {
+        it('lists people in address order, compared as UTF-8 bytes', async () => {
+          const addresses = ['bob@example.com', 'ünal@example.com', 'ada@example.com', 'zoe@example.com', 'ada.lovelace@example.com', 'ada@example.co', 'adam@example.com'];
+          await Promise.all(addresses.map((address, index) => store.createPersonIfAbsent(person(`person-${index}`, address))));
+
+          const { items, nextCursor } = await store.listPeople({}, { limit: 10 });
+
+          expect(items.map((entry) => entry.emailNormalized)).to.deep.equal([
+            'ada.lovelace@example.com',
+            'ada@example.co',
+            'ada@example.com',
+            'adam@example.com',
+            'bob@example.com',
+            'zoe@example.com',
+            'ünal@example.com',
+          ]);
+          expect(items[2]).to.deep.equal(person('person-2', 'ada@example.com'));
+          expect(nextCursor).to.equal(null);
+        });
+
+        it('lists nothing when there is no one', async () => {
+          for (const query of [{}, { emailPrefix: 'ada' }, { userType: 'guest' as const }]) {
+            expect(await store.listPeople(query, { limit: 10 })).to.deep.equal({ items: [], nextCursor: null });
+          }
+        });
+
+        it('pages through 25 people 10 at a time and ends with a null cursor', async () => {
+          const addresses = times(25, (index) => `p${pad(index)}@example.com`);
+          await Promise.all(addresses.toReversed().map((address, index) => store.createPersonIfAbsent(person(`person-${index}`, address))));
+          expect(await pagesOf({}, 10)).to.deep.equal([addresses.slice(0, 10), addresses.slice(10, 20), addresses.slice(20)]);
+        });
+
+        it('filters by address prefix and by user type, alone and together, across pages', async () => {
+          const userTypes = ['member', 'guest', 'adhoc'] as const;
+          await Promise.all(
+            times(25, (index) => store.createPersonIfAbsent(person(`person-${index}`, `p${pad(index)}@example.com`, { userType: userTypes[index % 3]! }))),
+          );
+          const addresses = (indexes: number[]) => indexes.map((index) => `p${pad(index)}@example.com`);
+
+          expect(await pagesOf({ emailPrefix: 'p1' }, 4)).to.deep.equal([addresses([10, 11, 12, 13]), addresses([14, 15, 16, 17]), addresses([18, 19])]);
+          // The last page is exactly full, so the one before it already ends the list.
+          expect(await pagesOf({ userType: 'member' }, 3)).to.deep.equal([addresses([0, 3, 6]), addresses([9, 12, 15]), addresses([18, 21, 24])]);
+          expect(await pagesOf({ userType: 'guest', emailPrefix: 'p1' }, 2)).to.deep.equal([addresses([10, 13]), addresses([16, 19])]);
+          expect(await pagesOf({ userType: 'adhoc', emailPrefix: 'p2' }, 10)).to.deep.equal([addresses([20, 23])]);
+          expect(await pagesOf({ emailPrefix: 'p07@example.com' }, 10)).to.deep.equal([addresses([7])]);
+          expect(await pagesOf({ emailPrefix: '' }, 10)).to.deep.equal([addresses(times(10, (index) => index)), addresses(times(10, (index) => index + 10)), addresses([20, 21, 22, 23, 24])]);
+          expect(await pagesOf({ emailPrefix: 'P1' }, 10)).to.deep.equal([[]]);
+          expect(await pagesOf({ emailPrefix: 'q' }, 10)).to.deep.equal([[]]);
+          expect(await pagesOf({ emailPrefix: 'p07@example.com.' }, 10)).to.deep.equal([[]]);
+        });
+
+        it('pages through a type filter that matches few of many people', async () => {
+          await Promise.all(
+            times(300, (index) => store.createPersonIfAbsent(person(`person-${index}`, `p${pad(index, 3)}@example.com`, { userType: index % 60 === 0 ? 'member' : 'adhoc' }))),
+          );
+          expect(await pagesOf({ userType: 'member' }, 2)).to.deep.equal([
+            ['p000@example.com', 'p060@example.com'],
+            ['p120@example.com', 'p180@example.com'],
+            ['p240@example.com'],
+          ]);
+        });
+
+        it('goes on after the cursor even when the person it names was deleted meanwhile', async () => {
+          await Promise.all(times(5, (index) => store.createPersonIfAbsent(person(`person-${index}`, `p${index}@example.com`))));
+          const first = await store.listPeople({}, { limit: 2 });
+          expect(first.items.map((entry) => entry.emailNormalized)).to.deep.equal(['p0@example.com', 'p1@example.com']);
+          await store.deletePerson('person-1');
+          await store.deletePerson('person-2');
+          const second = await store.listPeople({}, { cursor: first.nextCursor!, limit: 2 });
+          expect(second).to.deep.equal({ items: [person('person-3', 'p3@example.com'), person('person-4', 'p4@example.com')], nextCursor: null });
+        });
+
+        it('rejects a bad cursor with a GuestpassError status 400', async () => {
+          await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+          const encode = (text: string) => Buffer.from(text).toString('base64url');
+          const cursors = [
+            'not a cursor',
+            '',
+            encode('ada@example.com'),
+            encode('\u0000person-1'),
+            encode('ada@example.com\u0000'),
+            encode('ada@example.com\u0000person-1\u0000x'),
+            encode('1700000000000:link-1'),
+            encode('12-3'),
+          ];
+          await expectEachCursorRejected((query, page) => store.listPeople(query, page), [{}, { emailPrefix: 'ada' }, { userType: 'guest' as const }], cursors);
+        });
+
+        it('rejects a page limit below 1 with a RangeError', async () => {
+          expect(await rejectionOf(store.listPeople({}, { limit: 0 }))).to.be.instanceOf(RangeError);
+        });
       });
 
-      it('savePerson moves the address when it changes', async () => {
-        await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
-        const moved = person('person-1', 'ada@lovelace.example');
-        await store.savePerson(moved);
-        expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
-        expect(await store.findPersonByEmail('ada@lovelace.example')).to.deep.equal(moved);
-        const newcomer = await store.createPersonIfAbsent(person('person-2', 'ada@example.com'));
-        expect(newcomer.created).to.equal(true);
+      it('returns copies: changing what it returned or was given changes nothing stored', async () => {
+        const given = person('person-1', 'ada@example.com', { groups: ['readers'] });
+        await store.createPersonIfAbsent(given);
+        given.groups.push('given');
+        (await store.getPerson('person-1'))!.groups.push('got');
+        (await store.findPersonByEmail('ada@example.com'))!.groups.push('found');
+        (await store.listPeople({}, { limit: 1 })).items[0]!.groups.push('listed');
+        const linked = await store.linkIdentity('person-1', work('ada'), 1);
+        if (linked.outcome !== 'linked') throw new Error(`expected linked, not ${linked.outcome}`);
+        linked.person.identities.push(work('eve'));
+        linked.person.groups.push('linked');
+        (await store.findPersonByIdentity(workIssuer, 'ada'))!.identities.push(work('mallory'));
+
+        const saved = { ...person('person-1', 'ada@example.com', { groups: ['readers'] }), identities: [work('ada')] };
+        expect(await store.getPerson('person-1')).to.deep.equal({ ...saved, version: 2 });
+        await store.savePerson(saved, 2);
+        saved.groups.push('saved');
+        expect(await store.getPerson('person-1')).to.deep.equal({ ...person('person-1', 'ada@example.com', { groups: ['readers'] }), identities: [work('ada')], version: 3 });
+        expect(await store.findPersonByIdentity(workIssuer, 'eve')).to.equal(undefined);
+      });
+    });
+
+    describe('settings', () => {
+      const policy = (sharingLevel: string) => ({ sharingLevel, reverificationDays: 30, domains: { allow: ['example.com'] }, guestUpgrade: 'automatic' });
+
+      it('has no settings until the first save', async () => {
+        expect(await store.getSettings()).to.equal(undefined);
       });
 
-      it('savePerson of an unknown person stores nothing', async () => {
-        expect(await store.savePerson(person('person-1', 'ada@example.com'))).to.equal(undefined);
-        expect(await store.getPerson('person-1')).to.equal(undefined);
-        expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
+      it('saves the first settings as version 1, and only when none are stored', async () => {
+        expect(await store.saveSettings(policy('existingGuests'), 1_700_000_000_000, undefined)).to.equal(true);
+        const first = { version: 1, value: policy('existingGuests'), updatedAt: 1_700_000_000_000 };
+        expect(await store.getSettings()).to.deep.equal(first);
+        expect(await store.saveSettings(policy('organizationOnly'), 1_700_000_001_000, undefined)).to.equal(false);
+        expect(await store.getSettings()).to.deep.equal(first);
+      });
+
+      it('saveSettings writes the next version only over the version the caller read', async () => {
+        expect(await store.saveSettings(policy('existingGuests'), 1_700_000_000_000, 1)).to.equal(false);
+        expect(await store.getSettings()).to.equal(undefined);
+        await store.saveSettings(policy('existingGuests'), 1_700_000_000_000, undefined);
+
+        expect(await store.saveSettings(policy('organizationOnly'), 1_700_000_001_000, 1)).to.equal(true);
+        const second = { version: 2, value: policy('organizationOnly'), updatedAt: 1_700_000_001_000 };
+        expect(await store.getSettings()).to.deep.equal(second);
+
+        expect(await store.saveSettings(policy('stale'), 1_700_000_002_000, 1)).to.equal(false);
+        expect(await store.saveSettings(policy('from the future'), 1_700_000_002_000, 3)).to.equal(false);
+        expect(await store.getSettings()).to.deep.equal(second);
+      });
+
+      it('saveSettings lets exactly one of 20 parallel savers of the same version win, first save or later', async () => {
+        const firsts = await Promise.all(times(20, (index) => store.saveSettings(policy(`first-${index}`), 1_700_000_000_000, undefined)));
+        expect(firsts.filter(Boolean)).to.have.length(1);
+        expect(await store.getSettings()).to.deep.include({ version: 1, value: policy(`first-${firsts.indexOf(true)}`) });
+
+        const seconds = await Promise.all(times(20, (index) => store.saveSettings(policy(`second-${index}`), 1_700_000_001_000, 1)));
+        expect(seconds.filter(Boolean)).to.have.length(1);
+        expect(await store.getSettings()).to.deep.include({ version: 2, value: policy(`second-${seconds.indexOf(true)}`) });
+      });
+
+      it('returns copies: changing what it returned or was given changes nothing stored', async () => {
+        const given = policy('existingGuests');
+        await store.saveSettings(given, 1_700_000_000_000, undefined);
+        given.domains.allow.push('given.example');
+        (await store.getSettings<ReturnType<typeof policy>>())!.value.domains.allow.push('got.example');
+        expect(await store.getSettings()).to.deep.equal({ version: 1, value: policy('existingGuests'), updatedAt: 1_700_000_000_000 });
       });
     });
 
@@ -795,13 +1225,7 @@ export function storeContract(name: string, createStore: () => Promise<Store>, d
         await store.createLink(secureLink('link-1'));
         const encode = (text: string) => Buffer.from(text).toString('base64url');
         const cursors = ['not a cursor', '', encode('1700000000000'), encode('1700000000000:'), encode('soon:link-1'), encode('01700000000000:link-1'), encode('12-3')];
-        for (const query of [{}, { clientId: 'client-1' }, { recipient: 'ada@example.com' }]) {
-          for (const cursor of cursors) {
-            const error = await rejectionOf(store.listLinks(query, { cursor, limit: 10 }));
-            expect(error, `${JSON.stringify(query)} ${cursor}`).to.be.instanceOf(GuestpassError);
-            expect(error).to.include({ status: 400, code: 'invalid_request' });
-          }
-        }
+        await expectEachCursorRejected((query, page) => store.listLinks(query, page), [{}, { clientId: 'client-1' }, { recipient: 'ada@example.com' }], cursors);
       });
 
       it('rejects a page limit below 1 with a RangeError', async () => {
