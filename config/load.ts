@@ -129,6 +129,9 @@ function crossFieldProblems(config: Config): string[] {
     if (!config.keys.secrets) problems.push('keys.secrets: required in production (secrets for code HMACs)');
     if (config.demo.enabled) problems.push('demo.enabled: the demo client must not run in production');
     if (!config.issuer.startsWith('https://')) problems.push('issuer: must be an https URL in production');
+    config.federation.forEach((entry, index) => {
+      if (!entry.issuer.startsWith('https://')) problems.push(`federation[${index}].issuer: must be an https URL in production`);
+    });
   }
   return problems;
 }

@@ -25,15 +25,22 @@ import { contentSecurityPolicy, noStore } from '../src/http/security_headers.ts'
 import { isLocale, messagesFor, negotiateLocale, type Locale } from '../src/i18n/index.ts';
 import type { Logger } from '../src/log.ts';
 import type { People } from '../src/people.ts';
+import { FederationError, type Federation } from '../src/federation.ts';
+import type { Invitations } from '../src/invitations.ts';
 import type { Links } from '../src/links.ts';
 import type { PolicySource } from '../src/policy.ts';
-import { RecordChangedError, UnexpectedStepError, type SignInFlow, type SignInRecord } from './sign_in.ts';
-import { codePage, deliveryText, emailPage, errorPage } from './views/pages.ts';
+import { applyUpstreamAnswer } from './federation.ts';
+import { RecordChangedError, UnexpectedStepError, type EligibilityCheck, type SignInFlow, type SignInRecord } from './sign_in.ts';
+import { accessRemovedPage, codePage, deliveryText, emailPage, errorPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from './views/pages.ts';
 
 export interface InteractionDeps {
   provider: Provider;
   flow: SignInFlow;
   links: Links;
+  federation: Federation;
+  eligibility: EligibilityCheck;
+  invitations: Invitations;
+  supportContact?: string | undefined;
   store: Store;
   people: People;
   audit: AuditLog;
@@ -59,6 +66,7 @@ const uidPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const csrfForm = z.object({ csrf: z.string().min(1).max(256) });
 const emailForm = csrfForm.extend({ email: z.string().max(1000) });
 const codeForm = csrfForm.extend({ code: z.string().max(64), keep_signed_in: z.literal('1').optional() });
+const upgradeForm = csrfForm.extend({ choice: z.enum(['accept', 'decline']) });
 
 export function interactionRouter(deps: InteractionDeps): Router {
   const { provider, flow } = deps;
@@ -106,6 +114,35 @@ export function interactionRouter(deps: InteractionDeps): Router {
     step(ctx, csrfForm, async (record, _form, details) => flow.resendCode(record, await requestContext(ctx, details, record))),
   );
   router.post('/:uid/change-email', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.changeEmail(record)));
+  router.post('/:uid/upgrade', parseForm, (ctx) => step(ctx, upgradeForm, (record, form) => flow.answerUpgrade(record, form.choice === 'accept')));
+  router.post('/:uid/continue', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.continueWithCode(record)));
+  router.post('/:uid/restart', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.restart(record)));
+  router.post('/:uid/work-account', parseForm, (ctx) =>
+    step(ctx, csrfForm, async (record, _form, details) => {
+      const invited = invitedEmail(details);
+      if (!invited) throw new FormRejected(400, 'only an invitation can be accepted with a work account here');
+      return flow.useWorkAccount(record, invited);
+    }),
+  );
+  router.get('/:uid/federation/:provider', async (ctx) => {
+    const details = await interactionFor(ctx);
+    const entry = deps.federation.byId(String(ctx.params.provider));
+    if (!entry || details.prompt.name !== 'login') throw new errors.SessionNotFound('no such work-account provider for this sign-in');
+    let record = await recordFor(details);
+    if (record.step.name !== 'federating' || record.step.providerId !== entry.id) throw new errors.SessionNotFound('this sign-in is not waiting for a work account');
+    const step = record.step;
+    try {
+      const { claims } = await deps.federation.complete(entry, details.uid, ctx.querystring);
+      const verdict = await applyUpstreamAnswer(deps, record, step, entry, claims, origin(ctx));
+      record = verdict.ok ? await flow.federationSucceeded(record, verdict.person, claims.issuer) : await flow.federationFailed(record, verdict.reason);
+    } catch (error) {
+      if (!(error instanceof FederationError)) throw error;
+      if (error.reason === 'unknown_state' || error.reason === 'state_mismatch') throw new errors.SessionNotFound(error.message);
+      record = await flow.federationFailed(record, error.reason === 'provider_unavailable' ? 'provider_unavailable' : 'upstream_error');
+    }
+    if (record.step.name === 'verified') return finishLogin(ctx, details, record);
+    redirect303(ctx, `/interaction/${details.uid}`);
+  });
   router.post('/:uid/code', parseForm, (ctx) =>
     step(ctx, codeForm, (record, form) => flow.submitCode(record, { code: form.code, keepSignedIn: form.keep_signed_in === '1' }, origin(ctx))),
   );
@@ -145,7 +182,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const notice = await flow.takeNotice(record);
     const policy = await deps.policy.get();
     const now = deps.clock.now();
-    setPageSecurity(ctx, details);
+    await setPageSecurity(ctx, details);
     ctx.type = 'html';
     switch (record.step.name) {
       case 'enter_email': {
@@ -154,6 +191,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
           csrf: record.csrf,
           clientName: await clientName(details),
           emailDraft: notice?.kind === 'invalid_email' ? notice.draft : record.step.emailDraft,
+          workAccount: workAccountFor(details),
           notice,
           now,
           codeLength: policy.otp.length,
@@ -175,9 +213,57 @@ export function interactionRouter(deps: InteractionDeps): Router {
         });
         return;
       }
+      case 'access_removed': {
+        ctx.body = accessRemovedPage(frame, {
+          uid: details.uid,
+          csrf: record.csrf,
+          maskedEmail: maskEmail(record.step.email),
+          organizationName: deps.organizationName,
+          supportContact: deps.supportContact,
+        });
+        return;
+      }
+      case 'upgrade_offered': {
+        ctx.body = upgradeOfferPage(frame, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(record.step.verified.email), providerName: providerName(record.step.providerId) });
+        return;
+      }
+      case 'upgrade_failed': {
+        ctx.body = upgradeFailedPage(frame, { uid: details.uid, csrf: record.csrf, reason: record.step.reason });
+        return;
+      }
+      case 'federating': {
+        const entry = deps.federation.byId(record.step.providerId);
+        if (!entry) {
+          await flow.federationFailed(record, 'provider_unavailable');
+          return redirect303(ctx, `/interaction/${details.uid}`);
+        }
+        try {
+          const url = await deps.federation.authorizationUrl(entry, { interactionUid: details.uid, purpose: record.step.purpose, email: record.step.emailNormalized });
+          return redirect303(ctx, url);
+        } catch (error) {
+          if (!(error instanceof FederationError)) throw error;
+          await flow.federationFailed(record, 'provider_unavailable');
+          return redirect303(ctx, `/interaction/${details.uid}`);
+        }
+      }
       case 'verified':
         throw new UnexpectedStepError(['enter_email', 'code_sent'], 'verified');
     }
+  }
+
+  /** An invited guest whose domain has a work provider may accept with it instead of a code. */
+  function workAccountFor(details: InteractionDetails): { providerName: string } | undefined {
+    const invited = invitedEmail(details);
+    const entry = invited ? deps.federation.forEmail(invited) : undefined;
+    return entry ? { providerName: entry.name } : undefined;
+  }
+
+  function invitedEmail(details: InteractionDetails): string | undefined {
+    return typeof details.params.invitation === 'string' && typeof details.params.login_hint === 'string' ? details.params.login_hint.trim().toLowerCase() : undefined;
+  }
+
+  function providerName(providerId: string): string {
+    return deps.federation.byId(providerId)?.name ?? providerId;
   }
 
   /**
@@ -187,20 +273,25 @@ export function interactionRouter(deps: InteractionDeps): Router {
    */
   async function finishLogin(ctx: Context, details: InteractionDetails, record: SignInRecord): Promise<void> {
     if (record.step.name !== 'verified') throw new UnexpectedStepError(['verified'], record.step.name);
+    const verified = record.step;
+    // Asked once more at the very end: access may have changed since the code was sent, and a
+    // work-account sign-in was not asked before it went upstream.
+    const eligibility = await deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
+    if (eligibility.kind !== 'deliver') return showNoAccess(ctx, details, record, verified.email);
     const gate = await deps.store.claimSlot(`signin-finish:${record.uid}`, Math.max(1, details.exp - Math.floor(Date.now() / 1000)), deps.clock.now());
     if (!gate.claimed) return followFinished(ctx, details);
-    const { personId, verifiedAt, keepSignedIn } = record.step;
+    const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
     const person = await deps.people.get(personId);
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
+    if (typeof details.params.invitation === 'string') await deps.invitations.redeemed(details.params.invitation, person, amr, origin(ctx));
     const grantId = await createGrant(provider, deps.store, {
       accountId: person.id,
       clientId: record.clientId,
       params: details.params,
-      context: { personId: person.id, sharingId: record.sharingId },
+      context: { personId: person.id, sharingId: record.sharingId, idp },
       ttlSeconds: grantTtlSeconds((await deps.policy.get()).reverificationDays),
     });
     if (record.sharingId) await deps.links.recordAccess(record.sharingId, person.emailNormalized, { verified: true });
-    const amr = ['otp'];
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
@@ -210,10 +301,19 @@ export function interactionRouter(deps: InteractionDeps): Router {
     await deps.audit.record('SignedIn', {
       actor: { type: 'person', id: person.id },
       sharingId: record.sharingId,
-      detail: { email: person.emailNormalized, clientId: record.clientId, userType: person.userType, amr },
+      detail: { email: person.emailNormalized, clientId: record.clientId, userType: person.userType, amr, ...(idp ? { idp } : {}) },
       ...origin(ctx),
     });
     redirect303(ctx, returnTo);
+  }
+
+  /** The person proved who they are, but this link is not theirs: say so, and offer another address. */
+  async function showNoAccess(ctx: Context, details: InteractionDetails, record: SignInRecord, email: string): Promise<void> {
+    const locale = localeOf(ctx, details, record);
+    await setPageSecurity(ctx, details);
+    ctx.status = 403;
+    ctx.type = 'html';
+    ctx.body = noAccessPage({ locale, t: messagesFor(locale), organizationName: deps.organizationName, languageSwitch: true }, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(email) });
   }
 
   /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */
@@ -292,9 +392,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
     return { ...origin(ctx), locale: localeOf(ctx, details, record), clientName: await clientName(details) };
   }
 
-  function setPageSecurity(ctx: Context, details: InteractionDetails): void {
+  /** Forms may end at the relying party (the end of a sign-in) and at the work providers (an upgrade). */
+  async function setPageSecurity(ctx: Context, details: InteractionDetails): Promise<void> {
     const redirectUri = typeof details.params.redirect_uri === 'string' ? URL.parse(details.params.redirect_uri) : null;
-    ctx.set('Content-Security-Policy', contentSecurityPolicy(redirectUri ? [redirectUri.origin] : []));
+    const targets = [...(redirectUri ? [redirectUri.origin] : []), ...(await deps.federation.formTargets())];
+    ctx.set('Content-Security-Policy', contentSecurityPolicy([...new Set(targets)]));
   }
 }
 

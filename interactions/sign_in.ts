@@ -1,7 +1,15 @@
 /**
- * The sign-in state machine: enter_email → code_sent → verified. Routes only call the events
- * below; each event names the steps it may start from, and any other step is an
- * `UnexpectedStepError`, never a fall-through.
+ * The sign-in state machine. Routes only call the events below; each event names the steps it
+ * may start from, and any other step is an `UnexpectedStepError`, never a fall-through.
+ *
+ *   enter_email ──email──▶ code_sent ──right code──▶ verified                      (adhoc, member)
+ *        │                     │                 └─▶ federating(upgrade) ─ok─▶ verified  (→ guest)
+ *        │                     │                 └─▶ upgrade_offered ─accept─▶ federating(upgrade)
+ *        │                     │                                     └decline▶ verified
+ *        │                     └── (federating(upgrade) fails) ─▶ upgrade_failed ─continue─▶ verified
+ *        ├──linked work account──▶ federating(signin) ─ok─▶ verified          (never a code again)
+ *        ├──invitation + work account──▶ federating(redeem) ─ok─▶ verified
+ *        └──disabled or deleted person──▶ access_removed ─another address─▶ enter_email
  *
  * Threats this file answers, and how:
  * - Guessing codes: each entry is counted in the store *before* the comparison, per code
@@ -16,7 +24,7 @@
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
-import type { AuditOperation, Store } from '../adapters/store.ts';
+import type { AuditOperation, PersonRecord, Store } from '../adapters/store.ts';
 import type { OtpPolicy } from '../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../src/audit.ts';
 import type { Clock } from '../src/clock.ts';
@@ -24,6 +32,7 @@ import { maskEmail, parseEmail } from '../src/emails.ts';
 import type { Locale } from '../src/i18n/index.ts';
 import { verificationCodeMail } from '../src/mail/templates.ts';
 import type { Outbox } from '../src/mail/outbox.ts';
+import type { FederationPurpose } from '../src/federation.ts';
 import type { People } from '../src/people.ts';
 import { codeMatches, digestCode, generateCode, normalizeCodeInput } from './one_time_code.ts';
 
@@ -43,7 +52,38 @@ export type SignInStep =
       /** For a withheld code: when its pretended delivery shows as done. */
       pretendSentAt?: number | undefined;
     }
-  | { name: 'verified'; personId: string; email: string; emailNormalized: string; verifiedAt: number; keepSignedIn: boolean };
+  | ({ name: 'verified' } & VerifiedFacts & { amr: string[]; idp?: string | undefined })
+  | { name: 'upgrade_offered'; providerId: string; verified: VerifiedFacts }
+  | {
+      name: 'federating';
+      providerId: string;
+      purpose: FederationPurpose;
+      email: string;
+      emailNormalized: string;
+      /** For an upgrade: the code verification it follows (SPEC §1: linking needs one, in the same interaction). */
+      verified?: VerifiedFacts | undefined;
+    }
+  | { name: 'upgrade_failed'; reason: UpgradeFailure; verified: VerifiedFacts }
+  | { name: 'access_removed'; email: string };
+
+/** What a code verification established. */
+export interface VerifiedFacts {
+  personId: string;
+  email: string;
+  emailNormalized: string;
+  verifiedAt: number;
+  keepSignedIn: boolean;
+}
+
+export type UpgradeFailure =
+  | 'email_mismatch'
+  | 'email_not_verified'
+  | 'identity_taken'
+  | 'another_identity_linked'
+  | 'wrong_account'
+  | 'not_linked'
+  | 'upstream_error'
+  | 'provider_unavailable';
 
 export type SignInStepName = SignInStep['name'];
 
@@ -60,7 +100,8 @@ export type Notice =
   | { kind: 'too_many_codes'; until: number }
   | { kind: 'resend_wait'; until: number }
   | { kind: 'code_resent' }
-  | { kind: 'step_unavailable' };
+  | { kind: 'step_unavailable' }
+  | { kind: 'federation_failed'; reason: UpgradeFailure };
 
 export interface SignInRecord {
   /** Grows with every saved change; a save names the version it read, so a stale request never overwrites a newer step. */
@@ -118,6 +159,22 @@ export type EligibilityCheck = (question: EligibilityQuestion) => Promise<CodeEl
 
 export const everyoneIsEligible: EligibilityCheck = async () => ({ kind: 'deliver' });
 
+/** Work-account decisions, made from the configuration and the policy outside this file. */
+export interface FederationPlanner {
+  /** The provider a person with a linked identity must sign in with, instead of a code. */
+  signInProvider(person: PersonRecord): string | undefined;
+  /** After a first code: the provider to upgrade with, and whether to do it now or offer it. */
+  upgradePlan(person: PersonRecord): Promise<{ providerId: string; mode: 'automatic' | 'offer' } | undefined>;
+  /** The provider that serves an address's domain (to offer an invited guest their work account). */
+  providerForEmail(emailNormalized: string): string | undefined;
+}
+
+export const noFederation: FederationPlanner = {
+  signInProvider: () => undefined,
+  upgradePlan: async () => undefined,
+  providerForEmail: () => undefined,
+};
+
 // ---------------------------------------------------------------------------------------------
 
 export interface SignInDeps {
@@ -132,6 +189,7 @@ export interface SignInDeps {
   codesPerIpPerHour: number;
   organizationName: string;
   eligibility: EligibilityCheck;
+  federation: FederationPlanner;
 }
 
 export interface RequestContext extends RequestOrigin {
@@ -224,7 +282,81 @@ export class SignInFlow {
       await this.notify(record, { kind: 'invalid_email', draft: typeof input.email === 'string' ? input.email.slice(0, 254) : '' });
       return record;
     }
+    const person = await this.#deps.people.findByEmail(email.normalized);
+    const removed = person?.disabled ? 'disabled' : !person && (await this.#deps.people.isDeleted(email.normalized)) ? 'deleted' : undefined;
+    if (removed) {
+      await this.#deps.audit.record('VerificationCodeRejected', {
+        actor: { type: 'anonymous', id: record.uid },
+        sharingId: record.sharingId,
+        detail: { email: email.normalized, clientId: record.clientId, reason: removed },
+        ...request,
+        result: 'failure',
+      });
+      await this.#commit(record, { step: { name: 'access_removed', email: email.display } });
+      return record;
+    }
+    const providerId = person ? this.#deps.federation.signInProvider(person) : undefined;
+    if (providerId) {
+      await this.#commit(record, { step: { name: 'federating', providerId, purpose: 'signin', email: email.display, emailNormalized: email.normalized } });
+      return record;
+    }
     await this.#requestCode(record, email, request, undefined);
+    return record;
+  }
+
+  /** An invited guest chooses their work account instead of a code: enter_email → federating(redeem). */
+  async useWorkAccount(record: SignInRecord, emailNormalized: string): Promise<SignInRecord> {
+    expectStep(record, 'enter_email');
+    const providerId = this.#deps.federation.providerForEmail(emailNormalized);
+    if (!providerId) throw new UnexpectedStepError(['enter_email'], record.step.name);
+    await this.#commit(record, { step: { name: 'federating', providerId, purpose: 'redeem', email: emailNormalized, emailNormalized } });
+    return record;
+  }
+
+  /** upgrade_offered → federating(upgrade), or → verified when the person declines. */
+  async answerUpgrade(record: SignInRecord, accept: boolean): Promise<SignInRecord> {
+    const step = expectStep(record, 'upgrade_offered');
+    const { verified } = step;
+    await this.#commit(record, {
+      step: accept
+        ? { name: 'federating', providerId: step.providerId, purpose: 'upgrade', email: verified.email, emailNormalized: verified.emailNormalized, verified }
+        : { name: 'verified', ...verified, amr: ['otp'] },
+    });
+    return record;
+  }
+
+  /** verified → enter_email: the person proved an address that has no access here, and tries another. */
+  async restart(record: SignInRecord): Promise<SignInRecord> {
+    const step = expectStep(record, 'verified');
+    await this.#commit(record, { step: { name: 'enter_email', emailDraft: step.email } });
+    return record;
+  }
+
+  /** upgrade_failed → verified: the code still proved the address. */
+  async continueWithCode(record: SignInRecord): Promise<SignInRecord> {
+    const step = expectStep(record, 'upgrade_failed');
+    await this.#commit(record, { step: { name: 'verified', ...step.verified, amr: ['otp'] } });
+    return record;
+  }
+
+  /** federating → verified: the work provider proved who this is. */
+  async federationSucceeded(record: SignInRecord, person: PersonRecord, idp: string): Promise<SignInRecord> {
+    const step = expectStep(record, 'federating');
+    const now = this.#deps.clock.now();
+    const facts: VerifiedFacts = step.verified ?? { personId: person.id, email: person.email, emailNormalized: person.emailNormalized, verifiedAt: now, keepSignedIn: false };
+    await this.#commit(record, { step: { name: 'verified', ...facts, personId: person.id, amr: step.purpose === 'upgrade' ? ['otp', 'fed'] : ['fed'], idp } });
+    return record;
+  }
+
+  /** federating → upgrade_failed (after a code) or back to enter_email with the reason. */
+  async federationFailed(record: SignInRecord, reason: UpgradeFailure): Promise<SignInRecord> {
+    const step = expectStep(record, 'federating');
+    if (step.purpose === 'upgrade' && step.verified) {
+      await this.#commit(record, { step: { name: 'upgrade_failed', reason, verified: step.verified } });
+      return record;
+    }
+    await this.#commit(record, { step: { name: 'enter_email', emailDraft: step.email } });
+    await this.notify(record, { kind: 'federation_failed', reason });
     return record;
   }
 
@@ -235,9 +367,9 @@ export class SignInFlow {
     return record;
   }
 
-  /** code_sent → enter_email, keeping the address as a draft. The current code stays valid until it expires. */
+  /** code_sent | access_removed → enter_email, keeping the address as a draft. A code sent stays valid until it expires. */
   async changeEmail(record: SignInRecord): Promise<SignInRecord> {
-    const step = expectStep(record, 'code_sent');
+    const step = expectStep(record, 'code_sent', 'access_removed');
     await this.#commit(record, { step: { name: 'enter_email', emailDraft: step.email } });
     return record;
   }
@@ -309,6 +441,9 @@ export class SignInFlow {
       return this.#stay(record, { kind: 'access_removed' });
     }
     if (!(await store.consumeCode(record.uid, code.codeId))) {
+      // Another request with this same right code won (a double click): follow where it goes.
+      const settled = await this.#awaitWinner(record.uid);
+      if (settled) return Object.assign(record, settled);
       await rejected('already_used');
       return this.#stay(record, { kind: 'code_used' });
     }
@@ -320,14 +455,16 @@ export class SignInFlow {
       detail: { email, clientId: record.clientId, userType: person.userType },
       ...request,
     });
-    await this.#commitVerified(record, {
-      name: 'verified',
-      personId: person.id,
-      email: step.email,
-      emailNormalized: email,
-      verifiedAt: clock.now(),
-      keepSignedIn: input.keepSignedIn,
-    });
+    const verified: VerifiedFacts = { personId: person.id, email: step.email, emailNormalized: email, verifiedAt: clock.now(), keepSignedIn: input.keepSignedIn };
+    const plan = await this.#deps.federation.upgradePlan(person);
+    await this.#commitVerified(
+      record,
+      !plan
+        ? { name: 'verified', ...verified, amr: ['otp'] }
+        : plan.mode === 'automatic'
+          ? { name: 'federating', providerId: plan.providerId, purpose: 'upgrade', email: step.email, emailNormalized: email, verified }
+          : { name: 'upgrade_offered', providerId: plan.providerId, verified },
+    );
     return record;
   }
 
@@ -430,7 +567,7 @@ export class SignInFlow {
    * The one transition that must not be lost: this request consumed the code, so the sign-in
    * is verified whatever else was saved meanwhile (a resend, a language choice).
    */
-  async #commitVerified(record: SignInRecord, step: Extract<SignInStep, { name: 'verified' }>): Promise<void> {
+  async #commitVerified(record: SignInRecord, step: Extract<SignInStep, { name: 'verified' | 'federating' | 'upgrade_offered' }>): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await this.#commit(record, { step });
@@ -440,7 +577,7 @@ export class SignInFlow {
         const fresh = await this.read(record.uid);
         if (!fresh) throw error;
         Object.assign(record, fresh);
-        if (fresh.step.name === 'verified') return;
+        if (fresh.step.name !== 'enter_email' && fresh.step.name !== 'code_sent') return;
       }
     }
   }
@@ -461,6 +598,17 @@ export class SignInFlow {
       ...common,
       result: 'failure',
     });
+  }
+
+  /** Waits (briefly) for the request that consumed this interaction's code to move the sign-in on. */
+  async #awaitWinner(uid: string): Promise<SignInRecord | undefined> {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const fresh = await this.read(uid);
+      if (fresh && fresh.step.name !== 'code_sent' && fresh.step.name !== 'enter_email') return fresh;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return undefined;
   }
 
   async #lockOut(email: string, policy: OtpPolicy): Promise<number> {

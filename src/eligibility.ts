@@ -4,24 +4,33 @@
  * person the directory already knows (a guest or member who is not disabled) — unless the
  * client is registered for open sign-in (`guestpass_open_sign_in`, for demos and tests).
  *
+ * The sharing policy (domains, sharing level) applies before all of that, to every client.
+ *
  * Everything else is withheld: the person sees exactly what a recipient sees, no mail leaves,
- * and the audit log records `RecipientNotOnLink` with the reason.
+ * and the audit log records `RecipientNotOnLink` (or `VerificationCodeRejected` for a policy
+ * refusal) with the reason.
  */
 import type { CodeEligibility, EligibilityCheck } from '../interactions/sign_in.ts';
 import type { Links } from './links.ts';
 import type { People } from './people.ts';
+import type { PolicySource } from './policy.ts';
+import { policyRefusal } from './policy_rules.ts';
 
 export interface EligibilityDeps {
   links: Links;
   people: People;
+  policy: PolicySource;
   /** Clients registered with `guestpass_open_sign_in: true`. */
   openSignInClients: ReadonlySet<string>;
 }
 
 const withhold = (reason: string): CodeEligibility => ({ kind: 'withhold', operation: 'RecipientNotOnLink', reason });
 
-export function linkEligibility({ links, people, openSignInClients }: EligibilityDeps): EligibilityCheck {
+export function linkEligibility({ links, people, policy, openSignInClients }: EligibilityDeps): EligibilityCheck {
   return async ({ emailNormalized, clientId, sharingId }) => {
+    // The sharing policy first (SPEC §5): it binds every client, open sign-in or not.
+    const refusal = await policyRefusal(await policy.get(), emailNormalized, people);
+    if (refusal) return { kind: 'withhold', operation: 'VerificationCodeRejected', reason: `policy_${refusal}` };
     if (sharingId !== undefined) {
       const verdict = await links.recipientVerdict(sharingId, clientId, emailNormalized);
       return verdict.ok ? { kind: 'deliver' } : withhold(verdict.reason);

@@ -17,6 +17,7 @@ import { parseEmail } from './emails.ts';
 import { GuestpassError } from './errors.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';
+import { policyRefusal, policyRefusalText } from './policy_rules.ts';
 
 /** Who is asking: a client, which sees only its own links unless it is an admin. */
 export interface Viewer {
@@ -65,6 +66,7 @@ export class Links {
   async create(viewer: Viewer, input: NewLink, origin: RequestOrigin): Promise<LinkRecord> {
     const now = this.#clock.now();
     const recipients = this.#parseRecipients(input.recipients, { allowEmpty: false });
+    await this.#checkPolicy(recipients.map((email) => email.normalized));
     const expiresAt = await this.#checkExpiry(input.expiresAt, now, { creating: true });
     const link: LinkRecord = {
       version: 1,
@@ -97,6 +99,7 @@ export class Links {
 
   async addRecipients(viewer: Viewer, id: string, emails: readonly string[], origin: RequestOrigin): Promise<LinkRecord> {
     const wanted = this.#parseRecipients(emails, { allowEmpty: false });
+    await this.#checkPolicy(wanted.map((email) => email.normalized));
     let added: LinkRecipient[] = [];
     const link = await this.#update(viewer, id, (current) => {
       const present = new Set(current.recipients.map((recipient) => recipient.emailNormalized));
@@ -221,6 +224,17 @@ export class Links {
     if (malformed.length > 0) throw invalid(`not email addresses: ${malformed.join(', ')}`);
     if (duplicates.size > 0) throw invalid(`listed more than once (addresses are compared trimmed and lower-cased): ${[...duplicates].join(', ')}`);
     return parsed;
+  }
+
+  /** The sharing policy decides who may be added at all (SPEC §5); a refusal names each address and why. */
+  async #checkPolicy(emails: readonly string[]): Promise<void> {
+    const policy = await this.#policy.get();
+    const refused: string[] = [];
+    for (const email of emails) {
+      const refusal = await policyRefusal(policy, email, this.#people);
+      if (refusal) refused.push(`${email} (${policyRefusalText[refusal]})`);
+    }
+    if (refused.length > 0) throw new GuestpassError('policy_violation', `not allowed by the sharing policy: ${refused.join('; ')}`, { status: 400 });
   }
 
   async #checkExpiry(expiresAt: number | undefined, now: number, { creating }: { creating: boolean }): Promise<number | undefined> {

@@ -1,12 +1,20 @@
 /**
- * People: each verified address gets one person with a stable, opaque `sub` for life. An address
- * in one of the organisation's domains is a `member`; anyone else starts as `adhoc`.
+ * People and the directory. Each verified address gets one person with a stable, opaque `sub`
+ * for life; an address in the organisation's domains is a `member`, anyone else starts `adhoc`.
+ * Invited people are `guest`s at once (`PendingAcceptance`), `Accepted` once they redeem;
+ * recipients whose organisation has a federated provider become guests when they link their
+ * work account (SPEC §1).
+ *
+ * Every change is read-modify-write with compare-and-set on the person's version, retried on
+ * a conflict, so an admin disabling a person and that person's sign-in stamping
+ * `lastVerifiedAt` at the same moment cannot undo each other.
  */
 import { randomUUID } from 'node:crypto';
 
-import type { PersonRecord, Store, UserType } from '../adapters/store.ts';
+import type { FederatedIdentity, GuestState, LinkIdentityOutcome, Page, PeopleQuery, PersonRecord, Store, UserType } from '../adapters/store.ts';
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
+import { GuestpassError } from './errors.ts';
 
 export class People {
   readonly #store: Store;
@@ -19,26 +27,9 @@ export class People {
     this.#organizationDomains = new Set(organizationDomains);
   }
 
+  /** What an address is before anything else is known: a member by its domain, otherwise adhoc. */
   userTypeFor(emailNormalized: string): UserType {
     return this.#organizationDomains.has(domainOf(emailNormalized)) ? 'member' : 'adhoc';
-  }
-
-  /** The person for a just-verified address, created on first verification, with `lastVerifiedAt` now. */
-  async recordVerification(email: { display: string; normalized: string }): Promise<PersonRecord> {
-    const now = this.#clock.now();
-    const { person, created } = await this.#store.createPersonIfAbsent({
-      id: randomUUID(),
-      email: email.display,
-      emailNormalized: email.normalized,
-      userType: this.userTypeFor(email.normalized),
-      disabled: false,
-      groups: [],
-      identities: [],
-      createdAt: now,
-      lastVerifiedAt: now,
-    });
-    if (created) return person;
-    return (await this.#store.savePerson({ ...person, lastVerifiedAt: now })) ?? person;
   }
 
   get(id: string): Promise<PersonRecord | undefined> {
@@ -47,5 +38,121 @@ export class People {
 
   findByEmail(emailNormalized: string): Promise<PersonRecord | undefined> {
     return this.#store.findPersonByEmail(emailNormalized);
+  }
+
+  findByIdentity(issuer: string, subject: string): Promise<PersonRecord | undefined> {
+    return this.#store.findPersonByIdentity(issuer, subject);
+  }
+
+  isDeleted(emailNormalized: string): Promise<boolean> {
+    return this.#store.isEmailDeleted(emailNormalized);
+  }
+
+  list(query: PeopleQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<PersonRecord>> {
+    return this.#store.listPeople(query, page);
+  }
+
+  /** The person for a just-verified address, created on first verification, with `lastVerifiedAt` now. */
+  async recordVerification(email: { display: string; normalized: string }): Promise<PersonRecord> {
+    const now = this.#clock.now();
+    const { person, created } = await this.#store.createPersonIfAbsent(this.#newPerson(email, this.userTypeFor(email.normalized), now, { lastVerifiedAt: now }));
+    if (created) return person;
+    return (await this.update(person.id, (current) => ({ ...current, lastVerifiedAt: now }))) ?? person;
+  }
+
+  /**
+   * Creates a guest in `PendingAcceptance` for an invitation, or turns the adhoc person of that
+   * address into one. A member cannot be invited, nor can a guest who already accepted.
+   */
+  async invite(email: { display: string; normalized: string }, displayName: string | undefined): Promise<{ person: PersonRecord; created: boolean }> {
+    if (this.userTypeFor(email.normalized) === 'member') throw new GuestpassError('conflict', `${email.normalized} is a member of the organisation, not a guest`, { status: 409 });
+    const now = this.#clock.now();
+    const result = await this.#store.createPersonIfAbsent(this.#newPerson(email, 'guest', now, { state: 'PendingAcceptance', displayName, invitedAt: now }));
+    if (result.created) return result;
+    const existing = result.person;
+    if (existing.userType === 'guest' && existing.state === 'Accepted') {
+      throw new GuestpassError('conflict', `${email.normalized} is already a guest who accepted an invitation`, { status: 409 });
+    }
+    const person = await this.update(existing.id, (current) => ({
+      ...current,
+      userType: 'guest',
+      state: current.state === 'Accepted' ? 'Accepted' : 'PendingAcceptance',
+      displayName: displayName ?? current.displayName,
+      invitedAt: now,
+    }));
+    if (!person) throw new GuestpassError('conflict', 'the person changed while being invited; try again', { status: 409 });
+    return { person, created: false };
+  }
+
+  /** A guest who proved their address (by code or work account) has accepted. */
+  async accept(id: string): Promise<PersonRecord | undefined> {
+    return this.update(id, (current) => (current.userType === 'guest' && current.state !== 'Accepted' ? { ...current, state: 'Accepted' as GuestState } : undefined));
+  }
+
+  /**
+   * Links a federated identity (SPEC §1): by (issuer, subject) only. The caller has already
+   * checked that the upstream address equals the code-verified one and is verified upstream.
+   */
+  async linkIdentity(id: string, identity: FederatedIdentity, becomes: UserType): Promise<Exclude<LinkIdentityOutcome, { outcome: 'stale' }> | { outcome: 'gone' }> {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const current = await this.#store.getPerson(id);
+      if (!current) return { outcome: 'gone' };
+      const linked = await this.#store.linkIdentity(id, identity, current.version);
+      if (linked.outcome === 'stale') continue;
+      if (linked.outcome !== 'linked') return linked;
+      const upgraded = await this.update(id, (person) =>
+        person.userType === becomes && (becomes !== 'guest' || person.state === 'Accepted') ? undefined : { ...person, userType: becomes, state: becomes === 'guest' ? ('Accepted' as GuestState) : undefined },
+      );
+      return { outcome: 'linked', person: upgraded ?? linked.person };
+    }
+    throw new GuestpassError('conflict', 'the person is changing too often to link an identity; try again', { status: 409 });
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<PersonRecord | undefined> {
+    return this.update(id, (current) => (current.disabled === disabled ? undefined : { ...current, disabled }));
+  }
+
+  async setProfile(id: string, change: { groups?: string[] | undefined; displayName?: string | null | undefined }): Promise<PersonRecord | undefined> {
+    return this.update(id, (current) => {
+      if (change.groups !== undefined && current.userType === 'adhoc') {
+        throw new GuestpassError('invalid_request', 'groups are for guests and members only; this person is adhoc', { status: 400 });
+      }
+      return {
+        ...current,
+        ...(change.groups === undefined ? {} : { groups: [...new Set(change.groups)] }),
+        ...(change.displayName === undefined ? {} : { displayName: change.displayName ?? undefined }),
+      };
+    });
+  }
+
+  delete(id: string): Promise<PersonRecord | undefined> {
+    return this.#store.deletePerson(id);
+  }
+
+  /** Read, change, compare-and-set, retried when another writer got there first. `undefined` from `change`: nothing to do. */
+  async update(id: string, change: (current: PersonRecord) => PersonRecord | undefined): Promise<PersonRecord | undefined> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const current = await this.#store.getPerson(id);
+      if (!current) return undefined;
+      const next = change(current);
+      if (!next) return current;
+      if (await this.#store.savePerson(next, current.version)) return { ...next, version: current.version + 1 };
+    }
+    throw new GuestpassError('conflict', 'the person is changing too often to update; try again', { status: 409 });
+  }
+
+  #newPerson(email: { display: string; normalized: string }, userType: UserType, now: number, extra: Partial<PersonRecord>): PersonRecord {
+    return {
+      version: 1,
+      id: randomUUID(),
+      email: email.display,
+      emailNormalized: email.normalized,
+      userType,
+      disabled: false,
+      groups: [],
+      identities: [],
+      createdAt: now,
+      ...extra,
+    };
   }
 }

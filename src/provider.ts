@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.ts';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views/pages.ts';
 import { apiAudience } from './api/auth.ts';
 import { ConfigError } from './errors.ts';
+import { invitationIdPattern, invitationsClientId } from './invitations.ts';
 import type { Links } from './links.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
 import { messagesFor, negotiateLocale } from './i18n/index.ts';
@@ -86,6 +87,13 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       sharing_id(_ctx: KoaContextWithOIDC, value: unknown) {
         if (value !== undefined && (typeof value !== 'string' || !sharingIdPattern.test(value))) {
           throw new errors.InvalidRequest('sharing_id is malformed');
+        }
+      },
+      // Only guestpass's own invitations client carries an invitation into a sign-in.
+      invitation(ctx: KoaContextWithOIDC, value: unknown) {
+        if (value === undefined) return;
+        if (typeof value !== 'string' || !invitationIdPattern.test(value) || ctx.oidc.client?.clientId !== invitationsClientId) {
+          throw new errors.InvalidRequest('invitation is not accepted here');
         }
       },
     } as unknown as Configuration['extraParams'],

@@ -15,6 +15,7 @@ import type { ClientMetadata, Configuration } from 'oidc-provider';
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { interactionRouter } from '../interactions/router.ts';
+import { federationPlanner } from '../interactions/federation.ts';
 import { SignInFlow, type EligibilityCheck } from '../interactions/sign_in.ts';
 import { apiMiddleware } from './api/router.ts';
 import { AuditLog } from './audit.ts';
@@ -32,7 +33,12 @@ import { createLogger, type Logger } from './log.ts';
 import { Outbox } from './mail/outbox.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
 import { People } from './people.ts';
-import { fixedPolicy, type PolicySource } from './policy.ts';
+import { StorePolicySource } from './policy.ts';
+import { Federation } from './federation.ts';
+import { federationCallbackRouter } from './http/federation_callback.ts';
+import { invitationRoutes } from './http/invitations.ts';
+import { Invitations, invitationsClientMetadata } from './invitations.ts';
+import { Sessions } from './sessions.ts';
 import { assertClientsValid, createProvider, openSignInMetadata, providerConfiguration } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
@@ -56,7 +62,10 @@ export interface Guestpass {
   readonly audit: AuditLog;
   readonly people: People;
   readonly links: Links;
-  readonly policy: PolicySource;
+  readonly federation: Federation;
+  readonly invitations: Invitations;
+  readonly sessions: Sessions;
+  readonly policy: StorePolicySource;
   readonly flow: SignInFlow;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -87,10 +96,19 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const audit = new AuditLog(store, clock, logger);
   const outbox = new Outbox({ store, transport: mailTransport, clock, logger, audit, secrets: keys.secrets, settings: config.outbox });
   const people = new People(store, clock, config.organization.domains);
-  const policy = fixedPolicy(config.policy);
+  const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
   const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
-  const clients = [...config.clients, ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : [])] as ClientMetadata[];
+  const sessions = new Sessions(store);
+  const federation = new Federation({ entries: config.federation, issuer: config.issuer, store, clock, logger });
+  const clients = [
+    ...config.clients,
+    invitationsClientMetadata(config.issuer),
+    ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : []),
+  ] as ClientMetadata[];
   const openSignInClients = new Set(clients.filter((client) => client[openSignInMetadata] === true).map((client) => client.client_id));
+  const redirectOrigins = new Set(config.clients.flatMap((client) => (client.redirect_uris ?? []).flatMap((uri) => URL.parse(uri)?.origin ?? [])));
+  const invitations = new Invitations({ store, clock, people, audit, outbox, issuer: config.issuer, organizationName: config.organization.name, redirectOrigins });
+  const eligibility = deps.eligibility ?? linkEligibility({ links, people, policy, openSignInClients });
   const flow = new SignInFlow({
     store,
     clock,
@@ -101,7 +119,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     otpPolicy: async () => (await policy.get()).otp,
     codesPerIpPerHour: config.rateLimits.codesPerIpPerHour,
     organizationName: config.organization.name,
-    eligibility: deps.eligibility ?? linkEligibility({ links, people, openSignInClients }),
+    eligibility,
+    federation: federationPlanner(federation, policy),
   });
 
   // Retention: every instance trims hourly; trimming twice is harmless.
@@ -124,6 +143,9 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     keys,
     clients,
     links,
+    federation,
+    invitations,
+    sessions,
     providerConfiguration: () => providerConfiguration({ config, keys, store, people, links, policy, clients }),
     async mount(provider) {
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
@@ -131,10 +153,28 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(healthRouter(store).routes());
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
+      provider.use(federationCallbackRouter(federation, config.organization.name).routes());
+      provider.use(invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes());
       provider.use(
-        interactionRouter({ provider, flow, links, store, people, audit, policy, clock, logger, organizationName: config.organization.name, issuer: config.issuer }).routes(),
+        interactionRouter({
+          provider,
+          flow,
+          links,
+          federation,
+          eligibility,
+          invitations,
+          store,
+          people,
+          audit,
+          policy,
+          clock,
+          logger,
+          organizationName: config.organization.name,
+          supportContact: config.organization.supportContact,
+          issuer: config.issuer,
+        }).routes(),
       );
-      provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, clock, logger }));
+      provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer).routes());
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },

@@ -37,6 +37,8 @@ function noticeText(t: Messages, notice: Notice, now: number, codeLength: number
       return { text: t.notice.codeResent, tone: 'info' };
     case 'step_unavailable':
       return { text: t.notice.stepUnavailable, tone: 'info' };
+    case 'federation_failed':
+      return { text: t.notice.federationFailed(t.federation.reasons[notice.reason]), tone: 'error' };
   }
 }
 
@@ -55,6 +57,8 @@ export interface EmailPageModel {
   csrf: string;
   clientName?: string | undefined;
   emailDraft?: string | undefined;
+  /** An invited guest whose domain has a work provider may use it instead of a code. */
+  workAccount?: { providerName: string } | undefined;
   notice?: Notice | undefined;
   now: number;
   codeLength: number;
@@ -74,7 +78,76 @@ ${csrfField(model.csrf)}
 <input id="email" name="email" type="email" autocomplete="email" inputmode="email" autocapitalize="none" spellcheck="false" required autofocus
  value="${model.emailDraft ?? ''}" aria-describedby="email-hint${invalid ? ' notice' : ''}"${invalid ? html` aria-invalid="true"` : ''}>
 <button type="submit">${t.email.submit}</button>
+</form>
+${model.workAccount
+    ? html`<form method="post" action="/interaction/${model.uid}/work-account" class="inline">
+${csrfField(model.csrf)}
+<button type="submit" class="secondary">${t.federation.useWorkAccount(model.workAccount.providerName)}</button>
+</form>`
+    : ''}`,
+  );
+}
+
+export function accessRemovedPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; organizationName: string; supportContact?: string | undefined }): string {
+  const { t } = frame;
+  return layout(
+    { ...frame, title: t.removed.title },
+    html`<p role="alert">${t.removed.body(model.maskedEmail, model.organizationName)}</p>
+<p>${model.supportContact ? t.removed.ask(model.supportContact) : t.removed.askOwner}</p>
+<form method="post" action="/interaction/${model.uid}/change-email">
+${csrfField(model.csrf)}
+<button type="submit" class="secondary">${t.removed.other}</button>
 </form>`,
+  );
+}
+
+export function noAccessPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string }): string {
+  const { t } = frame;
+  return layout(
+    { ...frame, title: t.noAccess.title },
+    html`<p role="alert">${t.noAccess.body(model.maskedEmail)}</p>
+<p>${t.noAccess.hint}</p>
+<form method="post" action="/interaction/${model.uid}/restart">
+${csrfField(model.csrf)}
+<button type="submit" autofocus>${t.noAccess.other}</button>
+</form>`,
+  );
+}
+
+export function upgradeOfferPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; providerName: string }): string {
+  const { t } = frame;
+  return layout(
+    { ...frame, title: t.federation.offerTitle },
+    html`<p>${t.federation.offerIntro(model.providerName, model.maskedEmail)}</p>
+<form method="post" action="/interaction/${model.uid}/upgrade">
+${csrfField(model.csrf)}
+<div class="buttons">
+<button type="submit" name="choice" value="accept" autofocus>${t.federation.offerAccept(model.providerName)}</button>
+<button type="submit" name="choice" value="decline" class="secondary">${t.federation.offerDecline}</button>
+</div>
+</form>`,
+  );
+}
+
+export function upgradeFailedPage(frame: Frame, model: { uid: string; csrf: string; reason: keyof Messages['federation']['reasons'] }): string {
+  const { t } = frame;
+  return layout(
+    { ...frame, title: t.federation.failedTitle },
+    html`<p role="alert">${t.federation.reasons[model.reason]}</p>
+<p>${t.federation.failedIntro}</p>
+<form method="post" action="/interaction/${model.uid}/continue">
+${csrfField(model.csrf)}
+<button type="submit" autofocus>${t.federation.continue}</button>
+</form>`,
+  );
+}
+
+export function invitationAcceptedPage(frame: Frame, model: { organizationName: string; continueTo?: string | undefined }): string {
+  const { t } = frame;
+  return layout(
+    { ...frame, title: t.invitation.acceptedTitle },
+    html`<p>${t.invitation.accepted(model.organizationName)}</p>
+${model.continueTo ? html`<p><a href="${model.continueTo}">${t.invitation.continueTo}</a></p>` : ''}`,
   );
 }
 

@@ -20,7 +20,7 @@ export class ApiError extends Error {
   }
 }
 
-const errorCodes: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'insufficient_scope', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 413: 'request_too_large', 415: 'unsupported_media_type' };
+const errorCodes: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'insufficient_scope', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 412: 'precondition_failed', 413: 'request_too_large', 415: 'unsupported_media_type' };
 
 /** A zod problem list as one sentence that names each field. */
 export function describeZodError(error: z.ZodError): string {

@@ -8,6 +8,13 @@ import type { Context, Next } from 'koa';
 import type { JWK } from 'jose';
 
 import type { Store } from '../../adapters/store.ts';
+import type { AuditLog } from '../audit.ts';
+import type { Invitations } from '../invitations.ts';
+import type { People } from '../people.ts';
+import type { StorePolicySource } from '../policy.ts';
+import type { Sessions } from '../sessions.ts';
+import { directoryRoutes } from './directory_routes.ts';
+import { settingsRoutes } from './settings_routes.ts';
 import type { Clock } from '../clock.ts';
 import type { Links } from '../links.ts';
 import type { Logger } from '../log.ts';
@@ -22,6 +29,11 @@ export interface ApiDeps {
   jwks: { keys: JWK[] };
   store: Store;
   links: Links;
+  people: People;
+  invitations: Invitations;
+  sessions: Sessions;
+  policy: StorePolicySource;
+  audit: AuditLog;
   clock: Clock;
   logger: Logger;
 }
@@ -60,6 +72,8 @@ export function apiRouter(deps: ApiDeps): Router {
   linksRoutes(router, deps.links, origin);
   auditRoutes(router, deps.store);
   reportsRoutes(router, deps.links, deps.clock);
+  directoryRoutes(router, { people: deps.people, invitations: deps.invitations, sessions: deps.sessions, audit: deps.audit, origin });
+  settingsRoutes(router, { policy: deps.policy, audit: deps.audit, origin });
   return router;
 }
 

@@ -57,3 +57,24 @@ ${paragraphs.join('\n')}
 </body></html>
 `;
 }
+
+export interface InvitationMail {
+  to: string;
+  url: string;
+  organizationName: string;
+  locale: Locale;
+}
+
+export function invitationMail(model: InvitationMail): MailMessage {
+  const t = messagesFor(model.locale).mail;
+  const subject = t.invitationSubject(model.organizationName);
+  const text = [t.invitationIntro(model.organizationName, model.to), '', t.invitationAction, '', `    ${model.url}`, '', t.invitationProof, '', '-- ', t.footer(model.organizationName), ''].join('\n');
+  const html = htmlMail(model.locale, subject, [
+    `<p>${escapeHtml(t.invitationIntro(model.organizationName, model.to))}</p>`,
+    `<p>${escapeHtml(t.invitationAction)}</p>`,
+    `<p><a href="${escapeHtml(model.url)}">${escapeHtml(model.url)}</a></p>`,
+    `<p>${escapeHtml(t.invitationProof)}</p>`,
+    `<p style="color:#777;font-size:12px">${escapeHtml(t.footer(model.organizationName))}</p>`,
+  ]);
+  return { to: model.to, subject, text, html, locale: model.locale };
+}

@@ -1,0 +1,145 @@
+/**
+ * The directory API (SPEC §6): people, invitations, ending sessions. A person:
+ * `{id, email, userType, state?, displayName?, disabled, groups, identities, createdAt, lastVerifiedAt?}`.
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+
+import type { PersonRecord } from '../../adapters/store.ts';
+import type { AuditLog, RequestOrigin } from '../audit.ts';
+import type { Invitations } from '../invitations.ts';
+import type { People } from '../people.ts';
+import type { Sessions } from '../sessions.ts';
+import { callerOf, requireScope } from './auth.ts';
+import { ApiError, parseOr400 } from './errors.ts';
+import { pageQuery } from './links_routes.ts';
+import { iso } from './views.ts';
+
+const usersQuery = z.strictObject({
+  type: z.enum(['adhoc', 'guest', 'member']).optional(),
+  email: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().toLowerCase().max(320).optional()),
+  ...pageQuery,
+});
+const group = z.string().trim().min(1, 'a group name must not be empty').max(128);
+const patchUserBody = z
+  .strictObject({
+    disabled: z.boolean().optional(),
+    groups: z.array(group).max(100).optional(),
+    displayName: z.string().trim().min(1).max(256).nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { error: 'give at least one of disabled, groups, displayName' });
+const invitationBody = z.strictObject({
+  email: z.string().max(320),
+  displayName: z.string().trim().min(1).max(256).optional(),
+  redirectUrl: z.string().max(2048).optional(),
+  sendInvitationMail: z.boolean().optional(),
+  locale: z.enum(['en', 'it']).optional(),
+});
+
+export interface PersonView {
+  id: string;
+  email: string;
+  userType: string;
+  state?: string;
+  displayName?: string;
+  disabled: boolean;
+  groups: string[];
+  identities: { issuer: string; subject: string }[];
+  createdAt: string;
+  lastVerifiedAt?: string;
+}
+
+export function personView(person: PersonRecord): PersonView {
+  return {
+    id: person.id,
+    email: person.email,
+    userType: person.userType,
+    ...(person.userType === 'guest' && person.state ? { state: person.state } : {}),
+    ...(person.displayName ? { displayName: person.displayName } : {}),
+    disabled: person.disabled,
+    groups: person.groups,
+    identities: person.identities,
+    createdAt: iso(person.createdAt),
+    ...(person.lastVerifiedAt === undefined ? {} : { lastVerifiedAt: iso(person.lastVerifiedAt) }),
+  };
+}
+
+export interface DirectoryDeps {
+  people: People;
+  invitations: Invitations;
+  sessions: Sessions;
+  audit: AuditLog;
+  origin: (ctx: Context) => RequestOrigin;
+}
+
+export function directoryRoutes(router: Router, { people, invitations, sessions, audit, origin }: DirectoryDeps): void {
+  const idPattern = /^[A-Za-z0-9-]{1,64}$/;
+  const find = async (id: string): Promise<PersonRecord> => {
+    const person = idPattern.test(id) ? await people.get(id) : undefined;
+    if (!person) throw new ApiError(404, 'not_found', 'no such user');
+    return person;
+  };
+  const actor = (ctx: Context) => ({ type: 'client' as const, id: callerOf(ctx).clientId });
+
+  router.get('/users', requireScope('directory:read', 'directory:write'), async (ctx) => {
+    const query = parseOr400(usersQuery, ctx.query, 'query');
+    const page = await people.list({ userType: query.type, emailPrefix: query.email }, { cursor: query.cursor, limit: query.limit });
+    ctx.body = { items: page.items.map(personView), nextCursor: page.nextCursor };
+  });
+
+  router.get('/users/:id', requireScope('directory:read', 'directory:write'), async (ctx) => {
+    ctx.body = personView(await find(String(ctx.params.id)));
+  });
+
+  router.patch('/users/:id', requireScope('directory:write'), async (ctx) => {
+    const body = parseOr400(patchUserBody, ctx.request.body, 'request body');
+    const before = await find(String(ctx.params.id));
+    let person = before;
+    if (body.groups !== undefined || body.displayName !== undefined) {
+      person = (await people.setProfile(before.id, { groups: body.groups, displayName: body.displayName })) ?? person;
+    }
+    if (body.disabled !== undefined && body.disabled !== before.disabled) {
+      person = (await people.setDisabled(before.id, body.disabled)) ?? person;
+      // A disabled person's sessions end at once, everywhere.
+      const ended = body.disabled ? await sessions.endAll(before.id) : undefined;
+      await audit.record('UserDisabled', {
+        actor: actor(ctx),
+        detail: { email: before.emailNormalized, personId: before.id, disabled: body.disabled, ...(ended ? { sessionsEnded: ended.sessions } : {}) },
+        ...origin(ctx),
+      });
+    }
+    ctx.body = personView(person);
+  });
+
+  router.delete('/users/:id', requireScope('directory:write'), async (ctx) => {
+    const person = await find(String(ctx.params.id));
+    const ended = await sessions.endAll(person.id);
+    await people.delete(person.id);
+    await audit.record('UserDeleted', {
+      actor: actor(ctx),
+      detail: { email: person.emailNormalized, personId: person.id, userType: person.userType, sessionsEnded: ended.sessions },
+      ...origin(ctx),
+    });
+    ctx.status = 204;
+  });
+
+  router.post('/users/:id/revoke-sessions', requireScope('directory:write'), async (ctx) => {
+    const person = await find(String(ctx.params.id));
+    const ended = await sessions.endAll(person.id);
+    await audit.record('SessionsRevoked', {
+      actor: actor(ctx),
+      detail: { email: person.emailNormalized, personId: person.id, sessions: ended.sessions, grants: ended.grants },
+      ...origin(ctx),
+    });
+    ctx.body = { sessions: ended.sessions, grants: ended.grants };
+  });
+
+  router.post('/invitations', requireScope('directory:write'), async (ctx) => {
+    const body = parseOr400(invitationBody, ctx.request.body, 'request body');
+    const { person, inviteRedeemUrl } = await invitations.create(callerOf(ctx).clientId, body, origin(ctx));
+    ctx.status = 201;
+    ctx.set('Location', `/api/v1/users/${person.id}`);
+    ctx.body = { user: personView(person), inviteRedeemUrl };
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * Upstream OpenID Providers for work accounts (SPEC §1b), with openid-client as the relying
+ * party. Each provider has its own redirect URI, `<ISSUER>/federation/<id>/callback`.
+ *
+ * Threats, and the answers:
+ * - Code injection and CSRF on the callback: PKCE (S256), `state` and `nonce`, all fresh per
+ *   attempt; the state is stored server-side, bound to the provider and to the interaction, and
+ *   used once (a replay finds it gone).
+ * - Mix-up (a response from provider B arriving at A's callback): one redirect URI per provider,
+ *   the state names the provider, and openid-client checks `iss` (RFC 9207) and the ID token's
+ *   issuer against the provider's discovered issuer.
+ * - Account takeover by email: identities are linked by (issuer, subject) only; linking needs
+ *   the upstream `email` to equal the address the person proved with a code in the same
+ *   interaction, and `email_verified: true` (checked by the caller, see interactions/).
+ */
+import { randomBytes } from 'node:crypto';
+import * as client from 'openid-client';
+
+import type { Store } from '../adapters/store.ts';
+import type { FederationEntry } from '../config/schema.ts';
+import type { Clock } from './clock.ts';
+import { domainOf } from './emails.ts';
+import type { Logger } from './log.ts';
+
+export type FederationPurpose =
+  /** After a code, link the work account and become a guest (or member). */
+  | 'upgrade'
+  /** A person with a linked work account signs in with it instead of a code. */
+  | 'signin'
+  /** An invited guest accepts with their work account. */
+  | 'redeem';
+
+export interface FederationState {
+  providerId: string;
+  interactionUid: string;
+  purpose: FederationPurpose;
+  codeVerifier: string;
+  nonce: string;
+  /** The normalised address the person entered (and, for upgrades, proved with a code). */
+  email: string;
+}
+
+export interface UpstreamClaims {
+  issuer: string;
+  subject: string;
+  email?: string | undefined;
+  emailVerified: boolean;
+  name?: string | undefined;
+}
+
+export class FederationError extends Error {
+  constructor(
+    readonly reason: 'unknown_state' | 'state_mismatch' | 'upstream_error' | 'provider_unavailable',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'FederationError';
+  }
+}
+
+/** How long a person may take at their work provider. */
+const stateTtlSeconds = 15 * 60;
+
+export class Federation {
+  readonly #entries: ReadonlyMap<string, FederationEntry>;
+  readonly #byDomain: ReadonlyMap<string, FederationEntry>;
+  readonly #issuer: string;
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #configurations = new Map<string, Promise<client.Configuration>>();
+
+  constructor(deps: { entries: readonly FederationEntry[]; issuer: string; store: Store; clock: Clock; logger: Logger }) {
+    this.#entries = new Map(deps.entries.map((entry) => [entry.id, entry]));
+    this.#byDomain = new Map(deps.entries.flatMap((entry) => entry.domains.map((domain) => [domain, entry] as const)));
+    this.#issuer = deps.issuer;
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+  }
+
+  get enabled(): boolean {
+    return this.#entries.size > 0;
+  }
+
+  byId(id: string): FederationEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  /** The provider serving an address's domain. */
+  forEmail(emailNormalized: string): FederationEntry | undefined {
+    return this.#byDomain.get(domainOf(emailNormalized));
+  }
+
+  /** The provider of a linked identity, when that provider is still configured. */
+  forIssuer(issuer: string): FederationEntry | undefined {
+    return [...this.#entries.values()].find((entry) => entry.issuer === issuer || `${entry.issuer}/` === issuer);
+  }
+
+  redirectUri(entry: FederationEntry): string {
+    return `${this.#issuer}/federation/${entry.id}/callback`;
+  }
+
+  /** Origins a sign-in page's forms may end up at (for `form-action`). */
+  async formTargets(): Promise<string[]> {
+    const origins = new Set<string>();
+    for (const entry of this.#entries.values()) {
+      origins.add(new URL(entry.issuer).origin);
+      try {
+        const endpoint = (await this.#configuration(entry)).serverMetadata().authorization_endpoint;
+        if (endpoint) origins.add(new URL(endpoint).origin);
+      } catch {
+        // an unreachable provider adds only its issuer's origin
+      }
+    }
+    return [...origins];
+  }
+
+  /** Starts a sign-in at the provider: a fresh PKCE verifier, state and nonce, kept server-side. */
+  async authorizationUrl(entry: FederationEntry, request: { interactionUid: string; purpose: FederationPurpose; email: string }): Promise<string> {
+    const configuration = await this.#configuration(entry);
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = randomBytes(24).toString('base64url');
+    const nonce = client.randomNonce();
+    await this.#store.putRecord<FederationState>('federationState', state, { providerId: entry.id, ...request, codeVerifier, nonce }, stateTtlSeconds);
+    return client.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.redirectUri(entry),
+      scope: entry.scope,
+      response_type: 'code',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      login_hint: request.email,
+    }).href;
+  }
+
+  /** The stored state of a callback, without using it up (the callback first hands over to the interaction). */
+  peekState(state: string): Promise<FederationState | undefined> {
+    return this.#store.getRecord<FederationState>('federationState', state);
+  }
+
+  /**
+   * Completes a callback: uses the state up (once, even under parallel replays), checks it
+   * belongs to this provider and interaction, and redeems the code (PKCE, state, nonce, `iss`).
+   */
+  async complete(entry: FederationEntry, interactionUid: string, callbackQuery: string): Promise<{ state: FederationState; claims: UpstreamClaims }> {
+    const stateValue = new URLSearchParams(callbackQuery).get('state') ?? '';
+    const state = await this.#store.getRecord<FederationState>('federationState', stateValue);
+    const firstUse = state ? await this.#store.claimSlot(`federation-state:${stateValue}`, stateTtlSeconds, this.#clock.now()) : undefined;
+    if (!state || !firstUse?.claimed) throw new FederationError('unknown_state', 'the work-account sign-in is unknown, expired or was already used');
+    await this.#store.deleteRecord('federationState', stateValue);
+    if (state.providerId !== entry.id || state.interactionUid !== interactionUid) {
+      throw new FederationError('state_mismatch', 'the work-account response does not belong to this sign-in');
+    }
+    const configuration = await this.#configuration(entry);
+    try {
+      const tokens = await client.authorizationCodeGrant(configuration, new URL(`${this.redirectUri(entry)}?${callbackQuery}`), {
+        pkceCodeVerifier: state.codeVerifier,
+        expectedState: stateValue,
+        expectedNonce: state.nonce,
+        idTokenExpected: true,
+      });
+      const idToken = tokens.claims()!;
+      // Many providers put email only at userinfo (OIDC Core's default for scope claims).
+      const profile: Record<string, unknown> =
+        typeof idToken.email === 'string' ? idToken : { ...(await client.fetchUserInfo(configuration, tokens.access_token, idToken.sub)), iss: idToken.iss, sub: idToken.sub };
+      return {
+        state,
+        claims: {
+          issuer: idToken.iss,
+          subject: idToken.sub,
+          email: typeof profile.email === 'string' ? profile.email.trim().toLowerCase() : undefined,
+          emailVerified: profile.email_verified === true,
+          name: typeof profile.name === 'string' ? profile.name : undefined,
+        },
+      };
+    } catch (error) {
+      this.#logger.info({ provider: entry.id, error: error instanceof Error ? error.message : String(error) }, 'work-account sign-in refused');
+      throw new FederationError('upstream_error', error instanceof Error ? error.message : 'the work-account sign-in failed', { cause: error });
+    }
+  }
+
+  #configuration(entry: FederationEntry): Promise<client.Configuration> {
+    let configuration = this.#configurations.get(entry.id);
+    if (!configuration) {
+      const authentication = entry.tokenEndpointAuthMethod === 'client_secret_post' ? client.ClientSecretPost(entry.clientSecret) : client.ClientSecretBasic(entry.clientSecret);
+      configuration = client
+        .discovery(new URL(entry.issuer), entry.clientId, undefined, authentication, {
+          // Plain http only for local development and tests; production configuration requires https.
+          execute: entry.issuer.startsWith('http:') ? [client.allowInsecureRequests] : [],
+        })
+        .catch((error: unknown) => {
+          this.#configurations.delete(entry.id);
+          throw new FederationError('provider_unavailable', `the work-account provider ${entry.name} cannot be reached`, { cause: error });
+        });
+      this.#configurations.set(entry.id, configuration);
+    }
+    return configuration;
+  }
+}

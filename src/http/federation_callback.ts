@@ -1,0 +1,31 @@
+/**
+ * `GET /federation/:id/callback` — each work provider's redirect URI (SPEC §1b). The browser
+ * carries no interaction cookie here (that cookie belongs to /interaction/<uid>), so this only
+ * finds which sign-in the state names and hands the response to it, where the state is used up
+ * and the code redeemed (see interactions/router.ts).
+ */
+import Router from '@koa/router';
+
+import { errorPage } from '../../interactions/views/pages.ts';
+import type { Federation } from '../federation.ts';
+import { messagesFor, negotiateLocale } from '../i18n/index.ts';
+import { noStore } from './security_headers.ts';
+
+export function federationCallbackRouter(federation: Federation, organizationName: string): Router {
+  const router = new Router();
+  router.get('/federation/:provider/callback', noStore, async (ctx) => {
+    const entry = federation.byId(String(ctx.params.provider));
+    const state = typeof ctx.query.state === 'string' ? await federation.peekState(ctx.query.state) : undefined;
+    if (!entry || !state || state.providerId !== entry.id) {
+      const locale = negotiateLocale({ acceptLanguage: ctx.get('accept-language') });
+      const t = messagesFor(locale);
+      ctx.status = 400;
+      ctx.type = 'html';
+      ctx.body = errorPage({ locale, t, organizationName }, { message: t.error.expired });
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${state.interactionUid}/federation/${entry.id}?${ctx.querystring}`);
+  });
+  return router;
+}

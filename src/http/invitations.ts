@@ -1,0 +1,66 @@
+/**
+ * `GET /invitations/:token` — the redeem URL: starts a sign-in at guestpass for the invited
+ * address, through the first-party invitations client. `GET /invitations/done` — where that
+ * sign-in ends: on to the invitation's `redirectUrl`, or a page saying the guest is in.
+ */
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+
+import { invitationAcceptedPage, errorPage } from '../../interactions/views/pages.ts';
+import { messagesFor, negotiateLocale } from '../i18n/index.ts';
+import { invitationId, invitationsClientId, type Invitations } from '../invitations.ts';
+import type { People } from '../people.ts';
+import { noStore } from './security_headers.ts';
+
+export function invitationRoutes({ invitations, people, issuer, organizationName }: { invitations: Invitations; people: People; issuer: string; organizationName: string }): Router {
+  const router = new Router({ prefix: '/invitations' });
+  router.use(noStore);
+
+  const page = (ctx: Context, status: number, render: (frame: Parameters<typeof errorPage>[0]) => string) => {
+    const locale = negotiateLocale({ acceptLanguage: ctx.get('accept-language') });
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = render({ locale, t: messagesFor(locale), organizationName });
+  };
+  const unknown = (ctx: Context) => page(ctx, 404, (frame) => errorPage(frame, { message: frame.t.invitation.unknown }));
+
+  router.get('/done', async (ctx) => {
+    const id = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const invitation = await invitations.find(id);
+    if (!invitation) return unknown(ctx);
+    const person = await people.get(invitation.personId);
+    if (!person || person.state !== 'Accepted') {
+      return page(ctx, 400, (frame) => errorPage(frame, { message: frame.t.error.generic, details: typeof ctx.query.error === 'string' ? { error: ctx.query.error } : undefined }));
+    }
+    if (invitation.redirectUrl) {
+      ctx.status = 303;
+      return ctx.redirect(invitation.redirectUrl);
+    }
+    page(ctx, 200, (frame) => invitationAcceptedPage(frame, { organizationName }));
+  });
+
+  router.get('/:token', async (ctx) => {
+    const token = String(ctx.params.token);
+    const id = /^[A-Za-z0-9_-]{43}$/.test(token) ? invitationId(token) : '';
+    const invitation = await invitations.find(id);
+    if (!invitation) return unknown(ctx);
+    const authorization = new URL('/auth', issuer);
+    authorization.search = new URLSearchParams({
+      client_id: invitationsClientId,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${issuer}/invitations/done`,
+      // PKCE is required of every client; this sign-in's code is never redeemed, only its outcome matters.
+      code_challenge: randomBytes(32).toString('base64url'),
+      code_challenge_method: 'S256',
+      state: id,
+      login_hint: invitation.email,
+      invitation: id,
+    }).toString();
+    ctx.status = 303;
+    ctx.redirect(authorization.href);
+  });
+
+  return router;
+}
