@@ -26,10 +26,19 @@ export class Browser {
   readonly cookies: StoredCookie[] = [];
   readonly origin: string;
   readonly headers: Record<string, string>;
+  /** Origins whose redirects are followed (guestpass, and work providers a test adds); any other stops the journey. */
+  readonly follows: Set<string>;
 
   constructor(origin: string, headers: Record<string, string> = {}) {
     this.origin = new URL(origin).origin;
     this.headers = headers;
+    this.follows = new Set([this.origin]);
+  }
+
+  /** Also follow redirects to this origin (a work provider). Cookies are shared by host, as in a browser. */
+  alsoFollow(origin: string): this {
+    this.follows.add(new URL(origin).origin);
+    return this;
   }
 
   async get(url: string, { follow = true }: { follow?: boolean } = {}): Promise<PageResponse> {
@@ -64,7 +73,7 @@ export class Browser {
       const location = response.headers.get('location');
       if (location && response.status >= 300 && response.status < 400) {
         const next = new URL(location, target);
-        if (next.origin !== this.origin || !follow) {
+        if (!this.follows.has(next.origin) || !follow) {
           return { status: response.status, url: target.href, headers: response.headers, body: await response.text(), leftTo: next.href };
         }
         target = next;
