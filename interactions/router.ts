@@ -283,7 +283,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
     const person = await deps.people.get(personId);
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
-    if (typeof details.params.invitation === 'string') await deps.invitations.redeemed(details.params.invitation, person, amr, origin(ctx));
+    const invitationId = typeof details.params.invitation === 'string' ? details.params.invitation : undefined;
+    await deps.invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId }, origin(ctx));
     const grantId = await createGrant(provider, deps.store, {
       accountId: person.id,
       clientId: record.clientId,

@@ -111,16 +111,26 @@ export class Invitations {
     return invitationIdPattern.test(id) ? this.#deps.store.getRecord<InvitationRecord>('invitation', id) : Promise.resolve(undefined);
   }
 
-  /** A sign-in that carried an invitation finished for `person`: accept it if it is theirs. */
-  async redeemed(id: string, person: PersonRecord, amr: readonly string[], origin: RequestOrigin): Promise<void> {
-    const invitation = await this.find(id);
-    if (!invitation || invitation.email !== person.emailNormalized) return;
-    const before = person.state;
+  /**
+   * A guest still `PendingAcceptance` who proves their address — through the redeem URL, or by
+   * signing in to anything shared with them — has accepted (as Entra counts it). Audited once,
+   * as `GuestRedeemed`, saying how and, for a redeem URL, whose invitation it was.
+   */
+  async acceptPendingGuest(person: PersonRecord, how: { amr: readonly string[]; clientId: string; invitationId?: string | undefined }, origin: RequestOrigin): Promise<void> {
+    if (person.userType !== 'guest' || person.state !== 'PendingAcceptance') return;
     const accepted = await this.#deps.people.accept(person.id);
-    if (before === 'Accepted' || accepted?.state !== 'Accepted') return;
+    if (accepted?.state !== 'Accepted') return;
+    // By person, not only by address: an invitation of someone since deleted is not theirs.
+    const invitation = how.invitationId ? await this.find(how.invitationId) : undefined;
+    const theirs = invitation && invitation.personId === person.id && invitation.email === person.emailNormalized;
     await this.#deps.audit.record('GuestRedeemed', {
       actor: { type: 'person', id: person.id },
-      detail: { email: person.emailNormalized, clientId: invitation.invitedBy, by: amr.includes('otp') ? 'code' : 'work_account' },
+      detail: {
+        email: person.emailNormalized,
+        clientId: theirs ? invitation.invitedBy : how.clientId,
+        by: how.amr.includes('otp') ? 'code' : 'work_account',
+        via: theirs ? 'invitation' : 'sign-in',
+      },
       ...origin,
     });
   }

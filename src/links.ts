@@ -233,6 +233,10 @@ export class Links {
     for (const email of emails) {
       const refusal = await policyRefusal(policy, email, this.#people);
       if (refusal) refused.push(`${email} (${policyRefusalText[refusal]})`);
+      else if (!(await this.#people.findByEmail(email)) && (await this.#people.isDeleted(email))) {
+        // It would be a link nobody can open: a deleted person gets no code until invited again.
+        refused.push(`${email} (this person was deleted from the directory; invite them again to share with them)`);
+      }
     }
     if (refused.length > 0) throw new GuestpassError('policy_violation', `not allowed by the sharing policy: ${refused.join('; ')}`, { status: 400 });
   }

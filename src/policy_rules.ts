@@ -3,7 +3,8 @@
  * created or recipients are added (a 4xx naming the reason), and when a code would be sent
  * (withheld like any other "no code" answer, audited with the reason).
  *
- * - `domains.allow` / `domains.block`: by the address's domain.
+ * - `domains.allow` / `domains.block`: by the address's domain, for external people (members
+ *   of the organisation are never refused by a domain list).
  * - `sharingLevel`: `newAndExistingGuests` anyone; `existingGuests` only people the directory
  *   already has (guests and members; not adhoc people, not deleted ones); `organizationOnly`
  *   only members (addresses in `organization.domains`).
@@ -23,10 +24,13 @@ export const policyRefusalText: Record<PolicyRefusal, string> = {
 };
 
 export async function policyRefusal(policy: Policy, emailNormalized: string, people: People, knownPerson?: PersonRecord | null): Promise<PolicyRefusal | undefined> {
-  const domain = domainOf(emailNormalized);
-  if (policy.domains.allow && !policy.domains.allow.includes(domain)) return 'domain_not_allowed';
-  if (policy.domains.block?.includes(domain)) return 'domain_blocked';
   const isMember = people.userTypeFor(emailNormalized) === 'member';
+  // Domain lists govern external sharing, as in SharePoint: the organisation's own people are never refused by them.
+  if (!isMember) {
+    const domain = domainOf(emailNormalized);
+    if (policy.domains.allow && !policy.domains.allow.includes(domain)) return 'domain_not_allowed';
+    if (policy.domains.block?.includes(domain)) return 'domain_blocked';
+  }
   if (policy.sharingLevel === 'organizationOnly' && !isMember) return 'not_a_member';
   if (policy.sharingLevel === 'existingGuests' && !isMember) {
     const person = knownPerson === undefined ? await people.findByEmail(emailNormalized) : knownPerson;

@@ -33,7 +33,9 @@ export function linksRoutes(router: Router, links: Links, origin: (ctx: Context)
     return { clientId: caller.clientId, admin: caller.admin };
   };
 
-  router.param('id', (id, ctx, next) => {
+  // Named for what it checks: a router-wide param handler on a plain `id` would also judge
+  // /users/:id (which shares this router) by the sharing-id pattern, and answer "no such link".
+  router.param('sharingId', (id, ctx, next) => {
     if (!sharingIdPattern.test(id)) throw new ApiError(404, 'not_found', 'no such link');
     return next();
   });
@@ -53,28 +55,28 @@ export function linksRoutes(router: Router, links: Links, origin: (ctx: Context)
     ctx.body = { items: await Promise.all(page.items.map((link) => linkView(link, links))), nextCursor: page.nextCursor };
   });
 
-  router.get('/links/:id', requireScope('links:read', 'links:write'), async (ctx) => {
-    ctx.body = await linkView(await links.get(viewer(ctx), ctx.params.id!), links);
+  router.get('/links/:sharingId', requireScope('links:read', 'links:write'), async (ctx) => {
+    ctx.body = await linkView(await links.get(viewer(ctx), ctx.params.sharingId!), links);
   });
 
-  router.patch('/links/:id', requireScope('links:write'), async (ctx) => {
+  router.patch('/links/:sharingId', requireScope('links:write'), async (ctx) => {
     const body = parseOr400(patchLinkBody, ctx.request.body, 'request body');
-    const link = await links.setExpiry(viewer(ctx), ctx.params.id!, body.expiresAt === null ? null : Date.parse(body.expiresAt), origin(ctx));
+    const link = await links.setExpiry(viewer(ctx), ctx.params.sharingId!, body.expiresAt === null ? null : Date.parse(body.expiresAt), origin(ctx));
     ctx.body = await linkView(link, links);
   });
 
-  router.delete('/links/:id', requireScope('links:write'), async (ctx) => {
-    await links.delete(viewer(ctx), ctx.params.id!, origin(ctx));
+  router.delete('/links/:sharingId', requireScope('links:write'), async (ctx) => {
+    await links.delete(viewer(ctx), ctx.params.sharingId!, origin(ctx));
     ctx.status = 204;
   });
 
-  router.post('/links/:id/recipients', requireScope('links:write'), async (ctx) => {
+  router.post('/links/:sharingId/recipients', requireScope('links:write'), async (ctx) => {
     const body = parseOr400(addRecipientsBody, ctx.request.body, 'request body');
-    ctx.body = await linkView(await links.addRecipients(viewer(ctx), ctx.params.id!, body.emails, origin(ctx)), links);
+    ctx.body = await linkView(await links.addRecipients(viewer(ctx), ctx.params.sharingId!, body.emails, origin(ctx)), links);
   });
 
-  router.delete('/links/:id/recipients/:email', requireScope('links:write'), async (ctx) => {
-    ctx.body = await linkView(await links.removeRecipient(viewer(ctx), ctx.params.id!, ctx.params.email!, origin(ctx)), links);
+  router.delete('/links/:sharingId/recipients/:email', requireScope('links:write'), async (ctx) => {
+    ctx.body = await linkView(await links.removeRecipient(viewer(ctx), ctx.params.sharingId!, ctx.params.email!, origin(ctx)), links);
   });
 
 }

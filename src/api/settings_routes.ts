@@ -2,7 +2,8 @@
  * `GET /api/v1/settings` and `PUT /api/v1/settings`: the sharing policy, with the same keys as
  * `policy` in the configuration file. A change applies at once on every instance sharing the
  * store, and is audited as `SettingsUpdated`. The `ETag` carries the settings' version;
- * `If-Match` makes a change conditional on it (412 when someone changed them first).
+ * `If-Match` makes a change conditional on it (412 when someone changed them first; `*` matches
+ * any version). Keys left out of a PUT get their built-in defaults, as in the configuration file.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -25,7 +26,7 @@ export function settingsRoutes(router: Router, { policy, audit, origin }: { poli
     const ifMatch = ctx.get('if-match').replace(/^W\//, '').replace(/"/g, '');
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const current = await policy.current();
-      if (ifMatch && ifMatch !== String(current.version)) {
+      if (ifMatch && ifMatch !== '*' && ifMatch !== String(current.version)) {
         throw new ApiError(412, 'precondition_failed', `the settings are at version ${current.version}, not ${ifMatch}; read them again`);
       }
       const change = await policy.replace(next, current.version);

@@ -44,7 +44,8 @@ export function invitationRoutes({ invitations, people, issuer, organizationName
     const token = String(ctx.params.token);
     const id = /^[A-Za-z0-9_-]{43}$/.test(token) ? invitationId(token) : '';
     const invitation = await invitations.find(id);
-    if (!invitation) return unknown(ctx);
+    // The invitation of a person since deleted died with them (they may be invited again, anew).
+    if (!invitation || !(await people.get(invitation.personId))) return unknown(ctx);
     const authorization = new URL('/auth', issuer);
     authorization.search = new URLSearchParams({
       client_id: invitationsClientId,

@@ -16,7 +16,7 @@ const en = {
   code: {
     title: 'Enter your code',
     sentTo: (masked: string, length: number) =>
-      `If ${masked} has access, a ${length}-digit code is on its way to it.`,
+      `If ${masked} has access, ${length === 8 ? 'an' : 'a'} ${length}-digit code is on its way to it.`,
     expiresIn: (minutes: number) => `The code works for ${minutes} minutes, once.`,
     label: 'Code',
     submit: 'Verify',

@@ -272,3 +272,24 @@ describe('management API tokens', () => {
     expect(error.get('error')).to.equal('invalid_target');
   });
 });
+
+describe('links and deleted people', () => {
+  it('refuses to share with an address whose person was deleted, until they are invited again', async () => {
+    const smtp = await new SmtpCapture().start();
+    const gp = await startGuestpass({ store: 'memory', smtp, config: { clients: [filesClient, adminClient] } });
+    try {
+      const files = await ManagementApi.as(gp.issuer, filesClient, 'links:write');
+      const admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:write');
+      const invited = await admin.post<{ user: { id: string } }>('/invitations', { email: 'gone@example.org' });
+      expect((await admin.delete(`/users/${invited.body.user.id}`)).status).to.equal(204);
+      const refused = await files.post('/links', { resource: 'r', recipients: ['gone@example.org'] });
+      expect(refused.status).to.equal(400);
+      expect(String(refused.body.error_description)).to.contain('gone@example.org (this person was deleted from the directory; invite them again to share with them)');
+      await admin.post('/invitations', { email: 'gone@example.org' });
+      expect((await files.post('/links', { resource: 'r', recipients: ['gone@example.org'] })).status).to.equal(201);
+    } finally {
+      await gp.close();
+      await smtp.stop();
+    }
+  });
+});

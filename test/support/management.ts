@@ -72,3 +72,29 @@ export interface LinkBody {
   createdBy: string;
   expiresAt?: string;
 }
+
+/** A person as the directory API shows one (SPEC §6). */
+export interface PersonBody {
+  id: string;
+  email: string;
+  userType: 'adhoc' | 'guest' | 'member';
+  state?: 'PendingAcceptance' | 'Accepted';
+  displayName?: string;
+  disabled: boolean;
+  groups: string[];
+  identities: { issuer: string; subject: string }[];
+  createdAt: string;
+  lastVerifiedAt?: string;
+}
+
+/** What `POST /invitations` answers. */
+export interface InvitationBody {
+  user: PersonBody;
+  inviteRedeemUrl: string;
+}
+
+/** Every list of the API: a page of items and the cursor of the next one (`null` on the last). */
+export interface ListBody<T> {
+  items: T[];
+  nextCursor: string | null;
+}
