@@ -127,6 +127,10 @@ export const configSchema = z.strictObject({
     .describe('Issuer URL (env ISSUER). Default `http://localhost:$PORT`.'),
   dataDir: z.string().min(1).default('var').describe('Directory for development state: generated keys and the dev mail outbox.'),
   trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a TLS-terminating proxy in front.'),
+  allowPrivateNetworkCalls: z
+    .boolean()
+    .default(false)
+    .describe('Let calls to relying parties (back-channel logout, jwks_uri) reach private, loopback and link-local addresses. Off by default, against SSRF; turn on when relying parties live on your private network.'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (env LOG_LEVEL).'),
   production: z.boolean().default(false).describe('Refuse development fallbacks (generated keys, demo client). Set by NODE_ENV=production.'),
   demo: z

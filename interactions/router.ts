@@ -30,8 +30,8 @@ import type { Invitations } from '../src/invitations.ts';
 import type { Links } from '../src/links.ts';
 import type { PolicySource } from '../src/policy.ts';
 import { applyUpstreamAnswer } from './federation.ts';
-import { RecordChangedError, UnexpectedStepError, type EligibilityCheck, type SignInFlow, type SignInRecord } from './sign_in.ts';
-import { accessRemovedPage, codePage, deliveryText, emailPage, errorPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from './views/pages.ts';
+import { RecordChangedError, UnexpectedStepError, type EligibilityCheck, type SignInFlow, type SignInRecord, type SignInStep } from './sign_in.ts';
+import { accessRemovedPage, chooseAccountPage, codePage, deliveryText, emailPage, errorPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from './views/pages.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -63,6 +63,8 @@ class FormRejected extends Error {
 }
 
 const uidPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** The prompts whose interaction is a sign-in (the state machine); consent is answered without a page. */
+const signInPrompts = new Set(['login', 'select_account']);
 const csrfForm = z.object({ csrf: z.string().min(1).max(256) });
 const emailForm = csrfForm.extend({ email: z.string().max(1000) });
 const codeForm = csrfForm.extend({ code: z.string().max(64), keep_signed_in: z.literal('1').optional() });
@@ -88,7 +90,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.get('/:uid', async (ctx) => {
     const details = await interactionFor(ctx);
     if (details.prompt.name === 'consent') return finishConsent(ctx, details);
-    if (details.prompt.name !== 'login') throw new errors.InvalidRequest(`unsupported prompt ${details.prompt.name}`);
+    if (!signInPrompts.has(details.prompt.name)) throw new errors.InvalidRequest(`unsupported prompt ${details.prompt.name}`);
     const record = await recordFor(details);
     const lang = ctx.query.lang;
     if (isLocale(lang)) await flow.chooseLocale(record, lang);
@@ -114,6 +116,15 @@ export function interactionRouter(deps: InteractionDeps): Router {
     step(ctx, csrfForm, async (record, _form, details) => flow.resendCode(record, await requestContext(ctx, details, record))),
   );
   router.post('/:uid/change-email', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.changeEmail(record)));
+  router.post('/:uid/continue-as', parseForm, async (ctx) => {
+    rejectCrossSite(ctx, deps.issuer);
+    const details = await interactionFor(ctx);
+    const record = await recordFor(details);
+    parseBody(ctx, csrfForm, record.csrf);
+    if (details.prompt.name !== 'select_account' || record.step.name !== 'choose_account') throw new FormRejected(400, 'there is no account to continue as here');
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { select_account: {} }, { mergeWithLastSubmission: true });
+    redirect303(ctx, returnTo);
+  });
   router.post('/:uid/upgrade', parseForm, (ctx) => step(ctx, upgradeForm, (record, form) => flow.answerUpgrade(record, form.choice === 'accept')));
   router.post('/:uid/continue', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.continueWithCode(record)));
   router.post('/:uid/restart', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.restart(record)));
@@ -127,7 +138,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.get('/:uid/federation/:provider', async (ctx) => {
     const details = await interactionFor(ctx);
     const entry = deps.federation.byId(String(ctx.params.provider));
-    if (!entry || details.prompt.name !== 'login') throw new errors.SessionNotFound('no such work-account provider for this sign-in');
+    if (!entry || !signInPrompts.has(details.prompt.name)) throw new errors.SessionNotFound('no such work-account provider for this sign-in');
     let record = await recordFor(details);
     if (record.step.name !== 'federating' || record.step.providerId !== entry.id) throw new errors.SessionNotFound('this sign-in is not waiting for a work account');
     const step = record.step;
@@ -159,7 +170,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   ): Promise<void> {
     rejectCrossSite(ctx, deps.issuer);
     const details = await interactionFor(ctx);
-    if (details.prompt.name !== 'login') throw new FormRejected(400, 'this interaction does not take a sign-in form');
+    if (!signInPrompts.has(details.prompt.name)) throw new FormRejected(400, 'this interaction does not take a sign-in form');
     let record = await recordFor(details);
     const form = parseBody(ctx, schema, record.csrf);
     try {
@@ -221,6 +232,14 @@ export function interactionRouter(deps: InteractionDeps): Router {
           organizationName: deps.organizationName,
           supportContact: deps.supportContact,
         });
+        return;
+      }
+      case 'wrong_account': {
+        ctx.body = noAccessPage(frame, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(record.step.email), action: 'change-email' });
+        return;
+      }
+      case 'choose_account': {
+        ctx.body = chooseAccountPage(frame, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(record.step.email), clientName: await clientName(details) });
         return;
       }
       case 'upgrade_offered': {
@@ -296,7 +315,12 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
-      { login: { accountId: person.id, amr, remember: keepSignedIn, ts: Math.floor(verifiedAt / 1000) }, consent: { grantId } },
+      {
+        login: { accountId: person.id, amr, remember: keepSignedIn, ts: Math.floor(verifiedAt / 1000) },
+        consent: { grantId },
+        // prompt=select_account is answered by choosing another address and proving it.
+        ...(details.prompt.name === 'select_account' ? { select_account: {} } : {}),
+      },
       { mergeWithLastSubmission: false },
     );
     await deps.audit.record('SignedIn', {
@@ -314,7 +338,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     await setPageSecurity(ctx, details);
     ctx.status = 403;
     ctx.type = 'html';
-    ctx.body = noAccessPage({ locale, t: messagesFor(locale), organizationName: deps.organizationName, languageSwitch: true }, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(email) });
+    ctx.body = noAccessPage({ locale, t: messagesFor(locale), organizationName: deps.organizationName, languageSwitch: true }, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(email), action: 'restart' });
   }
 
   /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */
@@ -373,15 +397,37 @@ export function interactionRouter(deps: InteractionDeps): Router {
     return details;
   }
 
-  function recordFor(details: InteractionDetails): Promise<SignInRecord> {
+  async function recordFor(details: InteractionDetails): Promise<SignInRecord> {
     const { params } = details;
-    return flow.load({
-      uid: details.uid,
-      clientId: String(params.client_id),
-      sharingId: typeof params.sharing_id === 'string' ? params.sharing_id : undefined,
-      loginHint: typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined,
-      expiresAt: details.exp * 1000,
-    });
+    const loginHint = typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined;
+    const existing = await flow.read(details.uid);
+    return (
+      existing ??
+      flow.load({
+        uid: details.uid,
+        clientId: String(params.client_id),
+        sharingId: typeof params.sharing_id === 'string' ? params.sharing_id : undefined,
+        loginHint,
+        expiresAt: details.exp * 1000,
+        firstStep: await firstStepWithSession(details, loginHint),
+      })
+    );
+  }
+
+  /**
+   * Where a sign-in begins when the browser already has a session: the signed-in person has no
+   * access to this link (say so, without a word about who has), prompt=select_account (offer to
+   * continue), a disabled person (access removed), or a new proof that is due (the same address,
+   * pre-filled: reverification, prompt=login, max_age).
+   */
+  async function firstStepWithSession(details: InteractionDetails, loginHint: string | undefined): Promise<SignInStep | undefined> {
+    const accountId = details.session?.accountId;
+    const person = accountId ? await deps.people.get(accountId) : undefined;
+    if (!person) return undefined;
+    if (person.disabled) return { name: 'access_removed', email: person.email };
+    if (details.prompt.name === 'select_account') return { name: 'choose_account', email: person.email, personId: person.id };
+    if (details.prompt.reasons.includes('sharing_link_access')) return { name: 'wrong_account', email: person.email };
+    return { name: 'enter_email', emailDraft: loginHint ?? person.email };
   }
 
   async function clientName(details: InteractionDetails): Promise<string> {

@@ -11,6 +11,9 @@
  *        ├──invitation + work account──▶ federating(redeem) ─ok─▶ verified
  *        └──disabled or deleted person──▶ access_removed ─another address─▶ enter_email
  *
+ *   With a live session the sign-in may start elsewhere: wrong_account (the signed-in person has
+ *   no access to this link) or choose_account (prompt=select_account) ─another address─▶ enter_email.
+ *
  * Threats this file answers, and how:
  * - Guessing codes: each entry is counted in the store *before* the comparison, per code
  *   (`maxAttemptsPerCode`) and per address across codes (`lockoutAfterFailures`), so N parallel
@@ -64,7 +67,11 @@ export type SignInStep =
       verified?: VerifiedFacts | undefined;
     }
   | { name: 'upgrade_failed'; reason: UpgradeFailure; verified: VerifiedFacts }
-  | { name: 'access_removed'; email: string };
+  | { name: 'access_removed'; email: string }
+  /** Signed in as someone who has no access to the link opened: say so, offer another address. */
+  | { name: 'wrong_account'; email: string }
+  /** prompt=select_account with a live session: continue as that person, or use another address. */
+  | { name: 'choose_account'; email: string; personId: string };
 
 /** What a code verification established. */
 export interface VerifiedFacts {
@@ -218,7 +225,15 @@ export class SignInFlow {
   }
 
   /** The record of an interaction, created at its first page. */
-  async load(interaction: { uid: string; clientId: string; sharingId?: string | undefined; expiresAt: number; loginHint?: string | undefined }): Promise<SignInRecord> {
+  async load(interaction: {
+    uid: string;
+    clientId: string;
+    sharingId?: string | undefined;
+    expiresAt: number;
+    loginHint?: string | undefined;
+    /** Where a sign-in that starts with a live session begins (wrong_account, choose_account, …). */
+    firstStep?: SignInStep | undefined;
+  }): Promise<SignInRecord> {
     const existing = await this.read(interaction.uid);
     if (existing) return existing;
     const record: SignInRecord = {
@@ -227,7 +242,7 @@ export class SignInFlow {
       clientId: interaction.clientId,
       sharingId: interaction.sharingId,
       csrf: randomBytes(24).toString('base64url'),
-      step: { name: 'enter_email', emailDraft: interaction.loginHint },
+      step: interaction.firstStep ?? { name: 'enter_email', emailDraft: interaction.loginHint },
       expiresAt: interaction.expiresAt,
     };
     if (await this.#deps.store.putRecordIfVersion('signin', record.uid, record, this.#ttlSeconds(record), undefined)) return record;
@@ -367,10 +382,14 @@ export class SignInFlow {
     return record;
   }
 
-  /** code_sent | access_removed → enter_email, keeping the address as a draft. A code sent stays valid until it expires. */
+  /**
+   * code_sent | access_removed → enter_email, keeping the address as a draft (a code sent stays
+   * valid until it expires); wrong_account | choose_account → enter_email, empty: another address.
+   */
   async changeEmail(record: SignInRecord): Promise<SignInRecord> {
-    const step = expectStep(record, 'code_sent', 'access_removed');
-    await this.#commit(record, { step: { name: 'enter_email', emailDraft: step.email } });
+    const step = expectStep(record, 'code_sent', 'access_removed', 'wrong_account', 'choose_account');
+    const emailDraft = step.name === 'code_sent' || step.name === 'access_removed' ? step.email : undefined;
+    await this.#commit(record, { step: { name: 'enter_email', emailDraft } });
     return record;
   }
 

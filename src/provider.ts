@@ -16,10 +16,12 @@ import { invitationIdPattern, invitationsClientId } from './invitations.ts';
 import type { Links } from './links.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
 import { messagesFor, negotiateLocale } from './i18n/index.ts';
+import type { Clock } from './clock.ts';
 import type { KeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';
+import { policyRefusal } from './policy_rules.ts';
 
 export { sharingIdPattern } from './sharing_id.ts';
 import { sharingIdPattern } from './sharing_id.ts';
@@ -37,6 +39,7 @@ export const managementScopes = ['links:read', 'links:write', 'directory:read', 
 
 export interface ProviderDeps {
   config: Config;
+  clock: Clock;
   keys: KeyMaterial;
   store: Store;
   people: People;
@@ -161,6 +164,16 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       const context = grantId ? await readGrantContext(store, grantId) : undefined;
       return { accountId: sub, claims: async () => claimsFor(person, context) };
     },
+    // oidc-provider refuses to call non-public addresses (SSRF protection); an organisation whose
+    // relying parties live on its private network can allow it.
+    ...(config.allowPrivateNetworkCalls
+      ? {
+          fetch: (input: string | URL | Request, init?: RequestInit) => {
+            const { dispatcher: _publicOnly, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+            return globalThis.fetch(input, rest);
+          },
+        }
+      : {}),
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     rotateRefreshToken: true,
     ttl: {
@@ -169,7 +182,12 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       ClientCredentials: 10 * 60,
       IdToken: 60 * 60,
       Interaction: 60 * 60,
-      Session: () => reverificationSeconds(),
+      // A session ends when its person must verify again; "keep me signed in" never outlives that.
+      Session: (_ctx, session) => {
+        const loginTs = (session as { loginTs?: number }).loginTs;
+        if (typeof loginTs !== 'number') return reverificationSeconds();
+        return Math.max(60, Math.ceil(loginTs + reverificationSeconds() - deps.clock.now() / 1000));
+      },
       Grant: () => reverificationSeconds(),
       // A refresh token never outlives the reverification period.
       RefreshToken: () => Math.min(14 * day, reverificationSeconds()),
@@ -204,12 +222,22 @@ export function createProvider(config: Config, configuration: Configuration, log
 /**
  * oidc-provider's prompts, plus one check of ours on the login prompt: a live session does not
  * carry over to a link unless its person is a current recipient of that live link of this
- * client (and is still active). Otherwise the person signs in again, so a forwarded link gives
- * a signed-in forwardee nothing.
+ * client (and is still active, and still allowed by the sharing policy). Otherwise the person
+ * signs in again, so a forwarded link gives a signed-in forwardee nothing.
  */
-function interactionPolicyFor({ links, people }: ProviderDeps) {
-  const { Check, base } = interactionPolicy;
+function interactionPolicyFor({ links, people, policy: sharingPolicy, clock }: ProviderDeps) {
+  const { Check, Prompt, base } = interactionPolicy;
   const policy = base();
+  // How often a person must prove their address again (SPEC §5 reverificationDays), counted from
+  // the sign-in that started the session; a lowered setting applies to sessions that exist.
+  policy.get('login')!.checks.add(
+    new Check('reverification_due', 'the person must verify their address again', 'login_required', async (ctx) => {
+      const { session } = ctx.oidc;
+      if (!session?.accountId || typeof session.loginTs !== 'number') return Check.NO_NEED_TO_PROMPT;
+      const { reverificationDays } = await sharingPolicy.get();
+      return clock.now() - session.loginTs * 1000 >= reverificationDays * day * 1000 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
   policy.get('login')!.checks.add(
     new Check('sharing_link_access', 'the signed-in person has no access to this link', 'login_required', async (ctx) => {
       const { oidc } = ctx;
@@ -217,12 +245,18 @@ function interactionPolicyFor({ links, people }: ProviderDeps) {
       if (!accountId) return Check.NO_NEED_TO_PROMPT;
       const person = await people.get(accountId);
       if (!person || person.disabled) return Check.REQUEST_PROMPT;
+      // The sharing policy binds a live session as it binds a code (SPEC §5): a change that now
+      // excludes the person applies at once, not when their session runs out.
+      if (await policyRefusal(await sharingPolicy.get(), person.emailNormalized, people, person)) return Check.REQUEST_PROMPT;
       const sharingId = oidc.params?.sharing_id;
       if (typeof sharingId !== 'string') return Check.NO_NEED_TO_PROMPT;
       const verdict = await links.recipientVerdict(sharingId, oidc.client!.clientId, person.emailNormalized);
       return verdict.ok ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
+  // prompt=select_account: only when the relying party asks; the page offers to continue as the
+  // signed-in person or to use another address.
+  policy.add(new Prompt({ name: 'select_account', requestable: true }), 1);
   return policy;
 }
 

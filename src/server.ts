@@ -98,7 +98,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const people = new People(store, clock, config.organization.domains);
   const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
   const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
-  const sessions = new Sessions(store);
+  const sessions = new Sessions(store, logger);
   const federation = new Federation({ entries: config.federation, issuer: config.issuer, store, clock, logger });
   const clients = [
     ...config.clients,
@@ -146,8 +146,9 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     federation,
     invitations,
     sessions,
-    providerConfiguration: () => providerConfiguration({ config, keys, store, people, links, policy, clients }),
+    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, clients }),
     async mount(provider) {
+      sessions.attach(provider);
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(requestLog(logger));
       provider.use(healthRouter(store).routes());

@@ -101,15 +101,32 @@ ${csrfField(model.csrf)}
   );
 }
 
-export function noAccessPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string }): string {
+/** The person is signed in (or just proved an address) and this link is not theirs; nothing says whose it is. */
+export function noAccessPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; action: 'restart' | 'change-email' }): string {
   const { t } = frame;
   return layout(
     { ...frame, title: t.noAccess.title },
     html`<p role="alert">${t.noAccess.body(model.maskedEmail)}</p>
 <p>${t.noAccess.hint}</p>
-<form method="post" action="/interaction/${model.uid}/restart">
+<form method="post" action="/interaction/${model.uid}/${model.action}">
 ${csrfField(model.csrf)}
 <button type="submit" autofocus>${t.noAccess.other}</button>
+</form>`,
+  );
+}
+
+export function chooseAccountPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; clientName: string }): string {
+  const { t } = frame;
+  return layout(
+    { ...frame, title: t.chooseAccount.title },
+    html`<p>${t.chooseAccount.intro(model.clientName)}</p>
+<form method="post" action="/interaction/${model.uid}/continue-as">
+${csrfField(model.csrf)}
+<button type="submit" autofocus>${t.chooseAccount.continueAs(model.maskedEmail)}</button>
+</form>
+<form method="post" action="/interaction/${model.uid}/change-email" class="inline">
+${csrfField(model.csrf)}
+<button type="submit" class="secondary">${t.chooseAccount.other}</button>
 </form>`,
   );
 }

@@ -129,10 +129,10 @@ export function directoryRoutes(router: Router, { people, invitations, sessions,
     const ended = await sessions.endAll(person.id);
     await audit.record('SessionsRevoked', {
       actor: actor(ctx),
-      detail: { email: person.emailNormalized, personId: person.id, sessions: ended.sessions, grants: ended.grants },
+      detail: { email: person.emailNormalized, personId: person.id, ...ended },
       ...origin(ctx),
     });
-    ctx.body = { sessions: ended.sessions, grants: ended.grants };
+    ctx.body = ended;
   });
 
   router.post('/invitations', requireScope('directory:write'), async (ctx) => {

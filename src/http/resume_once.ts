@@ -1,8 +1,11 @@
 /**
  * oidc-provider finishes an interaction at `GET /auth/:uid` ("resume") and issues an
  * authorization code there. Two parallel resumes of one interaction would each issue one, so
- * exactly one is let through (a slot in the store is the gate); the others get the page an
- * expired sign-in gets. A resume that fails on our side (5xx) frees the slot for a retry.
+ * one at a time is let through (a slot in the store is the gate) and the others get the page
+ * an expired sign-in gets. The slot stays taken only once a resume has completed (answered with
+ * a redirect); a resume that answered otherwise — oidc-provider's form that first signs out the
+ * previous account when someone switches accounts, or an error — frees it, so the legitimate
+ * next resume of that interaction gets through.
  */
 import type { Context, Next } from 'koa';
 
@@ -38,12 +41,12 @@ export function resumeOnce(store: Store, clock: Clock, organizationName: string)
       return page(503, t.error.unavailable);
     }
     if (!claimed) return page(400, t.error.expired);
-    let failed = true;
+    let completed = false;
     try {
       await next();
-      failed = ctx.status >= 500;
+      completed = ctx.status >= 300 && ctx.status < 400;
     } finally {
-      if (failed) await store.releaseSlot(key).catch(() => undefined);
+      if (!completed) await store.releaseSlot(key).catch(() => undefined);
     }
   };
 }

@@ -85,6 +85,12 @@ const en = {
     hint: 'If it was shared with another of your addresses, use that one.',
     other: 'Use a different email address',
   },
+  chooseAccount: {
+    title: 'Choose an account',
+    intro: (client: string) => `${client} asks which account to use.`,
+    continueAs: (masked: string) => `Continue as ${masked}`,
+    other: 'Use a different email address',
+  },
   removed: {
     title: 'Access removed',
     body: (masked: string, organization: string) => `Access for ${masked} has been removed by ${organization}.`,

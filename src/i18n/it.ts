@@ -86,6 +86,12 @@ const it: Messages = {
     hint: 'Se è stato condiviso con un altro dei tuoi indirizzi, usa quello.',
     other: 'Usa un altro indirizzo email',
   },
+  chooseAccount: {
+    title: 'Scegli un account',
+    intro: (client) => `${client} chiede quale account usare.`,
+    continueAs: (masked) => `Continua come ${masked}`,
+    other: 'Usa un altro indirizzo email',
+  },
   removed: {
     title: 'Accesso revocato',
     body: (masked, organization) => `L’accesso per ${masked} è stato revocato da ${organization}.`,
