@@ -189,7 +189,7 @@ describe('the sharing policy and the settings API', () => {
       await setPolicy({ sharingLevel: 'organizationOnly' });
       const page = await reopen();
       expect(page.leftTo, 'no code for the link without signing in again').to.equal(undefined);
-      expect(visibleText(page.body)).to.contain('Verify your email');
+      expect(visibleText(page.body), 'the signed-in person is told this link is not open to them').to.contain('No access to this link');
       expect(new URL((await reopen({ prompt: 'none' })).leftTo!).searchParams.get('error')).to.equal('login_required');
 
       await setPolicy({});

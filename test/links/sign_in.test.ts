@@ -160,7 +160,8 @@ describe('signing in to a secure link', () => {
     const forwarded = await files.authorizationUrl({ sharing_id: theirs.id });
     const page = await journey.browser.get(forwarded.url);
     expect(page.leftTo, 'no silent sign-in for a link that is not shared with this person').to.equal(undefined);
-    expect(visibleText(page.body)).to.contain('Verify your email');
+    expect(visibleText(page.body)).to.contain('No access to this link');
+    expect(page.body, 'nothing about who the link is for').to.not.contain('outsider');
 
     const none = await files.authorizationUrl({ sharing_id: theirs.id, prompt: 'none' });
     const error = new URL((await journey.browser.get(none.url)).leftTo!);

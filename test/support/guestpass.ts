@@ -81,7 +81,8 @@ export interface TestGuestpass {
 export async function startGuestpass(options: StartOptions): Promise<TestGuestpass> {
   // A test may pin the port (to restart an instance at the same issuer); otherwise a free one.
   const port = typeof options.config?.port === 'number' ? options.config.port : await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  // Several instances of one deployment share an issuer (a load balancer in front); a test may pass the first one's.
+  const issuer = typeof options.config?.issuer === 'string' ? options.config.issuer : `http://127.0.0.1:${port}`;
   const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix('gp');
   const config = parseConfig({
     port,
