@@ -154,6 +154,19 @@ export class Links {
     return { ok: true, link };
   }
 
+  isLiveNow(link: LinkRecord): boolean {
+    return isLive(link, this.#clock.now());
+  }
+
+  /** One recipient of a link this viewer may see; "not found" when the address is not (or no longer) on it. */
+  async recipient(viewer: Viewer, id: string, email: string): Promise<{ link: LinkRecord; recipient: LinkRecipient }> {
+    const parsed = parseEmail(email);
+    const link = await this.get(viewer, id);
+    const recipient = parsed && link.recipients.find((entry) => entry.emailNormalized === parsed.normalized);
+    if (!recipient) throw new GuestpassError('not_found', `${parsed?.normalized ?? email} is not a recipient of this link`, { status: 404 });
+    return { link, recipient };
+  }
+
   /** Whether an address is a recipient of any live link of the client. */
   async isRecipientOfAnyLiveLink(clientId: string, emailNormalized: string): Promise<boolean> {
     let cursor: string | undefined;

@@ -7,7 +7,7 @@ import { sharingIdPattern } from '../sharing_id.ts';
 import type { Links, Viewer } from '../links.ts';
 import { callerOf, requireScope } from './auth.ts';
 import { ApiError, parseOr400 } from './errors.ts';
-import { linkView } from './views.ts';
+import { linkView, recipientView } from './views.ts';
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z' });
 
@@ -73,6 +73,12 @@ export function linksRoutes(router: Router, links: Links, origin: (ctx: Context)
   router.post('/links/:sharingId/recipients', requireScope('links:write'), async (ctx) => {
     const body = parseOr400(addRecipientsBody, ctx.request.body, 'request body');
     ctx.body = await linkView(await links.addRecipients(viewer(ctx), ctx.params.sharingId!, body.emails, origin(ctx)), links);
+  });
+
+  // For a resource server that keeps its own session: is this person still on the link, and is it live?
+  router.get('/links/:sharingId/recipients/:email', requireScope('links:read', 'links:write'), async (ctx) => {
+    const { link, recipient } = await links.recipient(viewer(ctx), ctx.params.sharingId!, ctx.params.email!);
+    ctx.body = { ...(await recipientView(recipient, links)), sharingId: link.id, live: links.isLiveNow(link) };
   });
 
   router.delete('/links/:sharingId/recipients/:email', requireScope('links:write'), async (ctx) => {

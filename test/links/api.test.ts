@@ -98,6 +98,23 @@ describe('the links API', () => {
     ]);
   });
 
+  it('answers whether one address is still a recipient of a live link, for hosts that keep their own session', async () => {
+    const { body: link } = await files.post<LinkBody>('/links', { resource: 'files/check.txt', recipients: ['Still@Example.org'], expiresAt: new Date(clock.now() + day).toISOString() });
+    expect(link.live).to.equal(true);
+    const present = await files.get(`/links/${link.id}/recipients/still%40example.org`);
+    expect(present.status).to.equal(200);
+    expect(present.body).to.include({ email: 'Still@Example.org', userType: 'adhoc', sharingId: link.id, live: true });
+    expect((await files.get(`/links/${link.id}/recipients/other%40example.org`)).status).to.equal(404);
+    const photos = await ManagementApi.as(gp.issuer, otherClient, 'links:read');
+    expect((await photos.get(`/links/${link.id}/recipients/still%40example.org`)).status, "another client's link").to.equal(404);
+
+    clock.advance(day + 1000);
+    expect((await files.get(`/links/${link.id}/recipients/still%40example.org`)).body).to.include({ live: false });
+    expect((await files.get<LinkBody>(`/links/${link.id}`)).body.live).to.equal(false);
+    await files.delete(`/links/${link.id}/recipients/still%40example.org`);
+    expect((await files.get(`/links/${link.id}/recipients/still%40example.org`)).status).to.equal(404);
+  });
+
   it('keeps concurrent additions from two callers', async () => {
     const { body: link } = await files.post<LinkBody>('/links', { resource: 'files/concurrent.txt', recipients: ['one@example.org'] });
     await Promise.all(['two', 'three', 'four'].map((name) => files.post(`/links/${link.id}/recipients`, { emails: [`${name}@example.org`] })));

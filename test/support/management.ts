@@ -71,6 +71,7 @@ export interface LinkBody {
   createdAt: string;
   createdBy: string;
   expiresAt?: string;
+  live: boolean;
 }
 
 /** A person as the directory API shows one (SPEC §6). */
