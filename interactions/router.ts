@@ -462,11 +462,17 @@ function redirect303(ctx: Context, location: string): void {
   ctx.redirect(location);
 }
 
+/**
+ * Refuses a form posted from another site. Our pages send `Referrer-Policy: no-referrer`, under
+ * which browsers send `Origin: null` even for a page's own forms, so `null` is accepted unless
+ * `Sec-Fetch-Site` says the post is cross-site (a sandboxed frame elsewhere also says `null`).
+ * The CSRF token and SameSite=Lax cookies stand behind this check either way.
+ */
 function rejectCrossSite(ctx: Context, issuer: string): void {
   const site = ctx.get('sec-fetch-site');
   if (site === 'cross-site' || site === 'same-site') throw new FormRejected(403, 'the form was posted from another site');
   const requestOrigin = ctx.get('origin');
-  if (requestOrigin && requestOrigin !== new URL(issuer).origin) throw new FormRejected(403, 'the form was posted from another origin');
+  if (requestOrigin && requestOrigin !== 'null' && requestOrigin !== new URL(issuer).origin) throw new FormRejected(403, 'the form was posted from another origin');
 }
 
 function parseBody<S extends z.ZodType<{ csrf: string }>>(ctx: Context, schema: S, expectedCsrf: string): z.output<S> {

@@ -114,7 +114,9 @@ export function ownerFormGuard({ publicOrigin, browserState }: { publicOrigin: s
   return async function checkOwnerForm(ctx: Context, next: Next): Promise<void> {
     const site = ctx.get('sec-fetch-site');
     const origin = ctx.get('origin');
-    const crossSite = site === 'cross-site' || site === 'same-site' || (origin !== '' && origin !== publicOrigin);
+    // Our pages are Referrer-Policy: no-referrer, so browsers send `Origin: null` with their own
+    // forms: `null` says nothing either way (Sec-Fetch-Site and the token decide).
+    const crossSite = site === 'cross-site' || site === 'same-site' || (origin !== '' && origin !== 'null' && origin !== publicOrigin);
     const token = (ctx.request.body as Record<string, unknown> | undefined)?.csrf;
     if (crossSite || !browserState(ctx).isCsrfTokenValid(token)) {
       sendMessage(ctx, 403, { title: 'This form has expired', text: 'The form was sent without its security token, or from another site, so nothing was changed. Go back, reload the page and try again.', next: { href: '/', label: 'Go to your files' } });

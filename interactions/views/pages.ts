@@ -213,7 +213,7 @@ ${csrfField(model.csrf)}
 <ul>${t.code.help.map((line) => html`<li>${line}</li>`)}</ul>
 <form method="post" action="/interaction/${model.uid}/resend" class="inline">
 ${csrfField(model.csrf)}
-<p id="resend-timer" data-available-at="${model.resendAvailableAt}" data-text-wait="${t.code.resendIn(999).replace('999', '{s}')}" data-text-now="${t.code.resendNow}" aria-live="polite">${secondsToResend > 0 ? t.code.resendIn(secondsToResend) : t.code.resendNow}</p>
+<p id="resend-timer" data-seconds-left="${Math.max(0, secondsToResend)}" data-text-wait="${t.code.resendIn(999).replace('999', '{s}')}" data-text-now="${t.code.resendNow}" aria-live="polite">${secondsToResend > 0 ? t.code.resendIn(secondsToResend) : t.code.resendNow}</p>
 <button type="submit" class="secondary" id="resend">${t.code.resend}</button>
 </form>
 <form method="post" action="/interaction/${model.uid}/change-email" class="inline">

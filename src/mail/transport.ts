@@ -4,7 +4,7 @@
  * Either way `send` tells a permanent refusal (5xx: retrying will not help) from a passing fault.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import nodemailer from 'nodemailer';
 
@@ -69,7 +69,9 @@ function devOutboxTransport({ dataDir, from, logger }: TransportOptions): MailTr
       const info = (await builder.sendMail(toNodemailer(from, message))) as unknown as { message: Buffer };
       await mkdir(directory, { recursive: true });
       const file = join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.eml`);
-      await writeFile(file, info.message, { mode: 0o600 });
+      // Written under a temporary name and renamed, so nobody opens a half-written mail.
+      await writeFile(`${file}.part`, info.message, { mode: 0o600 });
+      await rename(`${file}.part`, file);
       logger.info({ to: maskEmail(message.to), file: relative(process.cwd(), file) }, `mail written to ${relative(process.cwd(), file)}`);
     },
     async close() {},

@@ -27,6 +27,8 @@ describe('guest upgrade through a work account', () => {
   let work: RunningWorkProvider;
   let other: RunningWorkProvider;
   let gp: TestGuestpass;
+  let offering: TestGuestpass;
+  let off: TestGuestpass;
   let files: TestRelyingParty;
   let api: ManagementApi;
   let admin: ManagementApi;
@@ -73,13 +75,16 @@ describe('guest upgrade through a work account', () => {
       },
     });
     other = await startWorkProvider({ clientId: 'guestpass', clientSecret: 'other-secret-for-tests', redirectUris: callbacks('other'), accounts: {} });
-    gp = await start('automatic', ports[0]);
+    // All three listen at once: a port chosen and left idle could be taken meanwhile.
+    [gp, offering, off] = await Promise.all([start('automatic', ports[0]), start('offer', ports[1]), start('off', ports[2])]);
     files = await TestRelyingParty.discover(gp.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
     api = await ManagementApi.as(gp.issuer, filesClient, 'links:read links:write');
     admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:read directory:write admin');
   });
   after(async () => {
     await gp?.close();
+    await offering?.close();
+    await off?.close();
     await work?.stop();
     await other?.stop();
     await smtp?.stop();
@@ -207,39 +212,29 @@ describe('guest upgrade through a work account', () => {
   });
 
   it('offers the upgrade when the policy says offer, and does nothing when it says off', async () => {
-    const offering = await start('offer', ports[1]);
     const offerApi = await ManagementApi.as(offering.issuer, filesClient, 'links:write');
     const offeringFiles = await TestRelyingParty.discover(offering.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
-    try {
-      const { body: link } = await offerApi.post<LinkBody>('/links', { resource: 'files/offer', recipients: ['otto@partner.example', 'olga@partner.example'] });
-      // otto declines
-      const declining = await openSignIn({ rp: offeringFiles, browser: () => offering.browser().alsoFollow(work.issuer) }, { sharing_id: link.id });
-      const offer = await verifyCode(declining, 'olga@partner.example');
-      expect(visibleText(offer.body)).to.contain('Use your work account next time?');
-      const declined = await declining.browser.submit(offer, '/upgrade', { choice: 'decline' });
-      expect((await offeringFiles.redeem(declining.pending, declined.leftTo!)).claims()).to.include({ user_type: 'adhoc' });
-      // olga's colleague accepts
-      const accepting = await openSignIn({ rp: offeringFiles, browser: () => offering.browser().alsoFollow(work.issuer) }, { sharing_id: link.id });
-      const offered = await verifyCode(accepting, 'otto@partner.example');
-      const atWork = await accepting.browser.submit(offered, '/upgrade', { choice: 'accept' });
-      const back = await signInAtWorkProvider(accepting.browser, atWork, 'offer-taker');
-      expect((await offeringFiles.redeem(accepting.pending, back.leftTo!)).claims()).to.include({ user_type: 'guest' });
-    } finally {
-      await offering.close();
-    }
+    const { body: link } = await offerApi.post<LinkBody>('/links', { resource: 'files/offer', recipients: ['otto@partner.example', 'olga@partner.example'] });
+    // otto declines
+    const declining = await openSignIn({ rp: offeringFiles, browser: () => offering.browser().alsoFollow(work.issuer) }, { sharing_id: link.id });
+    const offer = await verifyCode(declining, 'olga@partner.example');
+    expect(visibleText(offer.body)).to.contain('Use your work account next time?');
+    const declined = await declining.browser.submit(offer, '/upgrade', { choice: 'decline' });
+    expect((await offeringFiles.redeem(declining.pending, declined.leftTo!)).claims()).to.include({ user_type: 'adhoc' });
+    // olga's colleague accepts
+    const accepting = await openSignIn({ rp: offeringFiles, browser: () => offering.browser().alsoFollow(work.issuer) }, { sharing_id: link.id });
+    const offered = await verifyCode(accepting, 'otto@partner.example');
+    const atWork = await accepting.browser.submit(offered, '/upgrade', { choice: 'accept' });
+    const back = await signInAtWorkProvider(accepting.browser, atWork, 'offer-taker');
+    expect((await offeringFiles.redeem(accepting.pending, back.leftTo!)).claims()).to.include({ user_type: 'guest' });
 
-    const off = await start('off', ports[2]);
     const offApi = await ManagementApi.as(off.issuer, filesClient, 'links:write');
     const offFiles = await TestRelyingParty.discover(off.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
-    try {
-      const { body: link } = await offApi.post<LinkBody>('/links', { resource: 'files/off', recipients: ['oscar@partner.example'] });
-      const journey = await openSignIn({ rp: offFiles, browser: () => off.browser() }, { sharing_id: link.id });
-      const done = await verifyCode(journey, 'oscar@partner.example');
-      expect(done.leftTo, 'no upgrade step at all').to.match(/^http:\/\/files\.test\/callback\?code=/);
-      expect((await offFiles.redeem(journey.pending, done.leftTo!)).claims()).to.include({ user_type: 'adhoc' });
-    } finally {
-      await off.close();
-    }
+    const { body: offLink } = await offApi.post<LinkBody>('/links', { resource: 'files/off', recipients: ['oscar@partner.example'] });
+    const journey = await openSignIn({ rp: offFiles, browser: () => off.browser() }, { sharing_id: offLink.id });
+    const done = await verifyCode(journey, 'oscar@partner.example');
+    expect(done.leftTo, 'no upgrade step at all').to.match(/^http:\/\/files\.test\/callback\?code=/);
+    expect((await offFiles.redeem(journey.pending, done.leftTo!)).claims()).to.include({ user_type: 'adhoc' });
   });
 
   it('lets an invited guest accept by code, and another by work account, both becoming Accepted', async () => {

@@ -72,7 +72,7 @@ describe('signing in to a secure link', () => {
       journey.page.body
         .replaceAll(new URL(journey.page.url).pathname.split('/')[2]!, 'UID')
         .replace(/value="[A-Za-z0-9_-]{32}"/g, 'value="CSRF"')
-        .replace(/data-available-at="\d+"/g, '')
+        .replace(/data-seconds-left="\d+"/g, '')
         .replace(/in \d+ s\./g, '')
         .replace(/data-delivery="\w+"/g, '')
         .replace(/(id="delivery-state"[^>]*>)[^<]*/, '$1');

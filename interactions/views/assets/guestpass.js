@@ -6,7 +6,8 @@
   var timer = document.getElementById('resend-timer');
   var button = document.getElementById('resend');
   if (timer && button) {
-    var availableAt = Number(timer.getAttribute('data-available-at'));
+    // Counted from when the page arrived, on the server's word: the device's clock may be off.
+    var availableAt = Date.now() + Number(timer.getAttribute('data-seconds-left')) * 1000;
     var waitText = timer.getAttribute('data-text-wait') || '';
     var nowText = timer.getAttribute('data-text-now') || '';
     var tick = function () {

@@ -1,0 +1,96 @@
+/**
+ * Everything a recipient's journey crosses, started for real: guestpass on the test Redis with
+ * a clock the tests move, mail over SMTP to a capture server, the example file host as its
+ * client, and Chromium. guestpass answers at `localhost` and the file host at `127.0.0.1`, so
+ * the browser treats them as two sites (as `id.contoso.com` and `files.example.net` would be):
+ * SameSite cookies and the CSP's `form-action` are tested as they work in production.
+ */
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+
+import { startFileHost, type RunningFileHost } from '../../../examples/file-host/app.ts';
+import { fileHostClientMetadata } from '../../../examples/file-host/registration.ts';
+import { ManualClock } from '../../support/clock.ts';
+import { adminClient, startGuestpass, type TestGuestpass } from '../../support/guestpass.ts';
+import { ManagementApi } from '../../support/management.ts';
+import { freePort } from '../../support/redis_server.ts';
+import { SmtpCapture } from '../../support/smtp.ts';
+import { startWorkProvider, type RunningWorkProvider } from '../../support/work_provider.ts';
+import { launchChromium } from './chromium.ts';
+
+export const sampleFilesDir = join(import.meta.dirname, '..', '..', '..', 'examples', 'file-host', 'files');
+const fileHostSecret = 'file-host-secret-for-browser-tests';
+const workProviderSecret = 'work-secret-for-browser-tests';
+
+/** The domain whose recipients are offered their work account after a first code (`policy.guestUpgrade: offer`). */
+export const workDomain = 'partner.example';
+
+export interface RunningServers {
+  smtp: SmtpCapture;
+  /** guestpass's clock: move it instead of waiting (cooldowns, expiry). */
+  clock: ManualClock;
+  gp: TestGuestpass;
+  fileHost: RunningFileHost;
+  fileHostUrl: string;
+  /** The directory API, as an administrator. */
+  admin: ManagementApi;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+export async function startServers({ workProvider = false }: { workProvider?: boolean } = {}): Promise<RunningServers> {
+  const smtp = await new SmtpCapture().start();
+  const clock = new ManualClock();
+  const [guestpassPort, fileHostPort] = [await freePort(), await freePort()];
+  const issuer = `http://localhost:${guestpassPort}`;
+  const fileHostUrl = `http://127.0.0.1:${fileHostPort}`;
+  let work: RunningWorkProvider | undefined;
+  const running: { stop(): Promise<void> }[] = [{ stop: () => smtp.stop() }];
+  try {
+    if (workProvider) {
+      work = await startWorkProvider({ clientId: 'guestpass', clientSecret: workProviderSecret, redirectUris: [`${issuer}/federation/partner/callback`] });
+      running.push(work);
+    }
+    const gp = await startGuestpass({
+      store: 'redis',
+      smtp,
+      clock,
+      config: {
+        port: guestpassPort,
+        issuer,
+        clients: [fileHostClientMetadata({ publicUrl: fileHostUrl, clientSecret: fileHostSecret }), adminClient],
+        // Every recipient here signs in from 127.0.0.1; the per-IP cap has tests of its own.
+        rateLimits: { codesPerIpPerHour: 1000 },
+        ...(work
+          ? {
+              policy: { guestUpgrade: 'offer' },
+              federation: [{ id: 'partner', name: 'Partner work account', issuer: work.issuer, clientId: 'guestpass', clientSecret: workProviderSecret, domains: [workDomain] }],
+            }
+          : {}),
+      },
+    });
+    running.push({ stop: () => gp.close() });
+    const fileHost = await startFileHost({
+      guestpassIssuer: gp.issuer,
+      clientId: 'file-host',
+      clientSecret: fileHostSecret,
+      publicUrl: fileHostUrl,
+      allowInsecureHttp: true,
+      port: fileHostPort,
+      host: '127.0.0.1',
+      log: () => {},
+    });
+    running.push({ stop: () => fileHost.close() });
+    const admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:read directory:write');
+    const browser = await launchChromium();
+    running.push({ stop: () => browser.close() });
+    return { smtp, clock, gp, fileHost, fileHostUrl, admin, browser, stop: () => stopAll(running) };
+  } catch (error) {
+    await stopAll(running);
+    throw error;
+  }
+}
+
+async function stopAll(running: { stop(): Promise<void> }[]): Promise<void> {
+  for (const part of running.reverse()) await part.stop();
+}
