@@ -204,6 +204,13 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Secure links.'),
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('Serve Prometheus metrics at `GET /metrics`.'),
+      bearerToken: secret.optional().describe('When set, `/metrics` needs `Authorization: Bearer <token>`; otherwise keep it on an internal network.'),
+    })
+    .prefault({})
+    .describe('Prometheus metrics.'),
   rateLimits: z
     .strictObject({
       codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour.'),

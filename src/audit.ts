@@ -49,10 +49,13 @@ export class AuditLog {
   readonly #clock: Clock;
   readonly #logger: Logger;
 
-  constructor(store: Store, clock: Clock, logger: Logger) {
+  readonly #onRecorded: ((event: AuditEvent) => void) | undefined;
+
+  constructor(store: Store, clock: Clock, logger: Logger, onRecorded?: (event: AuditEvent) => void) {
     this.#store = store;
     this.#clock = clock;
     this.#logger = logger;
+    this.#onRecorded = onRecorded;
   }
 
   async record(operation: AuditOperation, input: AuditInput): Promise<AuditEvent> {
@@ -74,7 +77,10 @@ export class AuditLog {
       result: input.result ?? 'success',
     }));
     const stored = await this.#store.appendAudit(events);
-    for (const event of stored) this.#logger.info({ audit: event.operation, auditId: event.id, sharingId: event.sharingId, result: event.result }, 'audit');
+    for (const event of stored) {
+      this.#logger.info({ audit: event.operation, auditId: event.id, sharingId: event.sharingId, result: event.result }, 'audit');
+      this.#onRecorded?.(event);
+    }
     return stored;
   }
 }

@@ -23,6 +23,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { demoClientMetadata, demoRouter } from './dev/demo.ts';
 import { linkEligibility } from './eligibility.ts';
 import { Links } from './links.ts';
+import { Metrics, metricsRouter } from './metrics.ts';
 import { assetsRouter } from './http/assets.ts';
 import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
@@ -93,8 +94,18 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     deps.mailTransport ??
     createMailTransport({ smtpUrl: config.smtp.url, maxConnections: config.smtp.maxConnections, from: config.mail.from, dataDir: config.dataDir, logger });
 
-  const audit = new AuditLog(store, clock, logger);
-  const outbox = new Outbox({ store, transport: mailTransport, clock, logger, audit, secrets: keys.secrets, settings: config.outbox });
+  const metrics = config.metrics.enabled ? new Metrics() : undefined;
+  const audit = new AuditLog(store, clock, logger, metrics && ((event) => metrics.auditEvent(event)));
+  const outbox = new Outbox({
+    store,
+    transport: mailTransport,
+    clock,
+    logger,
+    audit,
+    secrets: keys.secrets,
+    settings: config.outbox,
+    onAttempt: metrics && ((outcome) => metrics.mailDelivery(outcome)),
+  });
   const people = new People(store, clock, config.organization.domains);
   const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
   const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
@@ -150,8 +161,9 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     async mount(provider) {
       sessions.attach(provider);
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
-      provider.use(requestLog(logger));
+      provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
       provider.use(healthRouter(store).routes());
+      if (metrics) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
       provider.use(federationCallbackRouter(federation, config.organization.name).routes());

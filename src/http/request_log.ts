@@ -1,15 +1,17 @@
-/** One log line per request: method, path without query, status, duration. Never a query string, body or cookie. */
+/** One log line per request (method, path without query, status, duration; never a query string, body or cookie), and its duration for metrics. */
 import type { Context, Next } from 'koa';
 
 import { loggablePath, type Logger } from '../log.ts';
 
-export function requestLog(logger: Logger) {
+export function requestLog(logger: Logger, observe?: (method: string, path: string, status: number, seconds: number) => void) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
     try {
       await next();
     } finally {
-      const ms = Math.round(performance.now() - started);
+      const elapsed = performance.now() - started;
+      observe?.(ctx.method, ctx.path, ctx.status, elapsed / 1000);
+      const ms = Math.round(elapsed);
       const line = { method: ctx.method, path: loggablePath(ctx.originalUrl), status: ctx.status, ms };
       if (ctx.status >= 500) logger.warn(line, 'request');
       else logger.debug(line, 'request');

@@ -31,6 +31,8 @@ interface OutboxDeps {
   audit: AuditLog;
   secrets: readonly string[];
   settings: OutboxSettings;
+  /** Told the outcome of every delivery attempt (for metrics). */
+  onAttempt?: (outcome: MailOutcome['state']) => void;
 }
 
 /** How long one instance may hold a claimed mail before another may take it over. */
@@ -125,6 +127,7 @@ export class Outbox {
     const { store, transport, clock, secrets, logger } = this.#deps;
     const outcome = await this.#attempt(mail, transport, clock.now(), secrets);
     await store.completeMail(mail.id, outcome);
+    this.#deps.onAttempt?.(outcome.state);
     if (outcome.state === 'sent') {
       logger.debug({ mailId: mail.id, mail: mail.label, attempts: mail.attempts }, 'mail sent');
       return;
