@@ -14,6 +14,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { MailMessage } from './message.ts';
 import { seal, unseal } from './sealing.ts';
+import { TransportHealth, type TransportStatus } from './transport_health.ts';
 import { MailSendError, type MailTransport } from './transport.ts';
 
 export interface OutboxSettings {
@@ -41,6 +42,7 @@ const batchSize = 10;
 
 export class Outbox {
   readonly #deps: OutboxDeps;
+  readonly #health = new TransportHealth();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
@@ -51,10 +53,10 @@ export class Outbox {
   }
 
   /** Seals and queues a mail; returns its id, by which the code page follows its delivery. */
-  async enqueue(message: MailMessage, { label, notAfter }: { label: string; notAfter: number }): Promise<string> {
+  async enqueue(message: MailMessage, { label, notAfter, id = randomUUID() }: { label: string; notAfter: number; id?: string }): Promise<string> {
     const now = this.#deps.clock.now();
     const mail: OutboxMail = {
-      id: randomUUID(),
+      id,
       sealed: seal(this.#deps.secrets, message),
       label,
       state: 'queued',
@@ -66,6 +68,29 @@ export class Outbox {
     await this.#deps.store.enqueueMail(mail);
     this.nudge();
     return mail.id;
+  }
+
+  /**
+   * Writes and queues a mail once the current request has been answered (the mail is built only
+   * then, too). A sign-in answers in the same time whether or not it sends a code, so response
+   * times cannot tell recipients from everyone else; the caller names the mail by `id` already.
+   * A mail lost in that moment (the process dies, the store fails) is logged; a new code can be
+   * asked for.
+   */
+  enqueueAfterResponse(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
+    setImmediate(() => {
+      this.enqueue(build(), { ...options, id }).catch((error: unknown) => this.#deps.logger.error({ err: error, mailId: id, mail: options.label }, 'mail could not be queued'));
+    });
+  }
+
+  /** What this instance has seen of the mail transport lately. */
+  transportStatus(): TransportStatus {
+    return this.#health.status();
+  }
+
+  /** A recent first-attempt delivery time (ms), drawn at random: how long a pretended delivery takes. */
+  sampleDeliveryMs(): number {
+    return this.#health.sampleLatencyMs();
   }
 
   start(): void {
@@ -126,6 +151,8 @@ export class Outbox {
   async #deliver(mail: OutboxMail): Promise<void> {
     const { store, transport, clock, secrets, logger } = this.#deps;
     const outcome = await this.#attempt(mail, transport, clock.now(), secrets);
+    // Only a first attempt's time is what a person usually waits; a retried mail says nothing about that.
+    if (outcome.state === 'sent') this.#health.succeeded(mail.attempts <= 1 ? outcome.at - mail.createdAt : undefined);
     await store.completeMail(mail.id, outcome);
     this.#deps.onAttempt?.(outcome.state);
     if (outcome.state === 'sent') {
@@ -151,7 +178,9 @@ export class Outbox {
       return { state: 'sent', at: this.#deps.clock.now() };
     } catch (error) {
       const summary = error instanceof Error ? error.message : String(error);
-      if (error instanceof MailSendError && error.permanent) return { state: 'failed', error: summary };
+      const sendError = error instanceof MailSendError ? error : undefined;
+      this.#health.failed(sendError?.scope ?? 'transport', sendError?.permanent ?? false, summary, now);
+      if (sendError?.permanent) return { state: 'failed', error: summary };
       if (mail.attempts >= this.#deps.settings.maxAttempts) return { state: 'failed', error: `gave up after ${mail.attempts} attempts: ${summary}` };
       const nextAttemptAt = now + this.#backoffMs(mail.attempts);
       if (nextAttemptAt > mail.notAfter) return { state: 'expired', error: `its code expires before the next attempt: ${summary}` };

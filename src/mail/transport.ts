@@ -19,12 +19,21 @@ export interface MailTransport {
   close(): Promise<void>;
 }
 
+/**
+ * Whom a failure concerns: the one recipient (the relay refused that address) or every mail (the
+ * relay cannot be reached, refuses our credentials or our sender). Only the second may be shown
+ * on a code page: it is the same for every address, so it says nothing about who was sent a code.
+ */
+export type MailFailureScope = 'recipient' | 'transport';
+
 export class MailSendError extends Error {
   readonly permanent: boolean;
-  constructor(message: string, permanent: boolean, cause?: unknown) {
+  readonly scope: MailFailureScope;
+  constructor(message: string, permanent: boolean, cause?: unknown, scope: MailFailureScope = 'transport') {
     super(message, { cause });
     this.name = 'MailSendError';
     this.permanent = permanent;
+    this.scope = scope;
   }
 }
 
@@ -49,9 +58,12 @@ function smtpTransport({ maxConnections, from }: TransportOptions, smtpUrl: stri
       try {
         await transporter.sendMail(toNodemailer(from, message));
       } catch (error) {
-        const responseCode = (error as { responseCode?: number }).responseCode;
+        const { responseCode, code, command } = error as { responseCode?: number; code?: string; command?: string };
         const permanent = typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
-        throw new MailSendError(smtpErrorSummary(error), permanent, error);
+        // A refusal at RCPT TO (or of an address nodemailer cannot even send) concerns that address
+        // only; anything else (connecting, AUTH, MAIL FROM, DATA) concerns every mail.
+        const scope = /^RCPT/i.test(command ?? '') || (code === 'EENVELOPE' && /recipient/i.test((error as Error).message)) ? 'recipient' : 'transport';
+        throw new MailSendError(smtpErrorSummary(error), permanent, error, scope);
       }
     },
     async close() {

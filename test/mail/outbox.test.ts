@@ -53,11 +53,12 @@ describe('the mail outbox', () => {
   });
 
   it('retries a passing SMTP fault with backoff, shows the delay meanwhile, and delivers', async () => {
-    smtp.refuseNext(2, 451);
+    smtp.refuseNext(2, 451, 'try again later', 'sender');
     const journey = await openSignIn(gp);
     await submitEmail(journey, 'retry@example.org');
     const retrying = await mailReaches(gp, sentMailId(gp, 'retry@example.org'), ['retrying']);
     expect(retrying.lastError).to.match(/451/);
+    clock.advanceSeconds(3); // past the moment the page says "sending" whatever happens
     expect(visibleText((await journey.browser.get(journey.page.url)).body)).to.contain('Taking longer than usual; we keep trying.');
     clock.advanceSeconds(1); // first backoff
     await waitFor(() => smtp.attempts >= 2);
@@ -70,18 +71,29 @@ describe('the mail outbox', () => {
     expect((await submitCode(journey, codeFrom(mail))).leftTo).to.match(/code=/);
   });
 
-  it('gives up on a permanent refusal, audits MailDeliveryFailed without the code, and says so on the page', async () => {
+  it('gives up on a permanent refusal of the address, audits MailDeliveryFailed without the code, and shows it as sent (as for a withheld code)', async () => {
     smtp.refuseNext(1, 550, 'mailbox unavailable');
     const journey = await openSignIn(gp);
     await submitEmail(journey, 'bounce@example.org');
     const failed = await mailReaches(gp, sentMailId(gp, 'bounce@example.org'), ['failed']);
     expect(failed.attempts).to.equal(1);
+    clock.advanceSeconds(3);
     const page = await journey.browser.get(journey.page.url);
-    expect(visibleText(page.body)).to.contain('We could not deliver the mail.');
+    expect(visibleText(page.body)).to.contain('Delivery: Sent.');
     const [event] = (await gp.store.listAudit({ operation: 'MailDeliveryFailed' }, { limit: 10 })).items;
     expect(event?.detail).to.include({ mail: 'verification code to b***@example.org' });
     expect(String(event?.detail.reason)).to.match(/550/);
     expect(JSON.stringify(event)).to.not.contain('bounce@example.org');
+  });
+
+  it('says the mail cannot be sent while the relay refuses every mail for good', async () => {
+    smtp.refuseNext(1, 550, 'sender address rejected', 'sender');
+    const journey = await openSignIn(gp);
+    await submitEmail(journey, 'relay-refuses@example.org');
+    await mailReaches(gp, sentMailId(gp, 'relay-refuses@example.org'), ['failed']);
+    clock.advanceSeconds(3);
+    const page = await journey.browser.get(journey.page.url);
+    expect(visibleText(page.body)).to.contain('Mail cannot be sent at the moment.');
   });
 
   it('drops a mail whose code expired before it could be delivered', async () => {

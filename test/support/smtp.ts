@@ -17,12 +17,22 @@ export interface CapturedMail {
   receivedAt: number;
 }
 
+interface Refusal {
+  code: number;
+  message: string;
+  at: 'recipient' | 'sender';
+}
+
+function refusalError(refusal: Refusal): Error {
+  return Object.assign(new Error(refusal.message), { responseCode: refusal.code });
+}
+
 export class SmtpCapture {
   readonly mails: CapturedMail[] = [];
   #server: SMTPServer | undefined;
   #port = 0;
   #waiters: Array<() => void> = [];
-  #refusals: Array<{ code: number; message: string }> = [];
+  #refusals: Refusal[] = [];
   /** Times a delivery was attempted, accepted or not. */
   attempts = 0;
 
@@ -36,13 +46,14 @@ export class SmtpCapture {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
-      onRcptTo: (_address, _session, callback) => {
+      // A refusal at MAIL FROM concerns every mail (our sender, the relay's state); one at RCPT TO only that address.
+      onMailFrom: (_address, _session, callback) => {
         this.attempts += 1;
-        const refusal = this.#refusals.shift();
-        if (refusal) {
-          const error = Object.assign(new Error(refusal.message), { responseCode: refusal.code });
-          return callback(error);
-        }
+        if (this.#refusals[0]?.at === 'sender') return callback(refusalError(this.#refusals.shift()!));
+        callback();
+      },
+      onRcptTo: (_address, _session, callback) => {
+        if (this.#refusals[0]?.at === 'recipient') return callback(refusalError(this.#refusals.shift()!));
         callback();
       },
       onData: (stream, _session, callback) => {
@@ -72,9 +83,12 @@ export class SmtpCapture {
     return this;
   }
 
-  /** The next `count` deliveries are refused with `code` (e.g. 451 passing, 550 permanent). */
-  refuseNext(count: number, code = 451, message = 'try again later'): void {
-    for (let index = 0; index < count; index += 1) this.#refusals.push({ code, message });
+  /**
+   * The next `count` deliveries are refused with `code` (e.g. 451 passing, 550 permanent): at RCPT
+   * TO (`recipient`, that address only) or at MAIL FROM (`sender`: the relay refuses every mail).
+   */
+  refuseNext(count: number, code = 451, message = 'try again later', at: Refusal['at'] = 'recipient'): void {
+    for (let index = 0; index < count; index += 1) this.#refusals.push({ code, message, at });
   }
 
   mailsTo(address: string): CapturedMail[] {
