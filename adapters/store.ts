@@ -47,7 +47,7 @@ export interface OidcModelStore {
 // ---------------------------------------------------------------------------------------------
 // Small JSON records with a TTL: sign-in state per interaction, grant context, session verification.
 
-export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation';
+export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket';
 
 export interface RecordStore {
   putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;

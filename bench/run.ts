@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 
 import { benchCodeVerification } from './code_verification.ts';
+import { benchEnumerationTiming } from './enumeration_timing.ts';
 import { defaultMeasureOptions } from './measure.ts';
 import { benchStoreOperations } from './store_operations.ts';
 
@@ -17,4 +18,6 @@ console.log('ratios are time per operation relative to the named baseline (×2.0
 console.log(await benchCodeVerification());
 console.log();
 console.log(await benchStoreOperations());
+console.log();
+console.log(await benchEnumerationTiming());
 console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -5,8 +5,9 @@
  * - Identities are linked by (issuer, subject) only — never by email.
  * - Linking needs the upstream `email` to equal the address this interaction verified and
  *   `email_verified: true`; an upgrade links only after a code verification in the same
- *   interaction (the `federating` step carries it); an invitation links only to the invited
- *   address.
+ *   interaction (the `federating` step carries it); a redemption links only with an invitation
+ *   the browser proved it holds (its ticket), for the invited address, redeemed here once — and
+ *   never while the policy turns work accounts off (`guestUpgrade: "off"`).
  * - An identity already linked to someone else, or a second identity from the same issuer for
  *   an address, is refused. A refusal leaves the person as they were.
  * - A person with a linked identity signs in only with that identity; the upstream account must
@@ -15,6 +16,7 @@
 import type { PersonRecord } from '../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from '../src/audit.ts';
 import type { Federation, UpstreamClaims } from '../src/federation.ts';
+import type { Invitations } from '../src/invitations.ts';
 import type { People } from '../src/people.ts';
 import type { PolicySource } from '../src/policy.ts';
 import type { FederationPlanner, SignInRecord, SignInStep, UpgradeFailure } from './sign_in.ts';
@@ -35,7 +37,10 @@ export function federationPlanner(federation: Federation, policy: PolicySource):
       const { guestUpgrade } = await policy.get();
       return guestUpgrade === 'off' ? undefined : { providerId: entry.id, mode: guestUpgrade };
     },
-    providerForEmail: (email) => federation.forEmail(email)?.id,
+    async redeemProvider(email) {
+      const entry = federation.forEmail(email);
+      return entry && (await policy.get()).guestUpgrade !== 'off' ? entry.id : undefined;
+    },
   };
 }
 
@@ -44,11 +49,12 @@ export type UpstreamVerdict = { ok: true; person: PersonRecord } | { ok: false; 
 interface RuleDeps {
   people: People;
   audit: AuditLog;
+  invitations: Pick<Invitations, 'redeem'>;
 }
 
 /** Applies an upstream answer to the `federating` step of a sign-in. */
 export async function applyUpstreamAnswer(
-  { people, audit }: RuleDeps,
+  { people, audit, invitations }: RuleDeps,
   record: SignInRecord,
   step: Extract<SignInStep, { name: 'federating' }>,
   entry: { id: string; members: boolean },
@@ -79,6 +85,10 @@ export async function applyUpstreamAnswer(
   if (!claims.emailVerified) return refuse('email_not_verified');
   const target = step.purpose === 'upgrade' ? await people.get(step.verified?.personId ?? '') : await people.findByEmail(step.emailNormalized);
   if (!target || (step.purpose === 'upgrade' && !step.verified)) return refuse('upstream_error');
+  // A redemption stands in for the code only with the real invitation, redeemed here once (SPEC §1).
+  if (step.purpose === 'redeem' && !(step.invitationId && (await invitations.redeem(step.invitationId, step.emailNormalized)))) {
+    return refuse('invitation_invalid', target.id);
+  }
   const wasAccepted = target.userType === 'guest' && target.state === 'Accepted';
   const linked = await people.linkIdentity(target.id, identity, entry.members ? 'member' : 'guest');
   if (linked.outcome === 'taken') return refuse('identity_taken', target.id);

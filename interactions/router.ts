@@ -18,7 +18,7 @@ import { TemporarilyUnavailable } from '../adapters/oidc_adapter.ts';
 import type { Store } from '../adapters/store.ts';
 import type { AuditLog } from '../src/audit.ts';
 import type { Clock } from '../src/clock.ts';
-import { maskEmail } from '../src/emails.ts';
+import { maskEmail, normalizeEmail } from '../src/emails.ts';
 import { isStoreUnavailable } from '../src/errors.ts';
 import { createGrant, grantTtlSeconds } from '../src/grants.ts';
 import { contentSecurityPolicy, noStore } from '../src/http/security_headers.ts';
@@ -26,11 +26,11 @@ import { isLocale, messagesFor, negotiateLocale, type Locale } from '../src/i18n
 import type { Logger } from '../src/log.ts';
 import type { People } from '../src/people.ts';
 import { FederationError, type Federation } from '../src/federation.ts';
-import type { Invitations } from '../src/invitations.ts';
+import { invitationCookie, type Invitations, type PresentedInvitation } from '../src/invitations.ts';
 import type { Links } from '../src/links.ts';
 import type { PolicySource } from '../src/policy.ts';
 import { applyUpstreamAnswer } from './federation.ts';
-import { RecordChangedError, UnexpectedStepError, type EligibilityCheck, type SignInFlow, type SignInRecord, type SignInStep } from './sign_in.ts';
+import { RecordChangedError, UnexpectedStepError, type EligibilityCheck, type FederationPlanner, type SignInFlow, type SignInRecord, type SignInStep } from './sign_in.ts';
 import { accessRemovedPage, chooseAccountPage, codePage, deliveryText, emailPage, errorPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from './views/pages.ts';
 
 export interface InteractionDeps {
@@ -38,6 +38,8 @@ export interface InteractionDeps {
   flow: SignInFlow;
   links: Links;
   federation: Federation;
+  /** Work-account decisions (the same the sign-in flow uses). */
+  planner: FederationPlanner;
   eligibility: EligibilityCheck;
   invitations: Invitations;
   supportContact?: string | undefined;
@@ -130,9 +132,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.post('/:uid/restart', parseForm, (ctx) => step(ctx, csrfForm, (record) => flow.restart(record)));
   router.post('/:uid/work-account', parseForm, (ctx) =>
     step(ctx, csrfForm, async (record, _form, details) => {
-      const invited = invitedEmail(details);
-      if (!invited) throw new FormRejected(400, 'only an invitation can be accepted with a work account here');
-      return flow.useWorkAccount(record, invited);
+      const invitation = await invitationFor(ctx, details);
+      if (!invitation || !(await deps.invitations.bindTicket(invitation, details.uid))) {
+        throw new FormRejected(400, 'only an invitation can be accepted with a work account here');
+      }
+      return flow.useWorkAccount(record, invitation);
     }),
   );
   router.get('/:uid/federation/:provider', async (ctx) => {
@@ -202,7 +206,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
           csrf: record.csrf,
           clientName: await clientName(details),
           emailDraft: notice?.kind === 'invalid_email' ? notice.draft : record.step.emailDraft,
-          workAccount: workAccountFor(details),
+          workAccount: await workAccountFor(ctx, details),
           notice,
           now,
           codeLength: policy.otp.length,
@@ -271,14 +275,16 @@ export function interactionRouter(deps: InteractionDeps): Router {
   }
 
   /** An invited guest whose domain has a work provider may accept with it instead of a code. */
-  function workAccountFor(details: InteractionDetails): { providerName: string } | undefined {
-    const invited = invitedEmail(details);
-    const entry = invited ? deps.federation.forEmail(invited) : undefined;
-    return entry ? { providerName: entry.name } : undefined;
+  async function workAccountFor(ctx: Context, details: InteractionDetails): Promise<{ providerName: string } | undefined> {
+    const invitation = await invitationFor(ctx, details);
+    const providerId = invitation && (await deps.planner.redeemProvider(invitation.email));
+    return providerId ? { providerName: providerName(providerId) } : undefined;
   }
 
-  function invitedEmail(details: InteractionDetails): string | undefined {
-    return typeof details.params.invitation === 'string' && typeof details.params.login_hint === 'string' ? details.params.login_hint.trim().toLowerCase() : undefined;
+  /** The invitation this sign-in carries, when the browser holds its ticket (the cookie the redeem URL set). */
+  function invitationFor(ctx: Context, details: InteractionDetails): Promise<PresentedInvitation | undefined> {
+    const loginHint = typeof details.params.login_hint === 'string' ? normalizeEmail(details.params.login_hint) : undefined;
+    return deps.invitations.presented(details.params.invitation, ctx.cookies.get(invitationCookie.name, { signed: false }), loginHint, details.uid);
   }
 
   function providerName(providerId: string): string {
@@ -302,7 +308,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
     const person = await deps.people.get(personId);
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
-    const invitationId = typeof details.params.invitation === 'string' ? details.params.invitation : undefined;
+    const invitationId = (await invitationFor(ctx, details))?.invitationId;
     await deps.invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId }, origin(ctx));
     const grantId = await createGrant(provider, deps.store, {
       accountId: person.id,
@@ -363,15 +369,13 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
     const sharingId = typeof details.params.sharing_id === 'string' ? details.params.sharing_id : undefined;
     const clientId = String(details.params.client_id);
-    if (sharingId) {
-      // The login prompt's check has already asked this; asked again here so no path grants a link to a non-recipient.
-      const verdict = await deps.links.recipientVerdict(sharingId, clientId, person.emailNormalized);
-      if (!verdict.ok) {
-        const returnTo = await provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person has no access to this link' });
-        return redirect303(ctx, returnTo);
-      }
-      await deps.links.recordAccess(sharingId, person.emailNormalized, { verified: false });
+    // The login prompt's check has already asked this; asked again here so no path grants what a code would not.
+    const verdict = await deps.eligibility({ emailNormalized: person.emailNormalized, clientId, sharingId });
+    if (verdict.kind !== 'deliver') {
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person has no access here' });
+      return redirect303(ctx, returnTo);
     }
+    if (sharingId) await deps.links.recordAccess(sharingId, person.emailNormalized, { verified: false });
     const grantId = await createGrant(provider, deps.store, {
       accountId: person.id,
       clientId,

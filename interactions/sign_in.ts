@@ -16,14 +16,19 @@
  *
  * Threats this file answers, and how:
  * - Guessing codes: each entry is counted in the store *before* the comparison, per code
- *   (`maxAttemptsPerCode`) and per address across codes (`lockoutAfterFailures`), so N parallel
- *   guesses cannot exceed either cap; a resend never resets those counts.
+ *   (`maxAttemptsPerCode`) and per address across codes, so N parallel guesses cannot exceed
+ *   either cap. Failures per address are consecutive (kept until a right code, at most a day):
+ *   at `lockoutAfterFailures` the address is locked, and past it each lockout period allows one
+ *   entry (claiming the lockout is what allows it). A resend never resets the counts.
  * - Replaying a code: consuming is one atomic step naming the code id; of N parallel correct
- *   entries exactly one wins, and a newer code makes older ones useless.
+ *   entries exactly one wins. An address has one current code, whichever sign-in asked for it,
+ *   so a newer code makes older ones useless everywhere.
  * - Mail bombing: a cooldown and an hourly cap per address, an hourly cap per client IP.
  * - Learning who a link was shared with: whether or not a code is sent, the person sees the
- *   same page, status and counters (a withheld code still has a stored, unguessable digest, and
- *   its "delivery" looks like a real one); only the audit log tells them apart.
+ *   same page, status and counters, at the same times: a withheld code has a stored, unguessable
+ *   digest and a mail id that is never queued; both paths do the same work before answering (the
+ *   real mail is built and queued after the answer); the delivery line says "sending" until a
+ *   moment drawn alike for both. Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
@@ -50,10 +55,13 @@ export type SignInStep =
       emailNormalized: string;
       /** When the current code was asked for (epoch ms). */
       codeRequestedAt: number;
-      /** The queued mail, when one was queued; absent when the code was withheld. */
-      mailId?: string | undefined;
-      /** For a withheld code: when its pretended delivery shows as done. */
-      pretendSentAt?: number | undefined;
+      /**
+       * The mail that carries the code. A withheld code has one too, never queued: both are read
+       * alike, so the page and its timing cannot tell them apart.
+       */
+      mailId: string;
+      /** Until when the page says "sending" whatever the mail does (the same draw for a withheld code). */
+      sendingShownUntil: number;
     }
   | ({ name: 'verified' } & VerifiedFacts & { amr: string[]; idp?: string | undefined })
   | { name: 'upgrade_offered'; providerId: string; verified: VerifiedFacts }
@@ -65,6 +73,8 @@ export type SignInStep =
       emailNormalized: string;
       /** For an upgrade: the code verification it follows (SPEC §1: linking needs one, in the same interaction). */
       verified?: VerifiedFacts | undefined;
+      /** For a redemption: the invitation the browser proved it holds, redeemed once the work account matches. */
+      invitationId?: string | undefined;
     }
   | { name: 'upgrade_failed'; reason: UpgradeFailure; verified: VerifiedFacts }
   | { name: 'access_removed'; email: string }
@@ -90,7 +100,8 @@ export type UpgradeFailure =
   | 'wrong_account'
   | 'not_linked'
   | 'upstream_error'
-  | 'provider_unavailable';
+  | 'provider_unavailable'
+  | 'invitation_invalid';
 
 export type SignInStepName = SignInStep['name'];
 
@@ -172,14 +183,14 @@ export interface FederationPlanner {
   signInProvider(person: PersonRecord): string | undefined;
   /** After a first code: the provider to upgrade with, and whether to do it now or offer it. */
   upgradePlan(person: PersonRecord): Promise<{ providerId: string; mode: 'automatic' | 'offer' } | undefined>;
-  /** The provider that serves an address's domain (to offer an invited guest their work account). */
-  providerForEmail(emailNormalized: string): string | undefined;
+  /** The provider an invited guest may accept with instead of a code, unless the policy turns work accounts off. */
+  redeemProvider(emailNormalized: string): Promise<string | undefined>;
 }
 
 export const noFederation: FederationPlanner = {
   signInProvider: () => undefined,
   upgradePlan: async () => undefined,
-  providerForEmail: () => undefined,
+  redeemProvider: async () => undefined,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -209,7 +220,20 @@ export type DeliveryState = 'sending' | 'sent' | 'delayed' | 'failed';
 
 const hourSeconds = 3600;
 
+/**
+ * Wrong codes for an address are counted until a code for it is entered right; past
+ * `lockoutAfterFailures` every lockout period allows one more entry. The count is forgotten a
+ * day after the first of them (or after `lockoutSeconds`, when that is longer).
+ */
+const failureMemorySeconds = 24 * hourSeconds;
+
+/** The page says "sending" for at least this long after a code is asked for, then for up to `spread` more. */
+const sendingShownFloorMs = 1500;
+const sendingShownSpreadMs = 1500;
+
 const keys = {
+  /** One current code per address, whichever sign-in asked for it: a newer code voids the older (SPEC §4). */
+  code: (email: string) => `address:${email}`,
   sentToAddress: (email: string) => `otp:sent:${email}`,
   sentFromIp: (ip: string) => `otp:sent-ip:${ip}`,
   cooldown: (email: string) => `otp:cooldown:${email}`,
@@ -297,8 +321,9 @@ export class SignInFlow {
       await this.notify(record, { kind: 'invalid_email', draft: typeof input.email === 'string' ? input.email.slice(0, 254) : '' });
       return record;
     }
-    const person = await this.#deps.people.findByEmail(email.normalized);
-    const removed = person?.disabled ? 'disabled' : !person && (await this.#deps.people.isDeleted(email.normalized)) ? 'deleted' : undefined;
+    // Both asked for every address, so the answer takes as long for people the directory knows.
+    const [person, deleted] = await Promise.all([this.#deps.people.findByEmail(email.normalized), this.#deps.people.isDeleted(email.normalized)]);
+    const removed = person?.disabled ? 'disabled' : !person && deleted ? 'deleted' : undefined;
     if (removed) {
       await this.#deps.audit.record('VerificationCodeRejected', {
         actor: { type: 'anonymous', id: record.uid },
@@ -319,12 +344,17 @@ export class SignInFlow {
     return record;
   }
 
-  /** An invited guest chooses their work account instead of a code: enter_email → federating(redeem). */
-  async useWorkAccount(record: SignInRecord, emailNormalized: string): Promise<SignInRecord> {
+  /**
+   * An invited guest chooses their work account instead of a code: enter_email → federating(redeem).
+   * `invitation` is one the browser proved it holds (the caller checked its ticket).
+   */
+  async useWorkAccount(record: SignInRecord, invitation: { email: string; invitationId: string }): Promise<SignInRecord> {
     expectStep(record, 'enter_email');
-    const providerId = this.#deps.federation.providerForEmail(emailNormalized);
+    const providerId = await this.#deps.federation.redeemProvider(invitation.email);
     if (!providerId) throw new UnexpectedStepError(['enter_email'], record.step.name);
-    await this.#commit(record, { step: { name: 'federating', providerId, purpose: 'redeem', email: emailNormalized, emailNormalized } });
+    await this.#commit(record, {
+      step: { name: 'federating', providerId, purpose: 'redeem', email: invitation.email, emailNormalized: invitation.email, invitationId: invitation.invitationId },
+    });
     return record;
   }
 
@@ -419,47 +449,47 @@ export class SignInFlow {
     }
 
     // Counted before comparing, in the store, so parallel guesses cannot slip under the caps.
-    const failures = await store.incrementCounter(keys.failures(email), policy.lockoutSeconds, clock.now());
+    const failures = await store.incrementCounter(keys.failures(email), Math.max(failureMemorySeconds, policy.lockoutSeconds), clock.now());
+    // Past the limit each lockout period allows one entry: claiming the lockout is what allows
+    // it, so of parallel entries one is compared and the address is locked again meanwhile.
+    let probeLockedUntil: number | undefined;
     if (failures.count > policy.lockoutAfterFailures) {
-      const locked = await this.#lockOut(email, policy);
-      await rejected('locked_out');
-      return this.#stay(record, { kind: 'locked_out', until: locked });
+      const probe = await store.claimSlot(keys.lockout(email), policy.lockoutSeconds, clock.now());
+      if (!probe.claimed) {
+        await rejected('locked_out');
+        return this.#stay(record, { kind: 'locked_out', until: probe.availableAt });
+      }
+      probeLockedUntil = probe.availableAt;
     }
-    const code = await store.countCodeAttempt(record.uid);
-    if (!code || code.email !== email) {
-      await rejected('no_code');
-      return this.#stay(record, { kind: 'code_expired' });
-    }
+    /** A refused entry; reaching the limit locks the address, whatever the reason. */
+    const refuse = async (reason: string, notice: Notice, detail: Record<string, unknown> = {}) => {
+      await rejected(reason, detail);
+      if (failures.count < policy.lockoutAfterFailures) return this.#stay(record, notice);
+      const until = probeLockedUntil ?? (await this.#lockOut(email, policy));
+      return this.#stay(record, { kind: 'locked_out', until });
+    };
+
+    const code = await store.countCodeAttempt(keys.code(email));
+    if (!code || code.email !== email) return refuse('no_code', { kind: 'code_expired' });
     // An exhausted code is left in place: its count only grows, so it can never match again, and
     // deleting it here could race a parallel request that has already matched and is consuming it.
-    if (code.attempts > policy.maxAttemptsPerCode) {
-      await rejected('too_many_attempts', { attempts: code.attempts });
-      return this.#stay(record, { kind: 'too_many_attempts' });
-    }
-    if (code.expiresAt <= clock.now()) {
-      await rejected('expired');
-      return this.#stay(record, { kind: 'code_expired' });
-    }
+    if (code.attempts > policy.maxAttemptsPerCode) return refuse('too_many_attempts', { kind: 'too_many_attempts' }, { attempts: code.attempts });
+    if (code.expiresAt <= clock.now()) return refuse('expired', { kind: 'code_expired' });
 
     if (!codeMatches(this.#deps.secrets, { interactionUid: record.uid, email }, candidate, code.digest)) {
-      await rejected('wrong_code', { attempts: code.attempts });
-      if (failures.count >= policy.lockoutAfterFailures) {
-        const locked = await this.#lockOut(email, policy);
-        return this.#stay(record, { kind: 'locked_out', until: locked });
-      }
       const triesLeft = Math.max(0, Math.min(policy.maxAttemptsPerCode - code.attempts, policy.lockoutAfterFailures - failures.count));
-      return this.#stay(record, { kind: 'wrong_code', triesLeft });
+      return refuse('wrong_code', { kind: 'wrong_code', triesLeft }, { attempts: code.attempts });
     }
 
     // Checked again now, after the code matched (so only someone who received a code learns
     // this): removing the recipient, expiring or deleting the link since makes the code useless.
     const still = await this.#deps.eligibility({ emailNormalized: email, clientId: record.clientId, sharingId: record.sharingId });
     if (still.kind !== 'deliver') {
-      await store.consumeCode(record.uid, code.codeId);
+      await store.consumeCode(keys.code(email), code.codeId);
       await rejected('no_longer_eligible', { because: still.reason });
       return this.#stay(record, { kind: 'access_removed' });
     }
-    if (!(await store.consumeCode(record.uid, code.codeId))) {
+    if (!(await store.consumeCode(keys.code(email), code.codeId))) {
       // Another request with this same right code won (a double click): follow where it goes.
       const settled = await this.#awaitWinner(record.uid);
       if (settled) return Object.assign(record, settled);
@@ -467,6 +497,7 @@ export class SignInFlow {
       return this.#stay(record, { kind: 'code_used' });
     }
     await store.deleteCounter(keys.failures(email));
+    if (probeLockedUntil !== undefined) await store.releaseSlot(keys.lockout(email));
     const person = await this.#deps.people.recordVerification({ display: step.email, normalized: email });
     await audit.record('VerificationSucceeded', {
       actor: { type: 'person', id: person.id },
@@ -489,26 +520,22 @@ export class SignInFlow {
 
   // --- what the code page shows ------------------------------------------------------------------
 
+  /**
+   * What the page says of the mail. A real and a withheld code go through the same steps: "sending"
+   * until a moment drawn alike for both, then one read of the mail (a withheld code's mail does
+   * not exist and reads as sent), and "delayed" or "failed" only while mail fails for everyone.
+   * A mail that one recipient's address refused reads as sent: saying otherwise would tell that
+   * address from one that was never sent a code; the audit log records it (MailDeliveryFailed).
+   */
   async deliveryState(record: SignInRecord): Promise<DeliveryState> {
     const step = expectStep(record, 'code_sent');
-    const now = this.#deps.clock.now();
-    if (step.mailId === undefined) return step.pretendSentAt !== undefined && now < step.pretendSentAt ? 'sending' : 'sent';
+    if (this.#deps.clock.now() < (step.sendingShownUntil ?? 0)) return 'sending';
     const mail = await this.#deps.store.getMail(step.mailId);
-    switch (mail?.state) {
-      case 'sent':
-        return 'sent';
-      case 'retrying':
-        return 'delayed';
-      case 'failed':
-      case 'expired':
-        return 'failed';
-      case 'queued':
-      case 'sending':
-        return 'sending';
-      case undefined:
-        // the status of a finished mail is kept for a day; past that the code is long expired
-        return 'sent';
-    }
+    const transport = this.#deps.outbox.transportStatus().state;
+    if (transport === 'degraded') return 'delayed';
+    if (transport === 'down') return 'failed';
+    // Still on its first attempt: a withheld code's pretended delivery lasts as long (see #sendingShownUntil).
+    return mail && (mail.state === 'queued' || mail.state === 'sending') && mail.attempts <= 1 ? 'sending' : 'sent';
   }
 
   /** When the person may ask for another code (epoch ms); now or earlier means "now". */
@@ -528,7 +555,9 @@ export class SignInFlow {
     const sameAddress = previous?.emailNormalized === email.normalized;
     const stayOnCodePage = async (notice: Notice) => {
       if (!(sameAddress && previous)) {
-        await this.#commit(record, { step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, pretendSentAt: now } });
+        await this.#commit(record, {
+          step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId: randomUUID(), sendingShownUntil: now },
+        });
       }
       await this.notify(record, notice);
     };
@@ -548,38 +577,44 @@ export class SignInFlow {
     }
 
     const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
+    const deliver = eligibility.kind === 'deliver';
     const code = generateCode(policy.length);
     const expiresAt = now + policy.ttlSeconds * 1000;
     const binding = { interactionUid: record.uid, email: email.normalized };
-    // A withheld code is stored too, with a digest nobody can match, so entering codes behaves the same.
-    const digest = eligibility.kind === 'deliver' ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
-    await store.putCode(record.uid, { codeId: randomUUID(), email: email.normalized, digest, issuedAt: now, expiresAt, attempts: 0 }, policy.ttlSeconds);
-
-    let mailId: string | undefined;
-    if (eligibility.kind === 'deliver') {
-      const message = verificationCodeMail({
-        to: email.display,
-        code,
-        expiresInMinutes: Math.round(policy.ttlSeconds / 60),
-        organizationName: this.#deps.organizationName,
-        clientName: request.clientName,
-        locale: request.locale,
-      });
-      mailId = await this.#deps.outbox.enqueue(message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
-    }
+    // A withheld code is stored too, with a digest nobody can match, so entering codes behaves the
+    // same; and it voids an older code for the address as a sent one does.
+    const digest = deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
+    await store.putCode(keys.code(email.normalized), { codeId: randomUUID(), email: email.normalized, digest, issuedAt: now, expiresAt, attempts: 0 }, policy.ttlSeconds);
+    const mailId = randomUUID();
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
 
     await this.#commit(record, {
-      step: {
-        name: 'code_sent',
-        email: email.display,
-        emailNormalized: email.normalized,
-        codeRequestedAt: now,
-        mailId,
-        pretendSentAt: mailId === undefined ? now + randomInt(400, 1500) : undefined,
-      },
+      step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) },
     });
     if (success) await this.notify(record, success);
+    // Last, so the answer goes out before the mail is built and queued: both paths answer alike.
+    if (deliver) {
+      const message = () =>
+        verificationCodeMail({
+          to: email.display,
+          code,
+          expiresInMinutes: Math.round(policy.ttlSeconds / 60),
+          organizationName: this.#deps.organizationName,
+          clientName: request.clientName,
+          locale: request.locale,
+        });
+      this.#deps.outbox.enqueueAfterResponse(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+    }
+  }
+
+  /**
+   * Until when the page says "sending": one draw for a sent and a withheld code alike. A sent
+   * mail may take longer still (the page follows it); a withheld one then takes as long as a
+   * recent real mail did, so the two cannot be told apart by when "sent" appears.
+   */
+  #sendingShownUntil(now: number, deliver: boolean): number {
+    const drawn = sendingShownFloorMs + randomInt(sendingShownSpreadMs);
+    return now + (deliver ? drawn : Math.max(drawn, this.#deps.outbox.sampleDeliveryMs()));
   }
 
   /**
@@ -601,7 +636,7 @@ export class SignInFlow {
     }
   }
 
-  async #auditCodeRequest(record: SignInRecord, email: string, eligibility: CodeEligibility, request: RequestOrigin, mailId: string | undefined): Promise<void> {
+  async #auditCodeRequest(record: SignInRecord, email: string, eligibility: CodeEligibility, request: RequestOrigin, mailId: string): Promise<void> {
     const common = { sharingId: record.sharingId, ip: request.ip, userAgent: request.userAgent };
     if (eligibility.kind === 'deliver') {
       await this.#deps.audit.record('VerificationCodeSent', {
@@ -630,10 +665,9 @@ export class SignInFlow {
     return undefined;
   }
 
+  /** Locks the address; the failure count stays, so after the lockout each wrong entry locks it again. */
   async #lockOut(email: string, policy: OtpPolicy): Promise<number> {
-    const { store } = this.#deps;
-    const lock = await store.claimSlot(keys.lockout(email), policy.lockoutSeconds, this.#deps.clock.now());
-    await store.deleteCounter(keys.failures(email));
+    const lock = await this.#deps.store.claimSlot(keys.lockout(email), policy.lockoutSeconds, this.#deps.clock.now());
     return lock.availableAt;
   }
 

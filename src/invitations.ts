@@ -4,19 +4,28 @@
  * mail carrying it); opening it starts a sign-in at guestpass itself for that address, proved
  * by a code or by the person's work account, after which the guest is `Accepted`.
  *
- * The redeem URL holds a 256-bit token; the store keeps only its SHA-256, which also names the
- * invitation inside the sign-in (the `invitation` parameter), so neither the store nor an
- * authorization request ever holds a usable token. Opening the URL only starts a sign-in, so a
- * mail scanner that fetches it changes nothing.
+ * The redeem URL holds a 256-bit token; the store keeps only its SHA-256 (the invitation id).
+ * Opening the URL only starts a sign-in, so a mail scanner that fetches it changes nothing.
+ *
+ * Redeeming with a work account skips the code, so there the invitation is the only proof that
+ * the person holds the invited address (SPEC §1): it must be the real one, and used once.
+ * - Opening the redeem URL hands the browser a fresh *ticket*: a random secret in an HttpOnly
+ *   cookie, whose SHA-256 (the ticket id) travels as the `invitation` parameter of the sign-in.
+ *   Nothing in the authorization URL lets anyone compute the cookie, so a forged or copied URL
+ *   carries no invitation; and the ticket names the invitation, so the parameter cannot point
+ *   at another one.
+ * - The ticket is bound to the first sign-in that uses it for a work account, and the invitation
+ *   is redeemed once (an atomic claim) — only while it is unexpired, unredeemed, for that
+ *   address, and its person still exists. Anything else falls back to the emailed code.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 
 import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { maskEmail, parseEmail } from './emails.ts';
-import { GuestpassError } from './errors.ts';
+import { GuestpassError, RateLimitedError } from './errors.ts';
 import type { Locale } from './i18n/index.ts';
 import type { Outbox } from './mail/outbox.ts';
 import { invitationMail } from './mail/templates.ts';
@@ -27,6 +36,11 @@ export const invitationIdPattern = /^[A-Za-z0-9_-]{43}$/;
 
 /** How long a redeem URL works. */
 const invitationTtlSeconds = 30 * 24 * 60 * 60;
+/** How long a ticket works: as long as the sign-in it starts (oidc-provider's Interaction TTL). */
+const ticketTtlSeconds = 60 * 60;
+
+/** The cookie that carries a ticket, sent only to the sign-in pages. */
+export const invitationCookie = { name: 'gp_invitation', path: '/interaction' } as const;
 
 export interface InvitationRecord {
   personId: string;
@@ -34,6 +48,24 @@ export interface InvitationRecord {
   redirectUrl?: string | undefined;
   invitedBy: string;
   createdAt: number;
+  /** When it was redeemed; a redeemed invitation vouches for nobody any more. */
+  redeemedAt?: number | undefined;
+}
+
+/** What opening a redeem URL hands out: the secret goes into the cookie, the id into the sign-in. */
+interface TicketRecord {
+  version: number;
+  invitationId: string;
+  /** The sign-in (interaction uid) that used the ticket for a work account, once one has. */
+  boundTo?: string | undefined;
+}
+
+/** An invitation a browser proved it holds, still good for redemption. */
+export interface PresentedInvitation {
+  invitationId: string;
+  ticketId: string;
+  personId: string;
+  email: string;
 }
 
 export interface NewInvitation {
@@ -58,7 +90,11 @@ export function invitationsClientMetadata(issuer: string): ClientMetadata {
 }
 
 export function invitationId(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return sha256(token);
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
 }
 
 export class Invitations {
@@ -72,9 +108,20 @@ export class Invitations {
     organizationName: string;
     /** Where a redeemed invitation may send the guest on: the origins of registered redirect URIs. */
     redirectOrigins: ReadonlySet<string>;
+    invitationMailsPerHour: number;
   };
 
-  constructor(deps: { store: Store; clock: Clock; people: People; audit: AuditLog; outbox: Outbox; issuer: string; organizationName: string; redirectOrigins: ReadonlySet<string> }) {
+  constructor(deps: {
+    store: Store;
+    clock: Clock;
+    people: People;
+    audit: AuditLog;
+    outbox: Outbox;
+    issuer: string;
+    organizationName: string;
+    redirectOrigins: ReadonlySet<string>;
+    invitationMailsPerHour: number;
+  }) {
     this.#deps = deps;
   }
 
@@ -82,6 +129,7 @@ export class Invitations {
     const email = parseEmail(input.email);
     if (!email) throw new GuestpassError('invalid_request', `email: "${input.email}" is not an email address`, { status: 400 });
     if (input.redirectUrl !== undefined) this.#checkRedirect(input.redirectUrl);
+    if (input.sendInvitationMail) await this.#countInvitationMail(email.normalized);
     const { person, created } = await this.#deps.people.invite(email, input.displayName);
     const token = randomBytes(32).toString('base64url');
     const now = this.#deps.clock.now();
@@ -112,6 +160,77 @@ export class Invitations {
   }
 
   /**
+   * Opening a redeem URL: the invitation behind the token (unexpired; redeemed or not — a
+   * redeemed one still starts a sign-in for its address) and a new ticket for this browser.
+   */
+  async open(token: string): Promise<{ invitation: InvitationRecord; ticket: string; ticketId: string } | undefined> {
+    if (!invitationIdPattern.test(token)) return undefined;
+    const id = invitationId(token);
+    const invitation = await this.find(id);
+    if (!invitation || this.#expired(invitation) || !(await this.#deps.people.get(invitation.personId))) return undefined;
+    const ticket = randomBytes(32).toString('base64url');
+    const ticketId = sha256(ticket);
+    await this.#deps.store.putRecord<TicketRecord>('invitationTicket', ticketId, { version: 1, invitationId: id }, ticketTtlSeconds);
+    return { invitation, ticket, ticketId };
+  }
+
+  /** The invitation a ticket names (where a finished sign-in goes next), whatever its state. */
+  async forTicket(ticketId: string): Promise<InvitationRecord | undefined> {
+    const ticket = invitationIdPattern.test(ticketId) ? await this.#deps.store.getRecord<TicketRecord>('invitationTicket', ticketId) : undefined;
+    return ticket ? this.find(ticket.invitationId) : undefined;
+  }
+
+  /**
+   * The invitation a sign-in carries, if the browser holds the ticket (`presentedTicket`, from
+   * its cookie) whose id the sign-in names, the ticket is unused or bound to this sign-in, and
+   * the invitation is still good for `email` (the sign-in's login_hint).
+   */
+  async presented(ticketId: unknown, presentedTicket: string | undefined, email: string | undefined, interactionUid: string): Promise<PresentedInvitation | undefined> {
+    if (typeof ticketId !== 'string' || !invitationIdPattern.test(ticketId) || !presentedTicket || !email) return undefined;
+    if (!sameValue(sha256(presentedTicket), ticketId)) return undefined;
+    const ticket = await this.#deps.store.getRecord<TicketRecord>('invitationTicket', ticketId);
+    if (!ticket || (ticket.boundTo !== undefined && ticket.boundTo !== interactionUid)) return undefined;
+    const invitation = await this.#redeemable(ticket.invitationId, email);
+    return invitation && { invitationId: ticket.invitationId, ticketId, personId: invitation.personId, email: invitation.email };
+  }
+
+  /** Binds a ticket to the sign-in that uses it for a work account; false when another sign-in has it. */
+  async bindTicket(presented: PresentedInvitation, interactionUid: string): Promise<boolean> {
+    const { store } = this.#deps;
+    const ticket = await store.getRecord<TicketRecord>('invitationTicket', presented.ticketId);
+    if (!ticket) return false;
+    if (ticket.boundTo !== undefined) return ticket.boundTo === interactionUid;
+    return store.putRecordIfVersion<TicketRecord>('invitationTicket', presented.ticketId, { ...ticket, version: ticket.version + 1, boundTo: interactionUid }, ticketTtlSeconds, ticket.version);
+  }
+
+  /**
+   * Redeems the invitation for `email`, once: of parallel redemptions one wins. False when it is
+   * expired, already redeemed, for another address, or its person is gone.
+   */
+  async redeem(id: string, email: string): Promise<boolean> {
+    const invitation = await this.#redeemable(id, email);
+    if (!invitation) return false;
+    const { store, clock } = this.#deps;
+    const now = clock.now();
+    const ttlSeconds = Math.max(1, Math.ceil((invitation.createdAt + invitationTtlSeconds * 1000 - now) / 1000));
+    const gate = await store.claimSlot(`invitation-redeemed:${id}`, ttlSeconds, now);
+    if (!gate.claimed) return false;
+    await store.putRecord<InvitationRecord>('invitation', id, { ...invitation, redeemedAt: now }, ttlSeconds);
+    return true;
+  }
+
+  async #redeemable(id: string, email: string): Promise<InvitationRecord | undefined> {
+    const invitation = await this.find(id);
+    if (!invitation || invitation.redeemedAt !== undefined || this.#expired(invitation) || invitation.email !== email) return undefined;
+    const person = await this.#deps.people.get(invitation.personId);
+    return person && person.emailNormalized === email ? invitation : undefined;
+  }
+
+  #expired(invitation: InvitationRecord): boolean {
+    return this.#deps.clock.now() >= invitation.createdAt + invitationTtlSeconds * 1000;
+  }
+
+  /**
    * A guest still `PendingAcceptance` who proves their address — through the redeem URL, or by
    * signing in to anything shared with them — has accepted (as Entra counts it). Audited once,
    * as `GuestRedeemed`, saying how and, for a redeem URL, whose invitation it was.
@@ -123,6 +242,8 @@ export class Invitations {
     // By person, not only by address: an invitation of someone since deleted is not theirs.
     const invitation = how.invitationId ? await this.find(how.invitationId) : undefined;
     const theirs = invitation && invitation.personId === person.id && invitation.email === person.emailNormalized;
+    // Accepted by code: the invitation is spent too (a work-account redemption spent it already).
+    if (theirs && invitation.redeemedAt === undefined) await this.redeem(how.invitationId!, person.emailNormalized);
     await this.#deps.audit.record('GuestRedeemed', {
       actor: { type: 'person', id: person.id },
       detail: {
@@ -135,6 +256,15 @@ export class Invitations {
     });
   }
 
+  /** Invitation mail is capped per address, so an API caller cannot mail-bomb someone with it. */
+  async #countInvitationMail(emailNormalized: string): Promise<void> {
+    const now = this.#deps.clock.now();
+    const sent = await this.#deps.store.incrementCounter(`invitation-mail:${emailNormalized}`, 60 * 60, now);
+    if (sent.count > this.#deps.invitationMailsPerHour) {
+      throw new RateLimitedError(`${maskEmail(emailNormalized)} was sent ${this.#deps.invitationMailsPerHour} invitation mails in the last hour; try again later, or invite without a mail`, (sent.resetAt - now) / 1000);
+    }
+  }
+
   #checkRedirect(redirectUrl: string): void {
     const url = URL.parse(redirectUrl);
     if (!url || !/^https?:$/.test(url.protocol)) throw new GuestpassError('invalid_request', 'redirectUrl: must be an http(s) URL', { status: 400 });
@@ -142,4 +272,10 @@ export class Invitations {
       throw new GuestpassError('invalid_request', `redirectUrl: ${url.origin} is not the origin of any registered client redirect URI`, { status: 400 });
     }
   }
+}
+
+function sameValue(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }

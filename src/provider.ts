@@ -6,13 +6,14 @@
  */
 import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
-import { oidcAdapterFor } from '../adapters/oidc_adapter.ts';
+import { oidcAdapterFor, TemporarilyUnavailable } from '../adapters/oidc_adapter.ts';
 import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { errorPage, loggedOutPage, logoutPage } from '../interactions/views/pages.ts';
 import { apiAudience } from './api/auth.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, isStoreUnavailable } from './errors.ts';
 import { invitationIdPattern, invitationsClientId } from './invitations.ts';
+import type { EligibilityCheck } from '../interactions/sign_in.ts';
 import type { Links } from './links.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
 import { messagesFor, negotiateLocale } from './i18n/index.ts';
@@ -45,6 +46,8 @@ export interface ProviderDeps {
   people: People;
   links: Links;
   policy: PolicySource;
+  /** Who may be sent a code; a live session carries over only where a code would be sent too. */
+  eligibility: EligibilityCheck;
   clients: ClientMetadata[];
 }
 
@@ -123,6 +126,11 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
           if (ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type !== 'client_credentials') {
             throw new errors.InvalidTarget('tokens for the management API come only from the client_credentials grant');
           }
+          // A JWT access token is not stored, so nothing else here needs the store: ask it, so a
+          // token is never issued while the store is away (fail closed, like every other endpoint).
+          await store.ping().catch((error: unknown) => {
+            throw isStoreUnavailable(error) ? new TemporarilyUnavailable(error) : error;
+          });
           const allowed = new Set((client.scope ?? '').split(' '));
           return {
             scope: managementScopes.filter((scope) => allowed.has(scope)).join(' '),
@@ -214,18 +222,21 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
 
 export function createProvider(config: Config, configuration: Configuration, logger: Logger): Provider {
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's.
+  provider.proxy = config.trustProxy !== false;
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc-provider server error'));
   return provider;
 }
 
 /**
- * oidc-provider's prompts, plus one check of ours on the login prompt: a live session does not
- * carry over to a link unless its person is a current recipient of that live link of this
- * client (and is still active, and still allowed by the sharing policy). Otherwise the person
- * signs in again, so a forwarded link gives a signed-in forwardee nothing.
+ * oidc-provider's prompts, plus one check of ours on the login prompt: a live session carries
+ * over only where a fresh browser for the same address would be sent a code — with
+ * `sharing_id`, to a current recipient of that live link of this client; without, to whom the
+ * client may sign in (SPEC §2, `src/eligibility.ts`) — and only for an active person the sharing
+ * policy still allows. Otherwise the person signs in again, so a forwarded link gives a
+ * signed-in forwardee nothing.
  */
-function interactionPolicyFor({ links, people, policy: sharingPolicy, clock }: ProviderDeps) {
+function interactionPolicyFor({ people, policy: sharingPolicy, clock, eligibility }: ProviderDeps) {
   const { Check, Prompt, base } = interactionPolicy;
   const policy = base();
   // How often a person must prove their address again (SPEC §5 reverificationDays), counted from
@@ -249,9 +260,8 @@ function interactionPolicyFor({ links, people, policy: sharingPolicy, clock }: P
       // excludes the person applies at once, not when their session runs out.
       if (await policyRefusal(await sharingPolicy.get(), person.emailNormalized, people, person)) return Check.REQUEST_PROMPT;
       const sharingId = oidc.params?.sharing_id;
-      if (typeof sharingId !== 'string') return Check.NO_NEED_TO_PROMPT;
-      const verdict = await links.recipientVerdict(sharingId, oidc.client!.clientId, person.emailNormalized);
-      return verdict.ok ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      const verdict = await eligibility({ emailNormalized: person.emailNormalized, clientId: oidc.client!.clientId, sharingId: typeof sharingId === 'string' ? sharingId : undefined });
+      return verdict.kind === 'deliver' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   // prompt=select_account: only when the relying party asks; the page offers to continue as the

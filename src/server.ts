@@ -23,12 +23,13 @@ import { systemClock, type Clock } from './clock.ts';
 import { demoClientMetadata, demoRouter } from './dev/demo.ts';
 import { linkEligibility } from './eligibility.ts';
 import { Links } from './links.ts';
-import { Metrics, metricsRouter } from './metrics.ts';
+import { listenForMetrics, Metrics, metricsRouter } from './metrics.ts';
 import { assetsRouter } from './http/assets.ts';
 import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
 import { resumeOnce } from './http/resume_once.ts';
-import { securityHeaders } from './http/security_headers.ts';
+import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts';
+import { trustedEdge } from './http/trusted_edge.ts';
 import { loadKeyMaterial, type KeyMaterial } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Outbox } from './mail/outbox.ts';
@@ -118,8 +119,19 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   ] as ClientMetadata[];
   const openSignInClients = new Set(clients.filter((client) => client[openSignInMetadata] === true).map((client) => client.client_id));
   const redirectOrigins = new Set(config.clients.flatMap((client) => (client.redirect_uris ?? []).flatMap((uri) => URL.parse(uri)?.origin ?? [])));
-  const invitations = new Invitations({ store, clock, people, audit, outbox, issuer: config.issuer, organizationName: config.organization.name, redirectOrigins });
+  const invitations = new Invitations({
+    store,
+    clock,
+    people,
+    audit,
+    outbox,
+    issuer: config.issuer,
+    organizationName: config.organization.name,
+    redirectOrigins,
+    invitationMailsPerHour: config.rateLimits.invitationMailsPerAddressPerHour,
+  });
   const eligibility = deps.eligibility ?? linkEligibility({ links, people, policy, openSignInClients });
+  const planner = federationPlanner(federation, policy);
   const flow = new SignInFlow({
     store,
     clock,
@@ -131,11 +143,12 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     codesPerIpPerHour: config.rateLimits.codesPerIpPerHour,
     organizationName: config.organization.name,
     eligibility,
-    federation: federationPlanner(federation, policy),
+    federation: planner,
   });
 
   // Retention: every instance trims hourly; trimming twice is harmless.
   let auditTrimmer: NodeJS.Timeout | undefined;
+  let metricsServer: Server | undefined;
   const trimAudit = () => store.trimAudit(clock.now() - config.audit.retentionDays * 24 * 60 * 60 * 1000);
   const trimAuditInBackground = () => {
     trimAudit().catch((error: unknown) => logger.warn({ err: error }, 'audit trim failed'));
@@ -157,13 +170,15 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     federation,
     invitations,
     sessions,
-    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, clients }),
+    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, eligibility, clients }),
     async mount(provider) {
       sessions.attach(provider);
+      provider.use(trustedEdge(config.issuer, config.trustProxy));
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
+      provider.use(cachePublicMetadata(provider));
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
       provider.use(healthRouter(store).routes());
-      if (metrics) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
+      if (metrics && config.metrics.port === undefined) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
       provider.use(federationCallbackRouter(federation, config.organization.name).routes());
@@ -174,6 +189,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
           flow,
           links,
           federation,
+          planner,
           eligibility,
           invitations,
           store,
@@ -194,12 +210,14 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     trimAudit,
     start() {
       outbox.start();
+      if (metrics && config.metrics.port !== undefined) metricsServer = listenForMetrics(metrics, config.metrics, logger);
       trimAuditInBackground();
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();
     },
     async close() {
       clearInterval(auditTrimmer);
+      if (metricsServer) await closeServer(metricsServer);
       await outbox.stop();
       if (!deps.mailTransport) await mailTransport.close();
       if (!deps.store) await store.close();
@@ -237,10 +255,14 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       if (http) {
         const server = http;
         http = undefined;
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closeServer(server);
       }
       await guestpass.close();
     },
   };
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

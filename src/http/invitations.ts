@@ -1,6 +1,7 @@
 /**
  * `GET /invitations/:token` — the redeem URL: starts a sign-in at guestpass for the invited
- * address, through the first-party invitations client. `GET /invitations/done` — where that
+ * address, through the first-party invitations client, and gives the browser the ticket that
+ * proves it opened the URL (see `src/invitations.ts`). `GET /invitations/done` — where that
  * sign-in ends: on to the invitation's `redirectUrl`, or a page saying the guest is in.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,7 @@ import type { Context } from 'koa';
 
 import { invitationAcceptedPage, errorPage } from '../../interactions/views/pages.ts';
 import { messagesFor, negotiateLocale } from '../i18n/index.ts';
-import { invitationId, invitationsClientId, type Invitations } from '../invitations.ts';
+import { invitationCookie, invitationsClientId, type Invitations } from '../invitations.ts';
 import type { People } from '../people.ts';
 import { noStore } from './security_headers.ts';
 
@@ -26,8 +27,8 @@ export function invitationRoutes({ invitations, people, issuer, organizationName
   const unknown = (ctx: Context) => page(ctx, 404, (frame) => errorPage(frame, { message: frame.t.invitation.unknown }));
 
   router.get('/done', async (ctx) => {
-    const id = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-    const invitation = await invitations.find(id);
+    const ticketId = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const invitation = await invitations.forTicket(ticketId);
     if (!invitation) return unknown(ctx);
     const person = await people.get(invitation.personId);
     if (!person || person.state !== 'Accepted') {
@@ -41,11 +42,18 @@ export function invitationRoutes({ invitations, people, issuer, organizationName
   });
 
   router.get('/:token', async (ctx) => {
-    const token = String(ctx.params.token);
-    const id = /^[A-Za-z0-9_-]{43}$/.test(token) ? invitationId(token) : '';
-    const invitation = await invitations.find(id);
     // The invitation of a person since deleted died with them (they may be invited again, anew).
-    if (!invitation || !(await people.get(invitation.personId))) return unknown(ctx);
+    const opened = await invitations.open(String(ctx.params.token));
+    if (!opened) return unknown(ctx);
+    const { invitation, ticket, ticketId } = opened;
+    ctx.cookies.set(invitationCookie.name, ticket, {
+      path: invitationCookie.path,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: issuer.startsWith('https:'),
+      signed: false,
+      maxAge: 60 * 60 * 1000,
+    });
     const authorization = new URL('/auth', issuer);
     authorization.search = new URLSearchParams({
       client_id: invitationsClientId,
@@ -55,9 +63,9 @@ export function invitationRoutes({ invitations, people, issuer, organizationName
       // PKCE is required of every client; this sign-in's code is never redeemed, only its outcome matters.
       code_challenge: randomBytes(32).toString('base64url'),
       code_challenge_method: 'S256',
-      state: id,
+      state: ticketId,
       login_hint: invitation.email,
-      invitation: id,
+      invitation: ticketId,
     }).toString();
     ctx.status = 303;
     ctx.redirect(authorization.href);

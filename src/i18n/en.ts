@@ -27,7 +27,7 @@ const en = {
       sending: 'Sending…',
       sent: 'Sent.',
       delayed: 'Taking longer than usual; we keep trying.',
-      failed: 'We could not deliver the mail. Check the address or ask for a new code.',
+      failed: 'Mail cannot be sent at the moment. Please try again later.',
     },
     resend: 'Send a new code',
     resendIn: (seconds: number) => `You can ask for a new code in ${seconds} s.`,
@@ -77,6 +77,7 @@ const en = {
       not_linked: 'that work account is not linked to anyone here.',
       upstream_error: 'the work provider did not complete the sign-in.',
       provider_unavailable: 'the work provider cannot be reached right now.',
+      invitation_invalid: 'the invitation is no longer valid here. Ask for a code instead.',
     },
   },
   noAccess: {

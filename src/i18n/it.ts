@@ -28,7 +28,7 @@ const it: Messages = {
       sending: 'Invio in corso…',
       sent: 'Inviato.',
       delayed: 'Ci vuole più del solito; continuiamo a provare.',
-      failed: 'Non siamo riusciti a consegnare la mail. Controlla l’indirizzo o chiedi un nuovo codice.',
+      failed: 'Al momento non è possibile inviare mail. Riprova più tardi.',
     },
     resend: 'Invia un nuovo codice',
     resendIn: (seconds) => `Potrai chiedere un nuovo codice tra ${seconds} s.`,
@@ -78,6 +78,7 @@ const it: Messages = {
       not_linked: 'quell’account di lavoro non è collegato a nessuno qui.',
       upstream_error: 'il provider di lavoro non ha completato l’accesso.',
       provider_unavailable: 'al momento il provider di lavoro non è raggiungibile.',
+      invitation_invalid: 'l’invito non è più valido qui. Chiedi invece un codice.',
     },
   },
   noAccess: {

@@ -52,6 +52,8 @@ describe('sign-in pages', () => {
     expect(findForm(page.body, '/change-email').hidden.csrf).to.be.a('string');
 
     await smtp.waitForMail('john@contoso.com');
+    // The page says "sending" for a moment whatever the mail does (the same for a withheld code).
+    clock.advanceSeconds(3);
     const status = (await (await fetch(`${page.url}/status`, { headers: { cookie: journey.browser.cookies.map((c) => `${c.name}=${c.value}`).join('; ') } })).json()) as Record<string, string>;
     expect(status).to.deep.include({ step: 'code_sent', delivery: 'sent', text: 'Sent.' });
     const reloaded = await journey.browser.get(page.url);

@@ -10,6 +10,8 @@ export interface PageResponse {
   body: string;
   /** The Location of a redirect that left the guestpass origin (the relying party's callback). */
   leftTo?: string;
+  /** Every URL the request went through, redirects included, as a browser's history has them. */
+  history: string[];
 }
 
 interface StoredCookie {
@@ -63,7 +65,9 @@ export class Browser {
     let target = new URL(url, this.origin);
     let currentMethod = method;
     let currentBody = body;
+    const history: string[] = [];
     for (let hops = 0; hops < 20; hops += 1) {
+      history.push(target.href);
       const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...extraHeaders };
       const cookieHeader = this.#cookieHeader(target);
       if (cookieHeader) headers.cookie = cookieHeader;
@@ -74,14 +78,14 @@ export class Browser {
       if (location && response.status >= 300 && response.status < 400) {
         const next = new URL(location, target);
         if (!this.follows.has(next.origin) || !follow) {
-          return { status: response.status, url: target.href, headers: response.headers, body: await response.text(), leftTo: next.href };
+          return { status: response.status, url: target.href, headers: response.headers, body: await response.text(), leftTo: next.href, history };
         }
         target = next;
         currentMethod = 'GET';
         currentBody = undefined;
         continue;
       }
-      return { status: response.status, url: target.href, headers: response.headers, body: await response.text() };
+      return { status: response.status, url: target.href, headers: response.headers, body: await response.text(), history };
     }
     throw new Error('too many redirects');
   }

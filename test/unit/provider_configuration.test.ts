@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { MemoryStore } from '../../adapters/memory.ts';
 import { parseConfig } from '../../config/load.ts';
 import { AuditLog } from '../../src/audit.ts';
+import { linkEligibility } from '../../src/eligibility.ts';
 import { systemClock } from '../../src/clock.ts';
 import { Links } from '../../src/links.ts';
 import { createLogger } from '../../src/log.ts';
@@ -18,7 +19,8 @@ describe('the oidc-provider configuration', () => {
     const people = new People(store, systemClock, []);
     const policy = fixedPolicy(config.policy);
     const links = new Links({ store, clock: systemClock, audit: new AuditLog(store, systemClock, createLogger('silent')), people, policy, maxRecipients: 10 });
-    return providerConfiguration({ config, clock: systemClock, keys: await testKeys(), store, people, links, policy, clients: [] });
+    const eligibility = linkEligibility({ links, people, policy, openSignInClients: new Set() });
+    return providerConfiguration({ config, clock: systemClock, keys: await testKeys(), store, people, links, policy, eligibility, clients: [] });
   }
 
   it('sets cookies HttpOnly and SameSite=Lax always, and Secure on an https issuer', async () => {
