@@ -132,6 +132,9 @@ function crossFieldProblems(config: Config): string[] {
     config.federation.forEach((entry, index) => {
       if (!entry.issuer.startsWith('https://')) problems.push(`federation[${index}].issuer: must be an https URL in production`);
     });
+    if (config.metrics.enabled && !config.metrics.bearerToken && config.metrics.port === undefined) {
+      problems.push('metrics.bearerToken: required in production unless metrics.port serves /metrics on a listener of its own (the counts tell who was sent a code)');
+    }
   }
   return problems;
 }

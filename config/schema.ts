@@ -5,7 +5,16 @@
  * Sources, lowest to highest precedence: these defaults, the JSON file named by CONFIG_FILE,
  * the environment variables of SPEC §8 (PORT, ISSUER, REDIS_URL, SMTP_URL, MAIL_FROM).
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+/** An IPv4 or IPv6 address, or a CIDR block of either (`10.0.0.0/8`, `2001:db8::/32`). */
+export function isCidr(value: string): boolean {
+  const [network = '', prefix, extra] = value.split('/');
+  const family = isIP(network);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+}
 
 export const domainNamePattern = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -126,7 +135,16 @@ export const configSchema = z.strictObject({
     .optional()
     .describe('Issuer URL (env ISSUER). Default `http://localhost:$PORT`.'),
   dataDir: z.string().min(1).default('var').describe('Directory for development state: generated keys and the dev mail outbox.'),
-  trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a TLS-terminating proxy in front.'),
+  trustProxy: z
+    .union([
+      z.boolean(),
+      z.int().min(1).max(10),
+      z.array(z.string().refine(isCidr, { error: 'must be an IP address or CIDR, e.g. 10.0.0.0/8' })).min(1),
+    ])
+    .default(false)
+    .describe(
+      'Proxies in front (TLS termination, load balancer). `false`: ignore X-Forwarded-*. `true` or a number N: that many proxies; the client address is the one the N-th proxy from here appended to X-Forwarded-For (`true` = 1). A list of CIDRs: the proxies\' addresses; the client is the nearest address in X-Forwarded-For that is not one of them. The leftmost X-Forwarded-For entry is never trusted. Host and scheme always come from `issuer`.',
+    ),
   allowPrivateNetworkCalls: z
     .boolean()
     .default(false)
@@ -207,13 +225,18 @@ export const configSchema = z.strictObject({
   metrics: z
     .strictObject({
       enabled: z.boolean().default(false).describe('Serve Prometheus metrics at `GET /metrics`.'),
-      bearerToken: secret.optional().describe('When set, `/metrics` needs `Authorization: Bearer <token>`; otherwise keep it on an internal network.'),
+      bearerToken: secret
+        .optional()
+        .describe('When set, `/metrics` needs `Authorization: Bearer <token>`. The counts tell codes sent from codes withheld, so in production either this or `port` is required.'),
+      port: z.int().min(1).max(65535).optional().describe('Serve `/metrics` on a listener of its own at this port (and not on the main one), to keep it on an internal network.'),
+      host: z.string().min(1).optional().describe('Address the metrics listener binds to (with `port`). Default: all interfaces.'),
     })
     .prefault({})
     .describe('Prometheus metrics.'),
   rateLimits: z
     .strictObject({
       codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour.'),
+      invitationMailsPerAddressPerHour: boundedInt(1, 100, 3, 'Invitation mails one address can be sent per hour; more answer 429.'),
     })
     .prefault({})
     .describe('Limits that are not sharing policy.'),

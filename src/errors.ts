@@ -11,7 +11,8 @@ export type GuestpassErrorCode =
   | 'conflict'
   | 'forbidden'
   | 'unauthorized'
-  | 'policy_violation';
+  | 'policy_violation'
+  | 'rate_limited';
 
 export class GuestpassError extends Error {
   readonly code: GuestpassErrorCode;
@@ -24,6 +25,16 @@ export class GuestpassError extends Error {
     this.code = code;
     this.status = options.status ?? 500;
     this.expose = this.status < 500 || this.status === 503;
+  }
+}
+
+/** A limit on how often something may be done was reached; it may be done again after `retryAfterSeconds`. */
+export class RateLimitedError extends GuestpassError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', message, { status: 429 });
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
 

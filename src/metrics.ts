@@ -5,10 +5,13 @@
  * bounded (operation names, outcomes, the first path segment): never an address or an id.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import Router from '@koa/router';
+import Koa from 'koa';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 import type { AuditEvent } from '../adapters/store.ts';
+import type { Logger } from './log.ts';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -84,4 +87,14 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `/metrics` on a listener of its own (`metrics.port`), so it can stay on an internal network. */
+export function listenForMetrics(metrics: Metrics, settings: { port?: number | undefined; host?: string | undefined; bearerToken?: string | undefined }, logger: Logger): Server {
+  const app = new Koa();
+  app.use(metricsRouter(metrics, settings.bearerToken).routes());
+  const server = createServer(app.callback());
+  server.on('error', (error) => logger.error({ err: error, port: settings.port }, 'the metrics listener could not start'));
+  server.listen(settings.port, settings.host, () => logger.info({ port: settings.port, host: settings.host ?? 'all interfaces' }, 'metrics listening'));
+  return server;
 }

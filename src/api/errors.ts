@@ -5,7 +5,7 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 
-import { GuestpassError, isStoreUnavailable } from '../errors.ts';
+import { GuestpassError, isStoreUnavailable, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 export class ApiError extends Error {
@@ -20,7 +20,7 @@ export class ApiError extends Error {
   }
 }
 
-const errorCodes: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'insufficient_scope', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 412: 'precondition_failed', 413: 'request_too_large', 415: 'unsupported_media_type' };
+const errorCodes: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'insufficient_scope', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 412: 'precondition_failed', 413: 'request_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
 
 /** A zod problem list as one sentence that names each field. */
 export function describeZodError(error: z.ZodError): string {
@@ -57,6 +57,7 @@ export function apiErrors(logger: Logger) {
 function toResponse(error: unknown, logger: Logger, ctx: Context): { status: number; error: string; description: string; headers: Record<string, string> } {
   if (error instanceof ApiError) return { status: error.status, error: error.error, description: error.description, headers: error.headers };
   if (isStoreUnavailable(error)) return { status: 503, error: 'temporarily_unavailable', description: 'the store is unavailable; try again shortly', headers: { 'Retry-After': '5' } };
+  if (error instanceof RateLimitedError) return { status: 429, error: 'too_many_requests', description: error.message, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   if (error instanceof GuestpassError && error.status < 500) {
     return { status: error.status, error: errorCodes[error.status] ?? error.code, description: error.message, headers: {} };
   }

@@ -7,6 +7,7 @@
  * the relying party by design.
  */
 import type { Context, Next } from 'koa';
+import type Provider from 'oidc-provider';
 
 export function contentSecurityPolicy(formTargets?: readonly string[]): string {
   return [
@@ -38,4 +39,21 @@ export async function noStore(ctx: Context, next: Next): Promise<void> {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Pragma', 'no-cache');
   await next();
+}
+
+/**
+ * How long relying parties may cache discovery and the JWKS. Keys are published in the JWKS at
+ * least this long before they sign anything, so a cached JWKS always holds the signing key.
+ */
+export const publicMetadataMaxAgeSeconds = 300;
+
+/** Discovery and the JWKS are the same for everyone: cacheable, briefly (oidc-provider sets no Cache-Control). */
+export function cachePublicMetadata(provider: Provider) {
+  const paths = new Set(['/.well-known/openid-configuration', provider.pathFor('jwks')]);
+  return async function setMetadataCaching(ctx: Context, next: Next): Promise<void> {
+    await next();
+    if (ctx.status === 200 && ctx.method === 'GET' && paths.has(ctx.path) && !ctx.response.get('cache-control')) {
+      ctx.set('Cache-Control', `public, max-age=${publicMetadataMaxAgeSeconds}`);
+    }
+  };
 }

@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import * as client from 'openid-client';
 
 import { createLogger } from '../../src/log.ts';
-import { rpClient, signIn, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
+import { adminClient, rpClient, signIn, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
+import { ManagementApi, type InvitationBody } from '../support/management.ts';
+import { startRedisServer, type RunningRedis } from '../support/redis_server.ts';
 import { codeFrom, SmtpCapture } from '../support/smtp.ts';
 
 describe('logs', () => {
@@ -45,5 +47,64 @@ describe('logs', () => {
       sessionCookie: journey.browser.cookie('gp_session')!.value,
     };
     for (const [name, value] of Object.entries(secrets)) expect(log, name).to.not.contain(value);
+  });
+});
+
+describe('logs of invitations, redeem URLs and client secrets (ASVS 5.0 16.2.5)', () => {
+  let smtp: SmtpCapture;
+  let redis: RunningRedis;
+  let gp: TestGuestpass;
+  const lines: string[] = [];
+
+  before(async () => {
+    smtp = await new SmtpCapture().start();
+    redis = await startRedisServer();
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    gp = await startGuestpass({
+      store: 'redis',
+      smtp,
+      config: { clients: [rpClient, adminClient], redis: { url: redis.url, keyPrefix: 'gp:', commandTimeoutMs: 300 } },
+      deps: { logger: createLogger('trace', sink) },
+    });
+  });
+  after(async () => {
+    await gp?.close();
+    await redis?.stop();
+    await smtp?.stop();
+  });
+
+  it('carry no redeem token — at trace level, and on a 5xx — and no client secret, sent right or wrong', async () => {
+    const admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:write');
+    const invited = await admin.post<InvitationBody>('/invitations', { email: 'logged-guest@example.org', sendInvitationMail: true });
+    const token = new URL(invited.body.inviteRedeemUrl).pathname.split('/').pop()!;
+    const browser = gp.browser();
+    const page = await browser.get(invited.body.inviteRedeemUrl);
+    await browser.submit(page, '/email', { email: 'logged-guest@example.org' });
+    await smtp.waitForMail('logged-guest@example.org', { nth: 2 });
+    // With the store away the redeem URL answers 5xx, and 5xx request lines are logged at any level.
+    await redis.pause!();
+    try {
+      const failed = await fetch(invited.body.inviteRedeemUrl);
+      expect(failed.status).to.be.at.least(500);
+    } finally {
+      await redis.resume!();
+    }
+    const wrongSecret = 'wrong-secret-that-must-not-be-logged-1234';
+    await fetch(`${gp.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: adminClient.client_id, client_secret: wrongSecret, resource: `${gp.issuer}/api` }),
+    });
+    const log = lines.join('');
+    expect(log).to.contain('/invitations/[redacted]');
+    expect(log, 'the redeem token').to.not.contain(token);
+    expect(log, 'the redeem URL').to.not.contain(invited.body.inviteRedeemUrl);
+    expect(log, 'a client secret').to.not.contain(adminClient.client_secret);
+    expect(log, 'a wrong client secret').to.not.contain(wrongSecret);
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * What a client writes into X-Forwarded-For, Host or X-Forwarded-Host changes nothing it should
+ * not (ASVS 5.0 4.1.3): the client address is the one a trusted proxy saw, counted from the
+ * right, so the per-IP code cap and the audit's `ip` cannot be chosen by the client; and every
+ * URL guestpass publishes comes from ISSUER.
+ */
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { expect } from 'chai';
+
+import { openSignIn, startGuestpass, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { SmtpCapture } from '../support/smtp.ts';
+import { clientAddress } from '../../src/http/trusted_edge.ts';
+
+describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
+  describe('the client address, counted from the right', () => {
+    it('ignores X-Forwarded-For when no proxy is trusted', () => {
+      expect(clientAddress(false, '127.0.0.1', '6.6.6.6')).to.equal('127.0.0.1');
+    });
+    it('takes the address the one trusted proxy appended, never the leftmost the client wrote', () => {
+      expect(clientAddress(true, '10.0.0.2', '6.6.6.6, 203.0.113.7')).to.equal('203.0.113.7');
+      expect(clientAddress(1, '10.0.0.2', '203.0.113.7')).to.equal('203.0.113.7');
+      expect(clientAddress(true, '::ffff:10.0.0.2', undefined)).to.equal('10.0.0.2');
+    });
+    it('counts N trusted proxies from the right', () => {
+      expect(clientAddress(2, '10.0.0.2', '6.6.6.6, 203.0.113.7, 10.0.0.9')).to.equal('203.0.113.7');
+      // Fewer entries than proxies: the request skipped a proxy, so its furthest known hop is taken.
+      expect(clientAddress(3, '10.0.0.2', '203.0.113.7')).to.equal('203.0.113.7');
+    });
+    it('walks back over trusted proxy CIDRs to the first address that is not one', () => {
+      const proxies = ['10.0.0.0/8', '2001:db8::/32'];
+      expect(clientAddress(proxies, '10.0.0.2', '6.6.6.6, 198.51.100.9, 10.1.2.3')).to.equal('198.51.100.9');
+      expect(clientAddress(proxies, '2001:db8::1', '6.6.6.6, 2001:db8:1::5')).to.equal('6.6.6.6');
+      // A peer that is not a trusted proxy is the client, whatever it forwards.
+      expect(clientAddress(proxies, '198.51.100.1', '6.6.6.6')).to.equal('198.51.100.1');
+    });
+    it('never takes a malformed entry as the client address', () => {
+      expect(clientAddress(true, '10.0.0.2', 'not-an-ip')).to.equal('10.0.0.2');
+      expect(clientAddress(['10.0.0.0/8'], '10.0.0.2', '6.6.6.6, garbage, 10.0.0.3')).to.equal('10.0.0.3');
+    });
+  });
+
+  describe('against a running instance', () => {
+    let smtp: SmtpCapture;
+    const instances: TestGuestpass[] = [];
+
+    before(async () => {
+      smtp = await new SmtpCapture().start();
+    });
+    after(async () => {
+      await Promise.all(instances.map((instance) => instance.close()));
+      await smtp?.stop();
+    });
+
+    async function start(trustProxy: unknown, extra: Record<string, unknown> = {}): Promise<TestGuestpass> {
+      const instance = await startGuestpass({ store: 'redis', smtp, config: { trustProxy, rateLimits: { codesPerIpPerHour: 5 }, ...extra } });
+      instances.push(instance);
+      return instance;
+    }
+
+    /** Nine sign-ins through one proxy, each prepending a different made-up address. */
+    async function spoofedSignIns(gp: TestGuestpass, label: string, forwardedFor: (index: number) => string) {
+      for (let index = 0; index < 9; index += 1) {
+        const journey = await openSignIn({ rp: gp.rp, browser: () => gp.browser({ 'x-forwarded-for': forwardedFor(index) }) });
+        await submitEmail(journey, `${label}-${index}@example.org`);
+      }
+      const events = (await gp.store.listAudit({ operation: 'VerificationCodeSent' }, { limit: 100 })).items.filter((event) => String(event.detail.email).startsWith(`${label}-`));
+      return events;
+    }
+
+    it('keeps the per-IP code cap (5) and the audit ip when a client prepends its own X-Forwarded-For (trustProxy: true)', async () => {
+      const gp = await start(true);
+      const sent = await spoofedSignIns(gp, 'hop', (index) => `6.6.6.${index}, 203.0.113.7`);
+      expect(sent, 'codes sent past the per-IP cap').to.have.length(5);
+      expect(new Set(sent.map((event) => event.ip))).to.deep.equal(new Set(['203.0.113.7']));
+    });
+
+    it('keeps them with trusted proxy CIDRs, and with two proxies counted from the right', async () => {
+      const cidrs = await start(['127.0.0.0/8', '10.0.0.0/8']);
+      const viaCidrs = await spoofedSignIns(cidrs, 'cidr', (index) => `6.6.6.${index}, 198.51.100.9, 10.1.2.3`);
+      expect(viaCidrs).to.have.length(5);
+      expect(new Set(viaCidrs.map((event) => event.ip))).to.deep.equal(new Set(['198.51.100.9']));
+
+      const twoHops = await start(2);
+      const viaHops = await spoofedSignIns(twoHops, 'hops', (index) => `6.6.6.${index}, 198.51.100.10, 10.0.0.9`);
+      expect(viaHops).to.have.length(5);
+      expect(new Set(viaHops.map((event) => event.ip))).to.deep.equal(new Set(['198.51.100.10']));
+    });
+
+    it('ignores a spoofed X-Forwarded-For with trustProxy off: the socket address counts', async () => {
+      const gp = await start(false);
+      const sent = await spoofedSignIns(gp, 'direct', (index) => `6.6.6.${index}`);
+      expect(sent).to.have.length(5);
+      expect(new Set(sent.map((event) => event.ip))).to.deep.equal(new Set(['127.0.0.1']));
+    });
+
+    for (const trustProxy of [false, true]) {
+      it(`publishes only ISSUER's URLs in discovery whatever Host or X-Forwarded-Host say, with a Cache-Control (trustProxy: ${trustProxy})`, async () => {
+        const gp = await start(trustProxy);
+        // node:http, because fetch does not let a caller set Host.
+        const response = await rawGet(`${gp.issuer}/.well-known/openid-configuration`, { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' });
+        expect(response.status).to.equal(200);
+        expect(response.headers['cache-control']).to.match(/^public, max-age=\d+$/);
+        const discovery = JSON.parse(response.body) as Record<string, unknown>;
+        const urls = Object.entries(discovery).filter(([, value]) => typeof value === 'string' && /^https?:/.test(value));
+        expect(urls.length).to.be.greaterThan(5);
+        for (const [key, value] of urls) expect(value, key).to.satisfy((url: string) => url === gp.issuer || url.startsWith(`${gp.issuer}/`));
+        const jwks = await rawGet(`${gp.issuer}/jwks`, { host: 'evil.example' });
+        expect(jwks.headers['cache-control']).to.match(/^public, max-age=\d+$/);
+      });
+    }
+  });
+});
+
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
