@@ -162,7 +162,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       sessions.attach(provider);
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
-      provider.use(healthRouter(store).routes());
+      provider.use(healthRouter(store, () => federation.problems()).routes());
       if (metrics) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
@@ -194,6 +194,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     trimAudit,
     start() {
       outbox.start();
+      // In the background: an unreachable provider must not hold up start-up, nor a code sign-in.
+      void federation.checkProviders();
       trimAuditInBackground();
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();
