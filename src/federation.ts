@@ -222,7 +222,8 @@ export class Federation {
         },
       };
     } catch (error) {
-      this.#logger.info({ provider: entry.id, error: messageOf(error) }, 'work-account sign-in refused');
+      if (clientAuthenticationRefused(error)) this.#logRefusedClient(entry);
+      else this.#logger.info({ provider: entry.id, error: messageOf(error) }, 'work-account sign-in refused');
       throw new FederationError('upstream_error', error instanceof Error ? error.message : 'the work-account sign-in failed', { cause: error });
     }
   }
@@ -247,6 +248,26 @@ export class Federation {
     return new FederationError('provider_unavailable', `the work-account provider ${entry.name} is refused`, { cause: new IssuerMismatchError(mismatch) });
   }
 
+  /**
+   * The provider refused guestpass's own credentials, so no one of this entry can link or sign
+   * in until the operator acts: say what the likely cause is and what to change. The secret is
+   * never logged, only whether form-encoding changes it.
+   */
+  #logRefusedClient(entry: FederationEntry): void {
+    const method = entry.tokenEndpointAuthMethod;
+    const encodingChangesCredentials = changedByFormEncoding(entry.clientId) || changedByFormEncoding(entry.clientSecret);
+    const likelyCause =
+      method === 'client_secret_basic' && encodingChangesCredentials
+        ? 'guestpass sends the client ID and secret form-encoded inside the Basic header, as RFC 6749 §2.3.1 requires, and this secret (or ID) has characters ' +
+          'that form-encoding changes (anything but letters and digits, such as - + / =); a provider that compares the Basic credentials without decoding ' +
+          'them (LemonLDAP::NG does) refuses them. If the client ID and secret are right, set "tokenEndpointAuthMethod": "client_secret_post" on this entry'
+        : `check the client ID and secret registered at the provider, and that it accepts ${method} for this client`;
+    this.#logger.error(
+      { provider: entry.id, issuer: entry.issuer, tokenEndpointAuthMethod: method, error: 'invalid_client' },
+      `work-account provider "${entry.id}" refused guestpass's client credentials at its token endpoint (invalid_client): ${likelyCause} (docs/federation.md)`,
+    );
+  }
+
   #refuse(error: IssuerMismatchError): void {
     if (this.#refused.has(error.mismatch.id)) return;
     this.#refused.set(error.mismatch.id, error.mismatch);
@@ -256,6 +277,21 @@ export class Federation {
         'Until then the entry serves no one: its people sign in with an email code, and /readyz fails.',
     );
   }
+}
+
+/**
+ * The token endpoint refused the client itself: `invalid_client` in the body (RFC 6749 §5.2), or
+ * a 401 with an authentication challenge, which is how that error comes with Basic credentials.
+ */
+function clientAuthenticationRefused(error: unknown): boolean {
+  if (error instanceof client.ResponseBodyError) return error.error === 'invalid_client';
+  if (error instanceof client.WWWAuthenticateChallengeError) return error.status === 401;
+  return false;
+}
+
+/** openid-client percent-encodes every character but letters and digits in Basic credentials. */
+function changedByFormEncoding(value: string): boolean {
+  return /[^A-Za-z0-9]/.test(value);
 }
 
 function messageOf(error: unknown): string {

@@ -4,6 +4,8 @@
  * its codes over HTTP. Its development login accepts any account listed in `accounts`.
  */
 import { createServer, type Server } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import type { Middleware } from 'koa';
 import Provider from 'oidc-provider';
 
 import { testKeys } from './guestpass.ts';
@@ -39,6 +41,13 @@ export interface WorkProviderOptions {
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /** What discovery lists as `token_endpoint_auth_methods_supported`. */
   clientAuthMethods?: ('client_secret_basic' | 'client_secret_post')[];
+  /**
+   * Accept client_secret_basic and client_secret_post both, but compare HTTP Basic credentials
+   * byte for byte with `clientId:clientSecret`, without the form-decoding RFC 6749 §2.3.1 asks
+   * for: what LemonLDAP::NG (and others) do. Form-encoded Basic credentials of a secret with
+   * `-+/=` get `invalid_client`; raw ones, and client_secret_post, are accepted.
+   */
+  compareBasicCredentialsRaw?: boolean;
 }
 
 export async function startWorkProvider(options: WorkProviderOptions): Promise<RunningWorkProvider> {
@@ -55,7 +64,8 @@ export async function startWorkProvider(options: WorkProviderOptions): Promise<R
         redirect_uris: options.redirectUris,
         response_types: ['code'],
         grant_types: ['authorization_code'],
-        token_endpoint_auth_method: options.tokenEndpointAuthMethod ?? 'client_secret_basic',
+        // A raw-comparing provider hands accepted Basic credentials on as client_secret_post (below).
+        token_endpoint_auth_method: options.compareBasicCredentialsRaw ? 'client_secret_post' : (options.tokenEndpointAuthMethod ?? 'client_secret_basic'),
       },
     ],
     ...(options.clientAuthMethods ? { clientAuthMethods: options.clientAuthMethods } : {}),
@@ -73,6 +83,7 @@ export async function startWorkProvider(options: WorkProviderOptions): Promise<R
       return { accountId: sub, claims: async () => ({ sub, ...account }) };
     },
   });
+  if (options.compareBasicCredentialsRaw) provider.use(compareBasicCredentialsRaw(options.clientId, options.clientSecret));
   const callback = provider.callback();
   // Under a path, the way a reverse proxy mounts it: oidc-provider takes the mount path from originalUrl.
   const server: Server = createServer((req, res) => {
@@ -93,6 +104,24 @@ export async function startWorkProvider(options: WorkProviderOptions): Promise<R
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+function compareBasicCredentialsRaw(clientId: string, clientSecret: string): Middleware {
+  return async (ctx, next) => {
+    const basic = /^Basic (.+)$/i.exec(ctx.get('authorization'))?.[1];
+    if (ctx.method !== 'POST' || ctx.path !== '/token' || basic === undefined) return next();
+    if (Buffer.from(basic, 'base64').toString('utf8') !== `${clientId}:${clientSecret}`) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+      return;
+    }
+    // Accepted: pass the credentials on in the body, where oidc-provider reads them without decoding twice.
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    delete ctx.req.headers.authorization;
+    Object.assign(ctx.request, { body: { ...parseQuery(Buffer.concat(chunks).toString('utf8')), client_id: clientId, client_secret: clientSecret } });
+    await next();
   };
 }
 
