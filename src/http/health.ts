@@ -3,6 +3,8 @@
  * configuration holds, so it can serve. A federation entry refused because its provider states
  * another issuer fails readiness on purpose (a rolling deployment with that mistake stops before
  * it replaces working instances); the instance itself goes on serving, email codes included.
+ * The answer names the entry only: probes are often reachable from outside, and a configured
+ * issuer may be an internal address. The log line has both issuers.
  */
 import Router from '@koa/router';
 
@@ -17,7 +19,7 @@ export function healthRouter(store: Store, federationProblems: () => IssuerMisma
   });
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const federation = federationProblems();
+    const federation = federationProblems().map(({ id, problem }) => ({ id, problem }));
     const detail = federation.length > 0 ? { federation } : {};
     try {
       await store.ping();
@@ -32,7 +34,7 @@ export function healthRouter(store: Store, federationProblems: () => IssuerMisma
         status: 'unavailable',
         store: store.kind,
         error: 'federation_misconfigured',
-        error_description: federation.map((problem) => `federation entry "${problem.id}": its provider states the issuer ${problem.discoveredIssuer}, not ${problem.configuredIssuer}`).join('; '),
+        error_description: `${federation.map((problem) => `federation entry "${problem.id}"`).join(', ')}: the provider states another issuer than the configured one (the log has both)`,
         ...detail,
       };
       return;

@@ -99,9 +99,11 @@ describe('a federation entry whose issuer the provider contradicts', () => {
     expect(ready.body.error_description as string).to.contain('"wrong-host"').and.contain('"wrong-path"');
     const federation = (ready.body as { federation: { id: string }[] }).federation;
     expect([...federation].sort((a, b) => a.id.localeCompare(b.id))).to.deep.equal([
-      { id: 'wrong-host', problem: 'issuer_mismatch', configuredIssuer: `http://127.0.0.1:${new URL(hostProvider.issuer).port}`, discoveredIssuer: hostProvider.issuer },
-      { id: 'wrong-path', problem: 'issuer_mismatch', configuredIssuer: `http://localhost:${new URL(pathProvider.issuer).port}/realms/legacy`, discoveredIssuer: pathProvider.issuer },
+      { id: 'wrong-host', problem: 'issuer_mismatch' },
+      { id: 'wrong-path', problem: 'issuer_mismatch' },
     ]);
+    // Probes are often reachable from outside: the issuers (perhaps internal addresses) stay in the log.
+    expect(JSON.stringify(ready.body)).to.not.contain('127.0.0.1').and.not.contain('/realms/');
     expect((await get(`${gp.issuer}/healthz`)).status, 'alive all the same').to.equal(200);
   });
 
@@ -130,6 +132,6 @@ describe('a federation entry whose issuer the provider contradicts', () => {
     expect(lateLog.lines.some((line) => line.level === errorLevel && line.provider === 'late' && /is refused/.test(line.msg))).to.equal(true);
     const ready = await get(`${lateGp.issuer}/readyz`);
     expect(ready.status).to.equal(503);
-    expect(ready.body.federation).to.deep.equal([{ id: 'late', problem: 'issuer_mismatch', configuredIssuer: `http://127.0.0.1:${latePort}`, discoveredIssuer: late.issuer }]);
+    expect(ready.body.federation).to.deep.equal([{ id: 'late', problem: 'issuer_mismatch' }]);
   });
 });
