@@ -4,41 +4,18 @@
  * it, and it serves no one — its people, like everyone else, sign in with an email code.
  * Checked at start-up when the provider answers then, otherwise on first discovery.
  */
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 
-import { createLogger } from '../../src/log.ts';
 import { rpClient, signIn, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
+import { capturingLogger, logLevels } from '../support/log_capture.ts';
 import { freePort } from '../support/redis_server.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 import { startWorkProvider, type RunningWorkProvider } from '../support/work_provider.ts';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  provider?: string;
-  [key: string]: unknown;
-}
-
-/** A logger whose lines the test reads back. */
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as LogLine);
-      callback();
-    },
-  });
-  return { logger: createLogger('info', sink), lines };
-}
 
 async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
-
-const errorLevel = 50;
-const warnLevel = 40;
 
 describe('a federation entry whose issuer the provider contradicts', () => {
   let smtp: SmtpCapture;
@@ -85,7 +62,7 @@ describe('a federation entry whose issuer the provider contradicts', () => {
 
   it('refuses the entry at start-up, logging the entry and both issuers, and fails /readyz naming it', async () => {
     await gp.server.federation.checkProviders();
-    const refusals = log.lines.filter((line) => line.level === errorLevel && /is refused/.test(line.msg));
+    const refusals = log.lines.filter((line) => line.level === logLevels.error && /is refused/.test(line.msg));
     expect(refusals.map((line) => line.provider).sort()).to.deep.equal(['wrong-host', 'wrong-path']);
     const hostLine = refusals.find((line) => line.provider === 'wrong-host')!;
     expect(hostLine.msg).to.contain('federation entry "wrong-host"').and.contain(`http://127.0.0.1:${new URL(hostProvider.issuer).port}`).and.contain(hostProvider.issuer);
@@ -119,7 +96,7 @@ describe('a federation entry whose issuer the provider contradicts', () => {
 
   it('refuses the entry on first discovery when the provider could not be reached at start-up', async () => {
     await lateGp.server.federation.checkProviders();
-    const unreachable = lateLog.lines.find((line) => line.level === warnLevel && line.provider === 'late');
+    const unreachable = lateLog.lines.find((line) => line.level === logLevels.warn && line.provider === 'late');
     expect(unreachable?.msg).to.contain('cannot be reached');
     expect((await get(`${lateGp.issuer}/readyz`)).status, 'an unreachable provider is not a configuration mistake').to.equal(200);
 
@@ -129,7 +106,7 @@ describe('a federation entry whose issuer the provider contradicts', () => {
     const lia = await signIn(lateGp, smtp, 'lia@late.example');
     expect(lia.claims).to.include({ user_type: 'adhoc' });
     expect(lia.claims.amr).to.deep.equal(['otp']);
-    expect(lateLog.lines.some((line) => line.level === errorLevel && line.provider === 'late' && /is refused/.test(line.msg))).to.equal(true);
+    expect(lateLog.lines.some((line) => line.level === logLevels.error && line.provider === 'late' && /is refused/.test(line.msg))).to.equal(true);
     const ready = await get(`${lateGp.issuer}/readyz`);
     expect(ready.status).to.equal(503);
     expect(ready.body.federation).to.deep.equal([{ id: 'late', problem: 'issuer_mismatch' }]);

@@ -6,39 +6,14 @@
  * works. The stand-in is a real oidc-provider behind a middleware that compares Basic
  * credentials raw (test/support/work_provider.ts).
  */
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 
-import { createLogger } from '../../src/log.ts';
 import { visibleText } from '../support/browser.ts';
 import { openSignIn, rpClient, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { capturingLogger, logLevels } from '../support/log_capture.ts';
 import { freePort } from '../support/redis_server.ts';
 import { codeFrom, SmtpCapture } from '../support/smtp.ts';
 import { signInAtWorkProvider, startWorkProvider, type RunningWorkProvider } from '../support/work_provider.ts';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  provider?: string;
-  [key: string]: unknown;
-}
-
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  const raw: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, callback) {
-      raw.push(String(chunk));
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as LogLine);
-      callback();
-    },
-  });
-  return { logger: createLogger('info', sink), lines, raw };
-}
-
-const infoLevel = 30;
-const warnLevel = 40;
-const errorLevel = 50;
 
 describe('authenticating at a work provider’s token endpoint', () => {
   // Characters form-encoding changes, as a provider's generated secret may well contain.
@@ -102,16 +77,16 @@ describe('authenticating at a work provider’s token endpoint', () => {
 
   it('says at discovery which method each entry uses, and warns when the provider does not list it', async () => {
     await basicGp.server.federation.checkProviders();
-    const discovered = basicLog.lines.find((line) => line.level === infoLevel && line.provider === 'lemon');
+    const discovered = basicLog.lines.find((line) => line.level === logLevels.info && line.provider === 'lemon');
     expect(discovered?.msg).to.contain('guestpass authenticates at its token endpoint with client_secret_basic');
     expect(discovered).to.deep.include({ tokenEndpointAuthMethod: 'client_secret_basic', providerAuthMethods: ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none'] });
-    expect(basicLog.lines.filter((line) => line.level === warnLevel && line.provider === 'lemon'), 'lemon lists client_secret_basic').to.deep.equal([]);
+    expect(basicLog.lines.filter((line) => line.level === logLevels.warn && line.provider === 'lemon'), 'lemon lists client_secret_basic').to.deep.equal([]);
 
-    const unlisted = basicLog.lines.find((line) => line.level === warnLevel && line.provider === 'post-only');
+    const unlisted = basicLog.lines.find((line) => line.level === logLevels.warn && line.provider === 'post-only');
     expect(unlisted?.msg).to.contain('does not list client_secret_basic').and.contain('(client_secret_post)').and.contain('"tokenEndpointAuthMethod"');
 
     await postGp.server.federation.checkProviders();
-    expect(postLog.lines.find((line) => line.level === infoLevel && line.provider === 'lemon')?.msg).to.contain('with client_secret_post');
+    expect(postLog.lines.find((line) => line.level === logLevels.info && line.provider === 'lemon')?.msg).to.contain('with client_secret_post');
   });
 
   it('the stand-in takes raw Basic credentials and refuses form-encoded ones, as LemonLDAP::NG does', async () => {
@@ -128,7 +103,7 @@ describe('authenticating at a work provider’s token endpoint', () => {
   it('names the likely cause and the client_secret_post fix when the provider refuses form-encoded Basic credentials', async () => {
     const { journey, back } = await upgrade(basicGp, 'ada@lemon.example', 'ada-at-lemon');
     expect(visibleText(back.body)).to.contain('Your work account was not linked').and.contain('did not complete the sign-in');
-    const refused = basicLog.lines.filter((line) => line.level === errorLevel && line.provider === 'lemon');
+    const refused = basicLog.lines.filter((line) => line.level === logLevels.error && line.provider === 'lemon');
     expect(refused).to.have.length(1);
     expect(refused[0]).to.include({ error: 'invalid_client', tokenEndpointAuthMethod: 'client_secret_basic' });
     expect(refused[0]!.msg)
@@ -137,7 +112,7 @@ describe('authenticating at a work provider’s token endpoint', () => {
       .and.contain('- + / =')
       .and.contain('"tokenEndpointAuthMethod": "client_secret_post"')
       .and.contain('docs/federation.md');
-    const log = basicLog.raw.join('');
+    const log = basicLog.text();
     for (const form of [secret, encodeURIComponent(secret), Buffer.from(`guestpass:${encodeURIComponent(secret)}`).toString('base64')]) expect(log).to.not.contain(form);
 
     // The person keeps the sign-in their code earned.
@@ -150,6 +125,6 @@ describe('authenticating at a work provider’s token endpoint', () => {
     const claims = (await postGp.rp.redeem(journey.pending, back.leftTo!)).claims()!;
     expect(claims).to.include({ user_type: 'guest', idp: lemon.issuer });
     expect(claims.amr).to.deep.equal(['otp', 'fed']);
-    expect(postLog.lines.filter((line) => line.level >= warnLevel)).to.deep.equal([]);
+    expect(postLog.lines.filter((line) => line.level >= logLevels.warn)).to.deep.equal([]);
   });
 });
