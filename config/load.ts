@@ -119,9 +119,9 @@ function crossFieldProblems(config: Config): string[] {
   config.federation.forEach((entry, index) => {
     if (federationIds.has(entry.id)) problems.push(`federation[${index}].id: duplicate id "${entry.id}"`);
     federationIds.add(entry.id);
-    // Linked identities are keyed by issuer, so two entries with one issuer could not tell whose a person's identity is.
     const issuer = new URL(entry.issuer);
     if (issuer.search || issuer.hash) problems.push(`federation[${index}].issuer: must have no query or fragment (an issuer identifier has neither)`);
+    // Linked identities are keyed by issuer, so two entries with one issuer could not tell whose a person's identity is.
     const sameIssuerAs = federatedIssuers.get(normalizeIssuer(entry.issuer));
     if (sameIssuerAs) problems.push(`federation[${index}].issuer: ${entry.issuer} is already the issuer of "${sameIssuerAs}"`);
     federatedIssuers.set(normalizeIssuer(entry.issuer), entry.id);
