@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 
 import { ConfigError } from '../src/errors.ts';
+import { normalizeIssuer } from '../src/issuers.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** The environment variables guestpass reads, and the config field each one sets. */
@@ -114,9 +115,16 @@ function crossFieldProblems(config: Config): string[] {
   });
   const federationIds = new Set<string>();
   const federatedDomains = new Map<string, string>();
+  const federatedIssuers = new Map<string, string>();
   config.federation.forEach((entry, index) => {
     if (federationIds.has(entry.id)) problems.push(`federation[${index}].id: duplicate id "${entry.id}"`);
     federationIds.add(entry.id);
+    const issuer = new URL(entry.issuer);
+    if (issuer.search || issuer.hash) problems.push(`federation[${index}].issuer: must have no query or fragment (an issuer identifier has neither)`);
+    // Linked identities are keyed by issuer, so two entries with one issuer could not tell whose a person's identity is.
+    const sameIssuerAs = federatedIssuers.get(normalizeIssuer(entry.issuer));
+    if (sameIssuerAs) problems.push(`federation[${index}].issuer: ${entry.issuer} is already the issuer of "${sameIssuerAs}"`);
+    federatedIssuers.set(normalizeIssuer(entry.issuer), entry.id);
     for (const domain of entry.domains) {
       const other = federatedDomains.get(domain);
       if (other) problems.push(`federation[${index}].domains: ${domain} is already served by "${other}"`);

@@ -76,7 +76,9 @@ export const federationEntrySchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
     .describe('Short identifier; the redirect URI is `<ISSUER>/federation/<id>/callback`.'),
   name: z.string().min(1).describe('Name shown to people, e.g. "Contoso work account".'),
-  issuer: httpUrl.describe('Issuer URL of the upstream OpenID Provider (discovery is used).'),
+  issuer: httpUrl.describe(
+    'Issuer URL of the upstream OpenID Provider, as its discovery document (`<issuer>/.well-known/openid-configuration`) states it; a trailing slash may differ, anything else refuses the entry.',
+  ),
   clientId: z.string().min(1).describe('Client ID registered at the upstream provider.'),
   clientSecret: z.string().min(1).describe('Client secret registered at the upstream provider.'),
   domains: z.array(domainName).min(1).describe('Email domains this provider serves.'),
@@ -84,7 +86,9 @@ export const federationEntrySchema = z.strictObject({
   tokenEndpointAuthMethod: z
     .enum(['client_secret_basic', 'client_secret_post'])
     .default('client_secret_basic')
-    .describe('How guestpass authenticates at the upstream token endpoint.'),
+    .describe(
+      'How guestpass authenticates at the upstream token endpoint. `client_secret_basic` form-encodes the ID and secret in the Basic header (RFC 6749 §2.3.1); use `client_secret_post` for providers that compare them raw (docs/federation.md).',
+    ),
   scope: z.string().default('openid email profile').describe('Scopes requested upstream.'),
 });
 

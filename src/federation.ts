@@ -12,6 +12,10 @@
  * - Account takeover by email: identities are linked by (issuer, subject) only; linking needs
  *   the upstream `email` to equal the address the person proved with a code in the same
  *   interaction, and `email_verified: true` (checked by the caller, see interactions/).
+ * - A misconfigured entry: the issuer is the one the provider's discovery document states; an
+ *   entry whose configured issuer that document contradicts (beyond a trailing slash) is refused
+ *   — it serves no domain and no linked identity, its people get codes, and /readyz fails
+ *   naming it — instead of trusting whoever answers at the configured address.
  */
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
@@ -20,7 +24,11 @@ import type { Store } from '../adapters/store.ts';
 import type { FederationEntry } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
+import { discoverProvider, IssuerMismatchError, type IssuerMismatch } from './federation_discovery.ts';
+import { sameIssuer } from './issuers.ts';
 import type { Logger } from './log.ts';
+
+export type { IssuerMismatch } from './federation_discovery.ts';
 
 export type FederationPurpose =
   /** After a code, link the work account and become a guest (or member). */
@@ -70,6 +78,9 @@ export class Federation {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #configurations = new Map<string, Promise<client.Configuration>>();
+  /** Entries refused for the life of the process: fixing one means changing the configuration. */
+  readonly #refused = new Map<string, IssuerMismatch>();
+  #checked: Promise<void> | undefined;
 
   constructor(deps: { entries: readonly FederationEntry[]; issuer: string; store: Store; clock: Clock; logger: Logger }) {
     this.#entries = new Map(deps.entries.map((entry) => [entry.id, entry]));
@@ -88,14 +99,47 @@ export class Federation {
     return this.#entries.get(id);
   }
 
-  /** The provider serving an address's domain. */
+  /** The provider serving an address's domain, unless its entry was refused. */
   forEmail(emailNormalized: string): FederationEntry | undefined {
-    return this.#byDomain.get(domainOf(emailNormalized));
+    const entry = this.#byDomain.get(domainOf(emailNormalized));
+    return entry && !this.#refused.has(entry.id) ? entry : undefined;
   }
 
-  /** The provider of a linked identity, when that provider is still configured. */
+  /**
+   * The provider of a linked identity, when that provider is still configured and not refused.
+   * The identity carries the issuer the provider stated; the entry may spell it with or without
+   * a trailing slash (src/issuers.ts).
+   */
   forIssuer(issuer: string): FederationEntry | undefined {
-    return [...this.#entries.values()].find((entry) => entry.issuer === issuer || `${entry.issuer}/` === issuer);
+    return [...this.#entries.values()].find((entry) => !this.#refused.has(entry.id) && sameIssuer(entry.issuer, issuer));
+  }
+
+  /** Entries refused because their provider states another issuer: what /readyz reports. */
+  problems(): IssuerMismatch[] {
+    return [...this.#refused.values()];
+  }
+
+  /**
+   * Discovers every provider once (at start-up), so a contradicted issuer is refused and logged
+   * before anyone needs it. A provider that cannot be reached now is tried again on first use.
+   * Later calls wait for the same check.
+   */
+  checkProviders(): Promise<void> {
+    return (this.#checked ??= this.#checkAll());
+  }
+
+  async #checkAll(): Promise<void> {
+    await Promise.all(
+      [...this.#entries.values()].map((entry) =>
+        this.#configuration(entry).catch((error: unknown) => {
+          if (this.#refused.has(entry.id)) return;
+          this.#logger.warn(
+            { provider: entry.id, issuer: entry.issuer, error: messageOf(error instanceof FederationError ? error.cause : error) },
+            `work-account provider "${entry.id}" cannot be reached at ${entry.issuer}; guestpass tries again when someone needs it`,
+          );
+        }),
+      ),
+    );
   }
 
   redirectUri(entry: FederationEntry): string {
@@ -106,6 +150,7 @@ export class Federation {
   async formTargets(): Promise<string[]> {
     const origins = new Set<string>();
     for (const entry of this.#entries.values()) {
+      if (this.#refused.has(entry.id)) continue;
       origins.add(new URL(entry.issuer).origin);
       try {
         const endpoint = (await this.#configuration(entry)).serverMetadata().authorization_endpoint;
@@ -177,26 +222,78 @@ export class Federation {
         },
       };
     } catch (error) {
-      this.#logger.info({ provider: entry.id, error: error instanceof Error ? error.message : String(error) }, 'work-account sign-in refused');
+      if (clientAuthenticationRefused(error)) this.#logRefusedClient(entry);
+      else this.#logger.info({ provider: entry.id, error: messageOf(error) }, 'work-account sign-in refused');
       throw new FederationError('upstream_error', error instanceof Error ? error.message : 'the work-account sign-in failed', { cause: error });
     }
   }
 
   #configuration(entry: FederationEntry): Promise<client.Configuration> {
+    if (this.#refused.has(entry.id)) return Promise.reject(this.#refusedError(entry));
     let configuration = this.#configurations.get(entry.id);
     if (!configuration) {
-      const authentication = entry.tokenEndpointAuthMethod === 'client_secret_post' ? client.ClientSecretPost(entry.clientSecret) : client.ClientSecretBasic(entry.clientSecret);
-      configuration = client
-        .discovery(new URL(entry.issuer), entry.clientId, undefined, authentication, {
-          // Plain http only for local development and tests; production configuration requires https.
-          execute: entry.issuer.startsWith('http:') ? [client.allowInsecureRequests] : [],
-        })
-        .catch((error: unknown) => {
-          this.#configurations.delete(entry.id);
-          throw new FederationError('provider_unavailable', `the work-account provider ${entry.name} cannot be reached`, { cause: error });
-        });
+      configuration = discoverProvider(entry, this.#logger).catch((error: unknown) => {
+        this.#configurations.delete(entry.id);
+        if (!(error instanceof IssuerMismatchError)) throw new FederationError('provider_unavailable', `the work-account provider ${entry.name} cannot be reached`, { cause: error });
+        this.#refuse(error);
+        throw this.#refusedError(entry);
+      });
       this.#configurations.set(entry.id, configuration);
     }
     return configuration;
   }
+
+  #refusedError(entry: FederationEntry): FederationError {
+    const mismatch = this.#refused.get(entry.id)!;
+    return new FederationError('provider_unavailable', `the work-account provider ${entry.name} is refused`, { cause: new IssuerMismatchError(mismatch) });
+  }
+
+  /**
+   * The provider refused guestpass's own credentials, so no one of this entry can link or sign
+   * in until the operator acts: say what the likely cause is and what to change. The secret is
+   * never logged, only whether form-encoding changes it.
+   */
+  #logRefusedClient(entry: FederationEntry): void {
+    const method = entry.tokenEndpointAuthMethod;
+    const encodingChangesCredentials = changedByFormEncoding(entry.clientId) || changedByFormEncoding(entry.clientSecret);
+    const likelyCause =
+      method === 'client_secret_basic' && encodingChangesCredentials
+        ? 'guestpass sends the client ID and secret form-encoded inside the Basic header, as RFC 6749 §2.3.1 requires, and this secret (or ID) has characters ' +
+          'that form-encoding changes (anything but letters and digits, such as - + / =); a provider that compares the Basic credentials without decoding ' +
+          'them (LemonLDAP::NG does) refuses them. If the client ID and secret are right, set "tokenEndpointAuthMethod": "client_secret_post" on this entry'
+        : `check the client ID and secret registered at the provider, and that it accepts ${method} for this client`;
+    this.#logger.error(
+      { provider: entry.id, issuer: entry.issuer, tokenEndpointAuthMethod: method, error: 'invalid_client' },
+      `work-account provider "${entry.id}" refused guestpass's client credentials at its token endpoint (invalid_client): ${likelyCause} (docs/federation.md)`,
+    );
+  }
+
+  #refuse(error: IssuerMismatchError): void {
+    if (this.#refused.has(error.mismatch.id)) return;
+    this.#refused.set(error.mismatch.id, error.mismatch);
+    this.#logger.error(
+      { provider: error.mismatch.id, configuredIssuer: error.mismatch.configuredIssuer, discoveredIssuer: error.mismatch.discoveredIssuer },
+      `${error.message}; set "issuer" of this entry to the issuer the provider states (a trailing slash may differ) and restart. ` +
+        'Until then the entry serves no one: its people sign in with an email code, and /readyz fails.',
+    );
+  }
+}
+
+/**
+ * The token endpoint refused the client itself: `invalid_client` in the body (RFC 6749 §5.2), or
+ * a 401 with an authentication challenge, which is how that error comes with Basic credentials.
+ */
+function clientAuthenticationRefused(error: unknown): boolean {
+  if (error instanceof client.ResponseBodyError) return error.error === 'invalid_client';
+  if (error instanceof client.WWWAuthenticateChallengeError) return error.status === 401;
+  return false;
+}
+
+/** openid-client percent-encodes every character but letters and digits in Basic credentials. */
+function changedByFormEncoding(value: string): boolean {
+  return /[^A-Za-z0-9]/.test(value);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -15,6 +15,7 @@ import type { FederatedIdentity, GuestState, LinkIdentityOutcome, Page, PeopleQu
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
 import { GuestpassError } from './errors.ts';
+import { issuerSpellings, sameIssuer } from './issuers.ts';
 
 export class People {
   readonly #store: Store;
@@ -40,8 +41,17 @@ export class People {
     return this.#store.findPersonByEmail(emailNormalized);
   }
 
-  findByIdentity(issuer: string, subject: string): Promise<PersonRecord | undefined> {
-    return this.#store.findPersonByIdentity(issuer, subject);
+  /**
+   * The person holding a federated identity. An identity is stored under the issuer its
+   * provider stated when it was linked; should the provider's spelling have changed since by a
+   * trailing slash (the one difference src/issuers.ts forgives), it is found under the other.
+   */
+  async findByIdentity(issuer: string, subject: string): Promise<PersonRecord | undefined> {
+    for (const spelling of issuerSpellings(issuer)) {
+      const person = await this.#store.findPersonByIdentity(spelling, subject);
+      if (person) return person;
+    }
+    return undefined;
   }
 
   isDeleted(emailNormalized: string): Promise<boolean> {
@@ -97,7 +107,13 @@ export class People {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const current = await this.#store.getPerson(id);
       if (!current) return { outcome: 'gone' };
-      const linked = await this.#store.linkIdentity(id, identity, current.version);
+      // The store's uniqueness is by exact issuer; an identity held under the issuer's other
+      // spelling is the same identity (src/issuers.ts), so the rules apply across spellings too.
+      const holder = await this.findByIdentity(identity.issuer, identity.subject);
+      if (holder && holder.id !== id) return { outcome: 'taken', personId: holder.id };
+      const sameProvider = current.identities.filter((held) => sameIssuer(held.issuer, identity.issuer));
+      if (sameProvider.some((held) => held.subject !== identity.subject)) return { outcome: 'issuer_already_linked' };
+      const linked = sameProvider.length > 0 ? { outcome: 'linked' as const, person: current } : await this.#store.linkIdentity(id, identity, current.version);
       if (linked.outcome === 'stale') continue;
       if (linked.outcome !== 'linked') return linked;
       const upgraded = await this.update(id, (person) =>

@@ -177,7 +177,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(cachePublicMetadata(provider));
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
-      provider.use(healthRouter(store).routes());
+      provider.use(healthRouter(store, () => federation.problems()).routes());
       if (metrics && config.metrics.port === undefined) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
@@ -211,6 +211,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     start() {
       outbox.start();
       if (metrics && config.metrics.port !== undefined) metricsServer = listenForMetrics(metrics, config.metrics, logger);
+      // In the background: an unreachable provider must not hold up start-up, nor a code sign-in.
+      void federation.checkProviders();
       trimAuditInBackground();
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();

@@ -75,7 +75,16 @@ describe('configuration', () => {
     expect(problemsOf(() => parseConfig({ clients: [{ client_id: 'a' }, { client_id: 'a' }] }))).to.deep.equal(['clients[1].client_id: duplicate client_id "a"']);
     expect(problemsOf(() => parseConfig({ redis: { url: 'redis://a', cluster: [{ host: 'b', port: 1 }] } }))).to.deep.equal(['redis: set only one of url, sentinels or cluster']);
     const entry = { id: 'contoso', name: 'Contoso', issuer: 'https://login.contoso.com', clientId: 'c', clientSecret: 's', domains: ['contoso.com'] };
-    expect(problemsOf(() => parseConfig({ federation: [entry, { ...entry, id: 'other' }] }))).to.deep.equal(['federation[1].domains: contoso.com is already served by "contoso"']);
+    expect(problemsOf(() => parseConfig({ federation: [entry, { ...entry, id: 'other', issuer: 'https://login.other.com' }] }))).to.deep.equal([
+      'federation[1].domains: contoso.com is already served by "contoso"',
+    ]);
+    // One provider, two entries: a linked identity (keyed by issuer) could belong to either; a trailing slash makes no other provider.
+    expect(problemsOf(() => parseConfig({ federation: [entry, { ...entry, id: 'again', issuer: 'https://login.contoso.com/', domains: ['contoso.org'] }] }))).to.deep.equal([
+      'federation[1].issuer: https://login.contoso.com/ is already the issuer of "contoso"',
+    ]);
+    expect(problemsOf(() => parseConfig({ federation: [{ ...entry, issuer: 'https://login.contoso.com/?tenant=1' }] }))).to.deep.equal([
+      'federation[0].issuer: must have no query or fragment (an issuer identifier has neither)',
+    ]);
   });
 
   it('refuses to run in production without keys, with the demo client or over plain http', () => {
