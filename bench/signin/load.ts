@@ -1,0 +1,156 @@
+/**
+ * Runs sign-ins against one server with a fixed number in flight, for a time or for a count,
+ * and records what each cost: latency of the whole sign-in and of each step, errors, and the
+ * CPU each process used meanwhile (the server, its Redis, the driver itself, and the whole
+ * machine — other work on a shared machine shows up as the difference).
+ */
+import { readFileSync } from 'node:fs';
+
+import { median } from '../measure.ts';
+import { signIn, stepNames, type Endpoints, type StepTimes } from './journey.ts';
+import type { MailSink } from './mail_sink.ts';
+import { benchClients, cpuSecondsOf, driverCpuSeconds, type ServerUnderTest } from './servers.ts';
+
+export interface Target {
+  /** e.g. `guestpass · redis` */
+  label: string;
+  server: ServerUnderTest;
+  endpoints: Endpoints;
+}
+
+/** CPU seconds each process used during a batch. */
+export interface CpuSeconds {
+  server: number;
+  redis: number | undefined;
+  driver: number;
+  /** The whole machine, every process, every core. */
+  machine: number;
+}
+
+export interface Batch {
+  completed: number;
+  errors: number;
+  firstErrors: string[];
+  elapsedMs: number;
+  times: StepTimes[];
+  cpu: CpuSeconds;
+}
+
+let addressCounter = 0;
+const runTag = Math.random().toString(36).slice(2, 8);
+
+/** A new address for every sign-in, so no per-address limit (codes per hour, resend cooldown) ever applies. */
+function nextAddress(): string {
+  addressCounter += 1;
+  return `bench-${runTag}-${addressCounter}@example.com`;
+}
+
+/** Gives up on a batch whose sign-ins mostly fail: its figures would mean nothing. */
+const maxErrorsPerBatch = 50;
+
+export async function runSignIns(target: Target, sink: MailSink, { concurrency, durationMs, count }: { concurrency: number; durationMs?: number; count?: number }): Promise<Batch> {
+  const batch: Batch = { completed: 0, errors: 0, firstErrors: [], elapsedMs: 0, times: [], cpu: { server: 0, redis: undefined, driver: 0, machine: 0 } };
+  const cpuBefore = cpuSnapshot(target);
+  const started = performance.now();
+  const deadline = durationMs === undefined ? Infinity : started + durationMs;
+  let begun = 0;
+  const more = () => performance.now() < deadline && (count === undefined || begun < count);
+  const worker = async () => {
+    while (more()) {
+      begun += 1;
+      try {
+        batch.times.push(await signIn(target.endpoints, benchClients.RS256, sink, nextAddress()));
+        batch.completed += 1;
+      } catch (error) {
+        batch.errors += 1;
+        if (batch.firstErrors.length < 3) batch.firstErrors.push((error as Error).message);
+        if (batch.errors > maxErrorsPerBatch) throw new Error(`${target.label}: more than ${maxErrorsPerBatch} failed sign-ins; first: ${batch.firstErrors.join(' | ')}`, { cause: error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  batch.elapsedMs = performance.now() - started;
+  const cpuAfter = cpuSnapshot(target);
+  batch.cpu = {
+    server: cpuAfter.server - cpuBefore.server,
+    redis: cpuAfter.redis === undefined || cpuBefore.redis === undefined ? undefined : cpuAfter.redis - cpuBefore.redis,
+    driver: cpuAfter.driver - cpuBefore.driver,
+    machine: cpuAfter.machine - cpuBefore.machine,
+  };
+  return batch;
+}
+
+function cpuSnapshot(target: Target): CpuSeconds {
+  return {
+    server: cpuSecondsOf(target.server.pid),
+    redis: target.server.redis ? cpuSecondsOf(target.server.redis.pid) : undefined,
+    driver: driverCpuSeconds(),
+    machine: machineBusySeconds(),
+  };
+}
+
+/** CPU seconds every core of the machine spent busy so far (/proc/stat), summed. */
+export function machineBusySeconds(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields.map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+// --- summaries ---------------------------------------------------------------------------------
+
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+}
+
+export interface Summary {
+  /** Median over the rounds of completed sign-ins per second. */
+  rate: number;
+  rates: number[];
+  p50: number;
+  p99: number;
+  completed: number;
+  errors: number;
+  firstErrors: string[];
+  /** Median per step, ms. */
+  steps: Record<(typeof stepNames)[number], number>;
+  /** Medians over the rounds: share of one core (%), and CPU ms per completed sign-in. */
+  cpuPercent: CpuSeconds & { others: number };
+  cpuMsPerSignIn: CpuSeconds;
+}
+
+/** Pools the sign-ins of every round for latencies; rates and CPU are medians of the rounds. */
+export function summarize(batches: readonly Batch[]): Summary {
+  const times = batches.flatMap((batch) => batch.times);
+  const totals = times.map((time) => time.total).sort((a, b) => a - b);
+  const medianOf = (per: (batch: Batch) => number, pick: (cpu: CpuSeconds) => number | undefined): number | undefined => {
+    const values = batches.flatMap((batch) => {
+      const seconds = pick(batch.cpu);
+      return seconds === undefined ? [] : [seconds * per(batch)];
+    });
+    return values.length ? median(values) : undefined;
+  };
+  const cpuMedians = (per: (batch: Batch) => number): CpuSeconds => ({
+    server: medianOf(per, (cpu) => cpu.server)!,
+    redis: medianOf(per, (cpu) => cpu.redis),
+    driver: medianOf(per, (cpu) => cpu.driver)!,
+    machine: medianOf(per, (cpu) => cpu.machine)!,
+  });
+  const others = medianOf(
+    (batch) => 100_000 / batch.elapsedMs,
+    (cpu) => cpu.machine - cpu.server - (cpu.redis ?? 0) - cpu.driver,
+  )!;
+  const rates = batches.map((batch) => (batch.completed * 1000) / batch.elapsedMs);
+  return {
+    rate: median(rates),
+    rates,
+    p50: percentile(totals, 0.5),
+    p99: percentile(totals, 0.99),
+    completed: times.length,
+    errors: batches.reduce((sum, batch) => sum + batch.errors, 0),
+    firstErrors: batches.flatMap((batch) => batch.firstErrors).slice(0, 3),
+    steps: Object.fromEntries(stepNames.map((step) => [step, median(times.map((time) => time[step]))])) as Summary['steps'],
+    cpuPercent: { ...cpuMedians((batch) => 100_000 / batch.elapsedMs), others },
+    cpuMsPerSignIn: cpuMedians((batch) => 1000 / Math.max(1, batch.completed)),
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The short end-to-end section of `npm run bench`: the sign-in bench in its quick mode, reduced
+ * to the figures that have targets. `npm run bench:signin` prints the whole of it, with longer rounds.
+ */
+import { benchSignIn } from './bench.ts';
+import { parseOptions } from './options.ts';
+import { commandVerdict, ratioLines, signInTable, tokenTable } from './report.ts';
+
+export async function benchSignInSection(): Promise<string> {
+  const options = parseOptions(['--quick']);
+  const result = await benchSignIn(options, () => undefined);
+  const kept = (label: string, cost: typeof result.costs.guestpass) => `${label} ${cost.retainedBytesPerSignIn.toFixed(0)} B in ${cost.keysPerSignIn.toFixed(1)} keys`;
+  return [
+    `end-to-end sign-in, quick (${options.rounds} alternating rounds of ${options.roundSeconds} s, concurrency ${options.concurrency}); the full run with breakdowns: npm run bench:signin`,
+    signInTable(result.summaries),
+    '',
+    ratioLines(result.pairs, options.concurrency),
+    commandVerdict(result.costs.guestpass, result.costs.baseline),
+    `kept in Redis per sign-in: ${kept('guestpass', result.costs.guestpass)}; ${kept('baseline', result.costs.baseline)}`,
+    '',
+    tokenTable(result.tokens),
+  ].join('\n');
+}
