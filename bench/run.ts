@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { benchCodeVerification } from './code_verification.ts';
 import { benchEnumerationTiming } from './enumeration_timing.ts';
 import { defaultMeasureOptions } from './measure.ts';
+import { benchSignInSection } from './signin/section.ts';
 import { benchStoreOperations } from './store_operations.ts';
 
 const started = performance.now();
@@ -20,4 +21,8 @@ console.log();
 console.log(await benchStoreOperations());
 console.log();
 console.log(await benchEnumerationTiming());
+console.log();
+// The end-to-end section takes about a minute; GUESTPASS_BENCH_SIGNIN=0 leaves it out.
+if (process.env.GUESTPASS_BENCH_SIGNIN === '0') console.log('end-to-end sign-in: left out (GUESTPASS_BENCH_SIGNIN=0); run it with npm run bench:signin');
+else console.log(await benchSignInSection());
 console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
