@@ -34,7 +34,7 @@ const systems: SystemName[] = ['guestpass', 'baseline'];
 const stores: StoreName[] = ['redis', 'memory'];
 
 async function startAll(running: Running): Promise<Target[]> {
-  running.sink = await new MailSink().start();
+  await running.sink.start();
   const keys = await generateKeys();
   // One Redis per system: its command counts and memory are then that system's alone.
   const redisFor = new Map<SystemName, BenchRedis>();
@@ -57,7 +57,7 @@ async function startAll(running: Running): Promise<Target[]> {
 async function stopAll(running: Running): Promise<void> {
   for (const server of running.servers.splice(0)) await server.stop();
   for (const redis of running.redises.splice(0)) await redis.stop();
-  await running.sink?.stop();
+  await running.sink.stop();
 }
 
 export function describeRun(options: SignInBenchOptions): string {
@@ -71,11 +71,13 @@ export function describeRun(options: SignInBenchOptions): string {
 }
 
 export async function benchSignIn(options: SignInBenchOptions, print: Print = console.log): Promise<SignInBenchResult> {
-  const running: Running = { sink: undefined as unknown as MailSink, redises: [], servers: [] };
-  const interrupted = () => {
-    stopAll(running).finally(() => process.exit(130));
+  const running: Running = { sink: new MailSink(), redises: [], servers: [] };
+  // Stopped early, it still stops what it started: the redis-servers would outlive it otherwise.
+  const interrupted = (signal: NodeJS.Signals) => {
+    stopAll(running).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const targets = await startAll(running);
     const byLabel = (system: SystemName, store: StoreName) => targets.find((target) => target.server.system === system && target.server.store === store)!;
@@ -134,6 +136,7 @@ export async function benchSignIn(options: SignInBenchOptions, print: Print = co
     return { summaries, pairs, costs, tokens };
   } finally {
     process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await stopAll(running);
   }
 }

@@ -80,7 +80,9 @@ export class MailSink {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    const server = this.#server;
+    this.#server = undefined;
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 
   #deliver(recipient: string, code: string): void {

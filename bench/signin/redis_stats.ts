@@ -51,8 +51,8 @@ export class CommandMonitor {
 
   static async start(admin: Redis): Promise<CommandMonitor> {
     const connection = await admin.duplicate().monitor();
-    const socket = (admin as unknown as { stream: { localAddress: string; localPort: number } }).stream;
-    return new CommandMonitor(connection, `${socket.localAddress}:${socket.localPort}`);
+    // MONITOR names each command's client by address; the admin connection's own commands are left out.
+    return new CommandMonitor(connection, `${admin.stream.localAddress}:${admin.stream.localPort}`);
   }
 
   /** Stops once MONITOR has shown everything Redis ran before this call. */

@@ -34,7 +34,7 @@ export type ServerMessage = { type: 'ready' } | { type: 'failed'; message: strin
  * The rate limit every sign-in of the bench would hit, raised to its maximum: all sign-ins come
  * from 127.0.0.1. Per-address limits need no change, as every sign-in uses a new address.
  */
-export const benchRateLimits = { codesPerIpPerHour: 100_000 };
+const benchRateLimits = { codesPerIpPerHour: 100_000 };
 
 async function start(spec: ServerSpec): Promise<() => Promise<void>> {
   if (spec.system === 'baseline') {
