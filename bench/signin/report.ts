@@ -124,7 +124,7 @@ export function retainedTable(cost: RedisCost, top = 24): string {
 export function tokenTable(summaries: readonly TokenSummary[]): string {
   const baselineFor = (summary: TokenSummary) => summaries.find((other) => other.alg === summary.alg && other.label === summary.label.replace('guestpass', 'baseline'));
   return formatTable(
-    ['token endpoint', 'ID token', 'exchanges/s', 'p50 ms', 'p99 ms', 'guestpass/baseline'],
+    ['token endpoint', 'ID token', 'exchanges/s', 'p50 ms', 'p99 ms', 'rate guestpass/baseline'],
     summaries.map((summary) => {
       const baseline = summary.label.startsWith('guestpass') ? baselineFor(summary) : undefined;
       const ratio = baseline ? median(summary.rates.map((rate, index) => rate / baseline.rates[index]!)) : undefined;
