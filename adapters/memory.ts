@@ -6,6 +6,7 @@
  */
 import type {
   AuditEvent,
+  CodeInspection,
   AuditQuery,
   ConsumeOutcome,
   CounterState,
@@ -99,7 +100,7 @@ class ExpiringMap<T> {
 
 const clone = <T>(value: T): T => structuredClone(value);
 
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, CodeInspection {
   readonly kind = 'memory' as const;
 
   readonly #models = new ExpiringMap<OidcPayload>();

@@ -73,6 +73,7 @@ import type { Config } from '../config/schema.ts';
 import { GuestpassError, StoreUnavailableError } from '../src/errors.ts';
 import type {
   AuditEvent,
+  CodeInspection,
   AuditQuery,
   ConsumeOutcome,
   CounterState,
@@ -432,7 +433,7 @@ const linkChunkMax = 1000;
 /** Listing entries read at most per round while listing people. */
 const peopleChunkMax = 1000;
 
-export class RedisStore implements Store {
+export class RedisStore implements Store, CodeInspection {
   readonly kind = 'redis' as const;
 
   readonly #client: RedisClient;

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 
 import type {
   AuditEvent,
+  CodeInspection,
   FederatedIdentity,
   LinkQuery,
   LinkRecipient,
@@ -21,6 +22,9 @@ import type {
 } from '../../adapters/store.ts';
 import { compareAuditIds } from '../../adapters/store_shared.ts';
 import { GuestpassError } from '../../src/errors.ts';
+
+/** A store as the contract sees it: the production interface, and reading codes back. */
+export type ContractStore = Store & CodeInspection;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -116,9 +120,9 @@ function auditEvent(overrides: Partial<Omit<AuditEvent, 'id'>> = {}): Omit<Audit
   };
 }
 
-export function storeContract(name: string, createStore: () => Promise<Store>, destroyStore: (store: Store) => Promise<void>): void {
+export function storeContract(name: string, createStore: () => Promise<ContractStore>, destroyStore: (store: ContractStore) => Promise<void>): void {
   describe(`${name} store contract`, () => {
-    let store: Store;
+    let store: ContractStore;
 
     beforeEach(async () => {
       store = await createStore();
@@ -1389,7 +1393,7 @@ export function storeContract(name: string, createStore: () => Promise<Store>, d
 
   describe(`${name} store contract: expiry`, () => {
     // One short wait serves every TTL below.
-    let store: Store;
+    let store: ContractStore;
 
     before(async () => {
       store = await createStore();
