@@ -9,7 +9,7 @@
  */
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
-import { isStoreUnavailable } from '../src/errors.ts';
+import { isStoreUnavailable } from './errors.ts';
 import type { OidcModelStore, OidcPayload } from './store/oidc_models.ts';
 
 /** oidc-provider's error for a store outage: 503 `temporarily_unavailable`, never a 500. */

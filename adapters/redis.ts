@@ -69,8 +69,7 @@
  */
 import { Cluster, Redis, ReplyError } from 'ioredis';
 
-import type { Config } from '../config/schema.ts';
-import { GuestpassError, StoreUnavailableError } from '../src/errors.ts';
+import { StoreContentionError, StoreError, StoreUnavailableError } from './errors.ts';
 import type {
   AuditEvent,
   CodeInspection,
@@ -116,7 +115,31 @@ import {
   toPeoplePage,
 } from './store_shared.ts';
 
-export type RedisStoreConfig = Config['redis'];
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where Redis is and how to talk to it: what `config.redis` holds once validated (exactly one of
+ * `url`, `sentinels` or `cluster`; `keyPrefix` without braces, so no hash tag of ours is broken).
+ */
+export interface RedisStoreConfig {
+  /** A single server, `redis://` or `rediss://`. */
+  url?: string | undefined;
+  sentinels?: RedisNode[] | undefined;
+  /** The master the Sentinels watch; needed with `sentinels`. */
+  sentinelName?: string | undefined;
+  /** Start-up nodes of a Cluster. */
+  cluster?: RedisNode[] | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** TLS to Sentinel-managed or Cluster nodes (a single server says so with `rediss://`). */
+  tls: boolean;
+  keyPrefix: string;
+  /** A command that takes longer fails with `StoreUnavailableError`. */
+  commandTimeoutMs: number;
+}
 
 export interface RedisStoreOptions {
   redis: RedisStoreConfig;
@@ -379,7 +402,7 @@ const unavailableReply = /^(LOADING|BUSY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONL
  * out of retries. Errors of our own code (TypeError, SyntaxError, …) stay what they are.
  */
 function toStoreError(error: unknown): unknown {
-  if (error instanceof GuestpassError || !(error instanceof Error)) return error;
+  if (error instanceof StoreError || !(error instanceof Error)) return error;
   if (error instanceof ReplyError) return unavailableReply.test(error.message) ? new StoreUnavailableError(error) : error;
   const ownBug = error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError || error instanceof ReferenceError;
   return ownBug ? error : new StoreUnavailableError(error);
@@ -417,7 +440,7 @@ function connect(config: RedisStoreConfig): RedisClient {
     });
   }
   if (config.url) return new Redis(config.url, common);
-  throw new GuestpassError('invalid_configuration', 'the Redis store needs redis.url, redis.sentinels or redis.cluster');
+  throw new TypeError('the Redis store needs redis.url, redis.sentinels or redis.cluster');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -772,7 +795,7 @@ export class RedisStore implements Store, CodeInspection {
       const winner = await this.getPerson(id);
       if (winner?.emailNormalized === emailNormalized) return { person: winner, created: false };
     }
-    throw new GuestpassError('conflict', `could not create a person for ${emailNormalized}: the address index keeps changing`, { status: 409 });
+    throw new StoreContentionError(`could not create a person for ${emailNormalized}: the address index keeps changing`);
   }
 
   async getPerson(id: string): Promise<PersonRecord | undefined> {
@@ -849,7 +872,7 @@ export class RedisStore implements Store, CodeInspection {
       if (await this.getPerson(holderId)) return { outcome: 'taken', personId: holderId };
       if ((await this.#script('gpCompareAndSet', indexKey, holderId, personId)) === 1) return { outcome: 'claimed' };
     }
-    throw new GuestpassError('conflict', `could not claim the identity ${identity.subject} of ${identity.issuer}: its index keeps changing`, { status: 409 });
+    throw new StoreContentionError(`could not claim the identity ${identity.subject} of ${identity.issuer}: its index keeps changing`);
   }
 
   /**

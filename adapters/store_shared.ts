@@ -1,5 +1,5 @@
 /** Rules both stores share, so they cannot drift apart. */
-import { GuestpassError } from '../src/errors.ts';
+import { InvalidCursorError } from './errors.ts';
 import type { AuditEvent, AuditQuery, FederatedIdentity, LinkQuery, LinkRecord, Page, PeopleQuery, PersonRecord } from './store.ts';
 
 /** oidc-provider models that belong to a grant and go when it is revoked. */
@@ -35,7 +35,7 @@ export function compareAuditIds(a: string, b: string): number {
   return aMs - bMs || aSeq - bSeq;
 }
 
-const badCursor = () => new GuestpassError('invalid_request', 'cursor is not one this API returned', { status: 400 });
+const badCursor = () => new InvalidCursorError();
 
 const auditIdPattern = /^\d{1,16}-\d{1,16}$/;
 

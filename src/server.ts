@@ -29,6 +29,7 @@ import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
 import { resumeOnce } from './http/resume_once.ts';
 import { securityHeaders } from './http/security_headers.ts';
+import { storeErrorsAsHttpErrors } from './http/store_errors.ts';
 import { loadKeyMaterial, type KeyMaterial } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Outbox } from './mail/outbox.ts';
@@ -160,6 +161,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, clients }),
     async mount(provider) {
       sessions.attach(provider);
+      provider.use(storeErrorsAsHttpErrors);
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
       provider.use(healthRouter(store).routes());

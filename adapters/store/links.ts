@@ -57,7 +57,7 @@ export interface LinkStore {
   deleteLink(id: string): Promise<LinkRecord | undefined>;
   /**
    * Newest first (`createdAt`, then `id`, descending). `cursor` is the previous page's
-   * `nextCursor`; a bad cursor is a 400 GuestpassError, a `limit` below 1 a RangeError. A filter
+   * `nextCursor`; a bad cursor is an `InvalidCursorError`, a `limit` below 1 a RangeError. A filter
    * is never ignored: an empty string is compared like any other value.
    */
   listLinks(query: LinkQuery, page: PageRequest): Promise<Page<LinkRecord>>;

@@ -6,7 +6,7 @@ export interface Page<T> {
 }
 
 export interface PageRequest {
-  /** The previous page's `nextCursor`; any other string is refused with a 400 GuestpassError. */
+  /** The previous page's `nextCursor`; any other string is an `InvalidCursorError`. */
   cursor?: string | undefined;
   limit: number;
 }

@@ -81,6 +81,6 @@ export interface PeopleStore {
   deletePerson(id: string): Promise<PersonRecord | undefined>;
   /** Whether the address belonged to a deleted person who has not been re-created (re-invited) since. */
   isEmailDeleted(emailNormalized: string): Promise<boolean>;
-  /** Sorted by normalised address. `cursor` is the previous page's `nextCursor`; a bad one is a 400 GuestpassError. */
+  /** Sorted by normalised address. `cursor` is the previous page's `nextCursor`; a bad one is an `InvalidCursorError`. */
   listPeople(query: PeopleQuery, page: PageRequest): Promise<Page<PersonRecord>>;
 }

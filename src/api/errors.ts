@@ -5,7 +5,7 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 
-import { GuestpassError, isStoreUnavailable } from '../errors.ts';
+import { GuestpassError, isStoreUnavailable, storeErrorAsGuestpassError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 export class ApiError extends Error {
@@ -57,6 +57,8 @@ export function apiErrors(logger: Logger) {
 function toResponse(error: unknown, logger: Logger, ctx: Context): { status: number; error: string; description: string; headers: Record<string, string> } {
   if (error instanceof ApiError) return { status: error.status, error: error.error, description: error.description, headers: error.headers };
   if (isStoreUnavailable(error)) return { status: 503, error: 'temporarily_unavailable', description: 'the store is unavailable; try again shortly', headers: { 'Retry-After': '5' } };
+  // A bad cursor (400) or a store step that kept losing to parallel writers (409).
+  error = storeErrorAsGuestpassError(error);
   if (error instanceof GuestpassError && error.status < 500) {
     return { status: error.status, error: errorCodes[error.status] ?? error.code, description: error.message, headers: {} };
   }

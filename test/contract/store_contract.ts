@@ -20,8 +20,8 @@ import type {
   Store,
   StoredCode,
 } from '../../adapters/store.ts';
+import { InvalidCursorError } from '../../adapters/errors.ts';
 import { compareAuditIds } from '../../adapters/store_shared.ts';
-import { GuestpassError } from '../../src/errors.ts';
 
 /** A store as the contract sees it: the production interface, and reading codes back. */
 export type ContractStore = Store & CodeInspection;
@@ -39,7 +39,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject');
 }
 
-/** Every cursor, under every query, is refused with a GuestpassError status 400. */
+/** Every cursor, under every query, is refused with an InvalidCursorError. */
 async function expectEachCursorRejected<Query>(
   list: (query: Query, page: { cursor: string; limit: number }) => Promise<unknown>,
   queries: Query[],
@@ -48,8 +48,8 @@ async function expectEachCursorRejected<Query>(
   for (const query of queries) {
     for (const cursor of cursors) {
       const error = await rejectionOf(list(query, { cursor, limit: 10 }));
-      expect(error, `${JSON.stringify(query)} ${cursor}`).to.be.instanceOf(GuestpassError);
-      expect(error).to.include({ status: 400, code: 'invalid_request' });
+      expect(error, `${JSON.stringify(query)} ${cursor}`).to.be.instanceOf(InvalidCursorError);
+      expect(error).to.include({ code: 'invalid_cursor' });
     }
   }
 }
@@ -896,7 +896,7 @@ export function storeContract(name: string, createStore: () => Promise<ContractS
           expect(second).to.deep.equal({ items: [person('person-3', 'p3@example.com'), person('person-4', 'p4@example.com')], nextCursor: null });
         });
 
-        it('rejects a bad cursor with a GuestpassError status 400', async () => {
+        it('rejects a bad cursor with an InvalidCursorError', async () => {
           await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
           const encode = (text: string) => Buffer.from(text).toString('base64url');
           const cursors = [
@@ -1225,7 +1225,7 @@ export function storeContract(name: string, createStore: () => Promise<ContractS
         expect(sharedPages.flat()).to.deep.equal(shared);
       });
 
-      it('rejects a bad cursor with a GuestpassError status 400', async () => {
+      it('rejects a bad cursor with an InvalidCursorError', async () => {
         await store.createLink(secureLink('link-1'));
         const encode = (text: string) => Buffer.from(text).toString('base64url');
         const cursors = ['not a cursor', '', encode('1700000000000'), encode('1700000000000:'), encode('soon:link-1'), encode('01700000000000:link-1'), encode('12-3')];
@@ -1362,11 +1362,11 @@ export function storeContract(name: string, createStore: () => Promise<ContractS
         expect(pages).to.deep.equal([[0, 90], [180, 270], [360]]);
       });
 
-      it('rejects a bad cursor with a GuestpassError status 400', async () => {
+      it('rejects a bad cursor with an InvalidCursorError', async () => {
         for (const cursor of ['not a cursor', Buffer.from('12-x').toString('base64url'), '']) {
           const error = await rejectionOf(store.listAudit({}, { cursor, limit: 10 }));
-          expect(error).to.be.instanceOf(GuestpassError);
-          expect(error).to.include({ status: 400, code: 'invalid_request' });
+          expect(error).to.be.instanceOf(InvalidCursorError);
+          expect(error).to.include({ code: 'invalid_cursor' });
         }
       });
 
