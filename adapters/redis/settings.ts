@@ -1,0 +1,16 @@
+/** The runtime settings in Redis: one durable string, saved by the same versioned script as records. */
+import type { SettingsStore, StoredSettings } from '../store/settings.ts';
+import { RedisPart } from './connection.ts';
+
+export class RedisSettings extends RedisPart implements SettingsStore {
+  async getSettings<T>(): Promise<StoredSettings<T> | undefined> {
+    const stored = await this.redis.run((client) => client.get(this.keys.settings()));
+    return stored === null ? undefined : (JSON.parse(stored) as StoredSettings<T>);
+  }
+
+  async saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {
+    const settings: StoredSettings<T> = { version: (expectedVersion ?? 0) + 1, value, updatedAt };
+    const expected = expectedVersion === undefined ? '' : String(expectedVersion);
+    return (await this.redis.script('gpPutRecordIfVersion', this.keys.settings(), expected, JSON.stringify(settings), 0)) === 1;
+  }
+}
