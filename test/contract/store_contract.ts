@@ -21,7 +21,7 @@ import type {
   StoredCode,
 } from '../../adapters/store.ts';
 import { InvalidCursorError } from '../../adapters/errors.ts';
-import { compareAuditIds } from '../../adapters/store_shared.ts';
+import { compareAuditIds } from '../../adapters/shared/audit.ts';
 
 /** A store as the contract sees it: the production interface, and reading codes back. */
 export type ContractStore = Store & CodeInspection;
