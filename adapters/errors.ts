@@ -3,7 +3,7 @@
  * code` and `code` alike, `name` from the class, `cause` passed through. No HTTP here: the
  * routes decide what a caller is told (`src/api/errors.ts` and the page handlers map these).
  */
-export type StoreErrorCode = 'store_unavailable' | 'invalid_cursor' | 'store_contention';
+export type StoreErrorCode = 'store_unavailable' | 'invalid_cursor' | 'store_contention' | 'corrupt_record';
 
 export abstract class StoreError extends Error {
   static code: StoreErrorCode;
@@ -40,6 +40,20 @@ export class InvalidCursorError extends StoreError {
  */
 export class StoreContentionError extends StoreError {
   static override code = 'store_contention' as const;
+}
+
+/**
+ * A value read back is not what the store writes there (edited by hand, written by something
+ * else, cut short): refused, never passed on as a wrong value. Our fault or the operator's, not
+ * the caller's; retrying does not help.
+ */
+export class CorruptRecordError extends StoreError {
+  static override code = 'corrupt_record' as const;
+
+  /** `what` names the record (never its content): "person person-1", "the code of interaction abc". */
+  constructor(what: string, problem: string, cause?: unknown) {
+    super(`the stored ${what} is corrupt: ${problem}`, { cause });
+  }
 }
 
 export function isStoreUnavailable(error: unknown): error is StoreUnavailableError {

@@ -1,8 +1,24 @@
 /** The audit log in Redis: one stream, an entry per event (its JSON in the field `event`); stream ids are the event ids. */
+import { z } from 'zod';
+
+import { CorruptRecordError } from '../errors.ts';
 import { auditMatches, decodeAuditCursor, toAuditPage } from '../shared/audit.ts';
-import type { AuditEvent, AuditQuery, AuditStore } from '../store/audit.ts';
+import { auditActorTypes, auditOperations, auditResults, type AuditEvent, type AuditQuery, type AuditStore } from '../store/audit.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
-import { pairsToRecord, RedisPart } from './connection.ts';
+import { RedisPart } from './connection.ts';
+import { pairsToRecord, parseStoredJson } from './stored.ts';
+
+/** An event as appended, without its id (the stream entry's id is the event's). */
+const storedEventSchema = z.looseObject({
+  time: z.iso.datetime({ offset: true }),
+  operation: z.enum(auditOperations),
+  actor: z.looseObject({ type: z.enum(auditActorTypes), id: z.string() }),
+  sharingId: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()),
+  ip: z.string().optional(),
+  userAgent: z.string().optional(),
+  result: z.enum(auditResults),
+}) satisfies z.ZodType<Omit<AuditEvent, 'id'>>;
 
 /** Audit entries read per XRANGE while paging; a page never holds the whole stream. */
 const auditChunk = (limit: number) => Math.min(1000, Math.max(100, limit + 1));
@@ -42,6 +58,6 @@ export class RedisAudit extends RedisPart implements AuditStore {
 
 function parseAuditEntry(id: string, fields: string[]): AuditEvent {
   const json = pairsToRecord(fields).event;
-  if (json === undefined) throw new Error(`audit entry ${id} has no event field`);
-  return { id, ...(JSON.parse(json) as Omit<AuditEvent, 'id'>) };
+  if (json === undefined) throw new CorruptRecordError(`audit entry ${id}`, 'no event field');
+  return { id, ...parseStoredJson(storedEventSchema, json, `audit entry ${id}`) };
 }

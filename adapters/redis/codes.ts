@@ -1,27 +1,33 @@
 /** One-time codes in Redis: one hash per interaction, so a script can count an attempt or consume the code atomically. */
+import { z } from 'zod';
+
 import type { CodeInspection, CodeStore, StoredCode } from '../store/codes.ts';
-import { pairsToRecord, RedisPart, toMs } from './connection.ts';
+import { RedisPart, toMs } from './connection.ts';
+import { hashFields, pairsToRecord, parseStored, storedInteger, storedNumber } from './stored.ts';
+
+const codeSchema = z.object({
+  codeId: z.string().min(1),
+  email: z.string().min(1),
+  digest: z.string().min(1),
+  issuedAt: storedNumber,
+  expiresAt: storedNumber,
+  attempts: storedInteger,
+}) satisfies z.ZodType<StoredCode>;
+
+const codeFields = codeSchema.keyof().options;
 
 export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
   async putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void> {
-    const fields = [
-      ['codeId', code.codeId],
-      ['email', code.email],
-      ['digest', code.digest],
-      ['issuedAt', code.issuedAt],
-      ['expiresAt', code.expiresAt],
-      ['attempts', code.attempts],
-    ].flat();
-    await this.redis.script('gpReplaceHash', this.keys.code(interactionUid), toMs(ttlSeconds), ...fields);
+    await this.redis.script('gpReplaceHash', this.keys.code(interactionUid), toMs(ttlSeconds), ...hashFields(code, codeFields));
   }
 
   async readCode(interactionUid: string): Promise<StoredCode | undefined> {
-    return parseCode(await this.redis.run((client) => client.hgetall(this.keys.code(interactionUid))));
+    return parseCode(await this.redis.run((client) => client.hgetall(this.keys.code(interactionUid))), interactionUid);
   }
 
   async countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined> {
     const reply = (await this.redis.script('gpCountCodeAttempt', this.keys.code(interactionUid))) as string[] | null;
-    return reply === null ? undefined : parseCode(pairsToRecord(reply));
+    return reply === null ? undefined : parseCode(pairsToRecord(reply), interactionUid);
   }
 
   async consumeCode(interactionUid: string, codeId: string): Promise<boolean> {
@@ -33,14 +39,8 @@ export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
   }
 }
 
-function parseCode(stored: Record<string, string>): StoredCode | undefined {
-  if (stored.codeId === undefined) return undefined;
-  return {
-    codeId: stored.codeId,
-    email: stored.email ?? '',
-    digest: stored.digest ?? '',
-    issuedAt: Number(stored.issuedAt),
-    expiresAt: Number(stored.expiresAt),
-    attempts: Number(stored.attempts),
-  };
+/** An empty hash is no code (HGETALL of a missing key); anything else must be a whole code. */
+function parseCode(stored: Record<string, string>, interactionUid: string): StoredCode | undefined {
+  if (Object.keys(stored).length === 0) return undefined;
+  return parseStored(codeSchema, stored, `code of interaction ${interactionUid}`);
 }

@@ -104,13 +104,6 @@ function connect(config: RedisStoreConfig): RedisClient {
 /** Seconds as the ms Redis expiries take, never 0 (which would mean "no expiry" to our scripts). */
 export const toMs = (seconds: number) => Math.max(1, Math.round(seconds * 1000));
 
-/** A flat reply of alternating field and value (HGETALL, XRANGE entries) as a record. */
-export function pairsToRecord(pairs: string[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (let index = 0; index + 1 < pairs.length; index += 2) record[pairs[index]!] = pairs[index + 1]!;
-  return record;
-}
-
 /** One client for the whole store, and the key names; every concern of the store talks to Redis through it. */
 export class RedisConnection {
   readonly keys: RedisKeys;

@@ -9,6 +9,8 @@
  * version that added the address, so removing an address never undoes a later save that added
  * it again, however late the removal runs (see `saveLink`).
  */
+import { z } from 'zod';
+
 import {
   assertLinkIdentityKept,
   compareNewestFirst,
@@ -23,6 +25,26 @@ import { assertPageLimit } from '../shared/paging.ts';
 import type { LinkQuery, LinkRecord, LinkStore } from '../store/links.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import { RedisPart } from './connection.ts';
+import { parseStoredJson } from './stored.ts';
+
+const recipientSchema = z.looseObject({
+  email: z.string(),
+  emailNormalized: z.string().min(1),
+  addedAt: z.number(),
+  verifiedAt: z.number().optional(),
+  lastAccessAt: z.number().optional(),
+});
+
+const linkSchema = z.looseObject({
+  version: z.int(),
+  id: z.string().min(1),
+  resource: z.string(),
+  clientId: z.string(),
+  recipients: z.array(recipientSchema),
+  createdAt: z.number(),
+  createdBy: z.string(),
+  expiresAt: z.number().optional(),
+}) satisfies z.ZodType<LinkRecord>;
 
 /** Index entries read at most per round while listing links. */
 const linkChunkMax = 1000;
@@ -47,7 +69,7 @@ export class RedisLinks extends RedisPart implements LinkStore {
 
   async getLink(id: string): Promise<LinkRecord | undefined> {
     const stored = await this.redis.run((client) => client.get(this.keys.link(id)));
-    return stored === null ? undefined : (JSON.parse(stored) as LinkRecord);
+    return stored === null ? undefined : parseStoredJson(linkSchema, stored, `link ${id}`);
   }
 
   /**
@@ -66,7 +88,7 @@ export class RedisLinks extends RedisPart implements LinkStore {
     await Promise.all(added.map((address) => this.redis.run((client) => client.zadd(this.keys.linksOfRecipient(address), 'GT', version, link.id))));
     const replaced = await this.redis.script('gpSaveIfVersion', this.keys.link(link.id), expectedVersion, link.createdAt, JSON.stringify({ ...link, version }));
     if (typeof replaced !== 'string') return false;
-    const removed = [...recipientAddresses(JSON.parse(replaced) as LinkRecord)].filter((address) => !after.has(address));
+    const removed = [...recipientAddresses(parseStoredJson(linkSchema, replaced, `link ${link.id}`))].filter((address) => !after.has(address));
     await Promise.all(removed.map((address) => this.redis.script('gpUnindexRecipient', this.keys.linksOfRecipient(address), link.id, version)));
     return true;
   }
@@ -74,7 +96,7 @@ export class RedisLinks extends RedisPart implements LinkStore {
   async deleteLink(id: string): Promise<LinkRecord | undefined> {
     const stored = await this.redis.run((client) => client.getdel(this.keys.link(id)));
     if (stored === null) return undefined;
-    const link = JSON.parse(stored) as LinkRecord;
+    const link = parseStoredJson(linkSchema, stored, `link ${id}`);
     await Promise.all([
       this.redis.run((client) => client.zrem(this.keys.linksAll(), id)),
       this.redis.run((client) => client.zrem(this.keys.linksOfClient(link.clientId), id)),

@@ -2,9 +2,27 @@
  * The mail outbox in Redis: a hash per mail and a due set (mail id → when to try it next), all
  * under the hash tag `{outbox}`, so claiming and completing are each one script over one slot.
  */
+import { z } from 'zod';
+
 import { enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
-import type { MailOutcome, MailState, OutboxMail, OutboxStore } from '../store/outbox.ts';
-import { pairsToRecord, RedisPart, toMs } from './connection.ts';
+import { mailStates, type MailOutcome, type OutboxMail, type OutboxStore } from '../store/outbox.ts';
+import { RedisPart, toMs } from './connection.ts';
+import { hashFields, pairsToRecord, parseStored, storedInteger, storedNumber } from './stored.ts';
+
+const mailSchema = z.object({
+  id: z.string().min(1),
+  sealed: z.string().optional(),
+  label: z.string(),
+  state: z.enum(mailStates),
+  attempts: storedInteger,
+  createdAt: storedNumber,
+  nextAttemptAt: storedNumber,
+  notAfter: storedNumber,
+  sentAt: storedNumber.optional(),
+  lastError: z.string().optional(),
+}) satisfies z.ZodType<OutboxMail>;
+
+const mailFields = mailSchema.keyof().options;
 
 export class RedisOutbox extends RedisPart implements OutboxStore {
   async enqueueMail(mail: OutboxMail): Promise<void> {
@@ -17,7 +35,7 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
       toMs(ttlSeconds),
       mail.nextAttemptAt,
       isClaimable(mail) ? '1' : '0',
-      ...mailToFields(mail),
+      ...hashFields(mail, mailFields),
     );
   }
 
@@ -26,7 +44,10 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
     // A lease that ends after `now` takes a claimed mail out of the due range, which the script relies on.
     const leaseEnd = now + Math.max(1, Math.ceil(leaseMs));
     const reply = (await this.redis.script('gpClaimDueMail', this.keys.outboxDue(), this.keys.outboxMail(), now, leaseEnd, limit)) as string[][];
-    return reply.map((pairs) => parseMail(pairsToRecord(pairs)));
+    return reply.map((pairs) => {
+      const stored = pairsToRecord(pairs);
+      return parseStored(mailSchema, stored, `mail ${stored.id ?? '(no id)'}`);
+    });
   }
 
   async completeMail(id: string, outcome: MailOutcome): Promise<void> {
@@ -45,38 +66,6 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
 
   async getMail(id: string): Promise<OutboxMail | undefined> {
     const stored = await this.redis.run((client) => client.hgetall(this.keys.outboxMail(id)));
-    return stored.id === undefined ? undefined : parseMail(stored);
+    return Object.keys(stored).length === 0 ? undefined : parseStored(mailSchema, stored, `mail ${id}`);
   }
-}
-
-function mailToFields(mail: OutboxMail): string[] {
-  const fields: [string, string | number | undefined][] = [
-    ['id', mail.id],
-    ['sealed', mail.sealed],
-    ['label', mail.label],
-    ['state', mail.state],
-    ['attempts', mail.attempts],
-    ['createdAt', mail.createdAt],
-    ['nextAttemptAt', mail.nextAttemptAt],
-    ['notAfter', mail.notAfter],
-    ['sentAt', mail.sentAt],
-    ['lastError', mail.lastError],
-  ];
-  return fields.flatMap(([field, value]) => (value === undefined ? [] : [field, String(value)]));
-}
-
-function parseMail(stored: Record<string, string>): OutboxMail {
-  const mail: OutboxMail = {
-    id: stored.id ?? '',
-    label: stored.label ?? '',
-    state: stored.state as MailState,
-    attempts: Number(stored.attempts),
-    createdAt: Number(stored.createdAt),
-    nextAttemptAt: Number(stored.nextAttemptAt),
-    notAfter: Number(stored.notAfter),
-  };
-  if (stored.sealed !== undefined) mail.sealed = stored.sealed;
-  if (stored.sentAt !== undefined) mail.sentAt = Number(stored.sentAt);
-  if (stored.lastError !== undefined) mail.lastError = stored.lastError;
-  return mail;
 }

@@ -9,6 +9,8 @@
  * The deletion mark is written before the person is deleted, and counts only while no person has
  * the address, so a crash can neither unmark a deleted address nor make a live one look deleted.
  */
+import { z } from 'zod';
+
 import { StoreContentionError } from '../errors.ts';
 import {
   assertPersonFixedFieldsKept,
@@ -22,8 +24,25 @@ import {
 } from '../shared/people.ts';
 import { assertPageLimit } from '../shared/paging.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
-import type { FederatedIdentity, LinkIdentityOutcome, PeopleQuery, PeopleStore, PersonRecord } from '../store/people.ts';
+import { guestStates, userTypes, type FederatedIdentity, type LinkIdentityOutcome, type PeopleQuery, type PeopleStore, type PersonRecord } from '../store/people.ts';
 import { RedisPart } from './connection.ts';
+import { parseStoredJson } from './stored.ts';
+
+const personSchema = z.looseObject({
+  version: z.int(),
+  id: z.string().min(1),
+  email: z.string(),
+  emailNormalized: z.string().min(1),
+  userType: z.enum(userTypes),
+  state: z.enum(guestStates).optional(),
+  displayName: z.string().optional(),
+  disabled: z.boolean(),
+  groups: z.array(z.string()),
+  identities: z.array(z.looseObject({ issuer: z.string(), subject: z.string() })),
+  createdAt: z.number(),
+  lastVerifiedAt: z.number().optional(),
+  invitedAt: z.number().optional(),
+}) satisfies z.ZodType<PersonRecord>;
 
 /** Listing entries read at most per round while listing people. */
 const peopleChunkMax = 1000;
@@ -73,7 +92,7 @@ export class RedisPeople extends RedisPart implements PeopleStore {
 
   async getPerson(id: string): Promise<PersonRecord | undefined> {
     const stored = await this.redis.run((client) => client.get(this.keys.person(id)));
-    return stored === null ? undefined : (JSON.parse(stored) as PersonRecord);
+    return stored === null ? undefined : parseStoredJson(personSchema, stored, `person ${id}`);
   }
 
   async findPersonByEmail(emailNormalized: string): Promise<PersonRecord | undefined> {
@@ -172,7 +191,7 @@ export class RedisPeople extends RedisPart implements PeopleStore {
     await this.redis.run((client) => client.set(this.keys.personDeleted(found.emailNormalized), id));
     const stored = await this.redis.run((client) => client.getdel(this.keys.person(id)));
     if (stored === null) return undefined;
-    const person = JSON.parse(stored) as PersonRecord;
+    const person = parseStoredJson(personSchema, stored, `person ${id}`);
     await Promise.all([
       this.redis.script('gpCompareAndSet', this.keys.personEmail(person.emailNormalized), id),
       ...person.identities.map((identity) => this.redis.script('gpCompareAndSet', this.keys.personIdentity(identity), id)),

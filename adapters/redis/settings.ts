@@ -1,11 +1,19 @@
 /** The runtime settings in Redis: one durable string, saved by the same versioned script as records. */
+import { z } from 'zod';
+
 import type { SettingsStore, StoredSettings } from '../store/settings.ts';
 import { RedisPart } from './connection.ts';
+import { parseStoredJson } from './stored.ts';
+
+const settingsSchema = z
+  .looseObject({ version: z.int(), value: z.unknown(), updatedAt: z.number() })
+  .refine((settings) => settings.value !== undefined, { path: ['value'], message: 'is missing' });
 
 export class RedisSettings extends RedisPart implements SettingsStore {
   async getSettings<T>(): Promise<StoredSettings<T> | undefined> {
     const stored = await this.redis.run((client) => client.get(this.keys.settings()));
-    return stored === null ? undefined : (JSON.parse(stored) as StoredSettings<T>);
+    // The value is the policy's own: its reader parses it (as records' readers will); the envelope is ours.
+    return stored === null ? undefined : (parseStoredJson(settingsSchema, stored, 'settings') as StoredSettings<T>);
   }
 
   async saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {

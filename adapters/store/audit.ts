@@ -5,31 +5,38 @@
  */
 import type { Page, PageRequest } from './paging.ts';
 
-export type AuditOperation =
-  | 'SecureLinkCreated'
-  | 'SecureLinkDeleted'
-  | 'AddedToSecureLink'
-  | 'RemovedFromSecureLink'
-  | 'VerificationCodeSent'
-  | 'VerificationCodeRejected'
-  | 'VerificationSucceeded'
-  | 'RecipientNotOnLink'
-  | 'SignedIn'
-  | 'GuestInvited'
-  | 'GuestRedeemed'
-  | 'GuestUpgraded'
-  | 'UserDisabled'
-  | 'UserDeleted'
-  | 'SessionsRevoked'
-  | 'SettingsUpdated'
-  | 'MailDeliveryFailed'
-  /** Not in SPEC §7's list, which is silent on changing an expiry; added so the change is on record. */
-  | 'SecureLinkExpiryChanged';
+/** Every operation the log records; a stored event naming another is refused as corrupt on read. */
+export const auditOperations = [
+  'SecureLinkCreated',
+  'SecureLinkDeleted',
+  'AddedToSecureLink',
+  'RemovedFromSecureLink',
+  'VerificationCodeSent',
+  'VerificationCodeRejected',
+  'VerificationSucceeded',
+  'RecipientNotOnLink',
+  'SignedIn',
+  'GuestInvited',
+  'GuestRedeemed',
+  'GuestUpgraded',
+  'UserDisabled',
+  'UserDeleted',
+  'SessionsRevoked',
+  'SettingsUpdated',
+  'MailDeliveryFailed',
+  // Not in SPEC §7's list, which is silent on changing an expiry; added so the change is on record.
+  'SecureLinkExpiryChanged',
+] as const;
+export type AuditOperation = (typeof auditOperations)[number];
+
+export const auditActorTypes = ['person', 'client', 'anonymous', 'system'] as const;
 
 export interface AuditActor {
-  type: 'person' | 'client' | 'anonymous' | 'system';
+  type: (typeof auditActorTypes)[number];
   id: string;
 }
+
+export const auditResults = ['success', 'failure'] as const;
 
 export interface AuditEvent {
   id: string;
@@ -41,7 +48,7 @@ export interface AuditEvent {
   detail: Record<string, unknown>;
   ip?: string | undefined;
   userAgent?: string | undefined;
-  result: 'success' | 'failure';
+  result: (typeof auditResults)[number];
 }
 
 export interface AuditQuery {

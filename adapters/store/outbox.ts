@@ -5,7 +5,8 @@
  * dropped unsent.
  */
 
-export type MailState = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'expired';
+export const mailStates = ['queued', 'sending', 'retrying', 'sent', 'failed', 'expired'] as const;
+export type MailState = (typeof mailStates)[number];
 
 export interface OutboxMail {
   id: string;

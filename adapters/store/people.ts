@@ -8,8 +8,10 @@
  */
 import type { Page, PageRequest } from './paging.ts';
 
-export type UserType = 'adhoc' | 'guest' | 'member';
-export type GuestState = 'PendingAcceptance' | 'Accepted';
+export const userTypes = ['adhoc', 'guest', 'member'] as const;
+export type UserType = (typeof userTypes)[number];
+export const guestStates = ['PendingAcceptance', 'Accepted'] as const;
+export type GuestState = (typeof guestStates)[number];
 
 export interface FederatedIdentity {
   issuer: string;
