@@ -11,6 +11,8 @@ export const auditOperations = [
   'SecureLinkDeleted',
   'AddedToSecureLink',
   'RemovedFromSecureLink',
+  // Not in SPEC §7's list, which is silent on changing an expiry; added so the change is on record.
+  'SecureLinkExpiryChanged',
   'VerificationCodeSent',
   'VerificationCodeRejected',
   'VerificationSucceeded',
@@ -24,8 +26,6 @@ export const auditOperations = [
   'SessionsRevoked',
   'SettingsUpdated',
   'MailDeliveryFailed',
-  // Not in SPEC §7's list, which is silent on changing an expiry; added so the change is on record.
-  'SecureLinkExpiryChanged',
 ] as const;
 export type AuditOperation = (typeof auditOperations)[number];
 
