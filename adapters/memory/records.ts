@@ -13,13 +13,7 @@ export class MemoryRecords implements RecordStore {
     this.#records.set(`${namespace}:${id}`, clone(value), ttlSeconds);
   }
 
-  async putRecordIfVersion<T extends { version: number }>(
-    namespace: RecordNamespace,
-    id: string,
-    value: T,
-    ttlSeconds: number,
-    expectedVersion: number | undefined,
-  ): Promise<boolean> {
+  async putRecordIfVersion<T extends { version: number }>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number, expectedVersion: number | undefined): Promise<boolean> {
     const current = this.#records.get(`${namespace}:${id}`) as { version?: unknown } | undefined;
     const matches = current === undefined ? expectedVersion === undefined : expectedVersion !== undefined && current.version === expectedVersion;
     if (!matches) return false;

@@ -7,13 +7,7 @@ export class RedisRecords extends RedisPart implements RecordStore {
     await this.redis.setString(this.keys.record(namespace, id), JSON.stringify(value), toMs(ttlSeconds));
   }
 
-  async putRecordIfVersion<T extends { version: number }>(
-    namespace: RecordNamespace,
-    id: string,
-    value: T,
-    ttlSeconds: number,
-    expectedVersion: number | undefined,
-  ): Promise<boolean> {
+  async putRecordIfVersion<T extends { version: number }>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number, expectedVersion: number | undefined): Promise<boolean> {
     const expected = expectedVersion === undefined ? '' : String(expectedVersion);
     const written = await this.redis.script('gpPutRecordIfVersion', this.keys.record(namespace, id), expected, JSON.stringify(value), toMs(ttlSeconds));
     return written === 1;
