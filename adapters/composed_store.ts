@@ -1,7 +1,8 @@
 /**
  * A `Store` made of one part per concern. Both stores are built this way — `RedisStore` over one
  * connection, `MemoryStore` over one process's maps — so each concern can be read on its own,
- * and this is the one place that lists which part answers which method.
+ * and this is the one place that lists which part answers which method. They are methods on the
+ * prototype, so a subclass (a library user's store) can still override any one of them.
  */
 import type { Store } from './store.ts';
 import type { AuditStore } from './store/audit.ts';
@@ -11,8 +12,8 @@ import type { LinkStore } from './store/links.ts';
 import type { OidcModelStore } from './store/oidc_models.ts';
 import type { OutboxStore } from './store/outbox.ts';
 import type { PeopleStore } from './store/people.ts';
-import type { RecordStore } from './store/records.ts';
-import type { SettingsStore } from './store/settings.ts';
+import type { RecordNamespace, RecordStore } from './store/records.ts';
+import type { SettingsStore, StoredSettings } from './store/settings.ts';
 
 export interface StoreParts {
   models: OidcModelStore;
@@ -37,58 +38,187 @@ export abstract class ComposedStore implements Store, CodeInspection {
     this.#parts = parts;
   }
 
-  upsertModel: OidcModelStore['upsertModel'] = (...args) => this.#parts.models.upsertModel(...args);
-  findModel: OidcModelStore['findModel'] = (...args) => this.#parts.models.findModel(...args);
-  findModelByUid: OidcModelStore['findModelByUid'] = (...args) => this.#parts.models.findModelByUid(...args);
-  findModelByUserCode: OidcModelStore['findModelByUserCode'] = (...args) => this.#parts.models.findModelByUserCode(...args);
-  consumeModel: OidcModelStore['consumeModel'] = (...args) => this.#parts.models.consumeModel(...args);
-  destroyModel: OidcModelStore['destroyModel'] = (...args) => this.#parts.models.destroyModel(...args);
-  revokeByGrantId: OidcModelStore['revokeByGrantId'] = (...args) => this.#parts.models.revokeByGrantId(...args);
-  findModelsByAccount: OidcModelStore['findModelsByAccount'] = (...args) => this.#parts.models.findModelsByAccount(...args);
+  upsertModel(...args: Parameters<OidcModelStore['upsertModel']>): ReturnType<OidcModelStore['upsertModel']> {
+    return this.#parts.models.upsertModel(...args);
+  }
 
-  putRecord: RecordStore['putRecord'] = (...args) => this.#parts.records.putRecord(...args);
-  putRecordIfVersion: RecordStore['putRecordIfVersion'] = (...args) => this.#parts.records.putRecordIfVersion(...args);
-  getRecord: RecordStore['getRecord'] = (...args) => this.#parts.records.getRecord(...args);
-  deleteRecord: RecordStore['deleteRecord'] = (...args) => this.#parts.records.deleteRecord(...args);
+  findModel(...args: Parameters<OidcModelStore['findModel']>): ReturnType<OidcModelStore['findModel']> {
+    return this.#parts.models.findModel(...args);
+  }
 
-  putCode: CodeStore['putCode'] = (...args) => this.#parts.codes.putCode(...args);
-  countCodeAttempt: CodeStore['countCodeAttempt'] = (...args) => this.#parts.codes.countCodeAttempt(...args);
-  consumeCode: CodeStore['consumeCode'] = (...args) => this.#parts.codes.consumeCode(...args);
-  readCode: CodeInspection['readCode'] = (...args) => this.#parts.codes.readCode(...args);
-  deleteCode: CodeInspection['deleteCode'] = (...args) => this.#parts.codes.deleteCode(...args);
+  findModelByUid(...args: Parameters<OidcModelStore['findModelByUid']>): ReturnType<OidcModelStore['findModelByUid']> {
+    return this.#parts.models.findModelByUid(...args);
+  }
 
-  incrementCounter: CounterStore['incrementCounter'] = (...args) => this.#parts.counters.incrementCounter(...args);
-  readCounter: CounterStore['readCounter'] = (...args) => this.#parts.counters.readCounter(...args);
-  deleteCounter: CounterStore['deleteCounter'] = (...args) => this.#parts.counters.deleteCounter(...args);
-  claimSlot: CounterStore['claimSlot'] = (...args) => this.#parts.counters.claimSlot(...args);
-  peekSlot: CounterStore['peekSlot'] = (...args) => this.#parts.counters.peekSlot(...args);
-  releaseSlot: CounterStore['releaseSlot'] = (...args) => this.#parts.counters.releaseSlot(...args);
+  findModelByUserCode(...args: Parameters<OidcModelStore['findModelByUserCode']>): ReturnType<OidcModelStore['findModelByUserCode']> {
+    return this.#parts.models.findModelByUserCode(...args);
+  }
 
-  enqueueMail: OutboxStore['enqueueMail'] = (...args) => this.#parts.outbox.enqueueMail(...args);
-  claimDueMail: OutboxStore['claimDueMail'] = (...args) => this.#parts.outbox.claimDueMail(...args);
-  completeMail: OutboxStore['completeMail'] = (...args) => this.#parts.outbox.completeMail(...args);
-  getMail: OutboxStore['getMail'] = (...args) => this.#parts.outbox.getMail(...args);
+  consumeModel(...args: Parameters<OidcModelStore['consumeModel']>): ReturnType<OidcModelStore['consumeModel']> {
+    return this.#parts.models.consumeModel(...args);
+  }
 
-  createPersonIfAbsent: PeopleStore['createPersonIfAbsent'] = (...args) => this.#parts.people.createPersonIfAbsent(...args);
-  getPerson: PeopleStore['getPerson'] = (...args) => this.#parts.people.getPerson(...args);
-  findPersonByEmail: PeopleStore['findPersonByEmail'] = (...args) => this.#parts.people.findPersonByEmail(...args);
-  findPersonByIdentity: PeopleStore['findPersonByIdentity'] = (...args) => this.#parts.people.findPersonByIdentity(...args);
-  savePerson: PeopleStore['savePerson'] = (...args) => this.#parts.people.savePerson(...args);
-  linkIdentity: PeopleStore['linkIdentity'] = (...args) => this.#parts.people.linkIdentity(...args);
-  deletePerson: PeopleStore['deletePerson'] = (...args) => this.#parts.people.deletePerson(...args);
-  isEmailDeleted: PeopleStore['isEmailDeleted'] = (...args) => this.#parts.people.isEmailDeleted(...args);
-  listPeople: PeopleStore['listPeople'] = (...args) => this.#parts.people.listPeople(...args);
+  destroyModel(...args: Parameters<OidcModelStore['destroyModel']>): ReturnType<OidcModelStore['destroyModel']> {
+    return this.#parts.models.destroyModel(...args);
+  }
 
-  getSettings: SettingsStore['getSettings'] = (...args) => this.#parts.settings.getSettings(...args);
-  saveSettings: SettingsStore['saveSettings'] = (...args) => this.#parts.settings.saveSettings(...args);
+  revokeByGrantId(...args: Parameters<OidcModelStore['revokeByGrantId']>): ReturnType<OidcModelStore['revokeByGrantId']> {
+    return this.#parts.models.revokeByGrantId(...args);
+  }
 
-  appendAudit: AuditStore['appendAudit'] = (...args) => this.#parts.audit.appendAudit(...args);
-  listAudit: AuditStore['listAudit'] = (...args) => this.#parts.audit.listAudit(...args);
-  trimAudit: AuditStore['trimAudit'] = (...args) => this.#parts.audit.trimAudit(...args);
+  findModelsByAccount(...args: Parameters<OidcModelStore['findModelsByAccount']>): ReturnType<OidcModelStore['findModelsByAccount']> {
+    return this.#parts.models.findModelsByAccount(...args);
+  }
 
-  createLink: LinkStore['createLink'] = (...args) => this.#parts.links.createLink(...args);
-  getLink: LinkStore['getLink'] = (...args) => this.#parts.links.getLink(...args);
-  saveLink: LinkStore['saveLink'] = (...args) => this.#parts.links.saveLink(...args);
-  deleteLink: LinkStore['deleteLink'] = (...args) => this.#parts.links.deleteLink(...args);
-  listLinks: LinkStore['listLinks'] = (...args) => this.#parts.links.listLinks(...args);
+  putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void> {
+    return this.#parts.records.putRecord(namespace, id, value, ttlSeconds);
+  }
+
+  putRecordIfVersion<T extends { version: number }>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number, expectedVersion: number | undefined): Promise<boolean> {
+    return this.#parts.records.putRecordIfVersion(namespace, id, value, ttlSeconds, expectedVersion);
+  }
+
+  getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined> {
+    return this.#parts.records.getRecord<T>(namespace, id);
+  }
+
+  deleteRecord(...args: Parameters<RecordStore['deleteRecord']>): ReturnType<RecordStore['deleteRecord']> {
+    return this.#parts.records.deleteRecord(...args);
+  }
+
+  putCode(...args: Parameters<CodeStore['putCode']>): ReturnType<CodeStore['putCode']> {
+    return this.#parts.codes.putCode(...args);
+  }
+
+  countCodeAttempt(...args: Parameters<CodeStore['countCodeAttempt']>): ReturnType<CodeStore['countCodeAttempt']> {
+    return this.#parts.codes.countCodeAttempt(...args);
+  }
+
+  consumeCode(...args: Parameters<CodeStore['consumeCode']>): ReturnType<CodeStore['consumeCode']> {
+    return this.#parts.codes.consumeCode(...args);
+  }
+
+  readCode(...args: Parameters<CodeInspection['readCode']>): ReturnType<CodeInspection['readCode']> {
+    return this.#parts.codes.readCode(...args);
+  }
+
+  deleteCode(...args: Parameters<CodeInspection['deleteCode']>): ReturnType<CodeInspection['deleteCode']> {
+    return this.#parts.codes.deleteCode(...args);
+  }
+
+  incrementCounter(...args: Parameters<CounterStore['incrementCounter']>): ReturnType<CounterStore['incrementCounter']> {
+    return this.#parts.counters.incrementCounter(...args);
+  }
+
+  readCounter(...args: Parameters<CounterStore['readCounter']>): ReturnType<CounterStore['readCounter']> {
+    return this.#parts.counters.readCounter(...args);
+  }
+
+  deleteCounter(...args: Parameters<CounterStore['deleteCounter']>): ReturnType<CounterStore['deleteCounter']> {
+    return this.#parts.counters.deleteCounter(...args);
+  }
+
+  claimSlot(...args: Parameters<CounterStore['claimSlot']>): ReturnType<CounterStore['claimSlot']> {
+    return this.#parts.counters.claimSlot(...args);
+  }
+
+  peekSlot(...args: Parameters<CounterStore['peekSlot']>): ReturnType<CounterStore['peekSlot']> {
+    return this.#parts.counters.peekSlot(...args);
+  }
+
+  releaseSlot(...args: Parameters<CounterStore['releaseSlot']>): ReturnType<CounterStore['releaseSlot']> {
+    return this.#parts.counters.releaseSlot(...args);
+  }
+
+  enqueueMail(...args: Parameters<OutboxStore['enqueueMail']>): ReturnType<OutboxStore['enqueueMail']> {
+    return this.#parts.outbox.enqueueMail(...args);
+  }
+
+  claimDueMail(...args: Parameters<OutboxStore['claimDueMail']>): ReturnType<OutboxStore['claimDueMail']> {
+    return this.#parts.outbox.claimDueMail(...args);
+  }
+
+  completeMail(...args: Parameters<OutboxStore['completeMail']>): ReturnType<OutboxStore['completeMail']> {
+    return this.#parts.outbox.completeMail(...args);
+  }
+
+  getMail(...args: Parameters<OutboxStore['getMail']>): ReturnType<OutboxStore['getMail']> {
+    return this.#parts.outbox.getMail(...args);
+  }
+
+  createPersonIfAbsent(...args: Parameters<PeopleStore['createPersonIfAbsent']>): ReturnType<PeopleStore['createPersonIfAbsent']> {
+    return this.#parts.people.createPersonIfAbsent(...args);
+  }
+
+  getPerson(...args: Parameters<PeopleStore['getPerson']>): ReturnType<PeopleStore['getPerson']> {
+    return this.#parts.people.getPerson(...args);
+  }
+
+  findPersonByEmail(...args: Parameters<PeopleStore['findPersonByEmail']>): ReturnType<PeopleStore['findPersonByEmail']> {
+    return this.#parts.people.findPersonByEmail(...args);
+  }
+
+  findPersonByIdentity(...args: Parameters<PeopleStore['findPersonByIdentity']>): ReturnType<PeopleStore['findPersonByIdentity']> {
+    return this.#parts.people.findPersonByIdentity(...args);
+  }
+
+  savePerson(...args: Parameters<PeopleStore['savePerson']>): ReturnType<PeopleStore['savePerson']> {
+    return this.#parts.people.savePerson(...args);
+  }
+
+  linkIdentity(...args: Parameters<PeopleStore['linkIdentity']>): ReturnType<PeopleStore['linkIdentity']> {
+    return this.#parts.people.linkIdentity(...args);
+  }
+
+  deletePerson(...args: Parameters<PeopleStore['deletePerson']>): ReturnType<PeopleStore['deletePerson']> {
+    return this.#parts.people.deletePerson(...args);
+  }
+
+  isEmailDeleted(...args: Parameters<PeopleStore['isEmailDeleted']>): ReturnType<PeopleStore['isEmailDeleted']> {
+    return this.#parts.people.isEmailDeleted(...args);
+  }
+
+  listPeople(...args: Parameters<PeopleStore['listPeople']>): ReturnType<PeopleStore['listPeople']> {
+    return this.#parts.people.listPeople(...args);
+  }
+
+  getSettings<T>(): Promise<StoredSettings<T> | undefined> {
+    return this.#parts.settings.getSettings<T>();
+  }
+
+  saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {
+    return this.#parts.settings.saveSettings(value, updatedAt, expectedVersion);
+  }
+
+  appendAudit(...args: Parameters<AuditStore['appendAudit']>): ReturnType<AuditStore['appendAudit']> {
+    return this.#parts.audit.appendAudit(...args);
+  }
+
+  listAudit(...args: Parameters<AuditStore['listAudit']>): ReturnType<AuditStore['listAudit']> {
+    return this.#parts.audit.listAudit(...args);
+  }
+
+  trimAudit(...args: Parameters<AuditStore['trimAudit']>): ReturnType<AuditStore['trimAudit']> {
+    return this.#parts.audit.trimAudit(...args);
+  }
+
+  createLink(...args: Parameters<LinkStore['createLink']>): ReturnType<LinkStore['createLink']> {
+    return this.#parts.links.createLink(...args);
+  }
+
+  getLink(...args: Parameters<LinkStore['getLink']>): ReturnType<LinkStore['getLink']> {
+    return this.#parts.links.getLink(...args);
+  }
+
+  saveLink(...args: Parameters<LinkStore['saveLink']>): ReturnType<LinkStore['saveLink']> {
+    return this.#parts.links.saveLink(...args);
+  }
+
+  deleteLink(...args: Parameters<LinkStore['deleteLink']>): ReturnType<LinkStore['deleteLink']> {
+    return this.#parts.links.deleteLink(...args);
+  }
+
+  listLinks(...args: Parameters<LinkStore['listLinks']>): ReturnType<LinkStore['listLinks']> {
+    return this.#parts.links.listLinks(...args);
+  }
 }

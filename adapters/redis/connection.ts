@@ -42,12 +42,6 @@ export interface RedisStoreOptions {
   onConnectionError?: ((error: Error) => void) | undefined;
 }
 
-export interface RedisStoreOptions {
-  redis: RedisStoreConfig;
-  /** Told about every connection error (they are also the cause of each `StoreUnavailableError`). */
-  onConnectionError?: ((error: Error) => void) | undefined;
-}
-
 type RedisClient = Redis | Cluster;
 type ScriptCommands = Record<ScriptName, (...keysAndArgs: (string | number)[]) => Promise<unknown>>;
 
