@@ -35,6 +35,42 @@ export default tseslint.config(
     },
   },
   {
+    // src/ is the domain and the HTTP edge under it; the sign-in pages and routes (interactions/)
+    // sit on top and are assembled into the server only by server.ts and the library entry.
+    files: ['src/**'],
+    ignores: ['src/server.ts', 'src/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+interactions(/|$)',
+              message: 'src/ does not import interactions/: define the interface here and let src/server.ts pass the implementation in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The configuration is read before anything else exists: it imports neither the domain nor the pages.
+    files: ['config/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(src|interactions)(/|$)',
+              message: 'config/ imports nothing of src/ or interactions/: keep what it needs here (see config/errors.ts, config/issuers.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/assets/*.js'],
     languageOptions: { sourceType: 'script', globals: globals.browser },
   },

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 
-import { ConfigError } from '../src/errors.ts';
-import { normalizeIssuer } from '../src/issuers.ts';
+import { ConfigError } from './errors.ts';
+import { normalizeIssuer } from './issuers.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** The environment variables guestpass reads, and the config field each one sets. */

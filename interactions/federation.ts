@@ -1,6 +1,6 @@
 /**
- * Work accounts in the sign-in: what to offer (the planner), and what an upstream answer may
- * change (the linking rules of SPEC §1):
+ * Work accounts in the sign-in: what an upstream answer may change (the linking rules of SPEC §1;
+ * what to offer is `src/federation_planner.ts`):
  *
  * - Identities are linked by (issuer, subject) only — never by email.
  * - Linking needs the upstream `email` to equal the address this interaction verified and
@@ -15,34 +15,10 @@
  */
 import type { PersonRecord } from '../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from '../src/audit.ts';
-import type { Federation, UpstreamClaims } from '../src/federation.ts';
+import type { UpstreamClaims } from '../src/federation.ts';
 import type { Invitations } from '../src/invitations.ts';
 import type { People } from '../src/people.ts';
-import type { PolicySource } from '../src/policy.ts';
-import type { FederationPlanner, SignInRecord, SignInStep, UpgradeFailure } from './sign_in.ts';
-
-export function federationPlanner(federation: Federation, policy: PolicySource): FederationPlanner {
-  return {
-    signInProvider(person) {
-      if (person.disabled) return undefined;
-      for (const identity of person.identities) {
-        const entry = federation.forIssuer(identity.issuer);
-        if (entry) return entry.id;
-      }
-      return undefined;
-    },
-    async upgradePlan(person) {
-      const entry = federation.forEmail(person.emailNormalized);
-      if (!entry || person.identities.some((identity) => federation.forIssuer(identity.issuer)?.id === entry.id)) return undefined;
-      const { guestUpgrade } = await policy.get();
-      return guestUpgrade === 'off' ? undefined : { providerId: entry.id, mode: guestUpgrade };
-    },
-    async redeemProvider(email) {
-      const entry = federation.forEmail(email);
-      return entry && (await policy.get()).guestUpgrade !== 'off' ? entry.id : undefined;
-    },
-  };
-}
+import type { SignInRecord, SignInStep, UpgradeFailure } from './sign_in.ts';
 
 export type UpstreamVerdict = { ok: true; person: PersonRecord } | { ok: false; reason: UpgradeFailure };
 

@@ -30,7 +30,9 @@ import { invitationCookie, type Invitations, type PresentedInvitation } from '..
 import type { Links } from '../src/links.ts';
 import type { PolicySource } from '../src/policy.ts';
 import { applyUpstreamAnswer } from './federation.ts';
-import { RecordChangedError, UnexpectedStepError, type EligibilityCheck, type FederationPlanner, type SignInFlow, type SignInRecord, type SignInStep } from './sign_in.ts';
+import type { EligibilityCheck } from '../src/eligibility.ts';
+import type { FederationPlanner } from '../src/federation_planner.ts';
+import { RecordChangedError, UnexpectedStepError, type SignInFlow, type SignInRecord, type SignInStep } from './sign_in.ts';
 import { accessRemovedPage, chooseAccountPage, codePage, deliveryText, emailPage, errorPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from './views/pages.ts';
 
 export interface InteractionDeps {

@@ -32,11 +32,13 @@
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
-import type { AuditOperation, PersonRecord, Store } from '../adapters/store.ts';
+import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { OtpPolicy } from '../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../src/audit.ts';
 import type { Clock } from '../src/clock.ts';
 import { maskEmail, parseEmail } from '../src/emails.ts';
+import type { CodeEligibility, EligibilityCheck } from '../src/eligibility.ts';
+import type { FederationPlanner } from '../src/federation_planner.ts';
 import type { Locale } from '../src/i18n/index.ts';
 import { verificationCodeMail } from '../src/mail/templates.ts';
 import type { Outbox } from '../src/mail/outbox.ts';
@@ -158,40 +160,6 @@ function expectStep<N extends SignInStepName>(record: SignInRecord, ...names: N[
   if (!(names as SignInStepName[]).includes(record.step.name)) throw new UnexpectedStepError(names, record.step.name);
   return record.step as Extract<SignInStep, { name: N }>;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Who may be sent a code: decided by the secure-link and policy rules, outside this file.
-
-export type CodeEligibility =
-  | { kind: 'deliver' }
-  /** Same page, no mail; audited under `operation` with `reason`. */
-  | { kind: 'withhold'; operation: AuditOperation; reason: string };
-
-export interface EligibilityQuestion {
-  emailNormalized: string;
-  clientId: string;
-  sharingId?: string | undefined;
-}
-
-export type EligibilityCheck = (question: EligibilityQuestion) => Promise<CodeEligibility>;
-
-export const everyoneIsEligible: EligibilityCheck = async () => ({ kind: 'deliver' });
-
-/** Work-account decisions, made from the configuration and the policy outside this file. */
-export interface FederationPlanner {
-  /** The provider a person with a linked identity must sign in with, instead of a code. */
-  signInProvider(person: PersonRecord): string | undefined;
-  /** After a first code: the provider to upgrade with, and whether to do it now or offer it. */
-  upgradePlan(person: PersonRecord): Promise<{ providerId: string; mode: 'automatic' | 'offer' } | undefined>;
-  /** The provider an invited guest may accept with instead of a code, unless the policy turns work accounts off. */
-  redeemProvider(emailNormalized: string): Promise<string | undefined>;
-}
-
-export const noFederation: FederationPlanner = {
-  signInProvider: () => undefined,
-  upgradePlan: async () => undefined,
-  redeemProvider: async () => undefined,
-};
 
 // ---------------------------------------------------------------------------------------------
 

@@ -10,11 +10,27 @@
  * and the audit log records `RecipientNotOnLink` (or `VerificationCodeRejected` for a policy
  * refusal) with the reason.
  */
-import type { CodeEligibility, EligibilityCheck } from '../interactions/sign_in.ts';
+import type { AuditOperation } from '../adapters/store.ts';
 import type { Links } from './links.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';
 import { policyRefusal } from './policy_rules.ts';
+
+export type CodeEligibility =
+  | { kind: 'deliver' }
+  /** Same page, no mail; audited under `operation` with `reason`. */
+  | { kind: 'withhold'; operation: AuditOperation; reason: string };
+
+export interface EligibilityQuestion {
+  emailNormalized: string;
+  clientId: string;
+  sharingId?: string | undefined;
+}
+
+/** Who may be sent a code. The sign-in asks it before a code, after a right code, and before it finishes. */
+export type EligibilityCheck = (question: EligibilityQuestion) => Promise<CodeEligibility>;
+
+export const everyoneIsEligible: EligibilityCheck = async () => ({ kind: 'deliver' });
 
 export interface EligibilityDeps {
   links: Links;

@@ -40,15 +40,8 @@ export class RateLimitedError extends GuestpassError {
   }
 }
 
-/** Invalid configuration: start-up stops, naming every bad field. */
-export class ConfigError extends GuestpassError {
-  readonly problems: string[];
-
-  constructor(problems: string[]) {
-    super('invalid_configuration', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.problems = problems;
-  }
-}
+/** Invalid configuration: start-up stops, naming every bad field (config/ imports nothing of ours, so it lives there). */
+export { ConfigError } from '../config/errors.ts';
 
 /** The store's own errors live with the store (adapters know nothing of HTTP); these names stay here for callers. */
 export { isStoreUnavailable, StoreUnavailableError } from '../adapters/errors.ts';

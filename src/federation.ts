@@ -25,7 +25,7 @@ import type { FederationEntry } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
 import { discoverProvider, IssuerMismatchError, type IssuerMismatch } from './federation_discovery.ts';
-import { sameIssuer } from './issuers.ts';
+import { sameIssuer } from '../config/issuers.ts';
 import type { Logger } from './log.ts';
 
 export type { IssuerMismatch } from './federation_discovery.ts';
@@ -108,7 +108,7 @@ export class Federation {
   /**
    * The provider of a linked identity, when that provider is still configured and not refused.
    * The identity carries the issuer the provider stated; the entry may spell it with or without
-   * a trailing slash (src/issuers.ts).
+   * a trailing slash (config/issuers.ts).
    */
   forIssuer(issuer: string): FederationEntry | undefined {
     return [...this.#entries.values()].find((entry) => !this.#refused.has(entry.id) && sameIssuer(entry.issuer, issuer));

@@ -5,7 +5,7 @@
  * - The issuer the document states is the one guestpass uses from then on: openid-client checks
  *   the ID token's `iss` and the callback's `iss` (RFC 9207) against it exactly, and linked
  *   identities are keyed by it. The configured issuer must name the same provider, a trailing
- *   slash aside (src/issuers.ts); a document stating another issuer means the entry points at
+ *   slash aside (config/issuers.ts); a document stating another issuer means the entry points at
  *   the wrong place (or something answers there that is not the provider), so the entry is
  *   refused rather than trusted.
  * - The document says how the provider authenticates clients at its token endpoint; the log
@@ -14,7 +14,7 @@
 import * as client from 'openid-client';
 
 import type { FederationEntry } from '../config/schema.ts';
-import { discoveryDocumentUrl, sameIssuer } from './issuers.ts';
+import { discoveryDocumentUrl, sameIssuer } from '../config/issuers.ts';
 import type { Logger } from './log.ts';
 
 /** A federation entry whose provider states another issuer than the configured one. */

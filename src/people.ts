@@ -15,7 +15,7 @@ import type { FederatedIdentity, GuestState, LinkIdentityOutcome, Page, PeopleQu
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
 import { GuestpassError } from './errors.ts';
-import { issuerSpellings, sameIssuer } from './issuers.ts';
+import { issuerSpellings, sameIssuer } from '../config/issuers.ts';
 
 export class People {
   readonly #store: Store;
@@ -44,7 +44,7 @@ export class People {
   /**
    * The person holding a federated identity. An identity is stored under the issuer its
    * provider stated when it was linked; should the provider's spelling have changed since by a
-   * trailing slash (the one difference src/issuers.ts forgives), it is found under the other.
+   * trailing slash (the one difference config/issuers.ts forgives), it is found under the other.
    */
   async findByIdentity(issuer: string, subject: string): Promise<PersonRecord | undefined> {
     for (const spelling of issuerSpellings(issuer)) {
@@ -108,7 +108,7 @@ export class People {
       const current = await this.#store.getPerson(id);
       if (!current) return { outcome: 'gone' };
       // The store's uniqueness is by exact issuer; an identity held under the issuer's other
-      // spelling is the same identity (src/issuers.ts), so the rules apply across spellings too.
+      // spelling is the same identity (config/issuers.ts), so the rules apply across spellings too.
       const holder = await this.findByIdentity(identity.issuer, identity.subject);
       if (holder && holder.id !== id) return { outcome: 'taken', personId: holder.id };
       const sameProvider = current.identities.filter((held) => sameIssuer(held.issuer, identity.issuer));

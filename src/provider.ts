@@ -1,22 +1,21 @@
 /**
  * The oidc-provider configuration: clients, claims and scopes of SPEC §3, PKCE (S256) for every
  * client, exact redirect URIs, our interactions instead of the development ones, refresh-token
- * rotation, revocation, introspection, RP-initiated and back-channel logout, and our pages for
- * errors and logout.
+ * rotation, revocation, introspection, RP-initiated and back-channel logout. The pages
+ * oidc-provider shows itself (errors, logout) are handed in as `ProviderPages`: HTML lives in
+ * interactions/, which this layer does not import.
  */
 import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { oidcAdapterFor, TemporarilyUnavailable } from '../adapters/oidc_adapter.ts';
 import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
-import { errorPage, loggedOutPage, logoutPage } from '../interactions/views/pages.ts';
 import { apiAudience } from './api/auth.ts';
 import { ConfigError, isStoreUnavailable } from './errors.ts';
 import { invitationIdPattern, invitationsClientId } from './invitations.ts';
-import type { EligibilityCheck } from '../interactions/sign_in.ts';
+import type { EligibilityCheck } from './eligibility.ts';
 import type { Links } from './links.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
-import { messagesFor, negotiateLocale } from './i18n/index.ts';
 import type { Clock } from './clock.ts';
 import type { KeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
@@ -49,6 +48,16 @@ export interface ProviderDeps {
   /** Who may be sent a code; a live session carries over only where a code would be sent too. */
   eligibility: EligibilityCheck;
   clients: ClientMetadata[];
+  pages: ProviderPages;
+}
+
+type RpInitiatedLogout = NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>;
+
+/** The pages oidc-provider renders itself, in the person's language (see interactions/views/provider_pages.ts). */
+export interface ProviderPages {
+  renderError: NonNullable<Configuration['renderError']>;
+  logoutSource: NonNullable<RpInitiatedLogout['logoutSource']>;
+  postLogoutSuccessSource: NonNullable<RpInitiatedLogout['postLogoutSuccessSource']>;
 }
 
 /** Client metadata of our own: `guestpass_open_sign_in: true` lets a client have codes sent to any address (demos, tests). */
@@ -146,19 +155,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        async logoutSource(ctx, form) {
-          const locale = pageLocale(ctx);
-          ctx.type = 'html';
-          ctx.body = logoutPage({ locale, t: messagesFor(locale), organizationName: config.organization.name }, { form, organizationName: config.organization.name });
-        },
-        async postLogoutSuccessSource(ctx) {
-          const locale = pageLocale(ctx);
-          ctx.type = 'html';
-          ctx.body = loggedOutPage({ locale, t: messagesFor(locale), organizationName: config.organization.name });
-        },
-      },
+      rpInitiatedLogout: { enabled: true, logoutSource: deps.pages.logoutSource, postLogoutSuccessSource: deps.pages.postLogoutSuccessSource },
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
@@ -200,23 +197,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
       // A refresh token never outlives the reverification period.
       RefreshToken: () => Math.min(14 * day, reverificationSeconds()),
     },
-    async renderError(ctx, out, error) {
-      const locale = pageLocale(ctx);
-      const t = messagesFor(locale);
-      const message =
-        out.error === 'temporarily_unavailable'
-          ? t.error.unavailable
-          : error instanceof errors.SessionNotFound
-            ? t.error.expired
-            : out.error === 'server_error'
-              ? t.error.generic
-              : t.error.invalidRequest;
-      ctx.type = 'html';
-      ctx.body = errorPage(
-        { locale, t, organizationName: config.organization.name },
-        { message, details: out.error === 'server_error' ? undefined : { error: String(out.error), description: out.error_description as string | undefined } },
-      );
-    },
+    renderError: deps.pages.renderError,
   };
 }
 
@@ -282,10 +263,6 @@ export async function assertClientsValid(provider: Provider, clients: readonly {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-}
-
-function pageLocale(ctx: KoaContextWithOIDC) {
-  return negotiateLocale({ uiLocales: ctx.oidc?.params?.ui_locales, acceptLanguage: ctx.get('accept-language') });
 }
 
 /** The claims of SPEC §3 for a person, in the context of the sign-in a token stems from. */

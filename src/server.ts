@@ -15,19 +15,22 @@ import type { ClientMetadata, Configuration } from 'oidc-provider';
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { interactionRouter } from '../interactions/router.ts';
-import { federationPlanner } from '../interactions/federation.ts';
-import { SignInFlow, type EligibilityCheck } from '../interactions/sign_in.ts';
+import { assetsRouter } from '../interactions/routes/assets.ts';
+import { federationCallbackRouter } from '../interactions/routes/federation_callback.ts';
+import { invitationRoutes } from '../interactions/routes/invitations.ts';
+import { resumeOnce } from '../interactions/routes/resume_once.ts';
+import { SignInFlow } from '../interactions/sign_in.ts';
+import { providerPages } from '../interactions/views/provider_pages.ts';
 import { apiMiddleware } from './api/router.ts';
 import { AuditLog } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { demoClientMetadata, demoRouter } from './dev/demo.ts';
-import { linkEligibility } from './eligibility.ts';
+import { linkEligibility, type EligibilityCheck } from './eligibility.ts';
+import { federationPlanner } from './federation_planner.ts';
 import { Links } from './links.ts';
 import { listenForMetrics, Metrics, metricsRouter } from './metrics.ts';
-import { assetsRouter } from './http/assets.ts';
 import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
-import { resumeOnce } from './http/resume_once.ts';
 import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts';
 import { storeErrorsAsHttpErrors } from './http/store_errors.ts';
 import { trustedEdge } from './http/trusted_edge.ts';
@@ -38,8 +41,6 @@ import { createMailTransport, type MailTransport } from './mail/transport.ts';
 import { People } from './people.ts';
 import { StorePolicySource } from './policy.ts';
 import { Federation } from './federation.ts';
-import { federationCallbackRouter } from './http/federation_callback.ts';
-import { invitationRoutes } from './http/invitations.ts';
 import { Invitations, invitationsClientMetadata } from './invitations.ts';
 import { Sessions } from './sessions.ts';
 import { assertClientsValid, createProvider, openSignInMetadata, providerConfiguration } from './provider.ts';
@@ -171,7 +172,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     federation,
     invitations,
     sessions,
-    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, eligibility, clients }),
+    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, eligibility, clients, pages: providerPages(config.organization.name) }),
     async mount(provider) {
       sessions.attach(provider);
       provider.use(storeErrorsAsHttpErrors);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 
-import { discoveryDocumentUrl, issuerSpellings, sameIssuer } from '../../src/issuers.ts';
+import { discoveryDocumentUrl, issuerSpellings, sameIssuer } from '../../config/issuers.ts';
 
 describe('issuers', () => {
   it('takes two spellings that differ only by a trailing slash for one provider', () => {

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/log.ts';
 import { People } from '../../src/people.ts';
 import { fixedPolicy } from '../../src/policy.ts';
 import { providerConfiguration } from '../../src/provider.ts';
+import { providerPages } from '../../interactions/views/provider_pages.ts';
 import { testKeys } from '../support/guestpass.ts';
 
 describe('the oidc-provider configuration', () => {
@@ -20,7 +21,7 @@ describe('the oidc-provider configuration', () => {
     const policy = fixedPolicy(config.policy);
     const links = new Links({ store, clock: systemClock, audit: new AuditLog(store, systemClock, createLogger('silent')), people, policy, maxRecipients: 10 });
     const eligibility = linkEligibility({ links, people, policy, openSignInClients: new Set() });
-    return providerConfiguration({ config, clock: systemClock, keys: await testKeys(), store, people, links, policy, eligibility, clients: [] });
+    return providerConfiguration({ config, clock: systemClock, keys: await testKeys(), store, people, links, policy, eligibility, clients: [], pages: providerPages(config.organization.name) });
   }
 
   it('sets cookies HttpOnly and SameSite=Lax always, and Secure on an https issuer', async () => {

@@ -2,14 +2,14 @@
  * `GET /federation/:id/callback` — each work provider's redirect URI (SPEC §1b). The browser
  * carries no interaction cookie here (that cookie belongs to /interaction/<uid>), so this only
  * finds which sign-in the state names and hands the response to it, where the state is used up
- * and the code redeemed (see interactions/router.ts).
+ * and the code redeemed (see the federation return route).
  */
 import Router from '@koa/router';
 
-import { errorPage } from '../../interactions/views/pages.ts';
-import type { Federation } from '../federation.ts';
-import { messagesFor, negotiateLocale } from '../i18n/index.ts';
-import { noStore } from './security_headers.ts';
+import { errorPage } from '../views/pages.ts';
+import type { Federation } from '../../src/federation.ts';
+import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
+import { noStore } from '../../src/http/security_headers.ts';
 
 export function federationCallbackRouter(federation: Federation, organizationName: string): Router {
   const router = new Router();

@@ -10,10 +10,10 @@
 import type { Context, Next } from 'koa';
 
 import type { Store } from '../../adapters/store.ts';
-import { errorPage } from '../../interactions/views/pages.ts';
-import type { Clock } from '../clock.ts';
-import { isStoreUnavailable } from '../errors.ts';
-import { messagesFor, negotiateLocale } from '../i18n/index.ts';
+import { errorPage } from '../views/pages.ts';
+import type { Clock } from '../../src/clock.ts';
+import { isStoreUnavailable } from '../../src/errors.ts';
+import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
 
 const resumePath = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 /** Longer than any interaction lives. */

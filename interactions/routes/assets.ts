@@ -10,7 +10,7 @@ const files = {
 export function assetsRouter(): Router {
   const router = new Router();
   for (const [name, type] of Object.entries(files)) {
-    const body = readFileSync(new URL(`../../interactions/views/assets/${name}`, import.meta.url));
+    const body = readFileSync(new URL(`../views/assets/${name}`, import.meta.url));
     router.get(`/assets/${name}`, (ctx) => {
       ctx.type = type;
       ctx.set('Cache-Control', 'public, max-age=3600');

@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 
-import { invitationAcceptedPage, errorPage } from '../../interactions/views/pages.ts';
-import { messagesFor, negotiateLocale } from '../i18n/index.ts';
-import { invitationCookie, invitationsClientId, type Invitations } from '../invitations.ts';
-import type { People } from '../people.ts';
-import { noStore } from './security_headers.ts';
+import { invitationAcceptedPage, errorPage } from '../views/pages.ts';
+import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
+import { invitationCookie, invitationsClientId, type Invitations } from '../../src/invitations.ts';
+import type { People } from '../../src/people.ts';
+import { noStore } from '../../src/http/security_headers.ts';
 
 export function invitationRoutes({ invitations, people, issuer, organizationName }: { invitations: Invitations; people: People; issuer: string; organizationName: string }): Router {
   const router = new Router({ prefix: '/invitations' });

@@ -9,6 +9,9 @@
  * `/.well-known/openid-configuration`, so both spellings share one discovery document and cannot
  * name two different providers. Any other difference (host, port, path, scheme) can, and is a
  * contradiction, never a match.
+ *
+ * It sits in config/ because loading the configuration needs it already (two entries may not
+ * name one issuer), and config/ imports nothing of src/; the domain imports it from here.
  */
 
 /** The issuer without a terminating "/": the form two spellings of one provider share. */
