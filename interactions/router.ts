@@ -19,20 +19,21 @@ import type { Store } from '../adapters/store.ts';
 import type { AuditLog } from '../src/audit.ts';
 import type { Clock } from '../src/clock.ts';
 import { maskEmail, normalizeEmail } from '../src/emails.ts';
-import { isStoreUnavailable } from '../src/errors.ts';
+import { FederationError, ForbiddenError, InvalidRequestError, isStoreUnavailable, RecordChangedError, UnexpectedStepError } from '../src/errors.ts';
 import { createGrant, grantTtlSeconds } from '../src/grants.ts';
+import { httpStatusOf } from '../src/http/errors.ts';
 import { contentSecurityPolicy, noStore } from '../src/http/security_headers.ts';
 import { isLocale, messagesFor, negotiateLocale, type Locale } from '../src/i18n/index.ts';
 import type { Logger } from '../src/log.ts';
 import type { People } from '../src/people.ts';
-import { FederationError, type Federation } from '../src/federation.ts';
+import type { Federation } from '../src/federation.ts';
 import { invitationCookie, type Invitations, type PresentedInvitation } from '../src/invitations.ts';
 import type { Links } from '../src/links.ts';
 import type { PolicySource } from '../src/policy.ts';
 import { applyUpstreamAnswer } from './federation.ts';
 import type { EligibilityCheck } from '../src/eligibility.ts';
 import type { FederationPlanner } from '../src/federation_planner.ts';
-import { RecordChangedError, UnexpectedStepError, type SignInFlow, type SignInRecord, type SignInStep } from './sign_in.ts';
+import type { SignInFlow, SignInRecord, SignInStep } from './sign_in.ts';
 import { accessRemovedPage, chooseAccountPage, codePage, deliveryText, emailPage, errorPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from './views/pages.ts';
 
 export interface InteractionDeps {
@@ -57,15 +58,6 @@ export interface InteractionDeps {
 
 type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-class FormRejected extends Error {
-  constructor(
-    readonly status: 400 | 403,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const uidPattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** The prompts whose interaction is a sign-in (the state machine); consent is answered without a page. */
 const signInPrompts = new Set(['login', 'select_account']);
@@ -81,7 +73,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     enableTypes: ['form'],
     formLimit: '8kb',
     onError: () => {
-      throw new FormRejected(400, 'the form could not be read');
+      throw new InvalidRequestError('the form could not be read');
     },
   });
 
@@ -125,7 +117,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const details = await interactionFor(ctx);
     const record = await recordFor(details);
     parseBody(ctx, csrfForm, record.csrf);
-    if (details.prompt.name !== 'select_account' || record.step.name !== 'choose_account') throw new FormRejected(400, 'there is no account to continue as here');
+    if (details.prompt.name !== 'select_account' || record.step.name !== 'choose_account') throw new InvalidRequestError('there is no account to continue as here');
     const returnTo = await provider.interactionResult(ctx.req, ctx.res, { select_account: {} }, { mergeWithLastSubmission: true });
     redirect303(ctx, returnTo);
   });
@@ -136,7 +128,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     step(ctx, csrfForm, async (record, _form, details) => {
       const invitation = await invitationFor(ctx, details);
       if (!invitation || !(await deps.invitations.bindTicket(invitation, details.uid))) {
-        throw new FormRejected(400, 'only an invitation can be accepted with a work account here');
+        throw new InvalidRequestError('only an invitation can be accepted with a work account here');
       }
       return flow.useWorkAccount(record, invitation);
     }),
@@ -176,7 +168,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   ): Promise<void> {
     rejectCrossSite(ctx, deps.issuer);
     const details = await interactionFor(ctx);
-    if (!signInPrompts.has(details.prompt.name)) throw new FormRejected(400, 'this interaction does not take a sign-in form');
+    if (!signInPrompts.has(details.prompt.name)) throw new InvalidRequestError('this interaction does not take a sign-in form');
     let record = await recordFor(details);
     const form = parseBody(ctx, schema, record.csrf);
     try {
@@ -476,17 +468,17 @@ function redirect303(ctx: Context, location: string): void {
  */
 function rejectCrossSite(ctx: Context, issuer: string): void {
   const site = ctx.get('sec-fetch-site');
-  if (site === 'cross-site' || site === 'same-site') throw new FormRejected(403, 'the form was posted from another site');
+  if (site === 'cross-site' || site === 'same-site') throw new ForbiddenError('the form was posted from another site');
   const requestOrigin = ctx.get('origin');
-  if (requestOrigin && requestOrigin !== 'null' && requestOrigin !== new URL(issuer).origin) throw new FormRejected(403, 'the form was posted from another origin');
+  if (requestOrigin && requestOrigin !== 'null' && requestOrigin !== new URL(issuer).origin) throw new ForbiddenError('the form was posted from another origin');
 }
 
 function parseBody<S extends z.ZodType<{ csrf: string }>>(ctx: Context, schema: S, expectedCsrf: string): z.output<S> {
   const body = ctx.request.body;
   const csrf = csrfForm.safeParse(body);
-  if (!csrf.success || !sameToken(csrf.data.csrf, expectedCsrf)) throw new FormRejected(403, 'missing or wrong CSRF token');
+  if (!csrf.success || !sameToken(csrf.data.csrf, expectedCsrf)) throw new ForbiddenError('missing or wrong CSRF token');
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new FormRejected(400, 'the form is incomplete');
+  if (!parsed.success) throw new InvalidRequestError('the form is incomplete');
   return parsed.data;
 }
 
@@ -509,9 +501,11 @@ function interactionErrors(deps: InteractionDeps) {
         ctx.type = 'html';
         ctx.body = errorPage({ locale, t, organizationName: deps.organizationName }, { message, details });
       };
-      if (error instanceof FormRejected) {
+      // A form this page cannot take: the person gets a page saying so; the log says why.
+      if (error instanceof InvalidRequestError || error instanceof ForbiddenError) {
         deps.logger.info({ path: ctx.path, reason: error.message }, 'interaction form rejected');
-        return page(error.status, error.status === 403 ? t.error.forbidden : t.error.invalidRequest);
+        const status = httpStatusOf(error);
+        return page(status, error instanceof ForbiddenError ? t.error.forbidden : t.error.invalidRequest);
       }
       if (error instanceof errors.SessionNotFound) return page(400, t.error.expired);
       if (isStoreUnavailable(error) || error instanceof TemporarilyUnavailable) {

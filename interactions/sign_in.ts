@@ -37,6 +37,7 @@ import type { OtpPolicy } from '../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../src/audit.ts';
 import type { Clock } from '../src/clock.ts';
 import { maskEmail, parseEmail } from '../src/emails.ts';
+import { RecordChangedError, UnexpectedStepError } from '../src/errors.ts';
 import type { CodeEligibility, EligibilityCheck } from '../src/eligibility.ts';
 import type { FederationPlanner } from '../src/federation_planner.ts';
 import type { Locale } from '../src/i18n/index.ts';
@@ -136,24 +137,6 @@ export interface SignInRecord {
   step: SignInStep;
   /** When the interaction (and so this record) ends, epoch ms. */
   expiresAt: number;
-}
-
-/** Another request changed the record since this one read it; re-read and decide again. */
-export class RecordChangedError extends Error {
-  constructor(readonly uid: string) {
-    super(`sign-in ${uid} changed meanwhile`);
-    this.name = 'RecordChangedError';
-  }
-}
-
-export class UnexpectedStepError extends Error {
-  constructor(
-    readonly expected: readonly SignInStepName[],
-    readonly actual: SignInStepName,
-  ) {
-    super(`sign-in is at ${actual}, not ${expected.join(' or ')}`);
-    this.name = 'UnexpectedStepError';
-  }
 }
 
 function expectStep<N extends SignInStepName>(record: SignInRecord, ...names: N[]): Extract<SignInStep, { name: N }> {

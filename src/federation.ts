@@ -24,6 +24,7 @@ import type { Store } from '../adapters/store.ts';
 import type { FederationEntry } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
+import { FederationError } from './errors.ts';
 import { discoverProvider, IssuerMismatchError, type IssuerMismatch } from './federation_discovery.ts';
 import { sameIssuer } from '../config/issuers.ts';
 import type { Logger } from './log.ts';
@@ -54,17 +55,6 @@ export interface UpstreamClaims {
   email?: string | undefined;
   emailVerified: boolean;
   name?: string | undefined;
-}
-
-export class FederationError extends Error {
-  constructor(
-    readonly reason: 'unknown_state' | 'state_mismatch' | 'upstream_error' | 'provider_unavailable',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'FederationError';
-  }
 }
 
 /** How long a person may take at their work provider. */

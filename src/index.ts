@@ -20,5 +20,5 @@ export { Links } from './links.ts';
 export { linkEligibility, type EligibilityCheck, type CodeEligibility } from './eligibility.ts';
 export { Outbox } from './mail/outbox.ts';
 export { createMailTransport, type MailTransport } from './mail/transport.ts';
-export { GuestpassError, ConfigError, StoreUnavailableError } from './errors.ts';
+export * from './errors.ts';
 export type { Clock } from './clock.ts';

@@ -25,7 +25,7 @@ import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { maskEmail, parseEmail } from './emails.ts';
-import { GuestpassError, RateLimitedError } from './errors.ts';
+import { InvalidRequestError, RateLimitedError } from './errors.ts';
 import type { Locale } from './i18n/index.ts';
 import type { Outbox } from './mail/outbox.ts';
 import { invitationMail } from './mail/templates.ts';
@@ -127,7 +127,7 @@ export class Invitations {
 
   async create(invitedBy: string, input: NewInvitation, origin: RequestOrigin): Promise<{ person: PersonRecord; inviteRedeemUrl: string; created: boolean }> {
     const email = parseEmail(input.email);
-    if (!email) throw new GuestpassError('invalid_request', `email: "${input.email}" is not an email address`, { status: 400 });
+    if (!email) throw new InvalidRequestError(`email: "${input.email}" is not an email address`);
     if (input.redirectUrl !== undefined) this.#checkRedirect(input.redirectUrl);
     if (input.sendInvitationMail) await this.#countInvitationMail(email.normalized);
     const { person, created } = await this.#deps.people.invite(email, input.displayName);
@@ -267,9 +267,9 @@ export class Invitations {
 
   #checkRedirect(redirectUrl: string): void {
     const url = URL.parse(redirectUrl);
-    if (!url || !/^https?:$/.test(url.protocol)) throw new GuestpassError('invalid_request', 'redirectUrl: must be an http(s) URL', { status: 400 });
+    if (!url || !/^https?:$/.test(url.protocol)) throw new InvalidRequestError('redirectUrl: must be an http(s) URL');
     if (!this.#deps.redirectOrigins.has(url.origin)) {
-      throw new GuestpassError('invalid_request', `redirectUrl: ${url.origin} is not the origin of any registered client redirect URI`, { status: 400 });
+      throw new InvalidRequestError(`redirectUrl: ${url.origin} is not the origin of any registered client redirect URI`);
     }
   }
 }

@@ -14,7 +14,7 @@ import type { LinkQuery, LinkRecipient, LinkRecord, Page, Store, UserType } from
 import type { AuditInput, AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { parseEmail } from './emails.ts';
-import { GuestpassError } from './errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, PolicyViolationError } from './errors.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';
 import { policyRefusal, policyRefusalText } from './policy_rules.ts';
@@ -120,7 +120,7 @@ export class Links {
     let removed: LinkRecipient | undefined;
     const link = await this.#update(viewer, id, (current) => {
       removed = current.recipients.find((recipient) => recipient.emailNormalized === parsed.normalized);
-      if (!removed) throw new GuestpassError('not_found', `${parsed.normalized} is not a recipient of this link`, { status: 404 });
+      if (!removed) throw new NotFoundError(`${parsed.normalized} is not a recipient of this link`);
       return { ...current, recipients: current.recipients.filter((recipient) => recipient !== removed) };
     });
     await this.#audit.record('RemovedFromSecureLink', this.#recipientEvent(link, removed!, viewer, origin));
@@ -163,7 +163,7 @@ export class Links {
     const parsed = parseEmail(email);
     const link = await this.get(viewer, id);
     const recipient = parsed && link.recipients.find((entry) => entry.emailNormalized === parsed.normalized);
-    if (!recipient) throw new GuestpassError('not_found', `${parsed?.normalized ?? email} is not a recipient of this link`, { status: 404 });
+    if (!recipient) throw new NotFoundError(`${parsed?.normalized ?? email} is not a recipient of this link`);
     return { link, recipient };
   }
 
@@ -214,7 +214,7 @@ export class Links {
       const saved = { ...next, version: current.version + 1 };
       if (await this.#store.saveLink(saved, current.version)) return saved;
     }
-    throw new GuestpassError('conflict', 'the link is changing too often to update; try again', { status: 409 });
+    throw new ConflictError('the link is changing too often to update; try again');
   }
 
   #parseRecipients(emails: readonly string[], { allowEmpty }: { allowEmpty: boolean }): { display: string; normalized: string }[] {
@@ -251,7 +251,7 @@ export class Links {
         refused.push(`${email} (this person was deleted from the directory; invite them again to share with them)`);
       }
     }
-    if (refused.length > 0) throw new GuestpassError('policy_violation', `not allowed by the sharing policy: ${refused.join('; ')}`, { status: 400 });
+    if (refused.length > 0) throw new PolicyViolationError(`not allowed by the sharing policy: ${refused.join('; ')}`);
   }
 
   async #checkExpiry(expiresAt: number | undefined, now: number, { creating }: { creating: boolean }): Promise<number | undefined> {
@@ -283,10 +283,10 @@ function isoOrUndefined(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
-function notFound(): GuestpassError {
-  return new GuestpassError('not_found', 'no such link', { status: 404 });
+function notFound(): NotFoundError {
+  return new NotFoundError('no such link');
 }
 
-function invalid(description: string): GuestpassError {
-  return new GuestpassError('invalid_request', description, { status: 400 });
+function invalid(description: string): InvalidRequestError {
+  return new InvalidRequestError(description);
 }

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { FederatedIdentity, GuestState, LinkIdentityOutcome, Page, PeopleQuery, PersonRecord, Store, UserType } from '../adapters/store.ts';
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
-import { GuestpassError } from './errors.ts';
+import { ConflictError, InvalidRequestError } from './errors.ts';
 import { issuerSpellings, sameIssuer } from '../config/issuers.ts';
 
 export class People {
@@ -75,13 +75,13 @@ export class People {
    * address into one. A member cannot be invited, nor can a guest who already accepted.
    */
   async invite(email: { display: string; normalized: string }, displayName: string | undefined): Promise<{ person: PersonRecord; created: boolean }> {
-    if (this.userTypeFor(email.normalized) === 'member') throw new GuestpassError('conflict', `${email.normalized} is a member of the organisation, not a guest`, { status: 409 });
+    if (this.userTypeFor(email.normalized) === 'member') throw new ConflictError(`${email.normalized} is a member of the organisation, not a guest`);
     const now = this.#clock.now();
     const result = await this.#store.createPersonIfAbsent(this.#newPerson(email, 'guest', now, { state: 'PendingAcceptance', displayName, invitedAt: now }));
     if (result.created) return result;
     const existing = result.person;
     if (existing.userType === 'guest' && existing.state === 'Accepted') {
-      throw new GuestpassError('conflict', `${email.normalized} is already a guest who accepted an invitation`, { status: 409 });
+      throw new ConflictError(`${email.normalized} is already a guest who accepted an invitation`);
     }
     const person = await this.update(existing.id, (current) => ({
       ...current,
@@ -90,7 +90,7 @@ export class People {
       displayName: displayName ?? current.displayName,
       invitedAt: now,
     }));
-    if (!person) throw new GuestpassError('conflict', 'the person changed while being invited; try again', { status: 409 });
+    if (!person) throw new ConflictError('the person changed while being invited; try again');
     return { person, created: false };
   }
 
@@ -121,7 +121,7 @@ export class People {
       );
       return { outcome: 'linked', person: upgraded ?? linked.person };
     }
-    throw new GuestpassError('conflict', 'the person is changing too often to link an identity; try again', { status: 409 });
+    throw new ConflictError('the person is changing too often to link an identity; try again');
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<PersonRecord | undefined> {
@@ -131,7 +131,7 @@ export class People {
   async setProfile(id: string, change: { groups?: string[] | undefined; displayName?: string | null | undefined }): Promise<PersonRecord | undefined> {
     return this.update(id, (current) => {
       if (change.groups !== undefined && current.userType === 'adhoc') {
-        throw new GuestpassError('invalid_request', 'groups are for guests and members only; this person is adhoc', { status: 400 });
+        throw new InvalidRequestError('groups are for guests and members only; this person is adhoc');
       }
       return {
         ...current,
@@ -154,7 +154,7 @@ export class People {
       if (!next) return current;
       if (await this.#store.savePerson(next, current.version)) return { ...next, version: current.version + 1 };
     }
-    throw new GuestpassError('conflict', 'the person is changing too often to update; try again', { status: 409 });
+    throw new ConflictError('the person is changing too often to update; try again');
   }
 
   #newPerson(email: { display: string; normalized: string }, userType: UserType, now: number, extra: Partial<PersonRecord>): PersonRecord {

@@ -32,7 +32,7 @@ import { listenForMetrics, Metrics, metricsRouter } from './metrics.ts';
 import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
 import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts';
-import { storeErrorsAsHttpErrors } from './http/store_errors.ts';
+import { errorsAsHttpErrors } from './http/errors.ts';
 import { trustedEdge } from './http/trusted_edge.ts';
 import { loadKeyMaterial, type KeyMaterial } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -175,7 +175,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, eligibility, clients, pages: providerPages(config.organization.name) }),
     async mount(provider) {
       sessions.attach(provider);
-      provider.use(storeErrorsAsHttpErrors);
+      provider.use(errorsAsHttpErrors);
       provider.use(trustedEdge(config.issuer, config.trustProxy));
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(cachePublicMetadata(provider));

@@ -8,7 +8,7 @@ import type { Context, Next } from 'koa';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose';
 import { z } from 'zod';
 
-import { ApiError } from './errors.ts';
+import { InsufficientScopeError, UnauthorizedError } from '../errors.ts';
 
 export type ManagementScope = 'links:read' | 'links:write' | 'directory:read' | 'directory:write' | 'audit:read' | 'settings:write' | 'admin';
 
@@ -40,14 +40,14 @@ export function bearerAuth({ issuer, jwks }: { issuer: string; jwks: { keys: JWK
   return async function authenticate(ctx: Context, next: Next): Promise<void> {
     const header = ctx.get('authorization');
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
-    if (!match) throw challenge(header ? 'invalid_request' : undefined, header ? 'the Authorization header must be "Bearer <token>"' : 'a bearer access token is required');
+    if (!match) throw header ? new UnauthorizedError('the Authorization header must be "Bearer <token>"', 'invalid_request') : new UnauthorizedError('a bearer access token is required');
     try {
       const { payload } = await jwtVerify(match[1]!, keySet, { issuer, audience, typ: 'at+jwt', clockTolerance: 5 });
       const claims = claimsSchema.parse(payload);
       const scopes = new Set(claims.scope.split(' ').filter(Boolean));
       ctx.state.caller = { clientId: claims.client_id, scopes, admin: scopes.has('admin') };
     } catch (error) {
-      throw challenge('invalid_token', describeTokenProblem(error));
+      throw new UnauthorizedError(describeTokenProblem(error), 'invalid_token', { cause: error });
     }
     await next();
   };
@@ -58,9 +58,7 @@ export function requireScope(...anyOf: ManagementScope[]) {
   return async function checkScope(ctx: Context, next: Next): Promise<void> {
     const caller = callerOf(ctx);
     if (!anyOf.some((scope) => caller.scopes.has(scope))) {
-      throw new ApiError(403, 'insufficient_scope', `this needs the ${anyOf.join(' or ')} scope`, {
-        'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${anyOf.join(' ')}"`,
-      });
+      throw new InsufficientScopeError(anyOf);
     }
     await next();
   };
@@ -70,11 +68,6 @@ export function callerOf(ctx: Context): ApiCaller {
   const caller = ctx.state.caller;
   if (!caller) throw new Error('bearerAuth must run before the route');
   return caller;
-}
-
-function challenge(error: string | undefined, description: string): ApiError {
-  const params = [`realm="guestpass"`, ...(error ? [`error="${error}"`, `error_description="${description}"`] : [])].join(', ');
-  return new ApiError(401, error ?? 'invalid_token', description, { 'WWW-Authenticate': `Bearer ${params}` });
 }
 
 function describeTokenProblem(error: unknown): string {

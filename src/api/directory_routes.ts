@@ -12,7 +12,8 @@ import type { Invitations } from '../invitations.ts';
 import type { People } from '../people.ts';
 import type { Sessions } from '../sessions.ts';
 import { callerOf, requireScope } from './auth.ts';
-import { ApiError, parseOr400 } from './errors.ts';
+import { NotFoundError } from '../errors.ts';
+import { parseOr400 } from './errors.ts';
 import { pageQuery } from './links_routes.ts';
 import { iso } from './views.ts';
 
@@ -77,7 +78,7 @@ export function directoryRoutes(router: Router, { people, invitations, sessions,
   const idPattern = /^[A-Za-z0-9-]{1,64}$/;
   const find = async (id: string): Promise<PersonRecord> => {
     const person = idPattern.test(id) ? await people.get(id) : undefined;
-    if (!person) throw new ApiError(404, 'not_found', 'no such user');
+    if (!person) throw new NotFoundError('no such user');
     return person;
   };
   const actor = (ctx: Context) => ({ type: 'client' as const, id: callerOf(ctx).clientId });

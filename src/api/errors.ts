@@ -5,22 +5,14 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 
-import { GuestpassError, isStoreUnavailable, RateLimitedError, storeErrorAsGuestpassError } from '../errors.ts';
+import { GuestpassError, InvalidRequestError, RateLimitedError, UnauthorizedError, InsufficientScopeError, MethodNotAllowedError, isStoreUnavailable, type GuestpassErrorCode } from '../errors.ts';
+import { httpStatusOf, storeErrorAsGuestpassError } from '../http/errors.ts';
 import type { Logger } from '../log.ts';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly description: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(description);
-    this.name = 'ApiError';
-  }
-}
-
-const errorCodes: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'insufficient_scope', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 412: 'precondition_failed', 413: 'request_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
+/** The `error` of the answer, where it is not the code itself (RFC 6750 and HTTP names the API has always used). */
+const errorNames: Partial<Record<GuestpassErrorCode, string>> = { policy_violation: 'invalid_request', rate_limited: 'too_many_requests' };
+/** What koa and the body parser throw carry a status only; the `error` their status stands for. */
+const errorNamesByStatus: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'insufficient_scope', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict', 412: 'precondition_failed', 413: 'request_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
 
 /** A zod problem list as one sentence that names each field. */
 export function describeZodError(error: z.ZodError): string {
@@ -36,7 +28,7 @@ export function describeZodError(error: z.ZodError): string {
 
 export function parseOr400<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw new ApiError(400, 'invalid_request', `${what}: ${describeZodError(result.error)}`);
+  if (!result.success) throw new InvalidRequestError(`${what}: ${describeZodError(result.error)}`);
   return result.data;
 }
 
@@ -54,20 +46,41 @@ export function apiErrors(logger: Logger) {
   };
 }
 
-function toResponse(error: unknown, logger: Logger, ctx: Context): { status: number; error: string; description: string; headers: Record<string, string> } {
-  if (error instanceof ApiError) return { status: error.status, error: error.error, description: error.description, headers: error.headers };
+interface ApiAnswer {
+  status: number;
+  error: string;
+  description: string;
+  headers: Record<string, string>;
+}
+
+function toResponse(error: unknown, logger: Logger, ctx: Context): ApiAnswer {
   if (isStoreUnavailable(error)) return { status: 503, error: 'temporarily_unavailable', description: 'the store is unavailable; try again shortly', headers: { 'Retry-After': '5' } };
-  if (error instanceof RateLimitedError) return { status: 429, error: 'too_many_requests', description: error.message, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   // A bad cursor (400) or a store step that kept losing to parallel writers (409).
   error = storeErrorAsGuestpassError(error);
-  if (error instanceof GuestpassError && error.status < 500) {
-    return { status: error.status, error: errorCodes[error.status] ?? error.code, description: error.message, headers: {} };
+  if (error instanceof GuestpassError && httpStatusOf(error) < 500) {
+    return { status: httpStatusOf(error), error: errorNameOf(error), description: error.message, headers: headersFor(error) };
   }
   const status = (error as { status?: number; expose?: boolean }).status;
   if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: boolean }).expose) {
     // koa and the body parser throw these for bodies that are too large, malformed or of the wrong type.
-    return { status, error: errorCodes[status] ?? 'invalid_request', description: (error as Error).message, headers: {} };
+    return { status, error: errorNamesByStatus[status] ?? 'invalid_request', description: (error as Error).message, headers: {} };
   }
   logger.error({ err: error, path: ctx.path }, 'api request failed');
   return { status: 500, error: 'server_error', description: 'something went wrong on our side', headers: {} };
+}
+
+function errorNameOf(error: GuestpassError): string {
+  if (error instanceof UnauthorizedError) return error.bearerError ?? 'invalid_token';
+  return errorNames[error.code] ?? error.code;
+}
+
+function headersFor(error: GuestpassError): Record<string, string> {
+  if (error instanceof RateLimitedError) return { 'Retry-After': String(error.retryAfterSeconds) };
+  if (error instanceof MethodNotAllowedError) return { Allow: error.allowed.join(', ') };
+  if (error instanceof InsufficientScopeError) return { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${error.scopes.join(' ')}"` };
+  if (error instanceof UnauthorizedError) {
+    const params = ['realm="guestpass"', ...(error.bearerError ? [`error="${error.bearerError}"`, `error_description="${error.message}"`] : [])];
+    return { 'WWW-Authenticate': `Bearer ${params.join(', ')}` };
+  }
+  return {};
 }

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { sharingIdPattern } from '../sharing_id.ts';
 import type { Links, Viewer } from '../links.ts';
 import { callerOf, requireScope } from './auth.ts';
-import { ApiError, parseOr400 } from './errors.ts';
+import { NotFoundError } from '../errors.ts';
+import { parseOr400 } from './errors.ts';
 import { linkView, recipientView } from './views.ts';
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z' });
@@ -36,7 +37,7 @@ export function linksRoutes(router: Router, links: Links, origin: (ctx: Context)
   // Named for what it checks: a router-wide param handler on a plain `id` would also judge
   // /users/:id (which shares this router) by the sharing-id pattern, and answer "no such link".
   router.param('sharingId', (id, ctx, next) => {
-    if (!sharingIdPattern.test(id)) throw new ApiError(404, 'not_found', 'no such link');
+    if (!sharingIdPattern.test(id)) throw new NotFoundError('no such link');
     return next();
   });
 

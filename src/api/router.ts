@@ -20,7 +20,8 @@ import type { Links } from '../links.ts';
 import type { Logger } from '../log.ts';
 import { auditRoutes } from './audit_routes.ts';
 import { bearerAuth } from './auth.ts';
-import { ApiError, apiErrors } from './errors.ts';
+import { InvalidRequestError, MethodNotAllowedError, NotFoundError, RequestTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+import { apiErrors } from './errors.ts';
 import { linksRoutes } from './links_routes.ts';
 import { reportsRoutes } from './reports_routes.ts';
 
@@ -46,8 +47,8 @@ export function apiMiddleware(deps: ApiDeps) {
   // Nothing answered: a known path with another method is a 405 naming the allowed ones, anything else a 404.
   const unanswered = (ctx: Context) => async () => {
     const allowed = new Set(router.stack.filter((layer) => layer.methods.length > 0 && layer.match(ctx.path)).flatMap((layer) => layer.methods));
-    if (allowed.size > 0) throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed here; use ${[...allowed].join(', ')}`, { Allow: [...allowed].join(', ') });
-    throw new ApiError(404, 'not_found', 'no such endpoint');
+    if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, [...allowed]);
+    throw new NotFoundError('no such endpoint');
   };
   return async function api(ctx: Context, next: Next): Promise<void> {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
@@ -64,8 +65,8 @@ export function apiRouter(deps: ApiDeps): Router {
     jsonLimit: '256kb',
     encoding: 'utf-8',
     onError(error) {
-      if ((error as { status?: number }).status === 413) throw new ApiError(413, 'request_too_large', 'the body is larger than 256 kB');
-      throw new ApiError(400, 'invalid_request', 'the body is not valid JSON');
+      if ((error as { status?: number }).status === 413) throw new RequestTooLargeError('the body is larger than 256 kB');
+      throw new InvalidRequestError('the body is not valid JSON');
     },
   });
   router.use(requireJsonBody, parseJson, bearerAuth(deps));
@@ -79,7 +80,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
 async function requireJsonBody(ctx: Context, next: Next): Promise<void> {
   if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && ctx.request.length && !ctx.is('application/json')) {
-    throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json');
+    throw new UnsupportedMediaTypeError('send the body as application/json');
   }
   await next();
 }

@@ -12,7 +12,8 @@ import { policySchema } from '../../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../audit.ts';
 import type { StorePolicySource } from '../policy.ts';
 import { callerOf, requireScope } from './auth.ts';
-import { ApiError, parseOr400 } from './errors.ts';
+import { ConflictError, PreconditionFailedError } from '../errors.ts';
+import { parseOr400 } from './errors.ts';
 
 export function settingsRoutes(router: Router, { policy, audit, origin }: { policy: StorePolicySource; audit: AuditLog; origin: (ctx: Context) => RequestOrigin }): void {
   router.get('/settings', requireScope('settings:write', 'admin'), async (ctx) => {
@@ -27,7 +28,7 @@ export function settingsRoutes(router: Router, { policy, audit, origin }: { poli
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const current = await policy.current();
       if (ifMatch && ifMatch !== '*' && ifMatch !== String(current.version)) {
-        throw new ApiError(412, 'precondition_failed', `the settings are at version ${current.version}, not ${ifMatch}; read them again`);
+        throw new PreconditionFailedError(`the settings are at version ${current.version}, not ${ifMatch}; read them again`);
       }
       const change = await policy.replace(next, current.version);
       if (!change) continue;
@@ -40,6 +41,6 @@ export function settingsRoutes(router: Router, { policy, audit, origin }: { poli
       ctx.body = change.policy;
       return;
     }
-    throw new ApiError(409, 'conflict', 'the settings are changing too often; try again');
+    throw new ConflictError('the settings are changing too often; try again');
   });
 }

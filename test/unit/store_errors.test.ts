@@ -1,8 +1,9 @@
-/** Store errors carry no HTTP status; `src/errors.ts` says what each means to a caller. */
+/** Store errors carry no HTTP status; `src/http/errors.ts` says what each means to a caller. */
 import { expect } from 'chai';
 
 import { InvalidCursorError, StoreContentionError, StoreUnavailableError } from '../../adapters/errors.ts';
-import { GuestpassError, storeErrorAsGuestpassError } from '../../src/errors.ts';
+import { GuestpassError } from '../../src/errors.ts';
+import { storeErrorAsGuestpassError } from '../../src/http/errors.ts';
 
 describe('store errors as guestpass errors', () => {
   it('makes a bad cursor a 400, contention a 409 and an outage a 503, and passes anything else through', () => {
