@@ -20,8 +20,8 @@ import type { AuditLog } from '../src/audit.ts';
 import type { Clock } from '../src/clock.ts';
 import { maskEmail, normalizeEmail } from '../src/emails.ts';
 import { FederationError, ForbiddenError, InvalidRequestError, isStoreUnavailable, RecordChangedError, UnexpectedStepError } from '../src/errors.ts';
-import { createGrant, grantTtlSeconds } from '../src/grants.ts';
 import { httpStatusOf } from '../src/http/errors.ts';
+import { requestOrigin } from '../src/http/request_origin.ts';
 import { contentSecurityPolicy, noStore } from '../src/http/security_headers.ts';
 import { isLocale, messagesFor, negotiateLocale, type Locale } from '../src/i18n/index.ts';
 import type { Logger } from '../src/log.ts';
@@ -30,10 +30,12 @@ import type { Federation } from '../src/federation.ts';
 import { invitationCookie, type Invitations, type PresentedInvitation } from '../src/invitations.ts';
 import type { Links } from '../src/links.ts';
 import type { PolicySource } from '../src/policy.ts';
-import { applyUpstreamAnswer } from './federation.ts';
 import type { EligibilityCheck } from '../src/eligibility.ts';
 import type { FederationPlanner } from '../src/federation_planner.ts';
-import type { SignInFlow, SignInRecord, SignInStep } from './sign_in.ts';
+import { applyUpstreamAnswer } from './sign_in/work_accounts.ts';
+import { SignInFinish, type InteractionDetails } from './sign_in/finish.ts';
+import type { SignInFlow } from './sign_in/flow.ts';
+import type { SignInRecord } from './sign_in/state.ts';
 import { accessRemovedPage, chooseAccountPage, codePage, deliveryText, emailPage, errorPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from './views/pages.ts';
 
 export interface InteractionDeps {
@@ -56,7 +58,6 @@ export interface InteractionDeps {
   issuer: string;
 }
 
-type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const uidPattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** The prompts whose interaction is a sign-in (the state machine); consent is answered without a page. */
@@ -68,6 +69,7 @@ const upgradeForm = csrfForm.extend({ choice: z.enum(['accept', 'decline']) });
 
 export function interactionRouter(deps: InteractionDeps): Router {
   const { provider, flow } = deps;
+  const finish = new SignInFinish(deps);
   const router = new Router({ prefix: '/interaction' });
   const parseForm = bodyParser({
     enableTypes: ['form'],
@@ -285,51 +287,14 @@ export function interactionRouter(deps: InteractionDeps): Router {
     return deps.federation.byId(providerId)?.name ?? providerId;
   }
 
-  /**
-   * The code was right: sign the person in, with a grant recording the link this was for.
-   * Parallel requests may all see the sign-in verified; exactly one finishes it (a slot in the
-   * store is the gate) and the others follow that one to the same place.
-   */
   async function finishLogin(ctx: Context, details: InteractionDetails, record: SignInRecord): Promise<void> {
-    if (record.step.name !== 'verified') throw new UnexpectedStepError(['verified'], record.step.name);
-    const verified = record.step;
-    // Asked once more at the very end: access may have changed since the code was sent, and a
-    // work-account sign-in was not asked before it went upstream.
-    const eligibility = await deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
-    if (eligibility.kind !== 'deliver') return showNoAccess(ctx, details, record, verified.email);
-    const gate = await deps.store.claimSlot(`signin-finish:${record.uid}`, Math.max(1, details.exp - Math.floor(Date.now() / 1000)), deps.clock.now());
-    if (!gate.claimed) return followFinished(ctx, details);
-    const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
-    const person = await deps.people.get(personId);
-    if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
-    const invitationId = (await invitationFor(ctx, details))?.invitationId;
-    await deps.invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId }, origin(ctx));
-    const grantId = await createGrant(provider, deps.store, {
-      accountId: person.id,
-      clientId: record.clientId,
-      params: details.params,
-      context: { personId: person.id, sharingId: record.sharingId, idp },
-      ttlSeconds: grantTtlSeconds((await deps.policy.get()).reverificationDays),
-    });
-    if (record.sharingId) await deps.links.recordAccess(record.sharingId, person.emailNormalized, { verified: true });
-    const returnTo = await provider.interactionResult(
-      ctx.req,
-      ctx.res,
-      {
-        login: { accountId: person.id, amr, remember: keepSignedIn, ts: Math.floor(verifiedAt / 1000) },
-        consent: { grantId },
-        // prompt=select_account is answered by choosing another address and proving it.
-        ...(details.prompt.name === 'select_account' ? { select_account: {} } : {}),
-      },
-      { mergeWithLastSubmission: false },
-    );
-    await deps.audit.record('SignedIn', {
-      actor: { type: 'person', id: person.id },
-      sharingId: record.sharingId,
-      detail: { email: person.emailNormalized, clientId: record.clientId, userType: person.userType, amr, ...(idp ? { idp } : {}) },
-      ...origin(ctx),
-    });
-    redirect303(ctx, returnTo);
+    const finished = await finish.login(ctx, details, record, async () => (await invitationFor(ctx, details))?.invitationId);
+    if (finished.kind === 'no_access') return showNoAccess(ctx, details, record, finished.email);
+    redirect303(ctx, finished.to);
+  }
+
+  async function finishConsent(ctx: Context, details: InteractionDetails): Promise<void> {
+    redirect303(ctx, await finish.consent(ctx, details));
   }
 
   /** The person proved who they are, but this link is not theirs: say so, and offer another address. */
@@ -339,52 +304,6 @@ export function interactionRouter(deps: InteractionDeps): Router {
     ctx.status = 403;
     ctx.type = 'html';
     ctx.body = noAccessPage({ locale, t: messagesFor(locale), organizationName: deps.organizationName, languageSwitch: true }, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(email), action: 'restart' });
-  }
-
-  /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */
-  async function followFinished(ctx: Context, details: InteractionDetails): Promise<void> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const interaction = await provider.Interaction.find(details.uid);
-      if (!interaction) throw new errors.SessionNotFound('the sign-in was completed by another request');
-      if (interaction.result) return redirect303(ctx, interaction.returnTo);
-      if (Date.now() > deadline) throw new errors.SessionNotFound('the sign-in is being completed by another request');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  /** A live session asks for a client it has not granted for this link yet: grant and return. */
-  async function finishConsent(ctx: Context, details: InteractionDetails): Promise<void> {
-    const accountId = details.session?.accountId;
-    const person = accountId ? await deps.people.get(accountId) : undefined;
-    if (!person || person.disabled) {
-      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person is no longer available' });
-      return redirect303(ctx, returnTo);
-    }
-    const sharingId = typeof details.params.sharing_id === 'string' ? details.params.sharing_id : undefined;
-    const clientId = String(details.params.client_id);
-    // The login prompt's check has already asked this; asked again here so no path grants what a code would not.
-    const verdict = await deps.eligibility({ emailNormalized: person.emailNormalized, clientId, sharingId });
-    if (verdict.kind !== 'deliver') {
-      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person has no access here' });
-      return redirect303(ctx, returnTo);
-    }
-    if (sharingId) await deps.links.recordAccess(sharingId, person.emailNormalized, { verified: false });
-    const grantId = await createGrant(provider, deps.store, {
-      accountId: person.id,
-      clientId,
-      params: details.params,
-      context: { personId: person.id, sharingId },
-      ttlSeconds: grantTtlSeconds((await deps.policy.get()).reverificationDays),
-    });
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-    await deps.audit.record('SignedIn', {
-      actor: { type: 'person', id: person.id },
-      sharingId,
-      detail: { email: person.emailNormalized, clientId, userType: person.userType, amr: details.session?.amr ?? [], sso: true },
-      ...origin(ctx),
-    });
-    redirect303(ctx, returnTo);
   }
 
   // --- helpers ---------------------------------------------------------------------------------
@@ -397,35 +316,18 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
   async function recordFor(details: InteractionDetails): Promise<SignInRecord> {
     const { params } = details;
-    const loginHint = typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined;
-    const existing = await flow.read(details.uid);
     return (
-      existing ??
-      flow.load({
+      (await flow.read(details.uid)) ??
+      flow.start({
         uid: details.uid,
         clientId: String(params.client_id),
         sharingId: typeof params.sharing_id === 'string' ? params.sharing_id : undefined,
-        loginHint,
+        loginHint: typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined,
         expiresAt: details.exp * 1000,
-        firstStep: await firstStepWithSession(details, loginHint),
+        sessionAccountId: details.session?.accountId,
+        prompt: details.prompt,
       })
     );
-  }
-
-  /**
-   * Where a sign-in begins when the browser already has a session: the signed-in person has no
-   * access to this link (say so, without a word about who has), prompt=select_account (offer to
-   * continue), a disabled person (access removed), or a new proof that is due (the same address,
-   * pre-filled: reverification, prompt=login, max_age).
-   */
-  async function firstStepWithSession(details: InteractionDetails, loginHint: string | undefined): Promise<SignInStep | undefined> {
-    const accountId = details.session?.accountId;
-    const person = accountId ? await deps.people.get(accountId) : undefined;
-    if (!person) return undefined;
-    if (person.disabled) return { name: 'access_removed', email: person.email };
-    if (details.prompt.name === 'select_account') return { name: 'choose_account', email: person.email, personId: person.id };
-    if (details.prompt.reasons.includes('sharing_link_access')) return { name: 'wrong_account', email: person.email };
-    return { name: 'enter_email', emailDraft: loginHint ?? person.email };
   }
 
   async function clientName(details: InteractionDetails): Promise<string> {
@@ -451,9 +353,7 @@ function localeOf(ctx: Context, details: InteractionDetails | undefined, record?
   return record?.locale ?? negotiateLocale({ uiLocales: details?.params.ui_locales, acceptLanguage: ctx.get('accept-language') });
 }
 
-function origin(ctx: Context) {
-  return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined };
-}
+const origin = requestOrigin;
 
 function redirect303(ctx: Context, location: string): void {
   ctx.status = 303;

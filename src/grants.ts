@@ -7,7 +7,7 @@
  */
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
-import type { Store } from '../adapters/store.ts';
+import type { RecordStore } from '../adapters/store.ts';
 
 export interface GrantContext {
   personId: string;
@@ -30,7 +30,7 @@ export interface GrantRequest {
   ttlSeconds: number;
 }
 
-export async function createGrant(provider: Provider, store: Store, request: GrantRequest): Promise<string> {
+export async function createGrant(provider: Provider, store: Pick<RecordStore, 'putRecord'>, request: GrantRequest): Promise<string> {
   const grant = new provider.Grant({ accountId: request.accountId, clientId: request.clientId });
   if (typeof request.params.scope === 'string') grant.addOIDCScope(request.params.scope);
   const claims = requestedClaimNames(request.params.claims);
@@ -40,7 +40,7 @@ export async function createGrant(provider: Provider, store: Store, request: Gra
   return grantId;
 }
 
-export function readGrantContext(store: Store, grantId: string): Promise<GrantContext | undefined> {
+export function readGrantContext(store: Pick<RecordStore, 'getRecord'>, grantId: string): Promise<GrantContext | undefined> {
   return store.getRecord<GrantContext>('grantContext', grantId);
 }
 
@@ -49,7 +49,7 @@ export function readGrantContext(store: Store, grantId: string): Promise<GrantCo
  * same link as this request; otherwise the request goes through an interaction, which checks
  * the person against this link and records a new grant for it.
  */
-export function loadExistingGrantFor(store: Store) {
+export function loadExistingGrantFor(store: Pick<RecordStore, 'getRecord'>) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
     const { oidc } = ctx;
     const fromInteraction = oidc.result?.consent?.grantId;

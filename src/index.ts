@@ -13,7 +13,7 @@ export { MemoryStore } from '../adapters/memory.ts';
 export { RedisStore, createRedisStore } from '../adapters/redis.ts';
 export { oidcAdapterFor, TemporarilyUnavailable } from '../adapters/oidc_adapter.ts';
 export { interactionRouter, type InteractionDeps } from '../interactions/router.ts';
-export { SignInFlow } from '../interactions/sign_in.ts';
+export { SignInFlow } from '../interactions/sign_in/flow.ts';
 export { loadExistingGrantFor, createGrant } from './grants.ts';
 export { AuditLog } from './audit.ts';
 export { Links } from './links.ts';

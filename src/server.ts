@@ -19,7 +19,7 @@ import { assetsRouter } from '../interactions/routes/assets.ts';
 import { federationCallbackRouter } from '../interactions/routes/federation_callback.ts';
 import { invitationRoutes } from '../interactions/routes/invitations.ts';
 import { resumeOnce } from '../interactions/routes/resume_once.ts';
-import { SignInFlow } from '../interactions/sign_in.ts';
+import { SignInFlow } from '../interactions/sign_in/flow.ts';
 import { providerPages } from '../interactions/views/provider_pages.ts';
 import { apiMiddleware } from './api/router.ts';
 import { AuditLog } from './audit.ts';

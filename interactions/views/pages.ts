@@ -4,7 +4,7 @@
  */
 import { html, raw, type SafeHtml } from '../../src/html.ts';
 import type { Messages } from '../../src/i18n/index.ts';
-import type { DeliveryState, Notice } from '../sign_in.ts';
+import type { DeliveryState, Notice } from '../sign_in/state.ts';
 import { layout, type PageFrame } from './layout.ts';
 
 type Frame = Omit<PageFrame, 'title'>;

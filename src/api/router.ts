@@ -22,6 +22,7 @@ import { auditRoutes } from './audit_routes.ts';
 import { bearerAuth } from './auth.ts';
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError, RequestTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 import { apiErrors } from './errors.ts';
+import { requestOrigin } from '../http/request_origin.ts';
 import { linksRoutes } from './links_routes.ts';
 import { reportsRoutes } from './reports_routes.ts';
 
@@ -58,7 +59,7 @@ export function apiMiddleware(deps: ApiDeps) {
 
 export function apiRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/api/v1' });
-  const origin = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+  const origin = requestOrigin;
 
   const parseJson = bodyParser({
     enableTypes: ['json'],

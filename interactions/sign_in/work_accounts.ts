@@ -13,12 +13,12 @@
  * - A person with a linked identity signs in only with that identity; the upstream account must
  *   be the one linked to the address they entered.
  */
-import type { PersonRecord } from '../adapters/store.ts';
-import type { AuditLog, RequestOrigin } from '../src/audit.ts';
-import type { UpstreamClaims } from '../src/federation.ts';
-import type { Invitations } from '../src/invitations.ts';
-import type { People } from '../src/people.ts';
-import type { SignInRecord, SignInStep, UpgradeFailure } from './sign_in.ts';
+import type { PersonRecord } from '../../adapters/store.ts';
+import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
+import type { UpstreamClaims } from '../../src/federation.ts';
+import type { Invitations } from '../../src/invitations.ts';
+import type { People } from '../../src/people.ts';
+import type { SignInRecord, SignInStep, UpgradeFailure } from './state.ts';
 
 export type UpstreamVerdict = { ok: true; person: PersonRecord } | { ok: false; reason: UpgradeFailure };
 

@@ -1,0 +1,300 @@
+/**
+ * The emailed code of a sign-in: asking for one (limits, eligibility, the mail), entering one
+ * (counting, comparing, consuming), and what the code page says of its delivery. The code itself
+ * is made and compared by `../one_time_code.ts`; the steps it moves are in `state.ts`.
+ *
+ * Threats this file answers, and how:
+ * - Guessing codes: each entry is counted in the store *before* the comparison, per code
+ *   (`maxAttemptsPerCode`) and per address across codes, so N parallel guesses cannot exceed
+ *   either cap. Failures per address are consecutive (kept until a right code, at most a day):
+ *   at `lockoutAfterFailures` the address is locked, and past it each lockout period allows one
+ *   entry (claiming the lockout is what allows it). A resend never resets the counts.
+ * - Replaying a code: consuming is one atomic step naming the code id; of N parallel correct
+ *   entries exactly one wins. An address has one current code, whichever sign-in asked for it,
+ *   so a newer code makes older ones useless everywhere.
+ * - Mail bombing: a cooldown and an hourly cap per address, an hourly cap per client IP.
+ * - Learning who a link was shared with: whether or not a code is sent, the person sees the
+ *   same page, status and counters, at the same times: a withheld code has a stored, unguessable
+ *   digest and a mail id that is never queued; both paths do the same work before answering (the
+ *   real mail is built and queued after the answer); the delivery line says "sending" until a
+ *   moment drawn alike for both. Only the audit log tells them apart.
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+
+import type { CodeStore, CounterStore, OutboxStore } from '../../adapters/store.ts';
+import type { OtpPolicy } from '../../config/schema.ts';
+import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
+import type { Clock } from '../../src/clock.ts';
+import type { CodeEligibility, EligibilityCheck } from '../../src/eligibility.ts';
+import { maskEmail } from '../../src/emails.ts';
+import type { Locale } from '../../src/i18n/index.ts';
+import type { Outbox } from '../../src/mail/outbox.ts';
+import { verificationCodeMail } from '../../src/mail/templates.ts';
+import { codeMatches, digestCode, generateCode, normalizeCodeInput } from '../one_time_code.ts';
+import type { SignInRecords } from './records.ts';
+import { expectStep, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep } from './state.ts';
+
+export interface CodeRequestDeps {
+  store: CodeStore & CounterStore & Pick<OutboxStore, 'getMail'>;
+  records: SignInRecords;
+  clock: Clock;
+  outbox: Pick<Outbox, 'enqueueAfterResponse' | 'transportStatus' | 'sampleDeliveryMs'>;
+  audit: AuditLog;
+  /** Newest first. */
+  secrets: readonly string[];
+  otpPolicy: () => Promise<OtpPolicy>;
+  codesPerIpPerHour: number;
+  organizationName: string;
+  eligibility: EligibilityCheck;
+}
+
+/** Who asked, as the mail and the audit need it. */
+export interface RequestContext extends RequestOrigin {
+  locale: Locale;
+  /** The relying party's display name, for the mail. */
+  clientName: string;
+}
+
+/** How an entered code went: refused (the notice says why), right, or used by a parallel entry of the same code. */
+export type CodeCheck = { kind: 'refused'; notice: Notice } | { kind: 'right' } | { kind: 'followed'; record: SignInRecord };
+
+const hourSeconds = 3600;
+
+/**
+ * Wrong codes for an address are counted until a code for it is entered right; past
+ * `lockoutAfterFailures` every lockout period allows one more entry. The count is forgotten a
+ * day after the first of them (or after `lockoutSeconds`, when that is longer).
+ */
+const failureMemorySeconds = 24 * hourSeconds;
+
+/** The page says "sending" for at least this long after a code is asked for, then for up to `spread` more. */
+const sendingShownFloorMs = 1500;
+const sendingShownSpreadMs = 1500;
+
+const keys = {
+  /** One current code per address, whichever sign-in asked for it: a newer code voids the older (SPEC §4). */
+  code: (email: string) => `address:${email}`,
+  sentToAddress: (email: string) => `otp:sent:${email}`,
+  sentFromIp: (ip: string) => `otp:sent-ip:${ip}`,
+  cooldown: (email: string) => `otp:cooldown:${email}`,
+  failures: (email: string) => `otp:failures:${email}`,
+  lockout: (email: string) => `otp:lockout:${email}`,
+};
+
+export class CodeRequests {
+  readonly #deps: CodeRequestDeps;
+
+  constructor(deps: CodeRequestDeps) {
+    this.#deps = deps;
+  }
+
+  /** A code for `email` (when every limit allows): the sign-in moves to code_sent, and the mail goes after the answer. */
+  async request(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, success: Notice | undefined): Promise<void> {
+    const { store, clock, records } = this.#deps;
+    const policy = await this.#deps.otpPolicy();
+    const now = clock.now();
+    const previous = record.step.name === 'code_sent' ? record.step : undefined;
+    const sameAddress = previous?.emailNormalized === email.normalized;
+    const stayOnCodePage = async (notice: Notice) => {
+      if (!(sameAddress && previous)) {
+        await records.commit(record, {
+          step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId: randomUUID(), sendingShownUntil: now },
+        });
+      }
+      await records.notify(record, notice);
+    };
+
+    // Every limit below applies to every address alike, so hitting one says nothing about a link.
+    const lockedUntil = await store.peekSlot(keys.lockout(email.normalized), now);
+    if (lockedUntil !== undefined) return stayOnCodePage({ kind: 'locked_out', until: lockedUntil });
+
+    const cooldown = await store.claimSlot(keys.cooldown(email.normalized), policy.resendCooldownSeconds, now);
+    if (!cooldown.claimed) return stayOnCodePage({ kind: 'resend_wait', until: cooldown.availableAt });
+
+    const perAddress = await store.incrementCounter(keys.sentToAddress(email.normalized), hourSeconds, now);
+    if (perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress.resetAt });
+    if (request.ip) {
+      const perIp = await store.incrementCounter(keys.sentFromIp(request.ip), hourSeconds, now);
+      if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
+    }
+
+    const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
+    const deliver = eligibility.kind === 'deliver';
+    const code = generateCode(policy.length);
+    const expiresAt = now + policy.ttlSeconds * 1000;
+    const binding = { interactionUid: record.uid, email: email.normalized };
+    // A withheld code is stored too, with a digest nobody can match, so entering codes behaves the
+    // same; and it voids an older code for the address as a sent one does.
+    const digest = deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
+    await store.putCode(keys.code(email.normalized), { codeId: randomUUID(), email: email.normalized, digest, issuedAt: now, expiresAt, attempts: 0 }, policy.ttlSeconds);
+    const mailId = randomUUID();
+    await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
+
+    await records.commit(record, {
+      step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) },
+    });
+    if (success) await records.notify(record, success);
+    // Last, so the answer goes out before the mail is built and queued: both paths answer alike.
+    if (deliver) {
+      const message = () =>
+        verificationCodeMail({
+          to: email.display,
+          code,
+          expiresInMinutes: Math.round(policy.ttlSeconds / 60),
+          organizationName: this.#deps.organizationName,
+          clientName: request.clientName,
+          locale: request.locale,
+        });
+      this.#deps.outbox.enqueueAfterResponse(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+    }
+  }
+
+  /** An entered code: counted, then compared, then consumed — in that order, each step in the store. */
+  async check(record: SignInRecord, step: Extract<SignInStep, { name: 'code_sent' }>, input: unknown, request: RequestOrigin): Promise<CodeCheck> {
+    const { store, clock, audit } = this.#deps;
+    const policy = await this.#deps.otpPolicy();
+    const candidate = typeof input === 'string' ? normalizeCodeInput(input, policy.length) : undefined;
+    if (!candidate) return refused({ kind: 'invalid_code_format' });
+    const email = step.emailNormalized;
+    const rejected = (reason: string, detail: Record<string, unknown> = {}) =>
+      audit.record('VerificationCodeRejected', {
+        actor: { type: 'anonymous', id: record.uid },
+        sharingId: record.sharingId,
+        detail: { email, reason, clientId: record.clientId, ...detail },
+        ...request,
+        result: 'failure',
+      });
+
+    const lockedUntil = await store.peekSlot(keys.lockout(email), clock.now());
+    if (lockedUntil !== undefined) {
+      await rejected('locked_out');
+      return refused({ kind: 'locked_out', until: lockedUntil });
+    }
+
+    // Counted before comparing, in the store, so parallel guesses cannot slip under the caps.
+    const failures = await store.incrementCounter(keys.failures(email), Math.max(failureMemorySeconds, policy.lockoutSeconds), clock.now());
+    // Past the limit each lockout period allows one entry: claiming the lockout is what allows
+    // it, so of parallel entries one is compared and the address is locked again meanwhile.
+    let probeLockedUntil: number | undefined;
+    if (failures.count > policy.lockoutAfterFailures) {
+      const probe = await store.claimSlot(keys.lockout(email), policy.lockoutSeconds, clock.now());
+      if (!probe.claimed) {
+        await rejected('locked_out');
+        return refused({ kind: 'locked_out', until: probe.availableAt });
+      }
+      probeLockedUntil = probe.availableAt;
+    }
+    /** A refused entry; reaching the limit locks the address, whatever the reason. */
+    const refuse = async (reason: string, notice: Notice, detail: Record<string, unknown> = {}): Promise<CodeCheck> => {
+      await rejected(reason, detail);
+      if (failures.count < policy.lockoutAfterFailures) return refused(notice);
+      const until = probeLockedUntil ?? (await this.#lockOut(email, policy));
+      return refused({ kind: 'locked_out', until });
+    };
+
+    const code = await store.countCodeAttempt(keys.code(email));
+    if (!code || code.email !== email) return refuse('no_code', { kind: 'code_expired' });
+    // An exhausted code is left in place: its count only grows, so it can never match again, and
+    // deleting it here could race a parallel request that has already matched and is consuming it.
+    if (code.attempts > policy.maxAttemptsPerCode) return refuse('too_many_attempts', { kind: 'too_many_attempts' }, { attempts: code.attempts });
+    if (code.expiresAt <= clock.now()) return refuse('expired', { kind: 'code_expired' });
+
+    if (!codeMatches(this.#deps.secrets, { interactionUid: record.uid, email }, candidate, code.digest)) {
+      const triesLeft = Math.max(0, Math.min(policy.maxAttemptsPerCode - code.attempts, policy.lockoutAfterFailures - failures.count));
+      return refuse('wrong_code', { kind: 'wrong_code', triesLeft }, { attempts: code.attempts });
+    }
+
+    // Checked again now, after the code matched (so only someone who received a code learns
+    // this): removing the recipient, expiring or deleting the link since makes the code useless.
+    const still = await this.#deps.eligibility({ emailNormalized: email, clientId: record.clientId, sharingId: record.sharingId });
+    if (still.kind !== 'deliver') {
+      await store.consumeCode(keys.code(email), code.codeId);
+      await rejected('no_longer_eligible', { because: still.reason });
+      return refused({ kind: 'access_removed' });
+    }
+    if (!(await store.consumeCode(keys.code(email), code.codeId))) {
+      // Another request with this same right code won (a double click): follow where it goes.
+      const settled = await this.#awaitWinner(record.uid);
+      if (settled) return { kind: 'followed', record: settled };
+      await rejected('already_used');
+      return refused({ kind: 'code_used' });
+    }
+    await store.deleteCounter(keys.failures(email));
+    if (probeLockedUntil !== undefined) await store.releaseSlot(keys.lockout(email));
+    return { kind: 'right' };
+  }
+
+  /**
+   * What the page says of the mail. A real and a withheld code go through the same steps: "sending"
+   * until a moment drawn alike for both, then one read of the mail (a withheld code's mail does
+   * not exist and reads as sent), and "delayed" or "failed" only while mail fails for everyone.
+   * A mail that one recipient's address refused reads as sent: saying otherwise would tell that
+   * address from one that was never sent a code; the audit log records it (MailDeliveryFailed).
+   */
+  async deliveryState(record: SignInRecord): Promise<DeliveryState> {
+    const step = expectStep(record, 'code_sent');
+    if (this.#deps.clock.now() < step.sendingShownUntil) return 'sending';
+    const mail = await this.#deps.store.getMail(step.mailId);
+    const transport = this.#deps.outbox.transportStatus().state;
+    if (transport === 'degraded') return 'delayed';
+    if (transport === 'down') return 'failed';
+    // Still on its first attempt: a withheld code's pretended delivery lasts as long (see #sendingShownUntil).
+    return mail && (mail.state === 'queued' || mail.state === 'sending') && mail.attempts <= 1 ? 'sending' : 'sent';
+  }
+
+  /** When the person may ask for another code (epoch ms); now or earlier means "now". */
+  async resendAvailableAt(record: SignInRecord): Promise<number> {
+    const step = expectStep(record, 'code_sent');
+    const policy = await this.#deps.otpPolicy();
+    return step.codeRequestedAt + policy.resendCooldownSeconds * 1000;
+  }
+
+  /**
+   * Until when the page says "sending": one draw for a sent and a withheld code alike. A sent
+   * mail may take longer still (the page follows it); a withheld one then takes as long as a
+   * recent real mail did, so the two cannot be told apart by when "sent" appears.
+   */
+  #sendingShownUntil(now: number, deliver: boolean): number {
+    const drawn = sendingShownFloorMs + randomInt(sendingShownSpreadMs);
+    return now + (deliver ? drawn : Math.max(drawn, this.#deps.outbox.sampleDeliveryMs()));
+  }
+
+  async #auditCodeRequest(record: SignInRecord, email: string, eligibility: CodeEligibility, request: RequestOrigin, mailId: string): Promise<void> {
+    const common = { sharingId: record.sharingId, ip: request.ip, userAgent: request.userAgent };
+    if (eligibility.kind === 'deliver') {
+      await this.#deps.audit.record('VerificationCodeSent', {
+        actor: { type: 'anonymous', id: record.uid },
+        detail: { email, clientId: record.clientId, mailId },
+        ...common,
+      });
+      return;
+    }
+    await this.#deps.audit.record(eligibility.operation, {
+      actor: { type: 'anonymous', id: record.uid },
+      detail: { email, clientId: record.clientId, reason: eligibility.reason },
+      ...common,
+      result: 'failure',
+    });
+  }
+
+  /** Waits (briefly) for the request that consumed this interaction's code to move the sign-in on. */
+  async #awaitWinner(uid: string): Promise<SignInRecord | undefined> {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const fresh = await this.#deps.records.read(uid);
+      if (fresh && isPastCodeEntry(fresh.step)) return fresh;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return undefined;
+  }
+
+  /** Locks the address; the failure count stays, so after the lockout each wrong entry locks it again. */
+  async #lockOut(email: string, policy: OtpPolicy): Promise<number> {
+    const lock = await this.#deps.store.claimSlot(keys.lockout(email), policy.lockoutSeconds, this.#deps.clock.now());
+    return lock.availableAt;
+  }
+}
+
+function refused(notice: Notice): CodeCheck {
+  return { kind: 'refused', notice };
+}

@@ -1,0 +1,141 @@
+/**
+ * Ending an interaction: a verified sign-in becomes a login with a grant for the link it was
+ * verified for; a live session asking for a client it has not granted gets that grant without a
+ * page (the consent prompt). Both ask the eligibility check once more at the very end, so no
+ * path grants what a code would not, and both record the access on the link and `SignedIn`.
+ *
+ * Parallel requests may all see a sign-in verified; exactly one finishes it (a slot in the store
+ * is the gate), and the others follow that one to the same place.
+ */
+import { errors, type Provider } from 'oidc-provider';
+import type { Context } from 'koa';
+
+import type { CounterStore, RecordStore } from '../../adapters/store.ts';
+import type { AuditLog } from '../../src/audit.ts';
+import type { Clock } from '../../src/clock.ts';
+import type { EligibilityCheck } from '../../src/eligibility.ts';
+import { UnexpectedStepError } from '../../src/errors.ts';
+import { createGrant, grantTtlSeconds } from '../../src/grants.ts';
+import { requestOrigin } from '../../src/http/request_origin.ts';
+import type { Invitations } from '../../src/invitations.ts';
+import type { Links } from '../../src/links.ts';
+import type { People } from '../../src/people.ts';
+import type { PolicySource } from '../../src/policy.ts';
+import type { SignInRecord } from './state.ts';
+
+/** What oidc-provider says of the interaction a request belongs to. */
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export interface FinishDeps {
+  provider: Provider;
+  store: Pick<CounterStore, 'claimSlot'> & Pick<RecordStore, 'putRecord'>;
+  people: Pick<People, 'get'>;
+  links: Pick<Links, 'recordAccess'>;
+  invitations: Pick<Invitations, 'acceptPendingGuest'>;
+  eligibility: EligibilityCheck;
+  policy: PolicySource;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+/** Where a finished sign-in goes: back to the relying party, or a page saying this link is not the person's. */
+export type Finished = { kind: 'redirect'; to: string } | { kind: 'no_access'; email: string };
+
+export class SignInFinish {
+  readonly #deps: FinishDeps;
+
+  constructor(deps: FinishDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * The code (or work account) proved who this is: sign the person in, with a grant recording
+   * the link this was for. `invitationId` names the invitation the browser presented, if any.
+   */
+  async login(ctx: Context, details: InteractionDetails, record: SignInRecord, invitationId: () => Promise<string | undefined>): Promise<Finished> {
+    const { provider, store, people, invitations, links, audit, clock } = this.#deps;
+    if (record.step.name !== 'verified') throw new UnexpectedStepError(['verified'], record.step.name);
+    const verified = record.step;
+    // Asked once more at the very end: access may have changed since the code was sent, and a
+    // work-account sign-in was not asked before it went upstream.
+    const eligibility = await this.#deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
+    if (eligibility.kind !== 'deliver') return { kind: 'no_access', email: verified.email };
+    const gate = await store.claimSlot(`signin-finish:${record.uid}`, Math.max(1, details.exp - Math.floor(Date.now() / 1000)), clock.now());
+    if (!gate.claimed) return { kind: 'redirect', to: await this.#followFinished(details) };
+    const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
+    const person = await people.get(personId);
+    if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
+    await invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId: await invitationId() }, requestOrigin(ctx));
+    const grantId = await createGrant(provider, store, {
+      accountId: person.id,
+      clientId: record.clientId,
+      params: details.params,
+      context: { personId: person.id, sharingId: record.sharingId, idp },
+      ttlSeconds: grantTtlSeconds((await this.#deps.policy.get()).reverificationDays),
+    });
+    if (record.sharingId) await links.recordAccess(record.sharingId, person.emailNormalized, { verified: true });
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      {
+        login: { accountId: person.id, amr, remember: keepSignedIn, ts: Math.floor(verifiedAt / 1000) },
+        consent: { grantId },
+        // prompt=select_account is answered by choosing another address and proving it.
+        ...(details.prompt.name === 'select_account' ? { select_account: {} } : {}),
+      },
+      { mergeWithLastSubmission: false },
+    );
+    await audit.record('SignedIn', {
+      actor: { type: 'person', id: person.id },
+      sharingId: record.sharingId,
+      detail: { email: person.emailNormalized, clientId: record.clientId, userType: person.userType, amr, ...(idp ? { idp } : {}) },
+      ...requestOrigin(ctx),
+    });
+    return { kind: 'redirect', to: returnTo };
+  }
+
+  /** A live session asks for a client it has not granted for this link yet: grant and return. */
+  async consent(ctx: Context, details: InteractionDetails): Promise<string> {
+    const { provider, store, people, links, audit } = this.#deps;
+    const accountId = details.session?.accountId;
+    const person = accountId ? await people.get(accountId) : undefined;
+    if (!person || person.disabled) {
+      return provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person is no longer available' });
+    }
+    const sharingId = typeof details.params.sharing_id === 'string' ? details.params.sharing_id : undefined;
+    const clientId = String(details.params.client_id);
+    // The login prompt's check has already asked this; asked again here so no path grants what a code would not.
+    const verdict = await this.#deps.eligibility({ emailNormalized: person.emailNormalized, clientId, sharingId });
+    if (verdict.kind !== 'deliver') {
+      return provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person has no access here' });
+    }
+    if (sharingId) await links.recordAccess(sharingId, person.emailNormalized, { verified: false });
+    const grantId = await createGrant(provider, store, {
+      accountId: person.id,
+      clientId,
+      params: details.params,
+      context: { personId: person.id, sharingId },
+      ttlSeconds: grantTtlSeconds((await this.#deps.policy.get()).reverificationDays),
+    });
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await audit.record('SignedIn', {
+      actor: { type: 'person', id: person.id },
+      sharingId,
+      detail: { email: person.emailNormalized, clientId, userType: person.userType, amr: details.session?.amr ?? [], sso: true },
+      ...requestOrigin(ctx),
+    });
+    return returnTo;
+  }
+
+  /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */
+  async #followFinished(details: InteractionDetails): Promise<string> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const interaction = await this.#deps.provider.Interaction.find(details.uid);
+      if (!interaction) throw new errors.SessionNotFound('the sign-in was completed by another request');
+      if (interaction.result) return interaction.returnTo;
+      if (Date.now() > deadline) throw new errors.SessionNotFound('the sign-in is being completed by another request');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
