@@ -23,7 +23,7 @@ import type { SignInRecord, SignInStep, UpgradeFailure } from './state.ts';
 export type UpstreamVerdict = { ok: true; person: PersonRecord } | { ok: false; reason: UpgradeFailure };
 
 interface RuleDeps {
-  people: People;
+  people: Pick<People, 'get' | 'findByEmail' | 'findByIdentity' | 'linkIdentity'>;
   audit: AuditLog;
   invitations: Pick<Invitations, 'redeem'>;
 }
