@@ -207,7 +207,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
         }).routes(),
       );
       provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
-      if (config.demo.enabled) provider.use(demoRouter(config.issuer).routes());
+      if (config.demo.enabled) provider.use(demoRouter(config.issuer, clock).routes());
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },
     trimAudit,

@@ -24,7 +24,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { CodeStore, CounterStore, OutboxStore } from '../../adapters/store.ts';
 import type { OtpPolicy } from '../../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
-import type { Clock } from '../../src/clock.ts';
+import { waitFor, type Clock } from '../../src/clock.ts';
 import type { CodeEligibility, EligibilityCheck } from '../../src/eligibility.ts';
 import { maskEmail } from '../../src/emails.ts';
 import type { Locale } from '../../src/i18n/index.ts';
@@ -32,7 +32,7 @@ import type { Outbox } from '../../src/mail/outbox.ts';
 import { verificationCodeMail } from '../../src/mail/templates.ts';
 import { codeMatches, digestCode, generateCode, normalizeCodeInput } from '../one_time_code.ts';
 import type { SignInRecords } from './records.ts';
-import { expectStep, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep } from './state.ts';
+import { expectStep, followParallelRequest, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
 export interface CodeRequestDeps {
   store: CodeStore & CounterStore & Pick<OutboxStore, 'getMail'>;
@@ -278,14 +278,15 @@ export class CodeRequests {
   }
 
   /** Waits (briefly) for the request that consumed this interaction's code to move the sign-in on. */
-  async #awaitWinner(uid: string): Promise<SignInRecord | undefined> {
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const fresh = await this.#deps.records.read(uid);
-      if (fresh && isPastCodeEntry(fresh.step)) return fresh;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return undefined;
+  #awaitWinner(uid: string): Promise<SignInRecord | undefined> {
+    return waitFor(
+      this.#deps.clock,
+      async () => {
+        const fresh = await this.#deps.records.read(uid);
+        return fresh && isPastCodeEntry(fresh.step) ? fresh : undefined;
+      },
+      followParallelRequest,
+    );
   }
 
   /** Locks the address; the failure count stays, so after the lockout each wrong entry locks it again. */

@@ -12,7 +12,7 @@ import type { Context } from 'koa';
 
 import type { CounterStore, RecordStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../../src/audit.ts';
-import type { Clock } from '../../src/clock.ts';
+import { waitFor, type Clock } from '../../src/clock.ts';
 import type { EligibilityCheck } from '../../src/eligibility.ts';
 import { UnexpectedStepError } from '../../src/errors.ts';
 import { createGrant, grantTtlSeconds } from '../../src/grants.ts';
@@ -21,7 +21,7 @@ import type { Invitations } from '../../src/invitations.ts';
 import type { Links } from '../../src/links.ts';
 import type { People } from '../../src/people.ts';
 import type { PolicySource } from '../../src/policy.ts';
-import type { SignInRecord } from './state.ts';
+import { followParallelRequest, type SignInRecord } from './state.ts';
 
 /** What oidc-provider says of the interaction a request belongs to. */
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -37,6 +37,9 @@ export interface FinishDeps {
   audit: AuditLog;
   clock: Clock;
 }
+
+/** How long the gate that lets one request finish a sign-in stays shut: longer than any interaction lives. */
+const finishGateSeconds = 2 * 60 * 60;
 
 /** Where a finished sign-in goes: back to the relying party, or a page saying this link is not the person's. */
 export type Finished = { kind: 'redirect'; to: string } | { kind: 'no_access'; email: string };
@@ -60,7 +63,7 @@ export class SignInFinish {
     // work-account sign-in was not asked before it went upstream.
     const eligibility = await this.#deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
     if (eligibility.kind !== 'deliver') return { kind: 'no_access', email: verified.email };
-    const gate = await store.claimSlot(`signin-finish:${record.uid}`, Math.max(1, details.exp - Math.floor(Date.now() / 1000)), clock.now());
+    const gate = await store.claimSlot(`signin-finish:${record.uid}`, finishGateSeconds, clock.now());
     if (!gate.claimed) return { kind: 'redirect', to: await this.#followFinished(details) };
     const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
     const person = await people.get(personId);
@@ -129,13 +132,16 @@ export class SignInFinish {
 
   /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */
   async #followFinished(details: InteractionDetails): Promise<string> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const interaction = await this.#deps.provider.Interaction.find(details.uid);
-      if (!interaction) throw new errors.SessionNotFound('the sign-in was completed by another request');
-      if (interaction.result) return interaction.returnTo;
-      if (Date.now() > deadline) throw new errors.SessionNotFound('the sign-in is being completed by another request');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const returnTo = await waitFor(
+      this.#deps.clock,
+      async () => {
+        const interaction = await this.#deps.provider.Interaction.find(details.uid);
+        if (!interaction) throw new errors.SessionNotFound('the sign-in was completed by another request');
+        return interaction.result ? interaction.returnTo : undefined;
+      },
+      followParallelRequest,
+    );
+    if (returnTo === undefined) throw new errors.SessionNotFound('the sign-in is being completed by another request');
+    return returnTo;
   }
 }

@@ -130,6 +130,9 @@ export function expectStep<N extends SignInStepName>(record: SignInRecord, ...na
   return record.step as Extract<SignInStep, { name: N }>;
 }
 
+/** How long a request follows a parallel one of the same sign-in (a double click) before giving up. */
+export const followParallelRequest = { withinMs: 5000, everyMs: 20 };
+
 /** Neither entering an address nor a code any more: where a request that lost a race to a parallel one follows it. */
 export function isPastCodeEntry(step: SignInStep): boolean {
   return step.name !== 'enter_email' && step.name !== 'code_sent';

@@ -8,6 +8,7 @@ import type { Context } from 'koa';
 import type { ClientMetadata } from 'oidc-provider';
 import * as client from 'openid-client';
 
+import type { Clock } from '../clock.ts';
 import { html } from '../html.ts';
 
 export const demoClientId = 'demo';
@@ -34,7 +35,7 @@ interface PendingLogin {
   expiresAt: number;
 }
 
-export function demoRouter(issuer: string): Router {
+export function demoRouter(issuer: string, clock: Clock): Router {
   const router = new Router({ prefix: '/demo' });
   const pending = new Map<string, PendingLogin>();
   let configuration: Promise<client.Configuration> | undefined;
@@ -58,8 +59,8 @@ export function demoRouter(issuer: string): Router {
     const codeVerifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
-    sweep(pending);
-    pending.set(state, { codeVerifier, nonce, expiresAt: Date.now() + 10 * 60_000 });
+    sweep(pending, clock.now());
+    pending.set(state, { codeVerifier, nonce, expiresAt: clock.now() + 10 * 60_000 });
     const parameters: Record<string, string> = {
       redirect_uri: `${issuer}/demo/callback`,
       scope: 'openid email profile sharing',
@@ -80,7 +81,7 @@ export function demoRouter(issuer: string): Router {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const login = pending.get(state);
     pending.delete(state);
-    if (!login || login.expiresAt < Date.now()) {
+    if (!login || login.expiresAt < clock.now()) {
       ctx.status = 400;
       return page(ctx, 'Sign-in failed', html`<p>This sign-in is unknown or expired. <a href="/demo">Start again</a>.</p>`);
     }
@@ -109,8 +110,7 @@ function page(ctx: Context, title: string, body: ReturnType<typeof html>): void 
 <body><main class="card"><h1>${title}</h1>${body}</main></body></html>`.value;
 }
 
-function sweep(pending: Map<string, PendingLogin>): void {
-  const now = Date.now();
+function sweep(pending: Map<string, PendingLogin>, now: number): void {
   for (const [state, login] of pending) if (login.expiresAt < now) pending.delete(state);
   if (pending.size > 1000) pending.clear();
 }
