@@ -78,8 +78,8 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.records.putRecordIfVersion(namespace, id, value, ttlSeconds, expectedVersion);
   }
 
-  getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined> {
-    return this.#parts.records.getRecord<T>(namespace, id);
+  getRecord(namespace: RecordNamespace, id: string): Promise<unknown> {
+    return this.#parts.records.getRecord(namespace, id);
   }
 
   deleteRecord(...args: Parameters<RecordStore['deleteRecord']>): ReturnType<RecordStore['deleteRecord']> {

@@ -25,10 +25,9 @@ import type { PeopleStore } from './store/people.ts';
 import type { RecordStore } from './store/records.ts';
 import type { SettingsStore } from './store/settings.ts';
 
-export { auditOperations } from './store/audit.ts';
 export { mailStates } from './store/outbox.ts';
 export { guestStates, userTypes } from './store/people.ts';
-export type { AuditActor, AuditEvent, AuditOperation, AuditQuery, AuditStore } from './store/audit.ts';
+export type { AuditActor, AuditEvent, AuditQuery, AuditStore } from './store/audit.ts';
 export type { CodeInspection, CodeStore, StoredCode } from './store/codes.ts';
 export type { CounterState, CounterStore } from './store/counters.ts';
 export type { LinkQuery, LinkRecipient, LinkRecord, LinkStore } from './store/links.ts';

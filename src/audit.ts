@@ -3,12 +3,39 @@
  * where there is one. Callers pass facts (who, what, about whom); codes, tokens and secrets are
  * never among them.
  */
-import { auditOperations as storedAuditOperations, type AuditActor, type AuditEvent, type AuditOperation, type Store } from '../adapters/store.ts';
+import type { AuditActor, AuditEvent, AuditStore } from '../adapters/store.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 
-/** Every operation the audit trail records (SPEC §7, plus SecureLinkExpiryChanged): the store's list, so the two cannot drift. */
-export const auditOperations: readonly AuditOperation[] = storedAuditOperations;
+/**
+ * Every operation the audit trail records (SPEC §7, plus SecureLinkExpiryChanged): the one list.
+ * `GET /api/v1/audit?operation=` accepts exactly these, and the Redis store is handed them to
+ * refuse an event naming another as corrupt.
+ */
+export const auditOperations = [
+  'SecureLinkCreated',
+  'SecureLinkDeleted',
+  'AddedToSecureLink',
+  'RemovedFromSecureLink',
+  // Not in SPEC §7's list, which is silent on changing an expiry; added so the change is on record.
+  'SecureLinkExpiryChanged',
+  'VerificationCodeSent',
+  'VerificationCodeRejected',
+  'VerificationSucceeded',
+  'RecipientNotOnLink',
+  'SignedIn',
+  'GuestInvited',
+  'GuestRedeemed',
+  'GuestUpgraded',
+  'UserDisabled',
+  'UserDeleted',
+  'SessionsRevoked',
+  'SettingsUpdated',
+  'MailDeliveryFailed',
+] as const;
+export type AuditOperation = (typeof auditOperations)[number];
+
+export type { AuditEvent } from '../adapters/store.ts';
 
 export interface AuditInput {
   actor: AuditActor;
@@ -26,13 +53,13 @@ export interface RequestOrigin {
 }
 
 export class AuditLog {
-  readonly #store: Store;
+  readonly #store: Pick<AuditStore, 'appendAudit'>;
   readonly #clock: Clock;
   readonly #logger: Logger;
 
   readonly #onRecorded: ((event: AuditEvent) => void) | undefined;
 
-  constructor(store: Store, clock: Clock, logger: Logger, onRecorded?: (event: AuditEvent) => void) {
+  constructor(store: Pick<AuditStore, 'appendAudit'>, clock: Clock, logger: Logger, onRecorded?: (event: AuditEvent) => void) {
     this.#store = store;
     this.#clock = clock;
     this.#logger = logger;

@@ -10,7 +10,7 @@
  * and the audit log records `RecipientNotOnLink` (or `VerificationCodeRejected` for a policy
  * refusal) with the reason.
  */
-import type { AuditOperation } from '../adapters/store.ts';
+import type { AuditOperation } from './audit.ts';
 import type { Links } from './links.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';

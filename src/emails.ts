@@ -13,8 +13,10 @@ export function parseEmail(input: unknown): { display: string; normalized: strin
   return result.success ? { display: result.data, normalized: normalizeEmail(result.data) } : undefined;
 }
 
+/** The domain of an address, normalised: what domain lists and federation entries are matched against. */
 export function domainOf(email: string): string {
-  return normalizeEmail(email).slice(email.lastIndexOf('@') + 1);
+  const normalized = normalizeEmail(email);
+  return normalized.slice(normalized.lastIndexOf('@') + 1);
 }
 
 /** `john@contoso.com` → `j***@contoso.com`: enough to recognise, not enough to harvest. */

@@ -19,15 +19,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
+import { z } from 'zod';
 
 import type { Store } from '../adapters/store.ts';
 import type { FederationEntry } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
-import { domainOf } from './emails.ts';
+import { domainOf, normalizeEmail } from './emails.ts';
 import { FederationError } from './errors.ts';
 import { discoverProvider, IssuerMismatchError, type IssuerMismatch } from './federation_discovery.ts';
 import { sameIssuer } from '../config/issuers.ts';
 import type { Logger } from './log.ts';
+import { readRecord } from './records.ts';
 
 export type { IssuerMismatch } from './federation_discovery.ts';
 
@@ -39,15 +41,16 @@ export type FederationPurpose =
   /** An invited guest accepts with their work account. */
   | 'redeem';
 
-export interface FederationState {
-  providerId: string;
-  interactionUid: string;
-  purpose: FederationPurpose;
-  codeVerifier: string;
-  nonce: string;
+const federationStateSchema = z.object({
+  providerId: z.string(),
+  interactionUid: z.string(),
+  purpose: z.enum(['upgrade', 'signin', 'redeem']) satisfies z.ZodType<FederationPurpose>,
+  codeVerifier: z.string(),
+  nonce: z.string(),
   /** The normalised address the person entered (and, for upgrades, proved with a code). */
-  email: string;
-}
+  email: z.string(),
+});
+export type FederationState = z.infer<typeof federationStateSchema>;
 
 export interface UpstreamClaims {
   issuer: string;
@@ -173,7 +176,7 @@ export class Federation {
 
   /** The stored state of a callback, without using it up (the callback first hands over to the interaction). */
   peekState(state: string): Promise<FederationState | undefined> {
-    return this.#store.getRecord<FederationState>('federationState', state);
+    return readRecord(this.#store, 'federationState', state, federationStateSchema);
   }
 
   /**
@@ -182,7 +185,7 @@ export class Federation {
    */
   async complete(entry: FederationEntry, interactionUid: string, callbackQuery: string): Promise<{ state: FederationState; claims: UpstreamClaims }> {
     const stateValue = new URLSearchParams(callbackQuery).get('state') ?? '';
-    const state = await this.#store.getRecord<FederationState>('federationState', stateValue);
+    const state = await readRecord(this.#store, 'federationState', stateValue, federationStateSchema);
     const firstUse = state ? await this.#store.claimSlot(`federation-state:${stateValue}`, stateTtlSeconds, this.#clock.now()) : undefined;
     if (!state || !firstUse?.claimed) throw new FederationError('unknown_state', 'the work-account sign-in is unknown, expired or was already used');
     await this.#store.deleteRecord('federationState', stateValue);
@@ -206,7 +209,7 @@ export class Federation {
         claims: {
           issuer: idToken.iss,
           subject: idToken.sub,
-          email: typeof profile.email === 'string' ? profile.email.trim().toLowerCase() : undefined,
+          email: typeof profile.email === 'string' ? normalizeEmail(profile.email) : undefined,
           emailVerified: profile.email_verified === true,
           name: typeof profile.name === 'string' ? profile.name : undefined,
         },

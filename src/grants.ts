@@ -7,13 +7,17 @@
  */
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
-import type { RecordStore } from '../adapters/store.ts';
+import { z } from 'zod';
 
-export interface GrantContext {
-  personId: string;
-  sharingId?: string | undefined;
-  idp?: string | undefined;
-}
+import type { RecordStore } from '../adapters/store.ts';
+import { readRecord } from './records.ts';
+
+const grantContextSchema = z.object({
+  personId: z.string(),
+  sharingId: z.string().optional(),
+  idp: z.string().optional(),
+});
+export type GrantContext = z.infer<typeof grantContextSchema>;
 
 /** Grants live as long as the longest session may. */
 export function grantTtlSeconds(reverificationDays: number): number {
@@ -41,7 +45,7 @@ export async function createGrant(provider: Provider, store: Pick<RecordStore, '
 }
 
 export function readGrantContext(store: Pick<RecordStore, 'getRecord'>, grantId: string): Promise<GrantContext | undefined> {
-  return store.getRecord<GrantContext>('grantContext', grantId);
+  return readRecord(store, 'grantContext', grantId, grantContextSchema);
 }
 
 /**

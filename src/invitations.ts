@@ -20,6 +20,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
+import { z } from 'zod';
 
 import type { PersonRecord, Store } from '../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from './audit.ts';
@@ -30,6 +31,7 @@ import type { Locale } from './i18n/index.ts';
 import type { Outbox } from './mail/outbox.ts';
 import { invitationMail } from './mail/templates.ts';
 import type { People } from './people.ts';
+import { readRecord } from './records.ts';
 
 export const invitationsClientId = 'guestpass-invitations';
 export const invitationIdPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -42,23 +44,25 @@ const ticketTtlSeconds = 60 * 60;
 /** The cookie that carries a ticket, sent only to the sign-in pages. */
 export const invitationCookie = { name: 'gp_invitation', path: '/interaction' } as const;
 
-export interface InvitationRecord {
-  personId: string;
-  email: string;
-  redirectUrl?: string | undefined;
-  invitedBy: string;
-  createdAt: number;
+const invitationRecordSchema = z.object({
+  personId: z.string(),
+  email: z.string(),
+  redirectUrl: z.string().optional(),
+  invitedBy: z.string(),
+  createdAt: z.number(),
   /** When it was redeemed; a redeemed invitation vouches for nobody any more. */
-  redeemedAt?: number | undefined;
-}
+  redeemedAt: z.number().optional(),
+});
+export type InvitationRecord = z.infer<typeof invitationRecordSchema>;
 
 /** What opening a redeem URL hands out: the secret goes into the cookie, the id into the sign-in. */
-interface TicketRecord {
-  version: number;
-  invitationId: string;
+const ticketRecordSchema = z.object({
+  version: z.number().int(),
+  invitationId: z.string(),
   /** The sign-in (interaction uid) that used the ticket for a work account, once one has. */
-  boundTo?: string | undefined;
-}
+  boundTo: z.string().optional(),
+});
+type TicketRecord = z.infer<typeof ticketRecordSchema>;
 
 /** An invitation a browser proved it holds, still good for redemption. */
 export interface PresentedInvitation {
@@ -156,7 +160,7 @@ export class Invitations {
   }
 
   find(id: string): Promise<InvitationRecord | undefined> {
-    return invitationIdPattern.test(id) ? this.#deps.store.getRecord<InvitationRecord>('invitation', id) : Promise.resolve(undefined);
+    return invitationIdPattern.test(id) ? readRecord(this.#deps.store, 'invitation', id, invitationRecordSchema) : Promise.resolve(undefined);
   }
 
   /**
@@ -176,7 +180,7 @@ export class Invitations {
 
   /** The invitation a ticket names (where a finished sign-in goes next), whatever its state. */
   async forTicket(ticketId: string): Promise<InvitationRecord | undefined> {
-    const ticket = invitationIdPattern.test(ticketId) ? await this.#deps.store.getRecord<TicketRecord>('invitationTicket', ticketId) : undefined;
+    const ticket = invitationIdPattern.test(ticketId) ? await this.#ticket(ticketId) : undefined;
     return ticket ? this.find(ticket.invitationId) : undefined;
   }
 
@@ -188,7 +192,7 @@ export class Invitations {
   async presented(ticketId: unknown, presentedTicket: string | undefined, email: string | undefined, interactionUid: string): Promise<PresentedInvitation | undefined> {
     if (typeof ticketId !== 'string' || !invitationIdPattern.test(ticketId) || !presentedTicket || !email) return undefined;
     if (!sameValue(sha256(presentedTicket), ticketId)) return undefined;
-    const ticket = await this.#deps.store.getRecord<TicketRecord>('invitationTicket', ticketId);
+    const ticket = await this.#ticket(ticketId);
     if (!ticket || (ticket.boundTo !== undefined && ticket.boundTo !== interactionUid)) return undefined;
     const invitation = await this.#redeemable(ticket.invitationId, email);
     return invitation && { invitationId: ticket.invitationId, ticketId, personId: invitation.personId, email: invitation.email };
@@ -197,7 +201,7 @@ export class Invitations {
   /** Binds a ticket to the sign-in that uses it for a work account; false when another sign-in has it. */
   async bindTicket(presented: PresentedInvitation, interactionUid: string): Promise<boolean> {
     const { store } = this.#deps;
-    const ticket = await store.getRecord<TicketRecord>('invitationTicket', presented.ticketId);
+    const ticket = await this.#ticket(presented.ticketId);
     if (!ticket) return false;
     if (ticket.boundTo !== undefined) return ticket.boundTo === interactionUid;
     return store.putRecordIfVersion<TicketRecord>('invitationTicket', presented.ticketId, { ...ticket, version: ticket.version + 1, boundTo: interactionUid }, ticketTtlSeconds, ticket.version);
@@ -217,6 +221,10 @@ export class Invitations {
     if (!gate.claimed) return false;
     await store.putRecord<InvitationRecord>('invitation', id, { ...invitation, redeemedAt: now }, ttlSeconds);
     return true;
+  }
+
+  #ticket(ticketId: string): Promise<TicketRecord | undefined> {
+    return readRecord(this.#deps.store, 'invitationTicket', ticketId, ticketRecordSchema);
   }
 
   async #redeemable(id: string, email: string): Promise<InvitationRecord | undefined> {

@@ -13,6 +13,10 @@ export async function readRecord<S extends z.ZodType>(store: Pick<RecordStore, '
   const stored: unknown = await store.getRecord(namespace, id);
   if (stored === undefined) return undefined;
   const parsed = schema.safeParse(stored);
-  if (!parsed.success) throw new CorruptRecordError(`${namespace} record`, parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', '), parsed.error);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.length === 0 ? '(the value)' : issue.path.join('.')}: ${issue.message}`).join('; ');
+    // Named by namespace, never by id: some ids (a federation state) are secrets of their own.
+    throw new CorruptRecordError(`${namespace} record`, problems, parsed.error);
+  }
   return parsed.data;
 }

@@ -3,6 +3,7 @@ import { MemoryStore } from '../adapters/memory.ts';
 import { createRedisStore } from '../adapters/redis.ts';
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
+import { auditOperations } from './audit.ts';
 import type { Logger } from './log.ts';
 
 export function usesRedis(config: Config): boolean {
@@ -14,6 +15,7 @@ export async function createStore(config: Config, logger: Logger): Promise<Store
   if (!usesRedis(config)) return new MemoryStore();
   return createRedisStore({
     redis: config.redis,
+    auditOperations,
     onConnectionError: (error) => logger.warn({ err: { message: error.message } }, 'redis connection error'),
   });
 }

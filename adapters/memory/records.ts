@@ -21,9 +21,9 @@ export class MemoryRecords implements RecordStore {
     return true;
   }
 
-  async getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined> {
+  async getRecord(namespace: RecordNamespace, id: string): Promise<unknown> {
     const value = this.#records.get(`${namespace}:${id}`);
-    return value === undefined ? undefined : (clone(value) as T);
+    return value === undefined ? undefined : clone(value);
   }
 
   async deleteRecord(namespace: RecordNamespace, id: string): Promise<void> {

@@ -3,27 +3,36 @@ import { z } from 'zod';
 
 import { CorruptRecordError } from '../errors.ts';
 import { auditMatches, decodeAuditCursor, toAuditPage } from '../shared/audit.ts';
-import { auditActorTypes, auditOperations, auditResults, type AuditEvent, type AuditQuery, type AuditStore } from '../store/audit.ts';
+import { auditActorTypes, auditResults, type AuditEvent, type AuditQuery, type AuditStore } from '../store/audit.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
-import { RedisPart } from './connection.ts';
+import { RedisPart, type RedisConnection } from './connection.ts';
 import { pairsToRecord, parseStoredJson } from './stored.ts';
 
-/** An event as appended, without its id (the stream entry's id is the event's). */
-const storedEventSchema = z.looseObject({
-  time: z.iso.datetime({ offset: true }),
-  operation: z.enum(auditOperations),
-  actor: z.looseObject({ type: z.enum(auditActorTypes), id: z.string() }),
-  sharingId: z.string().optional(),
-  detail: z.record(z.string(), z.unknown()),
-  ip: z.string().optional(),
-  userAgent: z.string().optional(),
-  result: z.enum(auditResults),
-}) satisfies z.ZodType<Omit<AuditEvent, 'id'>>;
+/** An event as appended, without its id (the stream entry's id is the event's); `operations`, when given, the names it may carry. */
+function storedEventSchema(operations: readonly string[] | undefined) {
+  return z.looseObject({
+    time: z.iso.datetime({ offset: true }),
+    operation: operations ? z.enum(operations as [string, ...string[]]) : z.string().min(1),
+    actor: z.looseObject({ type: z.enum(auditActorTypes), id: z.string() }),
+    sharingId: z.string().optional(),
+    detail: z.record(z.string(), z.unknown()),
+    ip: z.string().optional(),
+    userAgent: z.string().optional(),
+    result: z.enum(auditResults),
+  }) satisfies z.ZodType<Omit<AuditEvent, 'id'>>;
+}
 
 /** Audit entries read per XRANGE while paging; a page never holds the whole stream. */
 const auditChunk = (limit: number) => Math.min(1000, Math.max(100, limit + 1));
 
 export class RedisAudit extends RedisPart implements AuditStore {
+  readonly #eventSchema: ReturnType<typeof storedEventSchema>;
+
+  constructor(redis: RedisConnection, operations: readonly string[] | undefined) {
+    super(redis);
+    this.#eventSchema = storedEventSchema(operations);
+  }
+
   async appendAudit(events: Omit<AuditEvent, 'id'>[]): Promise<AuditEvent[]> {
     if (events.length === 0) return [];
     const ids = (await this.redis.script('gpAppendAudit', this.keys.audit(), ...events.map((event) => JSON.stringify(event)))) as string[];
@@ -40,7 +49,7 @@ export class RedisAudit extends RedisPart implements AuditStore {
     while (items.length <= page.limit) {
       const entries = await this.redis.run((client) => client.xrange(key, start, '+', 'COUNT', chunk));
       for (const [id, fields] of entries) {
-        const event = parseAuditEntry(id, fields);
+        const event = parseAuditEntry(id, fields, this.#eventSchema);
         if (auditMatches(event, query)) items.push(event);
         if (items.length > page.limit) break;
       }
@@ -56,8 +65,8 @@ export class RedisAudit extends RedisPart implements AuditStore {
   }
 }
 
-function parseAuditEntry(id: string, fields: string[]): AuditEvent {
+function parseAuditEntry(id: string, fields: string[], schema: ReturnType<typeof storedEventSchema>): AuditEvent {
   const json = pairsToRecord(fields).event;
   if (json === undefined) throw new CorruptRecordError(`audit entry ${id}`, 'no event field');
-  return { id, ...parseStoredJson(storedEventSchema, json, `audit entry ${id}`) };
+  return { id, ...parseStoredJson(schema, json, `audit entry ${id}`) };
 }

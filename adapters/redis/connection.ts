@@ -40,6 +40,8 @@ export interface RedisStoreOptions {
   redis: RedisStoreConfig;
   /** Told about every connection error (they are also the cause of each `StoreUnavailableError`). */
   onConnectionError?: ((error: Error) => void) | undefined;
+  /** The audit operations there are (the domain's list); an event read back naming another is corrupt. Absent: any name. */
+  auditOperations?: readonly string[] | undefined;
 }
 
 type RedisClient = Redis | Cluster;

@@ -1,6 +1,9 @@
 /** Small JSON records in Redis: one string per record, with its TTL; versioned saves are one script. */
+import { z } from 'zod';
+
 import type { RecordNamespace, RecordStore } from '../store/records.ts';
 import { RedisPart, toMs } from './connection.ts';
+import { parseStoredJson } from './stored.ts';
 
 export class RedisRecords extends RedisPart implements RecordStore {
   async putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void> {
@@ -13,9 +16,9 @@ export class RedisRecords extends RedisPart implements RecordStore {
     return written === 1;
   }
 
-  async getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined> {
+  async getRecord(namespace: RecordNamespace, id: string): Promise<unknown> {
     const value = await this.redis.run((client) => client.get(this.keys.record(namespace, id)));
-    return value === null ? undefined : (JSON.parse(value) as T);
+    return value === null ? undefined : parseStoredJson(z.unknown(), value, `${namespace} record`);
   }
 
   async deleteRecord(namespace: RecordNamespace, id: string): Promise<void> {

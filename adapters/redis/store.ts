@@ -30,7 +30,7 @@ export class RedisStore extends ComposedStore {
       outbox: new RedisOutbox(redis),
       people: new RedisPeople(redis),
       settings: new RedisSettings(redis),
-      audit: new RedisAudit(redis),
+      audit: new RedisAudit(redis, options.auditOperations),
       links: new RedisLinks(redis),
     });
     this.#connection = redis;

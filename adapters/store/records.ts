@@ -1,7 +1,8 @@
 /**
  * Small JSON records with a TTL: the sign-in state per interaction, grant context, session
  * verification, federation state, invitations. The store keeps them as given and never looks
- * inside, but for the `version` a compare-and-set names; their callers own their shape.
+ * inside, but for the `version` a compare-and-set names; their callers own their shape, so a
+ * record comes back `unknown` and its reader parses it (`src/records.ts`).
  */
 
 export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket';
@@ -20,6 +21,6 @@ export interface RecordStore {
     ttlSeconds: number,
     expectedVersion: number | undefined,
   ): Promise<boolean>;
-  getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined>;
+  getRecord(namespace: RecordNamespace, id: string): Promise<unknown>;
   deleteRecord(namespace: RecordNamespace, id: string): Promise<void>;
 }

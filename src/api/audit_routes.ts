@@ -8,8 +8,9 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 
-import type { AuditOperation, AuditQuery, Store } from '../../adapters/store.ts';
+import type { AuditQuery, AuditStore } from '../../adapters/store.ts';
 import { auditOperations } from '../audit.ts';
+import { normalizeEmail } from '../emails.ts';
 import { callerOf, requireScope } from './auth.ts';
 import { parseOr400 } from './errors.ts';
 import { pageQuery } from './links_routes.ts';
@@ -18,7 +19,7 @@ const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-
 
 const auditQuery = z
   .strictObject({
-    operation: z.enum(auditOperations as [AuditOperation, ...AuditOperation[]]).optional(),
+    operation: z.enum(auditOperations).optional(),
     sharingId: z.string().max(128).optional(),
     email: z.string().max(320).optional(),
     since: isoTime.optional(),
@@ -30,7 +31,7 @@ const auditQuery = z
 /** Events read from the store per page of an export. */
 const exportPageSize = 500;
 
-export function auditRoutes(router: Router, store: Store): void {
+export function auditRoutes(router: Router, store: Pick<AuditStore, 'listAudit'>): void {
 
   router.get('/audit', requireScope('audit:read'), async (ctx) => {
     const query = parseOr400(auditQuery, ctx.query, 'query');
@@ -38,7 +39,7 @@ export function auditRoutes(router: Router, store: Store): void {
     const filter: AuditQuery = {
       operation: query.operation,
       sharingId: query.sharingId,
-      email: query.email?.trim().toLowerCase(),
+      email: query.email === undefined ? undefined : normalizeEmail(query.email),
       since: query.since === undefined ? undefined : Date.parse(query.since),
       until: query.until === undefined ? undefined : Date.parse(query.until),
       // A client that is not an admin reads only the events about itself.
@@ -60,7 +61,7 @@ export function wantsNdjson(ctx: Context): boolean {
   return ctx.accepts('application/json', 'application/x-ndjson') === 'application/x-ndjson' && ctx.get('accept').includes('application/x-ndjson');
 }
 
-async function* exportLines(store: Store, filter: AuditQuery, cursor: string | undefined): AsyncGenerator<string> {
+async function* exportLines(store: Pick<AuditStore, 'listAudit'>, filter: AuditQuery, cursor: string | undefined): AsyncGenerator<string> {
   let next = cursor;
   do {
     const page = await store.listAudit(filter, { cursor: next, limit: exportPageSize });

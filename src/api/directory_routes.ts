@@ -12,6 +12,7 @@ import type { Invitations } from '../invitations.ts';
 import type { People } from '../people.ts';
 import type { Sessions } from '../sessions.ts';
 import { callerOf, requireScope } from './auth.ts';
+import { normalizeEmail } from '../emails.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseOr400 } from './errors.ts';
 import { pageQuery } from './links_routes.ts';
@@ -19,7 +20,7 @@ import { iso } from './views.ts';
 
 const usersQuery = z.strictObject({
   type: z.enum(['adhoc', 'guest', 'member']).optional(),
-  email: z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().toLowerCase().max(320).optional()),
+  email: z.preprocess((value) => (value === '' ? undefined : value), z.string().transform(normalizeEmail).pipe(z.string().max(320)).optional()),
   ...pageQuery,
 });
 const group = z.string().trim().min(1, 'a group name must not be empty').max(128);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { sharingIdPattern } from '../sharing_id.ts';
 import type { Links, Viewer } from '../links.ts';
 import { callerOf, requireScope } from './auth.ts';
+import { normalizeEmail } from '../emails.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseOr400 } from './errors.ts';
 import { linkView, recipientView } from './views.ts';
@@ -51,7 +52,7 @@ export function linksRoutes(router: Router, links: Links, origin: (ctx: Context)
 
   router.get('/links', requireScope('links:read', 'links:write'), async (ctx) => {
     const query = parseOr400(listQuery, ctx.query, 'query');
-    const recipient = query.recipient?.trim().toLowerCase();
+    const recipient = query.recipient === undefined ? undefined : normalizeEmail(query.recipient);
     const page = await links.list(viewer(ctx), { resource: query.resource, recipient }, { cursor: query.cursor, limit: query.limit });
     ctx.body = { items: await Promise.all(page.items.map((link) => linkView(link, links))), nextCursor: page.nextCursor };
   });

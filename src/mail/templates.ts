@@ -4,7 +4,7 @@
  * an emailed code is never something a GET (or a mail scanner) can consume.
  */
 import { messagesFor, type Locale } from '../i18n/index.ts';
-import { escapeHtml } from '../html.ts';
+import { html, type SafeHtml } from '../html.ts';
 import type { MailMessage } from './message.ts';
 
 export interface VerificationCodeMail {
@@ -37,25 +37,24 @@ export function verificationCodeMail(model: VerificationCodeMail): MailMessage {
     t.footer(model.organizationName),
     '',
   ].join('\n');
-  const html = htmlMail(model.locale, subject, [
-    `<p>${escapeHtml(t.verificationGreeting)}</p>`,
-    `<p>${escapeHtml(t.verificationIntro)}</p>`,
-    `<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:Menlo,Consolas,monospace">${escapeHtml(model.code)}</p>`,
-    `<p>${escapeHtml(t.verificationUse(model.expiresInMinutes))}</p>`,
-    `<p>${escapeHtml(why)}</p>`,
-    `<p style="color:#555">${escapeHtml(t.verificationIgnore)}</p>`,
-    `<p style="color:#777;font-size:12px">${escapeHtml(t.footer(model.organizationName))}</p>`,
-  ]);
-  return { to: model.to, subject, text, html, locale: model.locale };
+  const body = html`<p>${t.verificationGreeting}</p>
+<p>${t.verificationIntro}</p>
+<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:Menlo,Consolas,monospace">${model.code}</p>
+<p>${t.verificationUse(model.expiresInMinutes)}</p>
+<p>${why}</p>
+<p style="color:#555">${t.verificationIgnore}</p>
+<p style="color:#777;font-size:12px">${t.footer(model.organizationName)}</p>`;
+  return { to: model.to, subject, text, html: htmlMail(model.locale, subject, body), locale: model.locale };
 }
 
-function htmlMail(locale: Locale, title: string, paragraphs: string[]): string {
-  return `<!DOCTYPE html>
-<html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+/** Every value is escaped by `html`, as on the pages: a name or an address in a mail cannot carry markup. */
+function htmlMail(locale: Locale, title: string, body: SafeHtml): string {
+  return html`<!DOCTYPE html>
+<html lang="${locale}"><head><meta charset="utf-8"><title>${title}</title></head>
 <body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1a1a1a;max-width:560px;margin:24px auto;padding:0 16px">
-${paragraphs.join('\n')}
+${body}
 </body></html>
-`;
+`.value;
 }
 
 export interface InvitationMail {
@@ -69,12 +68,10 @@ export function invitationMail(model: InvitationMail): MailMessage {
   const t = messagesFor(model.locale).mail;
   const subject = t.invitationSubject(model.organizationName);
   const text = [t.invitationIntro(model.organizationName, model.to), '', t.invitationAction, '', `    ${model.url}`, '', t.invitationProof, '', '-- ', t.footer(model.organizationName), ''].join('\n');
-  const html = htmlMail(model.locale, subject, [
-    `<p>${escapeHtml(t.invitationIntro(model.organizationName, model.to))}</p>`,
-    `<p>${escapeHtml(t.invitationAction)}</p>`,
-    `<p><a href="${escapeHtml(model.url)}">${escapeHtml(model.url)}</a></p>`,
-    `<p>${escapeHtml(t.invitationProof)}</p>`,
-    `<p style="color:#777;font-size:12px">${escapeHtml(t.footer(model.organizationName))}</p>`,
-  ]);
-  return { to: model.to, subject, text, html, locale: model.locale };
+  const body = html`<p>${t.invitationIntro(model.organizationName, model.to)}</p>
+<p>${t.invitationAction}</p>
+<p><a href="${model.url}">${model.url}</a></p>
+<p>${t.invitationProof}</p>
+<p style="color:#777;font-size:12px">${t.footer(model.organizationName)}</p>`;
+  return { to: model.to, subject, text, html: htmlMail(model.locale, subject, body), locale: model.locale };
 }

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
 import { CorruptRecordError } from '../../adapters/errors.ts';
 import type { FederatedIdentity } from '../../adapters/store.ts';
+import { auditOperations } from '../../src/audit.ts';
 import { StoreUnavailableError } from '../../src/errors.ts';
 import { deleteKeysUnder, elapsedMs, keysUnder, testRedisUrl, uniqueKeyPrefix, waitUntilStoreAnswers } from '../support/redis.ts';
 import { freePort, startRedisServer } from '../support/redis_server.ts';
@@ -41,7 +42,7 @@ describe('RedisStore', () => {
 
     beforeEach(async () => {
       config = redisConfig();
-      store = await createRedisStore({ redis: config });
+      store = await createRedisStore({ redis: config, auditOperations });
     });
 
     afterEach(async () => {

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 
-import type { AuditEvent, AuditOperation } from '../../adapters/store.ts';
+import type { AuditEvent, AuditOperation } from '../../src/audit.ts';
 import { visibleText, type Browser, type PageResponse } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
 import { adminClient, filesClient, openSignIn, rpClient, signIn, startGuestpass, submitEmail, type Journey, type SignInTarget, type TestGuestpass } from '../support/guestpass.ts';

@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 
-import type { AuditEvent, AuditOperation } from '../../adapters/store.ts';
+import type { AuditEvent, AuditOperation } from '../../src/audit.ts';
 import { visibleText, type PageResponse } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
 import { adminClient, deleteKeys, filesClient, openSignIn, rpClient, signIn, startGuestpass, submitEmail, type Journey, type TestGuestpass } from '../support/guestpass.ts';

@@ -1,11 +1,16 @@
 import { expect } from 'chai';
 
-import { maskEmail, normalizeEmail, parseEmail } from '../../src/emails.ts';
+import { domainOf, maskEmail, normalizeEmail, parseEmail } from '../../src/emails.ts';
 import { escapeHtml, html } from '../../src/html.ts';
 import { negotiateLocale } from '../../src/i18n/index.ts';
 import { seal, unseal } from '../../src/mail/sealing.ts';
 
 describe('emails', () => {
+  it('takes the domain of an address given with spaces around it', () => {
+    expect(domainOf('  Ada@Contoso.COM ')).to.equal('contoso.com');
+    expect(domainOf('ada@contoso.com')).to.equal('contoso.com');
+  });
+
   it('compares addresses trimmed and lower-cased, and keeps the spelling for display', () => {
     expect(normalizeEmail('  Ada@Example.COM ')).to.equal('ada@example.com');
     expect(parseEmail(' Ada@Example.com ')).to.deep.equal({ display: 'Ada@Example.com', normalized: 'ada@example.com' });
