@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { z } from 'zod';
 
-import type { Store } from '../adapters/store.ts';
+import type { CounterStore, RecordStore } from '../adapters/store.ts';
 import type { FederationEntry } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import { domainOf, normalizeEmail } from './emails.ts';
@@ -60,6 +60,9 @@ export interface UpstreamClaims {
   name?: string | undefined;
 }
 
+/** Where the state of each upstream sign-in is kept, and used up once. */
+type FederationStore = Pick<RecordStore, 'putRecord' | 'getRecord' | 'deleteRecord'> & Pick<CounterStore, 'claimSlot'>;
+
 /** How long a person may take at their work provider. */
 const stateTtlSeconds = 15 * 60;
 
@@ -67,7 +70,7 @@ export class Federation {
   readonly #entries: ReadonlyMap<string, FederationEntry>;
   readonly #byDomain: ReadonlyMap<string, FederationEntry>;
   readonly #issuer: string;
-  readonly #store: Store;
+  readonly #store: FederationStore;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #configurations = new Map<string, Promise<client.Configuration>>();
@@ -75,7 +78,7 @@ export class Federation {
   readonly #refused = new Map<string, IssuerMismatch>();
   #checked: Promise<void> | undefined;
 
-  constructor(deps: { entries: readonly FederationEntry[]; issuer: string; store: Store; clock: Clock; logger: Logger }) {
+  constructor(deps: { entries: readonly FederationEntry[]; issuer: string; store: FederationStore; clock: Clock; logger: Logger }) {
     this.#entries = new Map(deps.entries.map((entry) => [entry.id, entry]));
     this.#byDomain = new Map(deps.entries.flatMap((entry) => entry.domains.map((domain) => [domain, entry] as const)));
     this.#issuer = deps.issuer;

@@ -22,7 +22,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 
-import type { PersonRecord, Store } from '../adapters/store.ts';
+import type { CounterStore, PersonRecord, RecordStore } from '../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { maskEmail, parseEmail } from './emails.ts';
@@ -35,6 +35,9 @@ import { readRecord } from './records.ts';
 
 export const invitationsClientId = 'guestpass-invitations';
 export const invitationIdPattern = /^[A-Za-z0-9_-]{43}$/;
+
+/** Invitations and tickets are records; redeeming claims a slot, and invitation mail is counted. */
+type InvitationStore = RecordStore & Pick<CounterStore, 'claimSlot' | 'incrementCounter'>;
 
 /** How long a redeem URL works. */
 const invitationTtlSeconds = 30 * 24 * 60 * 60;
@@ -103,7 +106,7 @@ function sha256(value: string): string {
 
 export class Invitations {
   readonly #deps: {
-    store: Store;
+    store: InvitationStore;
     clock: Clock;
     people: People;
     audit: AuditLog;
@@ -116,7 +119,7 @@ export class Invitations {
   };
 
   constructor(deps: {
-    store: Store;
+    store: InvitationStore;
     clock: Clock;
     people: People;
     audit: AuditLog;

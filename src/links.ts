@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import type { LinkQuery, LinkRecipient, LinkRecord, Page, Store, UserType } from '../adapters/store.ts';
+import type { LinkQuery, LinkRecipient, LinkRecord, LinkStore, Page, UserType } from '../adapters/store.ts';
 import type { AuditInput, AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { parseEmail } from './emails.ts';
@@ -43,14 +43,14 @@ export function newSharingId(): string {
 }
 
 export class Links {
-  readonly #store: Store;
+  readonly #store: LinkStore;
   readonly #clock: Clock;
   readonly #audit: AuditLog;
   readonly #people: People;
   readonly #policy: PolicySource;
   readonly #maxRecipients: number;
 
-  constructor(deps: { store: Store; clock: Clock; audit: AuditLog; people: People; policy: PolicySource; maxRecipients: number }) {
+  constructor(deps: { store: LinkStore; clock: Clock; audit: AuditLog; people: People; policy: PolicySource; maxRecipients: number }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#audit = deps.audit;

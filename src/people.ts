@@ -11,18 +11,18 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { FederatedIdentity, GuestState, LinkIdentityOutcome, Page, PeopleQuery, PersonRecord, Store, UserType } from '../adapters/store.ts';
+import type { FederatedIdentity, GuestState, LinkIdentityOutcome, Page, PeopleQuery, PeopleStore, PersonRecord, UserType } from '../adapters/store.ts';
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
 import { ConflictError, InvalidRequestError } from './errors.ts';
 import { issuerSpellings, sameIssuer } from '../config/issuers.ts';
 
 export class People {
-  readonly #store: Store;
+  readonly #store: PeopleStore;
   readonly #clock: Clock;
   readonly #organizationDomains: ReadonlySet<string>;
 
-  constructor(store: Store, clock: Clock, organizationDomains: readonly string[]) {
+  constructor(store: PeopleStore, clock: Clock, organizationDomains: readonly string[]) {
     this.#store = store;
     this.#clock = clock;
     this.#organizationDomains = new Set(organizationDomains);

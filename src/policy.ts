@@ -6,7 +6,7 @@
  * `get()` is what every decision uses (one store read); `snapshot()` is the last value read,
  * for the few places oidc-provider asks synchronously (session and grant lifetimes).
  */
-import type { Store } from '../adapters/store.ts';
+import type { SettingsStore } from '../adapters/store.ts';
 import { policySchema, type Policy } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
@@ -28,13 +28,13 @@ export interface PolicyChange {
 }
 
 export class StorePolicySource implements PolicySource {
-  readonly #store: Store;
+  readonly #store: SettingsStore;
   readonly #initial: Policy;
   readonly #clock: Clock;
   readonly #logger: Logger;
   #last: Policy;
 
-  constructor(deps: { store: Store; initial: Policy; clock: Clock; logger: Logger }) {
+  constructor(deps: { store: SettingsStore; initial: Policy; clock: Clock; logger: Logger }) {
     this.#store = deps.store;
     this.#initial = deps.initial;
     this.#clock = deps.clock;

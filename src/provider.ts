@@ -8,13 +8,12 @@
 import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { oidcAdapterFor, TemporarilyUnavailable } from '../adapters/oidc_adapter.ts';
-import type { PersonRecord, Store } from '../adapters/store.ts';
+import type { OidcModelStore, PersonRecord, RecordStore, Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { apiAudience } from './api/auth.ts';
 import { ConfigError, isStoreUnavailable } from './errors.ts';
 import { invitationIdPattern, invitationsClientId } from './invitations.ts';
 import type { EligibilityCheck } from './eligibility.ts';
-import type { Links } from './links.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
 import type { Clock } from './clock.ts';
 import type { KeyMaterial } from './keys.ts';
@@ -41,9 +40,9 @@ export interface ProviderDeps {
   config: Config;
   clock: Clock;
   keys: KeyMaterial;
-  store: Store;
+  /** oidc-provider's models, the grant context beside them, and `ping` to fail closed when the store is away. */
+  store: OidcModelStore & Pick<RecordStore, 'getRecord'> & Pick<Store, 'ping'>;
   people: People;
-  links: Links;
   policy: PolicySource;
   /** Who may be sent a code; a live session carries over only where a code would be sent too. */
   eligibility: EligibilityCheck;

@@ -172,7 +172,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     federation,
     invitations,
     sessions,
-    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, eligibility, clients, pages: providerPages(config.organization.name) }),
+    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(config.organization.name) }),
     async mount(provider) {
       sessions.attach(provider);
       provider.use(errorsAsHttpErrors);

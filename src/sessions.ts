@@ -7,7 +7,7 @@
  */
 import type Provider from 'oidc-provider';
 
-import type { Store } from '../adapters/store.ts';
+import type { OidcModelStore } from '../adapters/store.ts';
 import type { Logger } from './log.ts';
 
 interface StoredSession {
@@ -24,11 +24,11 @@ export interface EndedSessions {
 }
 
 export class Sessions {
-  readonly #store: Store;
+  readonly #store: OidcModelStore;
   readonly #logger: Logger;
   #provider: Provider | undefined;
 
-  constructor(store: Store, logger: Logger) {
+  constructor(store: OidcModelStore, logger: Logger) {
     this.#store = store;
     this.#logger = logger;
   }

@@ -9,7 +9,7 @@
  */
 import type { Context, Next } from 'koa';
 
-import type { Store } from '../../adapters/store.ts';
+import type { CounterStore } from '../../adapters/store.ts';
 import { errorPage } from '../views/pages.ts';
 import type { Clock } from '../../src/clock.ts';
 import { isStoreUnavailable } from '../../src/errors.ts';
@@ -19,7 +19,7 @@ const resumePath = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 /** Longer than any interaction lives. */
 const gateSeconds = 2 * 60 * 60;
 
-export function resumeOnce(store: Store, clock: Clock, organizationName: string) {
+export function resumeOnce(store: Pick<CounterStore, 'claimSlot' | 'releaseSlot'>, clock: Clock, organizationName: string) {
   return async function resumeOnlyOnce(ctx: Context, next: Next): Promise<void> {
     const uid = ctx.method === 'GET' ? resumePath.exec(ctx.path)?.[1] : undefined;
     if (!uid) return next();

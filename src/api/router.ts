@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { JWK } from 'jose';
 
-import type { Store } from '../../adapters/store.ts';
+import type { AuditStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../audit.ts';
 import type { Invitations } from '../invitations.ts';
 import type { People } from '../people.ts';
@@ -29,7 +29,7 @@ import { reportsRoutes } from './reports_routes.ts';
 export interface ApiDeps {
   issuer: string;
   jwks: { keys: JWK[] };
-  store: Store;
+  store: Pick<AuditStore, 'listAudit'>;
   links: Links;
   people: People;
   invitations: Invitations;

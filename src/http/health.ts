@@ -11,7 +11,7 @@ import Router from '@koa/router';
 import type { Store } from '../../adapters/store.ts';
 import type { IssuerMismatch } from '../federation.ts';
 
-export function healthRouter(store: Store, federationProblems: () => IssuerMismatch[] = () => []): Router {
+export function healthRouter(store: Pick<Store, 'ping' | 'kind'>, federationProblems: () => IssuerMismatch[] = () => []): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');

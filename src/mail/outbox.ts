@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { MailOutcome, OutboxMail, Store } from '../../adapters/store.ts';
+import type { MailOutcome, OutboxMail, OutboxStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -25,7 +25,7 @@ export interface OutboxSettings {
 }
 
 interface OutboxDeps {
-  store: Store;
+  store: OutboxStore;
   transport: MailTransport;
   clock: Clock;
   logger: Logger;
