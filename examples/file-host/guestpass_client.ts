@@ -1,6 +1,7 @@
 /**
- * Everything the file host asks of guestpass — over HTTP only, as any client would: this
- * example imports nothing from guestpass's own code.
+ * Everything the file host asks of guestpass — over HTTP only, as any client would. Of
+ * guestpass's source it takes only the API's view types (`src/api/views.ts`), to check its own
+ * schemas against them at compile time (the pages take its `html` template too).
  *
  * One client_id does two jobs (README "Secure links: the resource-server guide"):
  *
@@ -17,6 +18,8 @@
  */
 import * as client from 'openid-client';
 import { z } from 'zod';
+
+import type { LinkView, RecipientView } from '../../src/api/views.ts';
 
 export interface GuestpassClientOptions {
   issuer: string;
@@ -37,7 +40,7 @@ const recipientSchema = z.object({
   addedAt: z.string(),
   verifiedAt: z.string().optional(),
   lastAccessAt: z.string().optional(),
-});
+}) satisfies z.ZodType<RecipientView>;
 const linkSchema = z.object({
   id: z.string(),
   resource: z.string(),
@@ -45,7 +48,7 @@ const linkSchema = z.object({
   createdAt: z.string(),
   createdBy: z.string(),
   expiresAt: z.string().optional(),
-});
+}) satisfies z.ZodType<Pick<LinkView, 'id' | 'resource' | 'recipients' | 'createdAt' | 'createdBy' | 'expiresAt'>>;
 const linkPageSchema = z.object({ items: z.array(linkSchema), nextCursor: z.string().nullable() });
 const apiErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 

@@ -1,7 +1,4 @@
-/**
- * The directory API (SPEC §6): people, invitations, ending sessions. A person:
- * `{id, email, userType, state?, displayName?, disabled, groups, identities, createdAt, lastVerifiedAt?}`.
- */
+/** The directory API (SPEC §6): people (shown as `PersonView`), invitations, ending sessions. */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -16,7 +13,7 @@ import { normalizeEmail } from '../emails.ts';
 import { NotFoundError } from '../errors.ts';
 import { parseOr400 } from './errors.ts';
 import { pageQuery } from './links_routes.ts';
-import { iso } from './views.ts';
+import { personView, type InvitationView } from './views.ts';
 
 const usersQuery = z.strictObject({
   type: z.enum(['adhoc', 'guest', 'member']).optional(),
@@ -38,34 +35,6 @@ const invitationBody = z.strictObject({
   sendInvitationMail: z.boolean().optional(),
   locale: z.enum(['en', 'it']).optional(),
 });
-
-export interface PersonView {
-  id: string;
-  email: string;
-  userType: string;
-  state?: string;
-  displayName?: string;
-  disabled: boolean;
-  groups: string[];
-  identities: { issuer: string; subject: string }[];
-  createdAt: string;
-  lastVerifiedAt?: string;
-}
-
-export function personView(person: PersonRecord): PersonView {
-  return {
-    id: person.id,
-    email: person.email,
-    userType: person.userType,
-    ...(person.userType === 'guest' && person.state ? { state: person.state } : {}),
-    ...(person.displayName ? { displayName: person.displayName } : {}),
-    disabled: person.disabled,
-    groups: person.groups,
-    identities: person.identities,
-    createdAt: iso(person.createdAt),
-    ...(person.lastVerifiedAt === undefined ? {} : { lastVerifiedAt: iso(person.lastVerifiedAt) }),
-  };
-}
 
 export interface DirectoryDeps {
   people: People;
@@ -142,6 +111,6 @@ export function directoryRoutes(router: Router, { people, invitations, sessions,
     const { person, inviteRedeemUrl } = await invitations.create(callerOf(ctx).clientId, body, origin(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v1/users/${person.id}`);
-    ctx.body = { user: personView(person), inviteRedeemUrl };
+    ctx.body = { user: personView(person), inviteRedeemUrl } satisfies InvitationView;
   });
 }

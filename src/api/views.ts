@@ -1,5 +1,9 @@
-/** How links and audit events look in the API (SPEC §6): times as ISO 8601. */
-import type { AuditEvent, LinkRecipient, LinkRecord } from '../../adapters/store.ts';
+/**
+ * How the API's answers look (SPEC §6): links, people, invitations, pages of either; times as
+ * ISO 8601. Tests and the example file host import these types, so a change here is a change
+ * they see at compile time.
+ */
+import type { GuestState, LinkRecipient, LinkRecord, PersonRecord, UserType } from '../../adapters/store.ts';
 import type { Links } from '../links.ts';
 
 export interface RecipientView {
@@ -46,8 +50,46 @@ export async function linkView(link: LinkRecord, links: Links, only?: (userType:
   };
 }
 
-export function auditView(event: AuditEvent): AuditEvent {
-  return event;
+/** A person (SPEC §6); `id` is their `sub`. */
+export interface PersonView {
+  id: string;
+  email: string;
+  userType: UserType;
+  /** For guests: `PendingAcceptance` until they redeem, then `Accepted`. */
+  state?: GuestState;
+  displayName?: string;
+  disabled: boolean;
+  groups: string[];
+  identities: { issuer: string; subject: string }[];
+  createdAt: string;
+  lastVerifiedAt?: string;
+}
+
+export function personView(person: PersonRecord): PersonView {
+  return {
+    id: person.id,
+    email: person.email,
+    userType: person.userType,
+    ...(person.userType === 'guest' && person.state ? { state: person.state } : {}),
+    ...(person.displayName ? { displayName: person.displayName } : {}),
+    disabled: person.disabled,
+    groups: person.groups,
+    identities: person.identities,
+    createdAt: iso(person.createdAt),
+    ...(person.lastVerifiedAt === undefined ? {} : { lastVerifiedAt: iso(person.lastVerifiedAt) }),
+  };
+}
+
+/** What `POST /invitations` answers. */
+export interface InvitationView {
+  user: PersonView;
+  inviteRedeemUrl: string;
+}
+
+/** Every list of the API: a page of items and the cursor of the next one (`null` on the last). */
+export interface ListView<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 export function iso(ms: number): string {

@@ -9,24 +9,19 @@ import { expect } from 'chai';
 
 import { visibleText } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
-import { adminClient, filesClient, rpClient, signIn, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
+import { adminClient, filesClient, rpClient, signIn, useGuestpass } from '../support/guestpass.ts';
 import { ManagementApi, managementToken, type InvitationBody, type LinkBody, type ListBody, type PersonBody } from '../support/management.ts';
 import { TestRelyingParty } from '../support/relying_party.ts';
-import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+import { codeFrom } from '../support/smtp.ts';
 
 describe('the directory API', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   let files: TestRelyingParty;
   let links: ManagementApi;
   let admin: ManagementApi;
   const clock = new ManualClock();
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({
+  const gp = useGuestpass({
       store: 'redis',
-      smtp,
       clock,
       config: {
         clients: [rpClient, filesClient, adminClient],
@@ -35,25 +30,16 @@ describe('the directory API', () => {
         rateLimits: { codesPerIpPerHour: 1000 },
       },
     });
+  before(async () => {
     files = await TestRelyingParty.discover(gp.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
     links = await ManagementApi.as(gp.issuer, filesClient, 'links:read links:write');
     admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:read directory:write');
   });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
   afterEach(() => clock.advanceSeconds(61));
-
-  async function share(recipients: string[]): Promise<LinkBody> {
-    const response = await links.post<LinkBody>('/links', { resource: `files/${recipients[0]}.pdf`, recipients });
-    expect(response.status, JSON.stringify(response.body)).to.equal(201);
-    return response.body;
-  }
 
   /** The whole sign-in to a link at the file host, code from the mail; returns the ID token claims. */
   async function signInToLink(email: string, link: LinkBody, parameters: Record<string, string> = {}) {
-    return signIn({ rp: files, browser: () => gp.browser() }, smtp, email, { sharing_id: link.id, ...parameters });
+    return signIn({ rp: files, browser: () => gp.browser() }, gp.smtp, email, { sharing_id: link.id, ...parameters });
   }
 
   async function invite(body: Record<string, unknown>): Promise<InvitationBody> {
@@ -83,7 +69,7 @@ describe('the directory API', () => {
   describe('people', () => {
     it('lists people in address order a page at a time, searching by address prefix and filtering by type', async () => {
       for (const email of ['list-C@Example.org', 'list-a@example.org', 'list-e@example.org', 'list-b@example.org', 'list-d@example.org']) await invite({ email });
-      const link = await share(['list-adhoc@example.org', 'list-member@contoso.com']);
+      const link = await links.share(['list-adhoc@example.org', 'list-member@contoso.com']);
       await signInToLink('list-adhoc@example.org', link);
       await signInToLink('list-member@contoso.com', link);
 
@@ -146,7 +132,7 @@ describe('the directory API', () => {
       expect(patched.body.groups, 'trimmed, each once').to.deep.equal(['Finance', 'Auditors']);
       expect((await admin.get<PersonBody>(`/users/${guest.id}`)).body.groups).to.deep.equal(['Finance', 'Auditors']);
 
-      const link = await share(['grace@example.org', 'max@contoso.com']);
+      const link = await links.share(['grace@example.org', 'max@contoso.com']);
       const { claims } = await signInToLink('grace@example.org', link);
       expect(claims).to.include({ sub: guest.id, user_type: 'guest' });
       expect(claims.groups).to.deep.equal(['Finance', 'Auditors']);
@@ -172,7 +158,7 @@ describe('the directory API', () => {
     });
 
     it('gives an adhoc person no groups claim and refuses to set their groups', async () => {
-      const link = await share(['adele@example.org']);
+      const link = await links.share(['adele@example.org']);
       const { claims } = await signInToLink('adele@example.org', link);
       expect(claims).to.include({ user_type: 'adhoc' });
       expect(claims).to.not.have.property('groups');
@@ -184,7 +170,7 @@ describe('the directory API', () => {
     });
 
     it('sets and clears the display name, which the name claim follows', async () => {
-      const link = await share(['dina@example.org']);
+      const link = await links.share(['dina@example.org']);
       const { claims } = await signInToLink('dina@example.org', link);
       expect(claims.name, 'an adhoc person is named by their email').to.equal('dina@example.org');
 
@@ -275,12 +261,12 @@ describe('the directory API', () => {
       expect(event!.actor).to.deep.equal({ type: 'client', id: 'admin-console' });
       expect(event!.detail).to.include({ email: 'nina@example.org', personId: user.id, clientId: 'admin-console', created: true, mailed: false });
       expect(JSON.stringify(event), 'the redeem token is never audited').to.not.contain(inviteRedeemUrl.split('/').at(-1));
-      await smtp.expectNoMail('nina@example.org', 400);
+      await gp.smtp.expectNoMail('nina@example.org', 400);
     });
 
     it('mails the invitation when asked: the redeem URL and no code; redeeming it makes the guest Accepted', async () => {
       const { user, inviteRedeemUrl } = await invite({ email: 'Mia@Example.org', sendInvitationMail: true });
-      const mail = await smtp.waitForMail('mia@example.org');
+      const mail = await gp.smtp.waitForMail('mia@example.org');
       expect(mail.subject).to.equal('Contoso invited you as a guest');
       expect(mail.text).to.contain(inviteRedeemUrl);
       expect(mail.html).to.contain(inviteRedeemUrl);
@@ -293,14 +279,14 @@ describe('the directory API', () => {
       let page = await browser.get(/\s(http\S+\/invitations\/\S+)\s/.exec(mail.text)![1]!);
       expect(page.body).to.contain('value="mia@example.org"');
       page = await browser.submit(page, '/email', { email: 'mia@example.org' });
-      page = await browser.submit(page, '/code', { code: codeFrom(await smtp.waitForMail('mia@example.org', { nth: 2 })) });
+      page = await browser.submit(page, '/code', { code: codeFrom(await gp.smtp.waitForMail('mia@example.org', { nth: 2 })) });
       expect(visibleText(page.body)).to.contain('You are now a guest of Contoso.');
       expect((await admin.get<PersonBody>(`/users/${user.id}`)).body).to.include({ state: 'Accepted', userType: 'guest' });
       expect((await gp.store.listAudit({ operation: 'GuestRedeemed', email: 'mia@example.org' }, { limit: 10 })).items.map((event) => event.detail.by)).to.deep.equal(['code']);
     });
 
     it('makes an adhoc person a pending guest, keeping their sub, and sends a pending guest a fresh invitation', async () => {
-      const link = await share(['otto@example.org']);
+      const link = await links.share(['otto@example.org']);
       const { claims } = await signInToLink('otto@example.org', link);
       const { user, inviteRedeemUrl } = await invite({ email: 'otto@example.org', displayName: 'Otto' });
       expect(user).to.include({ id: claims.sub, userType: 'guest', state: 'PendingAcceptance', displayName: 'Otto' });
@@ -321,7 +307,7 @@ describe('the directory API', () => {
       const browser = gp.browser();
       let page = await browser.get(inviteRedeemUrl);
       page = await browser.submit(page, '/email', { email: 'accepted@example.org' });
-      page = await browser.submit(page, '/code', { code: codeFrom(await smtp.waitForMail('accepted@example.org')) });
+      page = await browser.submit(page, '/code', { code: codeFrom(await gp.smtp.waitForMail('accepted@example.org')) });
       expect(visibleText(page.body)).to.contain('You are now a guest of Contoso.');
       const accepted = await admin.post('/invitations', { email: 'Accepted@example.org' });
       expect(accepted.status).to.equal(409);

@@ -9,26 +9,21 @@ import { expect } from 'chai';
 import type { AuditEvent, AuditOperation } from '../../src/audit.ts';
 import { visibleText, type Browser, type PageResponse } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
-import { adminClient, filesClient, openSignIn, rpClient, signIn, startGuestpass, submitEmail, type Journey, type SignInTarget, type TestGuestpass } from '../support/guestpass.ts';
+import { adminClient, filesClient, openSignIn, rpClient, signIn, startGuestpass, useGuestpass, submitEmail, type Journey, type SignInTarget } from '../support/guestpass.ts';
 import { ManagementApi, type InvitationBody, type LinkBody, type ListBody, type PersonBody } from '../support/management.ts';
 import { TestRelyingParty } from '../support/relying_party.ts';
-import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+import { codeFrom } from '../support/smtp.ts';
 
 const callback = /^http:\/\/files\.test\/callback\?code=/;
 
 describe('disabled and deleted people', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   let files: TestRelyingParty;
   let links: ManagementApi;
   let admin: ManagementApi;
   const clock = new ManualClock();
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({
+  const gp = useGuestpass({
       store: 'redis',
-      smtp,
       clock,
       config: {
         clients: [rpClient, filesClient, adminClient],
@@ -37,24 +32,15 @@ describe('disabled and deleted people', () => {
         rateLimits: { codesPerIpPerHour: 1000 },
       },
     });
+  before(async () => {
     files = await TestRelyingParty.discover(gp.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
     links = await ManagementApi.as(gp.issuer, filesClient, 'links:read links:write');
     admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:read directory:write');
   });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
   afterEach(() => clock.advanceSeconds(61));
 
-  async function share(recipients: string[]): Promise<LinkBody> {
-    const response = await links.post<LinkBody>('/links', { resource: `files/${recipients[0]}.pdf`, recipients });
-    expect(response.status, JSON.stringify(response.body)).to.equal(201);
-    return response.body;
-  }
-
   async function signInToLink(email: string, link: LinkBody, browser?: Browser) {
-    return signIn({ rp: files, browser: () => gp.browser() }, smtp, email, { sharing_id: link.id }, browser);
+    return signIn({ rp: files, browser: () => gp.browser() }, gp.smtp, email, { sharing_id: link.id }, browser);
   }
 
   /** A new authorization for the link in a browser that signed in before: where it ends without anyone typing. */
@@ -72,7 +58,7 @@ describe('disabled and deleted people', () => {
 
   async function expectNoNewMail(email: string, before: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(smtp.mailsTo(email), `mail to ${email}`).to.have.length(before);
+    expect(gp.smtp.mailsTo(email), `mail to ${email}`).to.have.length(before);
   }
 
   async function audited(operation: AuditOperation, email: string): Promise<AuditEvent[]> {
@@ -80,15 +66,15 @@ describe('disabled and deleted people', () => {
   }
 
   async function redeem(invitation: InvitationBody, email: string): Promise<PageResponse> {
-    const before = smtp.mailsTo(email).length;
+    const before = gp.smtp.mailsTo(email).length;
     const browser = gp.browser();
     let page = await browser.get(invitation.inviteRedeemUrl);
     page = await browser.submit(page, '/email', { email });
-    return browser.submit(page, '/code', { code: codeFrom(await smtp.waitForMail(email, { nth: before + 1 })) });
+    return browser.submit(page, '/code', { code: codeFrom(await gp.smtp.waitForMail(email, { nth: before + 1 })) });
   }
 
   it('ends the sessions of a person it disables and audits UserDisabled; their browser stays signed out after re-enabling', async () => {
-    const link = await share(['dora@example.org']);
+    const link = await links.share(['dora@example.org']);
     const { journey, tokens, claims } = await signInToLink('dora@example.org', link);
     expect((await silently(journey.browser, link)).leftTo, 'signed in: the link reopens without a code').to.match(callback);
 
@@ -117,12 +103,12 @@ describe('disabled and deleted people', () => {
   });
 
   it('shows a disabled person "Access removed" with the support contact and sends no code; re-enabled, they sign in again', async () => {
-    const link = await share(['dan@example.org']);
+    const link = await links.share(['dan@example.org']);
     const { claims } = await signInToLink('dan@example.org', link);
     expect((await admin.patch(`/users/${claims.sub}`, { disabled: true })).status).to.equal(200);
     clock.advanceSeconds(61);
 
-    const mails = smtp.mailsTo('dan@example.org').length;
+    const mails = gp.smtp.mailsTo('dan@example.org').length;
     const removed = await enterAddress('Dan@Example.org', link);
     const page = removed.page;
     expect(page.status).to.equal(200);
@@ -148,13 +134,13 @@ describe('disabled and deleted people', () => {
   });
 
   it('sends a removed person to whoever shared the link when no support contact is configured', async () => {
-    const plain = await startGuestpass({ store: 'memory', smtp, clock, config: { clients: [filesClient, adminClient], organization: { name: 'Fabrikam' } } });
+    const plain = await startGuestpass({ store: 'memory', smtp: gp.smtp, clock, config: { clients: [filesClient, adminClient], organization: { name: 'Fabrikam' } } });
     try {
       const plainFiles = await TestRelyingParty.discover(plain.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
       const plainLinks = await ManagementApi.as(plain.issuer, filesClient, 'links:write');
       const plainAdmin = await ManagementApi.as(plain.issuer, adminClient, 'directory:write');
       const { body: link } = await plainLinks.post<LinkBody>('/links', { resource: 'files/plain', recipients: ['paula@example.org'] });
-      const { claims } = await signIn({ rp: plainFiles, browser: () => plain.browser() }, smtp, 'paula@example.org', { sharing_id: link.id });
+      const { claims } = await signIn({ rp: plainFiles, browser: () => plain.browser() }, gp.smtp, 'paula@example.org', { sharing_id: link.id });
       expect((await plainAdmin.patch(`/users/${claims.sub}`, { disabled: true })).status).to.equal(200);
       clock.advanceSeconds(61);
 
@@ -168,7 +154,7 @@ describe('disabled and deleted people', () => {
   });
 
   it('deletes a person: 204, UserDeleted, gone from the directory, signed out, and their address gets "Access removed" and no code', async () => {
-    const link = await share(['del@example.org']);
+    const link = await links.share(['del@example.org']);
     const { journey, claims } = await signInToLink('del@example.org', link);
 
     const deleted = await admin.delete(`/users/${claims.sub}`);
@@ -183,7 +169,7 @@ describe('disabled and deleted people', () => {
     expect((await silently(journey.browser, link)).leftTo).to.equal(undefined);
 
     clock.advanceSeconds(61);
-    const mails = smtp.mailsTo('del@example.org').length;
+    const mails = gp.smtp.mailsTo('del@example.org').length;
     const text = visibleText((await enterAddress('del@example.org', link)).page.body);
     expect(text).to.contain('Access removed');
     expect(text).to.contain('If you think this is a mistake, contact it-help@contoso.com.');
@@ -196,7 +182,7 @@ describe('disabled and deleted people', () => {
   it('lets a deleted guest be invited again: a new person with a new sub, who can redeem and sign in', async () => {
     const first = await admin.post<InvitationBody>('/invitations', { email: 'gwen@example.org' });
     expect(visibleText((await redeem(first.body, 'gwen@example.org')).body)).to.contain('You are now a guest of Contoso.');
-    const link = await share(['gwen@example.org']);
+    const link = await links.share(['gwen@example.org']);
     clock.advanceSeconds(61);
     const before = await signInToLink('gwen@example.org', link);
     expect(before.claims).to.include({ sub: first.body.user.id, user_type: 'guest' });
@@ -221,7 +207,7 @@ describe('disabled and deleted people', () => {
     const browser = gp.browser();
     let started = await browser.get(first.inviteRedeemUrl);
     started = await browser.submit(started, '/email', { email: 'ivan@example.org' });
-    const code = codeFrom(await smtp.waitForMail('ivan@example.org'));
+    const code = codeFrom(await gp.smtp.waitForMail('ivan@example.org'));
 
     expect((await admin.delete(`/users/${first.user.id}`)).status).to.equal(204);
     const again = (await admin.post<InvitationBody>('/invitations', { email: 'ivan@example.org' })).body;
@@ -240,7 +226,7 @@ describe('disabled and deleted people', () => {
 
   it('accepts a PendingAcceptance guest who signs in to something shared with them, as redeeming the invitation', async () => {
     const invited = (await admin.post<InvitationBody>('/invitations', { email: 'pia@example.org' })).body;
-    const link = await share(['pia@example.org']);
+    const link = await links.share(['pia@example.org']);
     clock.advanceSeconds(61);
     const { claims } = await signInToLink('pia@example.org', link);
     expect(claims).to.include({ sub: invited.user.id, user_type: 'guest' });
@@ -249,7 +235,7 @@ describe('disabled and deleted people', () => {
   });
 
   it('revokes every session and grant of a person who stays enabled: old tokens fail at userinfo, the browser signs in again, SessionsRevoked', async () => {
-    const link = await share(['rita@example.org']);
+    const link = await links.share(['rita@example.org']);
     const { journey, tokens, claims } = await signInToLink('rita@example.org', link);
     expect(await files.userinfo(tokens.access_token, claims.sub)).to.include({ sub: claims.sub, sharing_id: link.id });
 

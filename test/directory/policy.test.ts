@@ -71,12 +71,6 @@ describe('the sharing policy and the settings API', () => {
     return response;
   }
 
-  async function share(recipients: string[], on: Instance = one): Promise<LinkBody> {
-    const response = await on.links.post<LinkBody>('/links', { resource: `files/${recipients[0]}.pdf`, recipients });
-    expect(response.status, JSON.stringify(response.body)).to.equal(201);
-    return response.body;
-  }
-
   function tryToShare(recipients: string[], on: Instance = one) {
     return on.links.post<{ error: string; error_description: string }>('/links', { resource: 'files/refused.pdf', recipients });
   }
@@ -116,7 +110,7 @@ describe('the sharing policy and the settings API', () => {
   describe('sharingLevel', () => {
     it('existingGuests: refuses addresses not in the directory at link creation, naming each and why, and allows guests and members', async () => {
       // Verified by code before the change: in the directory, but as adhoc, not as a guest.
-      await signInToLink('early@example.org', await share(['early@example.org']));
+      await signInToLink('early@example.org', await one.links.share(['early@example.org']));
       await invite('known@example.org');
       await setPolicy({ sharingLevel: 'existingGuests' });
 
@@ -128,7 +122,7 @@ describe('the sharing policy and the settings API', () => {
       });
       expect((await one.links.get<ListBody<LinkBody>>('/links?recipient=newbie@example.org')).body.items, 'nothing was created').to.deep.equal([]);
 
-      const allowed = await share(['known@example.org', 'Staff@Contoso.com']);
+      const allowed = await one.links.share(['known@example.org', 'Staff@Contoso.com']);
       const adding = await one.links.post(`/links/${allowed.id}/recipients`, { emails: ['newbie@example.org'] });
       expect(adding.status).to.equal(400);
       expect(adding.body.error_description).to.equal(`not allowed by the sharing policy: newbie@example.org (${existingGuestsText})`);
@@ -136,7 +130,7 @@ describe('the sharing policy and the settings API', () => {
     });
 
     it('existingGuests at sign-in: a recipient not in the directory sees what anyone sees, gets no mail, and it is audited as policy_not_in_directory', async () => {
-      const link = await share(['olga@example.org', 'oscar@example.org', 'mina@contoso.com']);
+      const link = await one.links.share(['olga@example.org', 'oscar@example.org', 'mina@contoso.com']);
       await invite('oscar@example.org');
       await setPolicy({ sharingLevel: 'existingGuests' });
 
@@ -161,14 +155,14 @@ describe('the sharing policy and the settings API', () => {
     });
 
     it('organizationOnly: allows members only, at link creation and at sign-in', async () => {
-      const link = await share(['ext@example.org', 'inside@contoso.com']);
+      const link = await one.links.share(['ext@example.org', 'inside@contoso.com']);
       await invite('partner-guest@example.org');
       await setPolicy({ sharingLevel: 'organizationOnly' });
 
       const refused = await tryToShare(['partner-guest@example.org', 'inside@contoso.com']);
       expect(refused.status).to.equal(400);
       expect(refused.body.error_description).to.equal(`not allowed by the sharing policy: partner-guest@example.org (${organizationOnlyText})`);
-      await share(['inside@contoso.com', 'other-inside@contoso.com']);
+      await one.links.share(['inside@contoso.com', 'other-inside@contoso.com']);
 
       const outsider = await open(link);
       await submitEmail(outsider, 'ext@example.org');
@@ -181,7 +175,7 @@ describe('the sharing policy and the settings API', () => {
     });
 
     it('does not let a live session carry someone the policy now excludes into a link', async () => {
-      const link = await share(['sso@example.org']);
+      const link = await one.links.share(['sso@example.org']);
       const { journey } = await signInToLink('sso@example.org', link);
       const reopen = async (parameters: Record<string, string> = {}): Promise<PageResponse> => journey.browser.get((await one.files.authorizationUrl({ sharing_id: link.id, ...parameters })).url);
       expect((await reopen()).leftTo, 'signed in: the link reopens without a code').to.match(callback);
@@ -199,7 +193,7 @@ describe('the sharing policy and the settings API', () => {
 
   describe('domains', () => {
     it('allow: refuses other domains at link creation, naming the addresses, and sends them no code at sign-in', async () => {
-      const link = await share(['xavier@example.org', 'yann@partner.example']);
+      const link = await one.links.share(['xavier@example.org', 'yann@partner.example']);
       // Domain lists govern external sharing: the organisation's own domain needs no listing.
       await setPolicy({ domains: { allow: ['partner.example'] } });
 
@@ -207,7 +201,7 @@ describe('the sharing policy and the settings API', () => {
       expect(refused.status).to.equal(400);
       const why = 'its domain is not in the allowed domains of the sharing policy';
       expect(refused.body.error_description).to.equal(`not allowed by the sharing policy: bert@example.org (${why}); cleo@other.example (${why})`);
-      await share(['ana@partner.example', 'staff@contoso.com']);
+      await one.links.share(['ana@partner.example', 'staff@contoso.com']);
 
       const journey = await open(link);
       await submitEmail(journey, 'xavier@example.org');
@@ -219,14 +213,14 @@ describe('the sharing policy and the settings API', () => {
     });
 
     it('block: refuses blocked domains at link creation, naming the addresses, and sends them no code at sign-in', async () => {
-      const link = await share(['zoe@blocked.example', 'ugo@example.org']);
+      const link = await one.links.share(['zoe@blocked.example', 'ugo@example.org']);
       await setPolicy({ domains: { block: ['blocked.example'] } });
 
       const refused = await tryToShare(['ugo@example.org', 'Zed@Blocked.Example', 'zara@blocked.example']);
       expect(refused.status).to.equal(400);
       const why = 'its domain is blocked by the sharing policy';
       expect(refused.body.error_description).to.equal(`not allowed by the sharing policy: zed@blocked.example (${why}); zara@blocked.example (${why})`);
-      await share(['ugo@example.org']);
+      await one.links.share(['ugo@example.org']);
 
       const journey = await open(link);
       await submitEmail(journey, 'zoe@blocked.example');
@@ -332,7 +326,7 @@ describe('the sharing policy and the settings API', () => {
       try {
         first = await connect(await startGuestpass({ store: 'redis', smtp, clock, keyPrefix, config }));
         second = await connect(await startGuestpass({ store: 'redis', smtp, clock, keyPrefix, config }));
-        const link = await share(['late@example.org', 'long@example.org'], second);
+        const link = await second.links.share(['late@example.org', 'long@example.org']);
         await invite('long@example.org', second);
 
         const put = await setPolicy({ sharingLevel: 'existingGuests', otp: { length: 8 } }, first);

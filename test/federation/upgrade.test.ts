@@ -91,10 +91,6 @@ describe('guest upgrade through a work account', () => {
   });
   afterEach(() => clock.advanceSeconds(61));
 
-  async function share(recipient: string): Promise<LinkBody> {
-    return (await api.post<LinkBody>('/links', { resource: `files/${recipient}`, recipients: [recipient] })).body;
-  }
-
   async function openLink(sharingId: string): Promise<Journey> {
     const journey = await openSignIn({ rp: files, browser: () => gp.browser().alsoFollow(work.issuer).alsoFollow(other.issuer) }, { sharing_id: sharingId });
     return journey;
@@ -116,7 +112,7 @@ describe('guest upgrade through a work account', () => {
   }
 
   it('upgrades a recipient to a guest after their first code, keeping the sub, and signs them in upstream from then on', async () => {
-    const link = await share('ada@partner.example');
+    const link = await api.share(['ada@partner.example']);
     const journey = await openLink(link.id);
     const atWork = await verifyCode(journey, 'ada@partner.example');
     expect(new URL(atWork.url).origin, 'sent to the work provider after the code').to.equal(work.issuer);
@@ -149,7 +145,7 @@ describe('guest upgrade through a work account', () => {
   });
 
   it('leaves the person adhoc when the work account is for another address, and they can continue with their code', async () => {
-    const link = await share('carl@partner.example');
+    const link = await api.share(['carl@partner.example']);
     const journey = await openLink(link.id);
     const atWork = await verifyCode(journey, 'carl@partner.example');
     const failed = await signInAtWorkProvider(journey.browser, atWork, 'someone-else');
@@ -164,7 +160,7 @@ describe('guest upgrade through a work account', () => {
   });
 
   it('refuses an upstream account whose email is not verified', async () => {
-    const link = await share('uma@partner.example');
+    const link = await api.share(['uma@partner.example']);
     const journey = await openLink(link.id);
     const failed = await signInAtWorkProvider(journey.browser, await verifyCode(journey, 'uma@partner.example'), 'unverified');
     expect(visibleText(failed.body)).to.contain('has not verified the email address');
@@ -172,7 +168,7 @@ describe('guest upgrade through a work account', () => {
   });
 
   it('refuses a second upstream identity for an address that already has one', async () => {
-    const link = await share('bob@partner.example');
+    const link = await api.share(['bob@partner.example']);
     const first = await openLink(link.id);
     await files.redeem(first.pending, (await signInAtWorkProvider(first.browser, await verifyCode(first, 'bob@partner.example'), 'bob-at-work')).leftTo!);
     // Unlink nothing; instead a fresh interaction where Bob proves the address by code again is not
@@ -186,7 +182,7 @@ describe('guest upgrade through a work account', () => {
   });
 
   it('refuses a replayed state, and a response from another provider (mix-up)', async () => {
-    const link = await share('rex@partner.example');
+    const link = await api.share(['rex@partner.example']);
     work.accounts.set('rex-at-work', { email: 'rex@partner.example', email_verified: true });
     const journey = await openLink(link.id);
     const atWork = await verifyCode(journey, 'rex@partner.example');

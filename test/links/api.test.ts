@@ -7,34 +7,26 @@ import { SignJWT, importJWK, type JWK } from 'jose';
 
 import type { AuditEvent } from '../../adapters/store.ts';
 import { ManualClock } from '../support/clock.ts';
-import { adminClient, filesClient, rpClient, startGuestpass, testKeys, type TestGuestpass } from '../support/guestpass.ts';
+import { adminClient, filesClient, rpClient, startGuestpass, useGuestpass, testKeys } from '../support/guestpass.ts';
 import { ManagementApi, managementToken, type LinkBody } from '../support/management.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 
 const day = 24 * 60 * 60 * 1000;
 
 describe('the links API', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   let files: ManagementApi;
   let admin: ManagementApi;
   const clock = new ManualClock();
   const otherClient = { ...filesClient, client_id: 'photos', client_secret: 'photos-secret-for-tests-only', redirect_uris: ['http://photos.test/callback'] };
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({
+  const gp = useGuestpass({
       store: 'redis',
-      smtp,
       clock,
       config: { clients: [rpClient, filesClient, adminClient, otherClient], organization: { name: 'Contoso', domains: ['contoso.com'] }, links: { maxRecipients: 5 } },
     });
+  before(async () => {
     files = await ManagementApi.as(gp.issuer, filesClient, 'links:read links:write');
     admin = await ManagementApi.as(gp.issuer, adminClient, 'links:read links:write audit:read admin');
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
   });
 
   async function auditFor(sharingId: string): Promise<AuditEvent[]> {
@@ -201,7 +193,7 @@ describe('the links API', () => {
   });
 
   it('caps link lifetimes by policy.maxLinkLifetimeDays and applies the cap by default', async () => {
-    const capped = await startGuestpass({ store: 'memory', smtp, clock, config: { clients: [filesClient], policy: { maxLinkLifetimeDays: 30 } } });
+    const capped = await startGuestpass({ store: 'memory', smtp: gp.smtp, clock, config: { clients: [filesClient], policy: { maxLinkLifetimeDays: 30 } } });
     try {
       const api = await ManagementApi.as(capped.issuer, filesClient, 'links:write');
       const defaulted = await api.post<LinkBody>('/links', { resource: 'r', recipients: ['a@x.org'] });
@@ -219,17 +211,7 @@ describe('the links API', () => {
 });
 
 describe('management API tokens', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
-
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({ store: 'memory', smtp });
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
+  const gp = useGuestpass({ store: 'memory' });
 
   async function signedToken(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
     const jwk = (await testKeys()).jwks.keys[0] as JWK;

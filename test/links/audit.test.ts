@@ -6,37 +6,29 @@ import { expect } from 'chai';
 
 import type { AuditEvent, Store } from '../../adapters/store.ts';
 import { ManualClock } from '../support/clock.ts';
-import { adminClient, filesClient, openSignIn, rpClient, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { adminClient, filesClient, openSignIn, rpClient, startGuestpass, useGuestpass, submitCode, submitEmail } from '../support/guestpass.ts';
 import { ManagementApi, type LinkBody } from '../support/management.ts';
 import { TestRelyingParty } from '../support/relying_party.ts';
-import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+import { codeFrom } from '../support/smtp.ts';
 
 const photosClient = { ...filesClient, client_id: 'photos', client_secret: 'photos-secret-for-tests-only', redirect_uris: ['http://photos.test/callback'], scope: 'openid email sharing links:read links:write audit:read' };
 const filesWithAudit = { ...filesClient, scope: `${filesClient.scope} audit:read` };
 
 describe('the audit trail and the sharing report', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   let files: ManagementApi;
   let photos: ManagementApi;
   let admin: ManagementApi;
   const clock = new ManualClock();
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({
+  const gp = useGuestpass({
       store: 'redis',
-      smtp,
       clock,
       config: { clients: [rpClient, filesWithAudit, photosClient, adminClient], organization: { name: 'Contoso', domains: ['contoso.com'] } },
     });
+  before(async () => {
     files = await ManagementApi.as(gp.issuer, filesWithAudit, 'links:read links:write audit:read');
     photos = await ManagementApi.as(gp.issuer, photosClient, 'links:read links:write audit:read');
     admin = await ManagementApi.as(gp.issuer, adminClient, 'links:read audit:read admin');
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
   });
 
   type AuditPage = { items: AuditEvent[]; nextCursor: string | null };
@@ -100,7 +92,7 @@ describe('the audit trail and the sharing report', () => {
     const rp = await TestRelyingParty.discover(gp.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
     const journey = await openSignIn({ rp, browser: () => gp.browser() }, { sharing_id: link.id });
     await submitEmail(journey, 'audited@example.org');
-    const code = codeFrom(await smtp.waitForMail('audited@example.org'));
+    const code = codeFrom(await gp.smtp.waitForMail('audited@example.org'));
     await submitCode(journey, '000000' === code ? '111111' : '000000');
     await submitCode(journey, code);
     const events = (await files.get<AuditPage>(`/audit?sharingId=${link.id}`)).body.items;
@@ -156,7 +148,7 @@ describe('the audit trail and the sharing report', () => {
   });
 
   it('reports every live link with its external recipients and when each was added, verified and last seen', async () => {
-    const reporting = await startGuestpass({ store: 'memory', smtp, clock, config: { clients: [rpClient, filesWithAudit, adminClient], organization: { name: 'Contoso', domains: ['contoso.com'] } } });
+    const reporting = await startGuestpass({ store: 'memory', smtp: gp.smtp, clock, config: { clients: [rpClient, filesWithAudit, adminClient], organization: { name: 'Contoso', domains: ['contoso.com'] } } });
     try {
       const api = await ManagementApi.as(reporting.issuer, filesWithAudit, 'links:read links:write audit:read');
       const mixed = (await api.post<LinkBody>('/links', { resource: 'files/mixed', recipients: ['ext@example.org', 'colleague@contoso.com'] })).body;
@@ -165,7 +157,7 @@ describe('the audit trail and the sharing report', () => {
       const rp = await TestRelyingParty.discover(reporting.issuer, filesClient.client_id, filesClient.client_secret, filesClient.redirect_uris[0]!);
       const journey = await openSignIn({ rp, browser: () => reporting.browser() }, { sharing_id: mixed.id });
       await submitEmail(journey, 'ext@example.org');
-      await submitCode(journey, codeFrom(await smtp.waitForMail('ext@example.org', { nth: smtp.mailsTo('ext@example.org').length || 1 })));
+      await submitCode(journey, codeFrom(await gp.smtp.waitForMail('ext@example.org', { nth: gp.smtp.mailsTo('ext@example.org').length || 1 })));
       clock.advanceSeconds(120);
 
       const report = await api.get<{ items: LinkBody[]; nextCursor: string | null }>('/reports/external-sharing');
@@ -189,7 +181,7 @@ describe('the audit trail and the sharing report', () => {
   });
 
   it('drops events older than audit.retentionDays', async () => {
-    const short = await startGuestpass({ store: 'redis', smtp, clock, config: { clients: [filesWithAudit], audit: { retentionDays: 1 } } });
+    const short = await startGuestpass({ store: 'redis', smtp: gp.smtp, clock, config: { clients: [filesWithAudit], audit: { retentionDays: 1 } } });
     try {
       const api = await ManagementApi.as(short.issuer, filesWithAudit, 'links:write audit:read');
       await api.post('/links', { resource: 'files/old', recipients: ['old@example.org'] });

@@ -1,25 +1,15 @@
 /** Prometheus metrics: counted from the audit trail and the outbox, served only when enabled, behind a token when one is set. */
 import { expect } from 'chai';
 
-import { signIn, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
-import { SmtpCapture } from '../support/smtp.ts';
+import { signIn, startGuestpass, useGuestpass } from '../support/guestpass.ts';
 
 describe('metrics', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   const token = 'metrics-token-for-tests-0123456789abcdef';
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({ store: 'memory', smtp, config: { metrics: { enabled: true, bearerToken: token } } });
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
+  const gp = useGuestpass({ store: 'memory', config: { metrics: { enabled: true, bearerToken: token } } });
 
   it('counts what the audit trail records and what the outbox delivers, with no address or id in any label', async () => {
-    await signIn(gp, smtp, 'counted@example.org');
+    await signIn(gp, gp.smtp, 'counted@example.org');
     const response = await fetch(`${gp.issuer}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).to.equal(200);
     expect(response.headers.get('content-type')).to.contain('text/plain');
@@ -35,7 +25,7 @@ describe('metrics', () => {
   it('refuses /metrics without the configured token, and serves none when metrics are off', async () => {
     expect((await fetch(`${gp.issuer}/metrics`)).status).to.equal(401);
     expect((await fetch(`${gp.issuer}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).to.equal(401);
-    const plain = await startGuestpass({ store: 'memory', smtp });
+    const plain = await startGuestpass({ store: 'memory', smtp: gp.smtp });
     try {
       expect((await fetch(`${plain.issuer}/metrics`)).status).to.equal(404);
     } finally {

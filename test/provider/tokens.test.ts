@@ -7,8 +7,8 @@ import * as client from 'openid-client';
 
 import { visibleText } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
-import { openSignIn, rpClient, signIn, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
-import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+import { openSignIn, rpClient, signIn, useGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { codeFrom } from '../support/smtp.ts';
 
 const basic = `Basic ${Buffer.from(`${rpClient.client_id}:${rpClient.client_secret}`).toString('base64')}`;
 
@@ -21,18 +21,9 @@ async function tokenRequest(gp: TestGuestpass, body: Record<string, string>): Pr
 }
 
 describe('the OpenID Provider (redis store)', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   const clock = new ManualClock();
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({ store: 'redis', smtp, clock });
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
+  const gp = useGuestpass({ store: 'redis', clock });
   afterEach(() => clock.advanceSeconds(61));
 
   it('publishes discovery with PKCE S256 only, the sharing scope and its claims', async () => {
@@ -88,7 +79,7 @@ describe('the OpenID Provider (redis store)', () => {
   it('answers one of two parallel uses of an authorization code, and revokes the grant', async () => {
     const journey = await openSignIn(gp);
     await submitEmail(journey, 'code-twice@example.org');
-    const done = await submitCode(journey, codeFrom(await smtp.waitForMail('code-twice@example.org')));
+    const done = await submitCode(journey, codeFrom(await gp.smtp.waitForMail('code-twice@example.org')));
     const code = new URL(done.leftTo!).searchParams.get('code')!;
     const body = { grant_type: 'authorization_code', code, redirect_uri: rpClient.redirect_uris[0]!, code_verifier: journey.pending.codeVerifier };
     const responses = await Promise.all([tokenRequest(gp, body), tokenRequest(gp, body)]);
@@ -105,7 +96,7 @@ describe('the OpenID Provider (redis store)', () => {
   });
 
   it('rotates refresh tokens, and a reused refresh token revokes the grant', async () => {
-    const { tokens } = await signIn(gp, smtp, 'refresh@example.org', { scope: 'openid email offline_access', prompt: 'consent' });
+    const { tokens } = await signIn(gp, gp.smtp, 'refresh@example.org', { scope: 'openid email offline_access', prompt: 'consent' });
     expect(tokens.refresh_token).to.be.a('string');
     const refreshed = await client.refreshTokenGrant(gp.rp.config, tokens.refresh_token!);
     expect(refreshed.refresh_token).to.be.a('string').and.not.equal(tokens.refresh_token);
@@ -118,7 +109,7 @@ describe('the OpenID Provider (redis store)', () => {
   });
 
   it('introspects and revokes tokens', async () => {
-    const { tokens } = await signIn(gp, smtp, 'revoke@example.org', { scope: 'openid email offline_access', prompt: 'consent' });
+    const { tokens } = await signIn(gp, gp.smtp, 'revoke@example.org', { scope: 'openid email offline_access', prompt: 'consent' });
     const active = await client.tokenIntrospection(gp.rp.config, tokens.access_token);
     expect(active).to.include({ active: true, client_id: 'rp' });
     await client.tokenRevocation(gp.rp.config, tokens.refresh_token!);
@@ -128,7 +119,7 @@ describe('the OpenID Provider (redis store)', () => {
   });
 
   it('signs a returning browser in without a new code, and RP-initiated logout ends that', async () => {
-    const first = await signIn(gp, smtp, 'logout@example.org');
+    const first = await signIn(gp, gp.smtp, 'logout@example.org');
     const browser = first.journey.browser;
     expect(browser.cookie('gp_session')).to.exist;
 

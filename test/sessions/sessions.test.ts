@@ -10,7 +10,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { findForm, visibleText, type Browser, type PageResponse } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
 import { adminClient, deleteKeys, filesClient, openSignIn, rpClient, startGuestpass, submitCode, submitEmail, type Journey, type TestGuestpass } from '../support/guestpass.ts';
-import { ManagementApi, managementToken, type LinkBody } from '../support/management.ts';
+import { ManagementApi, managementToken } from '../support/management.ts';
 import { uniqueKeyPrefix } from '../support/redis.ts';
 import { freePort } from '../support/redis_server.ts';
 import { TestRelyingParty } from '../support/relying_party.ts';
@@ -70,10 +70,6 @@ describe('sessions', () => {
     await admin.request('PUT', '/settings', {});
   });
 
-  async function share(recipients: string[]): Promise<LinkBody> {
-    return (await api.post<LinkBody>('/links', { resource: `files/${recipients.join('+')}`, recipients })).body;
-  }
-
   function open(sharingId: string, browser?: Browser, extra: Record<string, string> = {}): Promise<Journey> {
     return openSignIn({ rp: files, browser: () => browser ?? gp.browser() }, { sharing_id: sharingId, ...extra });
   }
@@ -93,8 +89,8 @@ describe('sessions', () => {
   }
 
   it('opens a second link without a new code until reverificationDays have passed, then asks for one (day 29: none, day 31: a code)', async () => {
-    const first = await share(['rosa@example.org']);
-    const second = await share(['rosa@example.org']);
+    const first = await api.share(['rosa@example.org']);
+    const second = await api.share(['rosa@example.org']);
     const journey = await open(first.id);
     await verify(journey, 'rosa@example.org');
     const mails = smtp.mailsTo('rosa@example.org').length;
@@ -117,7 +113,7 @@ describe('sessions', () => {
   });
 
   it('applies a lowered reverificationDays to sessions that already exist', async () => {
-    const link = await share(['lowered@example.org']);
+    const link = await api.share(['lowered@example.org']);
     const journey = await open(link.id);
     await verify(journey, 'lowered@example.org');
     clock.advance(8 * day);
@@ -127,7 +123,7 @@ describe('sessions', () => {
   });
 
   it('keeps a signed-in person only for the browser session, unless they ask to be kept signed in, and never past the reverification limit', async () => {
-    const link = await share(['keep@example.org', 'once@example.org']);
+    const link = await api.share(['keep@example.org', 'once@example.org']);
     const kept = await open(link.id);
     await verify(kept, 'keep@example.org', { keep_signed_in: '1' });
     const persistent = kept.browser.cookie('gp_session')!;
@@ -146,8 +142,8 @@ describe('sessions', () => {
   });
 
   it('shows a signed-in person who opens someone else\'s link a page that names only them, and lets them use another address', async () => {
-    const mine = await share(['me@example.org']);
-    const theirs = await share(['secret-recipient@example.org']);
+    const mine = await api.share(['me@example.org']);
+    const theirs = await api.share(['secret-recipient@example.org']);
     const journey = await open(mine.id);
     await verify(journey, 'me@example.org');
 
@@ -165,7 +161,7 @@ describe('sessions', () => {
   });
 
   it('honours prompt=login, prompt=none, prompt=select_account and max_age', async () => {
-    const link = await share(['prompt@example.org', 'second-account@example.org']);
+    const link = await api.share(['prompt@example.org', 'second-account@example.org']);
     const journey = await open(link.id);
     await verify(journey, 'prompt@example.org');
 
@@ -201,7 +197,7 @@ describe('sessions', () => {
   });
 
   it('revokes every session of a person on every instance, and sends back-channel logout to clients that asked for it', async () => {
-    const link = await share(['revoked@example.org']);
+    const link = await api.share(['revoked@example.org']);
     const journey = await open(link.id);
     const done = await verify(journey, 'revoked@example.org');
     const tokens = await files.redeem(journey.pending, done.leftTo!);
@@ -235,7 +231,7 @@ describe('sessions', () => {
   });
 
   it('ends the session and clears the cookie on RP-initiated logout, telling back-channel clients', async () => {
-    const link = await share(['bye@example.org']);
+    const link = await api.share(['bye@example.org']);
     const journey = await open(link.id);
     const done = await verify(journey, 'bye@example.org', { keep_signed_in: '1' });
     const tokens = await files.redeem(journey.pending, done.leftTo!);

@@ -7,9 +7,9 @@ import { Redis } from 'ioredis';
 import type { AuditEvent } from '../../adapters/store.ts';
 import { visibleText } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
-import { openSignIn, signIn, startGuestpass, submitCode, submitEmail, type Journey, type TestGuestpass } from '../support/guestpass.ts';
+import { openSignIn, signIn, submitCode, submitEmail, useGuestpass, type Journey, type TestGuestpass } from '../support/guestpass.ts';
 import { testRedisUrl } from '../support/redis.ts';
-import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+import { codeFrom, type SmtpCapture } from '../support/smtp.ts';
 
 async function auditOf(gp: TestGuestpass): Promise<AuditEvent[]> {
   return (await gp.store.listAudit({}, { limit: 10_000 })).items;
@@ -36,25 +36,16 @@ function wrongCodeFor(code: string): string {
 }
 
 describe('the emailed code (SPEC §4)', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   const clock = new ManualClock();
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({ store: 'redis', smtp, clock, config: { policy: { otp: { lockoutAfterFailures: 100 } } } });
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
+  const gp = useGuestpass({ store: 'redis', clock, config: { policy: { otp: { lockoutAfterFailures: 100 } } } });
   // Every test uses its own address; moving past the cooldown keeps tests independent.
   afterEach(() => clock.advanceSeconds(61));
 
   it('accepts exactly one of 20 parallel submissions of the correct code (five rounds)', async () => {
     for (let round = 0; round < 5; round += 1) {
       const email = `parallel-right-${round}@example.org`;
-      const { journey, code } = await codePageFor(gp, smtp, email);
+      const { journey, code } = await codePageFor(gp, gp.smtp, email);
       const responses = await Promise.all(Array.from({ length: 20 }, () => journey.browser.submit(journey.page, '/code', { code })));
       const returned = responses.filter((response) => response.leftTo?.startsWith('http://rp.test/callback?code='));
       expect(returned, `round ${round}`).to.have.length(1);
@@ -69,7 +60,7 @@ describe('the emailed code (SPEC §4)', () => {
 
   it('signs a double-clicker in through whichever of the two responses the browser shows', async () => {
     for (let round = 0; round < 3; round += 1) {
-      const { journey, code } = await codePageFor(gp, smtp, `double-click-${round}@example.org`);
+      const { journey, code } = await codePageFor(gp, gp.smtp, `double-click-${round}@example.org`);
       // The browser abandons the first submission and shows only the second one's outcome.
       const [, shown] = await Promise.all([
         journey.browser.submit(journey.page, '/code', { code }, { follow: false }),
@@ -82,7 +73,7 @@ describe('the emailed code (SPEC §4)', () => {
 
   it('never compares more than maxAttemptsPerCode of 20 parallel wrong guesses, and the code is dead after', async () => {
     const email = 'parallel-wrong@example.org';
-    const { journey, code } = await codePageFor(gp, smtp, email);
+    const { journey, code } = await codePageFor(gp, gp.smtp, email);
     await Promise.all(Array.from({ length: 20 }, () => journey.browser.submit(journey.page, '/code', { code: wrongCodeFor(code) })));
     const reasons = rejections(await auditOf(gp), email);
     expect(reasons.filter((reason) => reason === 'wrong_code')).to.have.length(5);
@@ -93,7 +84,7 @@ describe('the emailed code (SPEC §4)', () => {
   });
 
   it('says how many tries are left after a wrong code', async () => {
-    const { journey, code } = await codePageFor(gp, smtp, 'tries-left@example.org');
+    const { journey, code } = await codePageFor(gp, gp.smtp, 'tries-left@example.org');
     let page = await submitCode(journey, wrongCodeFor(code));
     expect(visibleText(page.body)).to.contain('That code is not right. 4 tries left.');
     page = await submitCode(journey, wrongCodeFor(code));
@@ -105,10 +96,10 @@ describe('the emailed code (SPEC §4)', () => {
 
   it('a new code invalidates the previous one', async () => {
     const email = 'newer-code@example.org';
-    const { journey, code: first } = await codePageFor(gp, smtp, email);
+    const { journey, code: first } = await codePageFor(gp, gp.smtp, email);
     clock.advanceSeconds(61);
     journey.page = await journey.browser.submit(journey.page, '/resend');
-    const second = codeFrom(await smtp.waitForMail(email, { nth: 2 }));
+    const second = codeFrom(await gp.smtp.waitForMail(email, { nth: 2 }));
     expect(second).to.not.equal(first);
     const stale = await submitCode(journey, first);
     expect(stale.leftTo).to.equal(undefined);
@@ -119,9 +110,9 @@ describe('the emailed code (SPEC §4)', () => {
 
   it('a code from one interaction fails in another, even for the same address', async () => {
     const email = 'two-tabs@example.org';
-    const one = await codePageFor(gp, smtp, email);
+    const one = await codePageFor(gp, gp.smtp, email);
     clock.advanceSeconds(61);
-    const two = await codePageFor(gp, smtp, email);
+    const two = await codePageFor(gp, gp.smtp, email);
     const crossed = await submitCode(two.journey, one.code);
     expect(crossed.leftTo).to.equal(undefined);
     expect(visibleText(crossed.body)).to.contain('That code is not right');
@@ -129,7 +120,7 @@ describe('the emailed code (SPEC §4)', () => {
   });
 
   it('rejects an expired code', async () => {
-    const { journey, code } = await codePageFor(gp, smtp, 'expired@example.org');
+    const { journey, code } = await codePageFor(gp, gp.smtp, 'expired@example.org');
     clock.advanceSeconds(601);
     const page = await submitCode(journey, code);
     expect(page.leftTo).to.equal(undefined);
@@ -137,7 +128,7 @@ describe('the emailed code (SPEC §4)', () => {
   });
 
   it('keeps only an HMAC: the code appears nowhere in Redis', async () => {
-    const { code } = await codePageFor(gp, smtp, 'hmac-only@example.org');
+    const { code } = await codePageFor(gp, gp.smtp, 'hmac-only@example.org');
     const redis = new Redis(testRedisUrl());
     try {
       const values: string[] = [];
@@ -163,8 +154,8 @@ describe('the emailed code (SPEC §4)', () => {
 
   it('mails the code as text, never as a link a GET could consume', async () => {
     const email = 'no-link@example.org';
-    const { code } = await codePageFor(gp, smtp, email);
-    const [mail] = smtp.mailsTo(email);
+    const { code } = await codePageFor(gp, gp.smtp, email);
+    const [mail] = gp.smtp.mailsTo(email);
     expect(mail!.text).to.not.match(/https?:\/\//);
     expect(mail!.html).to.not.match(/href=/i);
     expect(mail!.subject).to.not.contain(code);
@@ -172,7 +163,7 @@ describe('the emailed code (SPEC §4)', () => {
 
   it('writes no code and no token to the audit log', async () => {
     const email = 'audit-clean@example.org';
-    const { tokens, mail } = await signIn(gp, smtp, email);
+    const { tokens, mail } = await signIn(gp, gp.smtp, email);
     const audit = JSON.stringify(await auditOf(gp));
     expect(audit).to.not.contain(codeFrom(mail));
     expect(audit).to.not.contain(tokens.access_token);
@@ -183,58 +174,48 @@ describe('the emailed code (SPEC §4)', () => {
 });
 
 describe('limits on codes per address and per IP (SPEC §4)', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   const clock = new ManualClock();
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({
+  const gp = useGuestpass({
       store: 'redis',
-      smtp,
       clock,
       config: { policy: { otp: { maxCodesPerHour: 2, lockoutAfterFailures: 3, lockoutSeconds: 900 } }, rateLimits: { codesPerIpPerHour: 6 } },
     });
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
   afterEach(() => clock.advanceSeconds(3601));
 
   it('makes a resend wait for the cooldown and says how long', async () => {
     const email = 'cooldown@example.org';
-    const { journey } = await codePageFor(gp, smtp, email);
+    const { journey } = await codePageFor(gp, gp.smtp, email);
     expect(journey.page.body).to.match(/data-seconds-left="(59|60)"/);
     expect(visibleText(journey.page.body)).to.match(/You can ask for a new code in (59|60) s\./);
     clock.advanceSeconds(30);
     const page = await journey.browser.submit(journey.page, '/resend');
     expect(visibleText(page.body)).to.match(/You can ask for a new one in (29|30) s/);
-    await smtp.expectNoMail(email, 300).catch(() => undefined);
-    expect(smtp.mailsTo(email)).to.have.length(1);
+    await gp.smtp.expectNoMail(email, 300).catch(() => undefined);
+    expect(gp.smtp.mailsTo(email)).to.have.length(1);
   });
 
   it('sends no more than maxCodesPerHour codes to one address', async () => {
     const email = 'hourly@example.org';
-    const { journey } = await codePageFor(gp, smtp, email);
+    const { journey } = await codePageFor(gp, gp.smtp, email);
     clock.advanceSeconds(61);
     journey.page = await journey.browser.submit(journey.page, '/resend');
-    await smtp.waitForMail(email, { nth: 2 });
+    await gp.smtp.waitForMail(email, { nth: 2 });
     clock.advanceSeconds(61);
     journey.page = await journey.browser.submit(journey.page, '/resend');
     expect(visibleText(journey.page.body)).to.match(/Too many codes were asked for\. Try again in \d+ minutes\./);
-    await smtp.expectNoMail('nobody@example.org', 500);
-    expect(smtp.mailsTo(email)).to.have.length(2);
+    await gp.smtp.expectNoMail('nobody@example.org', 500);
+    expect(gp.smtp.mailsTo(email)).to.have.length(2);
   });
 
   it('locks an address out after lockoutAfterFailures wrong codes, across codes, and a resend does not reset the count', async () => {
     const email = 'lockout@example.org';
-    const { journey, code: first } = await codePageFor(gp, smtp, email);
+    const { journey, code: first } = await codePageFor(gp, gp.smtp, email);
     await submitCode(journey, wrongCodeFor(first));
     await submitCode(journey, wrongCodeFor(first));
     clock.advanceSeconds(61);
     journey.page = await journey.browser.submit(journey.page, '/resend');
-    const second = codeFrom(await smtp.waitForMail(email, { nth: 2 }));
+    const second = codeFrom(await gp.smtp.waitForMail(email, { nth: 2 }));
     const locked = await submitCode(journey, wrongCodeFor(second));
     expect(visibleText(locked.body)).to.match(/Too many wrong codes for this address\. Try again in 15 minutes\./);
     const refused = await submitCode(journey, second);
@@ -244,40 +225,30 @@ describe('limits on codes per address and per IP (SPEC §4)', () => {
     // After the lockout (and the hourly cap of 2 codes) the address can be verified again.
     clock.advanceSeconds(3601);
     journey.page = await journey.browser.submit(journey.page, '/resend');
-    const third = codeFrom(await smtp.waitForMail(email, { nth: 3 }));
+    const third = codeFrom(await gp.smtp.waitForMail(email, { nth: 3 }));
     expect((await submitCode(journey, third)).leftTo).to.match(/code=/);
   });
 
   it('sends no more than codesPerIpPerHour codes from one client IP, whatever the addresses', async () => {
     for (let index = 0; index < 6; index += 1) {
-      await codePageFor(gp, smtp, `ip-${index}@example.org`);
+      await codePageFor(gp, gp.smtp, `ip-${index}@example.org`);
     }
     const journey = await openSignIn(gp);
     const page = await submitEmail(journey, 'ip-6@example.org');
     expect(visibleText(page.body)).to.contain('Too many codes were asked for');
-    await smtp.expectNoMail('ip-6@example.org');
+    await gp.smtp.expectNoMail('ip-6@example.org');
   });
 });
 
 describe('recipients and everyone else see the same thing (SPEC §2, §4)', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({
+  const gp = useGuestpass({
       store: 'redis',
-      smtp,
       deps: {
         eligibility: async ({ emailNormalized }) =>
           emailNormalized === 'rita@example.org' ? { kind: 'deliver' } : { kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not a recipient' },
       },
     });
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
 
   /** A page with what legitimately differs between two interactions taken out. */
   function comparable(journey: Journey): string {
@@ -306,8 +277,8 @@ describe('recipients and everyone else see the same thing (SPEC §2, §4)', () =
     expect(comparable(outsider)).to.equal(comparable(recipient));
     expect(visibleText(outsider.page.body)).to.contain('If r***@example.org has access, a 6-digit code is on its way to it.');
 
-    const mail = await smtp.waitForMail('rita@example.org');
-    await smtp.expectNoMail('rob@example.org');
+    const mail = await gp.smtp.waitForMail('rita@example.org');
+    await gp.smtp.expectNoMail('rob@example.org');
     const wrong = wrongCodeFor(codeFrom(mail));
     await submitCode(recipient, wrong);
     await submitCode(outsider, wrong);

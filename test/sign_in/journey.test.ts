@@ -1,26 +1,16 @@
 import { expect } from 'chai';
 
 import { ManualClock } from '../support/clock.ts';
-import { signIn, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
-import { SmtpCapture } from '../support/smtp.ts';
+import { signIn, useGuestpass } from '../support/guestpass.ts';
 
 for (const store of ['memory', 'redis'] as const) {
   describe(`sign-in with an emailed code (${store} store)`, () => {
-    let smtp: SmtpCapture;
-    let gp: TestGuestpass;
     const clock = new ManualClock();
 
-    before(async () => {
-      smtp = await new SmtpCapture().start();
-      gp = await startGuestpass({ store, smtp, clock });
-    });
-    after(async () => {
-      await gp?.close();
-      await smtp?.stop();
-    });
+    const gp = useGuestpass({ store, clock });
 
     it('gives an unmodified openid-client an ID token for an adhoc person', async () => {
-      const { claims, tokens } = await signIn(gp, smtp, 'Alice@Example.org');
+      const { claims, tokens } = await signIn(gp, gp.smtp, 'Alice@Example.org');
       expect(claims).to.include({ email: 'alice@example.org', email_verified: true, user_type: 'adhoc', name: 'Alice@Example.org' });
       expect(claims.amr).to.deep.equal(['otp']);
       expect(claims.sub).to.be.a('string').with.length.greaterThan(10);
@@ -31,7 +21,7 @@ for (const store of ['memory', 'redis'] as const) {
     it('passes sharing_id through to the ID token and userinfo of that sign-in, and a later sign-in supersedes its tokens', async () => {
       const link = await gp.server.links.create({ clientId: 'rp', admin: false }, { resource: 'files/report.pdf', recipients: ['dana@example.org'] }, {});
       const sharingId = link.id;
-      const linked = await signIn(gp, smtp, 'dana@example.org', { sharing_id: sharingId });
+      const linked = await signIn(gp, gp.smtp, 'dana@example.org', { sharing_id: sharingId });
       expect(linked.claims.sharing_id).to.equal(sharingId);
       expect(await gp.rp.userinfo(linked.tokens.access_token, linked.claims.sub)).to.include({ sharing_id: sharingId });
 
@@ -48,9 +38,9 @@ for (const store of ['memory', 'redis'] as const) {
     });
 
     it('keeps the same sub for the same address across sign-ins', async () => {
-      const first = await signIn(gp, smtp, 'bob@example.org');
+      const first = await signIn(gp, gp.smtp, 'bob@example.org');
       clock.advanceSeconds(61); // past the resend cooldown for the address
-      const second = await signIn(gp, smtp, ' BOB@example.org ');
+      const second = await signIn(gp, gp.smtp, ' BOB@example.org ');
       expect(second.claims.sub).to.equal(first.claims.sub);
     });
   });

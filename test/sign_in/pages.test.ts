@@ -6,22 +6,13 @@ import { expect } from 'chai';
 
 import { findForm, visibleText } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
-import { openSignIn, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
-import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+import { openSignIn, useGuestpass, submitCode, submitEmail } from '../support/guestpass.ts';
+import { codeFrom } from '../support/smtp.ts';
 
 describe('sign-in pages', () => {
-  let smtp: SmtpCapture;
-  let gp: TestGuestpass;
   const clock = new ManualClock();
 
-  before(async () => {
-    smtp = await new SmtpCapture().start();
-    gp = await startGuestpass({ store: 'memory', smtp, clock, config: { organization: { name: 'Contoso' } } });
-  });
-  after(async () => {
-    await gp?.close();
-    await smtp?.stop();
-  });
+  const gp = useGuestpass({ store: 'memory', clock, config: { organization: { name: 'Contoso' } } });
   afterEach(() => clock.advanceSeconds(61));
 
   it('asks for the email in a labelled form pre-filled from login_hint', async () => {
@@ -51,7 +42,7 @@ describe('sign-in pages', () => {
     expect(findForm(page.body, '/resend').hidden.csrf).to.be.a('string');
     expect(findForm(page.body, '/change-email').hidden.csrf).to.be.a('string');
 
-    await smtp.waitForMail('john@contoso.com');
+    await gp.smtp.waitForMail('john@contoso.com');
     // The page says "sending" for a moment whatever the mail does (the same for a withheld code).
     clock.advanceSeconds(3);
     const status = (await (await fetch(`${page.url}/status`, { headers: { cookie: journey.browser.cookies.map((c) => `${c.name}=${c.value}`).join('; ') } })).json()) as Record<string, string>;
@@ -66,7 +57,7 @@ describe('sign-in pages', () => {
     expect(posted.status).to.equal(303);
     expect(posted.headers.get('location')).to.equal(new URL(journey.page.url).pathname);
     journey.page = await journey.browser.get(journey.page.url);
-    const code = codeFrom(await smtp.waitForMail('redirect@example.org'));
+    const code = codeFrom(await gp.smtp.waitForMail('redirect@example.org'));
     const finished = await journey.browser.submit(journey.page, '/code', { code }, { follow: false });
     expect(finished.status).to.equal(303);
     expect(finished.headers.get('location')).to.match(/\/auth\/[A-Za-z0-9_-]+$/);
@@ -97,7 +88,7 @@ describe('sign-in pages', () => {
     expect(crossSite.status).to.equal(403);
     const otherOrigin = await journey.browser.post(action, { email: 'csrf@example.org', csrf }, { headers: { origin: 'http://evil.test' } });
     expect(otherOrigin.status).to.equal(403);
-    await smtp.expectNoMail('csrf@example.org');
+    await gp.smtp.expectNoMail('csrf@example.org');
   });
 
   it('says when an address is malformed and keeps what was typed', async () => {
@@ -123,7 +114,7 @@ describe('sign-in pages', () => {
     expect(visibleText(journey.page.body)).to.contain('Verifica la tua email');
     const page = await submitEmail(journey, 'mario@example.it');
     expect(visibleText(page.body)).to.contain('Se m***@example.it ha accesso, un codice di 6 cifre sta arrivando');
-    const mail = await smtp.waitForMail('mario@example.it');
+    const mail = await gp.smtp.waitForMail('mario@example.it');
     expect(mail.subject).to.equal('Il tuo codice di verifica per Contoso');
     expect(mail.text).to.contain('Il tuo codice di verifica è:');
     expect(mail.headers['content-language']).to.equal('it');

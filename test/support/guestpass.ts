@@ -16,7 +16,7 @@ import { Browser, findForm, type PageResponse } from './browser.ts';
 import { testRedisUrl, uniqueKeyPrefix } from './redis.ts';
 import { freePort } from './redis_server.ts';
 import { TestRelyingParty, type PendingAuthorization } from './relying_party.ts';
-import { codeFrom, type SmtpCapture } from './smtp.ts';
+import { codeFrom, SmtpCapture } from './smtp.ts';
 
 export const rpClient = {
   client_id: 'rp',
@@ -110,6 +110,63 @@ export async function startGuestpass(options: StartOptions): Promise<TestGuestpa
       if (options.store === 'redis' && !options.keyPrefix) await deleteKeys(keyPrefix);
     },
   };
+}
+
+/**
+ * A guestpass for one suite, and the SMTP capture it mails to: started before the suite's tests,
+ * stopped after them. Its fields are the running instance's, so read them in tests and hooks.
+ */
+export class SuiteGuestpass implements TestGuestpass {
+  #running: TestGuestpass | undefined;
+  #smtp: SmtpCapture | undefined;
+
+  async start(options: Omit<StartOptions, 'smtp'>): Promise<void> {
+    this.#smtp = await new SmtpCapture().start();
+    this.#running = await startGuestpass({ ...options, smtp: this.#smtp });
+  }
+
+  async close(): Promise<void> {
+    await this.#running?.close();
+    await this.#smtp?.stop();
+  }
+
+  get smtp(): SmtpCapture {
+    return this.#started(this.#smtp);
+  }
+  get server(): GuestpassServer {
+    return this.#started(this.#running).server;
+  }
+  get issuer(): string {
+    return this.#started(this.#running).issuer;
+  }
+  get config(): Config {
+    return this.#started(this.#running).config;
+  }
+  get store(): Store {
+    return this.#started(this.#running).store;
+  }
+  get keyPrefix(): string {
+    return this.#started(this.#running).keyPrefix;
+  }
+  get rp(): TestRelyingParty {
+    return this.#started(this.#running).rp;
+  }
+  browser(headers?: Record<string, string>): Browser {
+    return this.#started(this.#running).browser(headers);
+  }
+
+  #started<T>(value: T | undefined): T {
+    if (value === undefined) throw new Error('useGuestpass starts guestpass in a before hook: read it inside tests and hooks');
+    return value;
+  }
+}
+
+/** The before/after of a suite that runs one guestpass (and an SMTP capture, `gp.smtp`). */
+export function useGuestpass(options: Omit<StartOptions, 'smtp'>): SuiteGuestpass {
+  const gp = new SuiteGuestpass();
+  before(() => gp.start(options));
+  after(() => gp.close());
+  return gp;
 }
 
 /** Deletes the keys under a prefix, and only those. */

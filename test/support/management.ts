@@ -1,5 +1,8 @@
 /** A management-API caller as a resource server would be: client_credentials with resource=<ISSUER>/api, then JSON over HTTP. */
+import { expect } from 'chai';
 import * as client from 'openid-client';
+
+import type { LinkView } from '../../src/api/views.ts';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -61,41 +64,14 @@ export class ManagementApi {
   delete<T = Record<string, unknown>>(path: string) {
     return this.request<T>('DELETE', path);
   }
+
+  /** Shares a resource with `recipients` as this client (`POST /links`); anything but a 201 fails the test. */
+  async share(recipients: readonly string[], extra: { resource?: string; expiresAt?: string; createdBy?: string } = {}): Promise<LinkView> {
+    const response = await this.post<LinkView>('/links', { resource: `files/${recipients[0]}.pdf`, recipients, ...extra });
+    expect(response.status, JSON.stringify(response.body)).to.equal(201);
+    return response.body;
+  }
 }
 
-export interface LinkBody {
-  id: string;
-  resource: string;
-  clientId: string;
-  recipients: { email: string; userType: string; addedAt: string; verifiedAt?: string; lastAccessAt?: string }[];
-  createdAt: string;
-  createdBy: string;
-  expiresAt?: string;
-  live: boolean;
-}
-
-/** A person as the directory API shows one (SPEC §6). */
-export interface PersonBody {
-  id: string;
-  email: string;
-  userType: 'adhoc' | 'guest' | 'member';
-  state?: 'PendingAcceptance' | 'Accepted';
-  displayName?: string;
-  disabled: boolean;
-  groups: string[];
-  identities: { issuer: string; subject: string }[];
-  createdAt: string;
-  lastVerifiedAt?: string;
-}
-
-/** What `POST /invitations` answers. */
-export interface InvitationBody {
-  user: PersonBody;
-  inviteRedeemUrl: string;
-}
-
-/** Every list of the API: a page of items and the cursor of the next one (`null` on the last). */
-export interface ListBody<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+/** The API's answers as the API defines them (`src/api/views.ts`), under the names the tests use. */
+export type { InvitationView as InvitationBody, LinkView as LinkBody, ListView as ListBody, PersonView as PersonBody } from '../../src/api/views.ts';

@@ -1,0 +1,247 @@
+/**
+ * The sign-in state machine alone: its events against the in-memory store and a manual clock,
+ * no HTTP. Each transition of the diagram in `interactions/sign_in/state.ts`, and the refusal of
+ * an event at a step it may not start from.
+ */
+import { expect } from 'chai';
+
+import { MemoryStore } from '../../adapters/memory.ts';
+import type { PersonRecord } from '../../adapters/store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { SignInFlow, type NewInteraction } from '../../interactions/sign_in/flow.ts';
+import type { SignInRecord } from '../../interactions/sign_in/state.ts';
+import { AuditLog } from '../../src/audit.ts';
+import { everyoneIsEligible, type EligibilityCheck } from '../../src/eligibility.ts';
+import { CorruptRecordError, RecordChangedError, UnexpectedStepError } from '../../src/errors.ts';
+import { noFederation, type FederationPlanner } from '../../src/federation_planner.ts';
+import { createLogger } from '../../src/log.ts';
+import type { MailMessage } from '../../src/mail/message.ts';
+import { Outbox } from '../../src/mail/outbox.ts';
+import { unseal } from '../../src/mail/sealing.ts';
+import { People } from '../../src/people.ts';
+import { ManualClock } from '../support/clock.ts';
+
+const secrets = ['flow-test-secret'];
+const request = { ip: '192.0.2.10', userAgent: 'unit test', locale: 'en' as const, clientName: 'Test File Host' };
+const otp = parseConfig({}).policy.otp;
+
+describe('the sign-in flow, without HTTP', () => {
+  let store: MemoryStore;
+  let clock: ManualClock;
+  let people: People;
+  let uid = 0;
+
+  function flowWith({ eligibility = everyoneIsEligible, federation = noFederation }: { eligibility?: EligibilityCheck; federation?: FederationPlanner } = {}): SignInFlow {
+    const logger = createLogger('silent');
+    const audit = new AuditLog(store, clock, logger);
+    // The worker is never started: mail stays queued in the store, where the tests read it.
+    const transport = { description: 'not used: the outbox worker is not started', send: () => Promise.reject(new Error('not sent')), close: async () => undefined };
+    const outbox = new Outbox({ store, transport, clock, logger, audit, secrets, settings: { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 1000 } });
+    return new SignInFlow({ store, clock, outbox, audit, people, secrets, otpPolicy: async () => otp, codesPerIpPerHour: 100, organizationName: 'Contoso', eligibility, federation });
+  }
+
+  function interaction(extra: Partial<NewInteraction> = {}): NewInteraction {
+    uid += 1;
+    return { uid: `interaction-${uid}`, clientId: 'rp', expiresAt: clock.now() + 3600_000, prompt: { name: 'login', reasons: [] }, ...extra };
+  }
+
+  /** The code in the mail a code_sent step names (queued after the answer, so a tick later). */
+  async function mailedCode(record: SignInRecord): Promise<string> {
+    if (record.step.name !== 'code_sent') throw new Error(`no code at ${record.step.name}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    const mail = await store.getMail(record.step.mailId);
+    const message = mail?.sealed ? unseal<MailMessage>(secrets, mail.sealed) : undefined;
+    const code = message ? /^\s*(\d{6,10})\s*$/m.exec(message.text)?.[1] : undefined;
+    if (!code) throw new Error('no code was mailed');
+    return code;
+  }
+
+  async function auditedOperations(): Promise<string[]> {
+    return (await store.listAudit({}, { limit: 100 })).items.map((event) => event.operation);
+  }
+
+  beforeEach(() => {
+    store = new MemoryStore();
+    clock = new ManualClock();
+    people = new People(store, clock, ['contoso.com']);
+  });
+
+  it('starts at enter_email, pre-filled from login_hint', async () => {
+    const record = await flowWith().start(interaction({ loginHint: 'ada@example.org' }));
+    expect(record.step).to.deep.equal({ name: 'enter_email', emailDraft: 'ada@example.org' });
+    expect(record.version).to.equal(1);
+  });
+
+  it('goes enter_email → code_sent → verified with the mailed code, and creates the person', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: ' Ada@Example.org ' }, request);
+    expect(record.step).to.include({ name: 'code_sent', email: 'Ada@Example.org', emailNormalized: 'ada@example.org' });
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: true }, request);
+    expect(record.step).to.include({ name: 'verified', email: 'Ada@Example.org', keepSignedIn: true });
+    expect(record.step.name === 'verified' && record.step.amr).to.deep.equal(['otp']);
+    const person = await people.findByEmail('ada@example.org');
+    expect(person).to.include({ userType: 'adhoc' });
+    expect(record.step.name === 'verified' && record.step.personId).to.equal(person!.id);
+    expect(await auditedOperations()).to.deep.equal(['VerificationCodeSent', 'VerificationSucceeded']);
+    // What the store holds is what the flow holds: the record reads back (and parses) the same.
+    expect(await flow.read(record.uid)).to.deep.equal(record);
+  });
+
+  it('stays at enter_email with a notice for an address that is not one', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'not an address' }, request);
+    expect(record.step.name).to.equal('enter_email');
+    expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'invalid_email', draft: 'not an address' });
+    expect(await flow.takeNotice(record), 'a notice shows once').to.equal(undefined);
+  });
+
+  it('stays at code_sent on a wrong code, saying how many tries are left', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'bob@example.org' }, request);
+    const code = await mailedCode(record);
+    await flow.submitCode(record, { code: code === '000000' ? '111111' : '000000', keepSignedIn: false }, request);
+    expect(record.step.name).to.equal('code_sent');
+    expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'wrong_code', triesLeft: otp.maxAttemptsPerCode - 1 });
+  });
+
+  it('refuses an event at a step it may not start from, and changes nothing', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    const before = structuredClone(record);
+    for (const event of [() => flow.submitCode(record, { code: '123456', keepSignedIn: false }, request), () => flow.restart(record), () => flow.answerUpgrade(record, true), () => flow.continueWithCode(record)]) {
+      const error = await event().then(() => undefined, (caught: unknown) => caught);
+      expect(error).to.be.instanceOf(UnexpectedStepError).and.include({ code: 'unexpected_step', actual: 'enter_email' });
+    }
+    expect(await flow.read(record.uid)).to.deep.equal(before);
+  });
+
+  it('refuses to save over a newer version of the record', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    const stale = structuredClone(record);
+    await flow.submitEmail(record, { email: 'carol@example.org' }, request);
+    const error = await flow.changeEmail(stale).then(() => undefined, (caught: unknown) => caught);
+    expect(error, 'the stale copy is at enter_email, which change-email does not start from').to.be.instanceOf(UnexpectedStepError);
+    const staleAtCode = structuredClone(record);
+    await flow.changeEmail(record);
+    const lost = await flow.changeEmail(staleAtCode).then(() => undefined, (caught: unknown) => caught);
+    expect(lost).to.be.instanceOf(RecordChangedError);
+    expect((await flow.read(record.uid))!.step).to.deep.equal({ name: 'enter_email', emailDraft: 'carol@example.org' });
+  });
+
+  it('waits out the resend cooldown on the injected clock, and a new code voids the old one', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'dora@example.org' }, request);
+    const first = await mailedCode(record);
+    await flow.resendCode(record, request);
+    expect(await flow.takeNotice(record)).to.include({ kind: 'resend_wait' });
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    await flow.resendCode(record, request);
+    expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'code_resent' });
+    const second = await mailedCode(record);
+    if (first !== second) {
+      await flow.submitCode(record, { code: first, keepSignedIn: false }, request);
+      expect(record.step.name, 'the older code no longer works').to.equal('code_sent');
+    }
+    await flow.submitCode(record, { code: second, keepSignedIn: false }, request);
+    expect(record.step.name).to.equal('verified');
+  });
+
+  it('withholds the code from an address that may not have one: same step, nothing mailed, audited', async () => {
+    const withhold: EligibilityCheck = async () => ({ kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' });
+    const flow = flowWith({ eligibility: withhold });
+    const record = await flow.start(interaction({ sharingId: 'link-1' }));
+    await flow.submitEmail(record, { email: 'eve@example.org' }, request);
+    expect(record.step.name).to.equal('code_sent');
+    const error = await mailedCode(record).then(() => undefined, (caught: unknown) => caught);
+    expect(error).to.be.instanceOf(Error).with.property('message', 'no code was mailed');
+    expect(await auditedOperations()).to.deep.equal(['RecipientNotOnLink']);
+  });
+
+  it('sends a disabled person to access_removed, and another address back to enter_email', async () => {
+    const flow = flowWith();
+    const person = await people.recordVerification({ display: 'Fay@example.org', normalized: 'fay@example.org' });
+    await people.setDisabled(person.id, true);
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'fay@example.org' }, request);
+    expect(record.step).to.deep.equal({ name: 'access_removed', email: 'fay@example.org' });
+    await flow.changeEmail(record);
+    expect(record.step).to.deep.equal({ name: 'enter_email', emailDraft: 'fay@example.org' });
+  });
+
+  it('sends a person with a linked work account to federating(signin), and back to enter_email when it fails', async () => {
+    const planner: FederationPlanner = { ...noFederation, signInProvider: (person: PersonRecord) => (person.identities.length > 0 ? 'work' : undefined) };
+    const flow = flowWith({ federation: planner });
+    const person = await people.recordVerification({ display: 'gus@partner.example', normalized: 'gus@partner.example' });
+    await people.linkIdentity(person.id, { issuer: 'https://login.partner.example', subject: 'gus' }, 'guest');
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'gus@partner.example' }, request);
+    expect(record.step).to.include({ name: 'federating', providerId: 'work', purpose: 'signin' });
+    await flow.federationFailed(record, 'wrong_account');
+    expect(record.step).to.deep.equal({ name: 'enter_email', emailDraft: 'gus@partner.example' });
+    expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'federation_failed', reason: 'wrong_account' });
+  });
+
+  it('offers an upgrade after the code: declined → verified; accepted → federating(upgrade) → upgrade_failed → verified', async () => {
+    const planner: FederationPlanner = { ...noFederation, upgradePlan: async () => ({ providerId: 'work', mode: 'offer' }) };
+    const flow = flowWith({ federation: planner });
+    const verifiedOnce = async (email: string) => {
+      const record = await flow.start(interaction());
+      await flow.submitEmail(record, { email }, request);
+      await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+      expect(record.step).to.include({ name: 'upgrade_offered', providerId: 'work' });
+      return record;
+    };
+    const declining = await verifiedOnce('hal@partner.example');
+    await flow.answerUpgrade(declining, false);
+    expect(declining.step).to.include({ name: 'verified', email: 'hal@partner.example' });
+
+    const accepting = await verifiedOnce('ida@partner.example');
+    await flow.answerUpgrade(accepting, true);
+    expect(accepting.step).to.include({ name: 'federating', purpose: 'upgrade', providerId: 'work' });
+    await flow.federationFailed(accepting, 'email_mismatch');
+    expect(accepting.step).to.include({ name: 'upgrade_failed', reason: 'email_mismatch' });
+    await flow.continueWithCode(accepting);
+    expect(accepting.step).to.include({ name: 'verified', email: 'ida@partner.example' });
+    expect(accepting.step.name === 'verified' && accepting.step.amr).to.deep.equal(['otp']);
+  });
+
+  it('ends federating(upgrade) at verified with both proofs when the work account matches', async () => {
+    const planner: FederationPlanner = { ...noFederation, upgradePlan: async () => ({ providerId: 'work', mode: 'automatic' }) };
+    const flow = flowWith({ federation: planner });
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'jo@partner.example' }, request);
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: true }, request);
+    expect(record.step).to.include({ name: 'federating', purpose: 'upgrade' });
+    const person = (await people.findByEmail('jo@partner.example'))!;
+    await flow.federationSucceeded(record, person, 'https://login.partner.example');
+    expect(record.step).to.include({ name: 'verified', personId: person.id, keepSignedIn: true, idp: 'https://login.partner.example' });
+    expect(record.step.name === 'verified' && record.step.amr).to.deep.equal(['otp', 'fed']);
+  });
+
+  it('starts a browser with a session where its person stands: choose_account, wrong_account, access_removed', async () => {
+    const flow = flowWith();
+    const person = await people.recordVerification({ display: 'Kim@example.org', normalized: 'kim@example.org' });
+    const choosing = await flow.start(interaction({ sessionAccountId: person.id, prompt: { name: 'select_account', reasons: [] } }));
+    expect(choosing.step).to.deep.equal({ name: 'choose_account', email: 'Kim@example.org', personId: person.id });
+    const elsewhere = await flow.start(interaction({ sessionAccountId: person.id, prompt: { name: 'login', reasons: ['sharing_link_access'] } }));
+    expect(elsewhere.step).to.deep.equal({ name: 'wrong_account', email: 'Kim@example.org' });
+    const due = await flow.start(interaction({ sessionAccountId: person.id, prompt: { name: 'login', reasons: ['reverification_due'] } }));
+    expect(due.step).to.deep.equal({ name: 'enter_email', emailDraft: 'Kim@example.org' });
+    await people.setDisabled(person.id, true);
+    const removed = await flow.start(interaction({ sessionAccountId: person.id }));
+    expect(removed.step).to.deep.equal({ name: 'access_removed', email: 'Kim@example.org' });
+  });
+
+  it('refuses a stored record that is not a sign-in as corrupt, never passing it on', async () => {
+    const flow = flowWith();
+    await store.putRecord('signin', 'interaction-corrupt', { version: 1, uid: 'interaction-corrupt', step: { name: 'teleported' } }, 60);
+    const error = await flow.read('interaction-corrupt').then(() => undefined, (caught: unknown) => caught);
+    expect(error).to.be.instanceOf(CorruptRecordError);
+    expect((error as Error).message).to.match(/signin record is corrupt/);
+  });
+});
