@@ -104,31 +104,23 @@ function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
 
-export class Invitations {
-  readonly #deps: {
-    store: InvitationStore;
-    clock: Clock;
-    people: People;
-    audit: AuditLog;
-    outbox: Outbox;
-    issuer: string;
-    organizationName: string;
-    /** Where a redeemed invitation may send the guest on: the origins of registered redirect URIs. */
-    redirectOrigins: ReadonlySet<string>;
-    invitationMailsPerHour: number;
-  };
+export interface InvitationsDeps {
+  store: InvitationStore;
+  clock: Clock;
+  people: Pick<People, 'get' | 'invite' | 'accept'>;
+  audit: AuditLog;
+  outbox: Pick<Outbox, 'enqueue'>;
+  issuer: string;
+  organizationName: string;
+  /** Where a redeemed invitation may send the guest on: the origins of registered redirect URIs. */
+  redirectOrigins: ReadonlySet<string>;
+  invitationMailsPerHour: number;
+}
 
-  constructor(deps: {
-    store: InvitationStore;
-    clock: Clock;
-    people: People;
-    audit: AuditLog;
-    outbox: Outbox;
-    issuer: string;
-    organizationName: string;
-    redirectOrigins: ReadonlySet<string>;
-    invitationMailsPerHour: number;
-  }) {
+export class Invitations {
+  readonly #deps: InvitationsDeps;
+
+  constructor(deps: InvitationsDeps) {
     this.#deps = deps;
   }
 

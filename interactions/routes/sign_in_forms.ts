@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 import { requestOrigin } from '../../src/http/request_origin.ts';
 import { formOf, requestContextOf, type RouteDeps } from './context.ts';
-import { acceptSignInForm, csrfForm, moveSignIn, showWhereSignInStands, type Step } from './steps.ts';
+import { acceptSignInForm, csrfForm, showWhereSignInStands, signInEvent, type Step } from './steps.ts';
 
 const emailForm = csrfForm.extend({ email: z.string().max(1000) });
 const codeForm = csrfForm.extend({ code: z.string().max(64), keep_signed_in: z.literal('1').optional() });
@@ -17,12 +17,9 @@ const upgradeForm = csrfForm.extend({ choice: z.enum(['accept', 'decline']) });
 export function submitEmail(deps: RouteDeps): Step[] {
   return [
     ...acceptSignInForm(deps, emailForm),
-    async function enterEmail(ctx, next) {
-      const { email } = formOf(ctx, emailForm);
-      const request = await requestContextOf(ctx, deps);
-      await moveSignIn(ctx, deps, (record) => deps.flow.submitEmail(record, { email }, request));
-      return next();
-    },
+    signInEvent(deps, async function enterEmail(ctx, record) {
+      return deps.flow.submitEmail(record, { email: formOf(ctx, emailForm).email }, await requestContextOf(ctx, deps));
+    }),
     showWhereSignInStands(deps),
   ];
 }
@@ -31,11 +28,10 @@ export function submitEmail(deps: RouteDeps): Step[] {
 export function submitCode(deps: RouteDeps): Step[] {
   return [
     ...acceptSignInForm(deps, codeForm),
-    async function enterCode(ctx, next) {
+    signInEvent(deps, function enterCode(ctx, record) {
       const form = formOf(ctx, codeForm);
-      await moveSignIn(ctx, deps, (record) => deps.flow.submitCode(record, { code: form.code, keepSignedIn: form.keep_signed_in === '1' }, requestOrigin(ctx)));
-      return next();
-    },
+      return deps.flow.submitCode(record, { code: form.code, keepSignedIn: form.keep_signed_in === '1' }, requestOrigin(ctx));
+    }),
     showWhereSignInStands(deps),
   ];
 }
@@ -44,60 +40,35 @@ export function submitCode(deps: RouteDeps): Step[] {
 export function resendCode(deps: RouteDeps): Step[] {
   return [
     ...acceptSignInForm(deps, csrfForm),
-    async function askForAnotherCode(ctx, next) {
-      const request = await requestContextOf(ctx, deps);
-      await moveSignIn(ctx, deps, (record) => deps.flow.resendCode(record, request));
-      return next();
-    },
+    signInEvent(deps, async function askForAnotherCode(ctx, record) {
+      return deps.flow.resendCode(record, await requestContextOf(ctx, deps));
+    }),
     showWhereSignInStands(deps),
   ];
 }
 
 /** `POST /interaction/:uid/change-email` */
 export function changeEmail(deps: RouteDeps): Step[] {
-  return [
-    ...acceptSignInForm(deps, csrfForm),
-    async function useAnotherAddress(ctx, next) {
-      await moveSignIn(ctx, deps, (record) => deps.flow.changeEmail(record));
-      return next();
-    },
-    showWhereSignInStands(deps),
-  ];
+  return [...acceptSignInForm(deps, csrfForm), signInEvent(deps, function useAnotherAddress(_ctx, record) { return deps.flow.changeEmail(record); }), showWhereSignInStands(deps)];
 }
 
 /** `POST /interaction/:uid/upgrade` */
 export function answerUpgrade(deps: RouteDeps): Step[] {
   return [
     ...acceptSignInForm(deps, upgradeForm),
-    async function answerUpgradeOffer(ctx, next) {
-      const { choice } = formOf(ctx, upgradeForm);
-      await moveSignIn(ctx, deps, (record) => deps.flow.answerUpgrade(record, choice === 'accept'));
-      return next();
-    },
+    signInEvent(deps, function answerUpgradeOffer(ctx, record) {
+      return deps.flow.answerUpgrade(record, formOf(ctx, upgradeForm).choice === 'accept');
+    }),
     showWhereSignInStands(deps),
   ];
 }
 
 /** `POST /interaction/:uid/continue` */
 export function continueWithCode(deps: RouteDeps): Step[] {
-  return [
-    ...acceptSignInForm(deps, csrfForm),
-    async function continueAfterFailedUpgrade(ctx, next) {
-      await moveSignIn(ctx, deps, (record) => deps.flow.continueWithCode(record));
-      return next();
-    },
-    showWhereSignInStands(deps),
-  ];
+  return [...acceptSignInForm(deps, csrfForm), signInEvent(deps, function continueAfterFailedUpgrade(_ctx, record) { return deps.flow.continueWithCode(record); }), showWhereSignInStands(deps)];
 }
 
 /** `POST /interaction/:uid/restart` */
 export function restart(deps: RouteDeps): Step[] {
-  return [
-    ...acceptSignInForm(deps, csrfForm),
-    async function startOver(ctx, next) {
-      await moveSignIn(ctx, deps, (record) => deps.flow.restart(record));
-      return next();
-    },
-    showWhereSignInStands(deps),
-  ];
+  return [...acceptSignInForm(deps, csrfForm), signInEvent(deps, function startOver(_ctx, record) { return deps.flow.restart(record); }), showWhereSignInStands(deps)];
 }

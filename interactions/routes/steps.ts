@@ -117,19 +117,24 @@ export function acceptSignInForm(deps: RouteDeps, schema: z.ZodType<{ csrf: stri
 }
 
 /**
- * Runs one event of the state machine. When another request moved the sign-in on meanwhile (a
- * double click, a second tab), goes by where it stands now rather than by what this request read.
+ * A step that runs one event of the state machine, named after the event. When another request
+ * moved the sign-in on meanwhile (a double click, a second tab), it goes by where the sign-in
+ * stands now rather than by what this request read.
  */
-export async function moveSignIn(ctx: Context, deps: Pick<InteractionDeps, 'flow'>, event: (record: SignInRecord) => Promise<SignInRecord>): Promise<void> {
-  const record = signInOf(ctx);
-  try {
-    ctx.state.signIn = await event(record);
-  } catch (error) {
-    if (!(error instanceof UnexpectedStepError || error instanceof RecordChangedError)) throw error;
-    const now = (await deps.flow.read(record.uid)) ?? record;
-    if (error instanceof UnexpectedStepError && now.step.name !== 'verified') await deps.flow.notify(now, { kind: 'step_unavailable' });
-    ctx.state.signIn = now;
-  }
+export function signInEvent(deps: Pick<InteractionDeps, 'flow'>, event: (ctx: Context, record: SignInRecord) => Promise<SignInRecord>): Step {
+  const step: Step = async (ctx, next) => {
+    const record = signInOf(ctx);
+    try {
+      ctx.state.signIn = await event(ctx, record);
+    } catch (error) {
+      if (!(error instanceof UnexpectedStepError || error instanceof RecordChangedError)) throw error;
+      const now = (await deps.flow.read(record.uid)) ?? record;
+      if (error instanceof UnexpectedStepError && now.step.name !== 'verified') await deps.flow.notify(now, { kind: 'step_unavailable' });
+      ctx.state.signIn = now;
+    }
+    return next();
+  };
+  return Object.defineProperty(step, 'name', { value: event.name });
 }
 
 /** After an event: a verified sign-in is finished; any other shows its page (post/redirect/get). */

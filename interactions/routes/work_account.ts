@@ -5,23 +5,20 @@
  */
 import { InvalidRequestError } from '../../src/errors.ts';
 import { interactionOf, presentedInvitation, type RouteDeps } from './context.ts';
-import { acceptSignInForm, csrfForm, moveSignIn, showWhereSignInStands, type Step } from './steps.ts';
+import { acceptSignInForm, csrfForm, showWhereSignInStands, signInEvent, type Step } from './steps.ts';
 
 export function useWorkAccount(deps: RouteDeps): Step[] {
   return [
     ...acceptSignInForm(deps, csrfForm),
 
-    async function acceptWithWorkAccount(ctx, next) {
+    signInEvent(deps, async function acceptWithWorkAccount(ctx, record) {
       const details = interactionOf(ctx);
-      await moveSignIn(ctx, deps, async (record) => {
-        const invitation = await presentedInvitation(ctx, deps, details);
-        if (!invitation || !(await deps.invitations.bindTicket(invitation, details.uid))) {
-          throw new InvalidRequestError('only an invitation can be accepted with a work account here');
-        }
-        return deps.flow.useWorkAccount(record, invitation);
-      });
-      return next();
-    },
+      const invitation = await presentedInvitation(ctx, deps, details);
+      if (!invitation || !(await deps.invitations.bindTicket(invitation, details.uid))) {
+        throw new InvalidRequestError('only an invitation can be accepted with a work account here');
+      }
+      return deps.flow.useWorkAccount(record, invitation);
+    }),
 
     showWhereSignInStands(deps),
   ];
