@@ -59,8 +59,6 @@ export function apiMiddleware(deps: ApiDeps) {
 
 export function apiRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/api/v1' });
-  const origin = requestOrigin;
-
   const parseJson = bodyParser({
     enableTypes: ['json'],
     jsonLimit: '256kb',
@@ -71,11 +69,11 @@ export function apiRouter(deps: ApiDeps): Router {
     },
   });
   router.use(requireJsonBody, parseJson, bearerAuth(deps));
-  linksRoutes(router, deps.links, origin);
+  linksRoutes(router, deps.links, requestOrigin);
   auditRoutes(router, deps.store);
   reportsRoutes(router, deps.links, deps.clock);
-  directoryRoutes(router, { people: deps.people, invitations: deps.invitations, sessions: deps.sessions, audit: deps.audit, origin });
-  settingsRoutes(router, { policy: deps.policy, audit: deps.audit, origin });
+  directoryRoutes(router, { people: deps.people, invitations: deps.invitations, sessions: deps.sessions, audit: deps.audit, origin: requestOrigin });
+  settingsRoutes(router, { policy: deps.policy, audit: deps.audit, origin: requestOrigin });
   return router;
 }
 
