@@ -107,7 +107,7 @@ function tenancyProblems(entry: FederationEntry, field: (name: string) => string
   if (tenants.discoveryUrl !== undefined) {
     if (!validDiscoveryUrl(tenants.discoveryUrl)) problems.push(`${field('tenants.discoveryUrl')}: must be an http(s) URL with ${domainPlaceholder} once in its path`);
     if (!template) problems.push(`${field('issuer')}: must be a template with ${tenantIdPlaceholder} when tenants.discoveryUrl is set (each tenant's issuer comes from its document)`);
-    if (entry.domains.length > 0) {
+    if (template && entry.domains.length > 0) {
       problems.push(`${field('domains')}: an entry with an issuer template finds its domains itself; serve a domain with one fixed tenant through an entry of its own`);
     }
   }
