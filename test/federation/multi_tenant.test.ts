@@ -251,6 +251,25 @@ describe('work accounts of any organisation (a multi-tenant entry)', () => {
     expect(warnings).to.include.members(['delta.example', 'epsilon.example']);
   });
 
+  it('looks a domain up once however many sign-ins ask at the same moment', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => gp.server.federation.forEmail('zoe@zeta.example')));
+    expect(answers.every((entry) => entry === undefined)).to.equal(true);
+    expect(cloud.lookups.get('zeta.example')).to.equal(1);
+  });
+
+  it('serves no domain whose document states an issuer off the template, or sends people off the provider\'s origin', async () => {
+    const genuine = (await (await fetch(`${cloud.issuerOf('tenant-c')}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    cloud.impostors.set('foreign.example', { ...genuine, issuer: 'http://localhost:1/tenant-c/v2.0' });
+    cloud.impostors.set('phish.example', { ...genuine, issuer: cloud.issuerOf('tenant-z'), authorization_endpoint: 'http://localhost:1/tenant-z/v2.0/auth' });
+    for (const email of ['fay@foreign.example', 'phil@phish.example']) {
+      const done = await verifyCode(await open(), email);
+      expect(done.leftTo, `${email} keeps the code`).to.match(/^http:\/\/rp\.test\/callback\?code=/);
+    }
+    const warned = log.lines.filter((line) => line.level === logLevels.warn && line.provider === 'entra');
+    expect(warned.find((line) => line.domain === 'foreign.example')?.msg).to.contain('does not fit the template');
+    expect(warned.find((line) => line.domain === 'phish.example')?.error).to.contain('sends people to http://localhost:1');
+  });
+
   it('looks nothing up on the private network while allowPrivateNetworkCalls is off', async () => {
     const before = cloud.lookups.get('alpha.example') ?? 0;
     const done = await verifyCode(await open(guarded), 'ann@alpha.example');

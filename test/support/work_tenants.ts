@@ -36,6 +36,8 @@ export interface RunningTenantCloud {
   lookups: Map<string, number>;
   /** `answer` as Microsoft does; `down` answers 503; `hang` never answers. */
   discovery: 'answer' | 'down' | 'hang';
+  /** Documents answered for a domain instead of its owner's: what an impostor, or a misrouted proxy, would serve. */
+  impostors: Map<string, Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startTenantCloud(options: { clientId: string; clientSecret
     owners,
     lookups: new Map(),
     discovery: 'answer',
+    impostors: new Map(),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -112,6 +115,11 @@ export async function startTenantCloud(options: { clientId: string; clientSecret
     if (cloud.discovery === 'hang') return;
     if (cloud.discovery === 'down') {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
+      return;
+    }
+    const impostor = cloud.impostors.get(domain);
+    if (impostor) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(impostor));
       return;
     }
     const owner = owners.get(domain);
