@@ -112,7 +112,16 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
   const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
   const sessions = new Sessions(store, logger);
-  const federation = new Federation({ entries: config.federation, issuer: config.issuer, store, clock, logger });
+  const federation = new Federation({
+    entries: config.federation,
+    issuer: config.issuer,
+    store,
+    clock,
+    logger,
+    people,
+    organizationDomains: config.organization.domains,
+    allowPrivateNetworkCalls: config.allowPrivateNetworkCalls,
+  });
   const clients = [
     ...config.clients,
     invitationsClientMetadata(config.issuer),
