@@ -18,8 +18,9 @@
  * - Guessing codes: each entry is counted in the store *before* the comparison, per code
  *   (`maxAttemptsPerCode`) and per address across codes, so N parallel guesses cannot exceed
  *   either cap. Failures per address are consecutive (kept until a right code, at most a day):
- *   at `lockoutAfterFailures` the address is locked, and past it each lockout period allows one
- *   entry (claiming the lockout is what allows it). A resend never resets the counts.
+ *   the entry that reaches `lockoutAfterFailures` locks the address before it is compared, and
+ *   from then on each lockout period allows one entry (claiming the lockout is what allows it).
+ *   A resend never resets the counts.
  * - Replaying a code: consuming is one atomic step naming the code id; of N parallel correct
  *   entries exactly one wins. An address has one current code, whichever sign-in asked for it,
  *   so a newer code makes older ones useless everywhere.
@@ -450,10 +451,12 @@ export class SignInFlow {
 
     // Counted before comparing, in the store, so parallel guesses cannot slip under the caps.
     const failures = await store.incrementCounter(keys.failures(email), Math.max(failureMemorySeconds, policy.lockoutSeconds), clock.now());
-    // Past the limit each lockout period allows one entry: claiming the lockout is what allows
-    // it, so of parallel entries one is compared and the address is locked again meanwhile.
+    // From the entry that reaches the limit on, each lockout period allows one entry: claiming
+    // the lockout is what allows it, so of parallel entries one is compared and the address is
+    // locked meanwhile. (Claimed already by the entry that reaches the limit: otherwise it and
+    // the first entry past it, arriving together, would both be compared.)
     let probeLockedUntil: number | undefined;
-    if (failures.count > policy.lockoutAfterFailures) {
+    if (failures.count >= policy.lockoutAfterFailures) {
       const probe = await store.claimSlot(keys.lockout(email), policy.lockoutSeconds, clock.now());
       if (!probe.claimed) {
         await rejected('locked_out');
@@ -461,12 +464,10 @@ export class SignInFlow {
       }
       probeLockedUntil = probe.availableAt;
     }
-    /** A refused entry; reaching the limit locks the address, whatever the reason. */
+    /** A refused entry; at the limit the lockout it claimed stays, whatever the reason. */
     const refuse = async (reason: string, notice: Notice, detail: Record<string, unknown> = {}) => {
       await rejected(reason, detail);
-      if (failures.count < policy.lockoutAfterFailures) return this.#stay(record, notice);
-      const until = probeLockedUntil ?? (await this.#lockOut(email, policy));
-      return this.#stay(record, { kind: 'locked_out', until });
+      return this.#stay(record, probeLockedUntil === undefined ? notice : { kind: 'locked_out', until: probeLockedUntil });
     };
 
     const code = await store.countCodeAttempt(keys.code(email));
@@ -663,12 +664,6 @@ export class SignInFlow {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return undefined;
-  }
-
-  /** Locks the address; the failure count stays, so after the lockout each wrong entry locks it again. */
-  async #lockOut(email: string, policy: OtpPolicy): Promise<number> {
-    const lock = await this.#deps.store.claimSlot(keys.lockout(email), policy.lockoutSeconds, this.#deps.clock.now());
-    return lock.availableAt;
   }
 
   async #stay(record: SignInRecord, notice: Notice): Promise<SignInRecord> {
