@@ -36,6 +36,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { AuditOperation, PersonRecord, Store } from '../adapters/store.ts';
 import type { OtpPolicy } from '../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../src/audit.ts';
+import { clientNetwork } from '../src/client_network.ts';
 import type { Clock } from '../src/clock.ts';
 import { maskEmail, parseEmail } from '../src/emails.ts';
 import type { Locale } from '../src/i18n/index.ts';
@@ -236,7 +237,8 @@ const keys = {
   /** One current code per address, whichever sign-in asked for it: a newer code voids the older (SPEC §4). */
   code: (email: string) => `address:${email}`,
   sentToAddress: (email: string) => `otp:sent:${email}`,
-  sentFromIp: (ip: string) => `otp:sent-ip:${ip}`,
+  /** Per client network: an IPv4 address, an IPv6 /64 (src/client_network.ts). */
+  sentFromIp: (network: string) => `otp:sent-ip:${network}`,
   cooldown: (email: string) => `otp:cooldown:${email}`,
   failures: (email: string) => `otp:failures:${email}`,
   lockout: (email: string) => `otp:lockout:${email}`,
@@ -573,7 +575,7 @@ export class SignInFlow {
     const perAddress = await store.incrementCounter(keys.sentToAddress(email.normalized), hourSeconds, now);
     if (perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress.resetAt });
     if (request.ip) {
-      const perIp = await store.incrementCounter(keys.sentFromIp(request.ip), hourSeconds, now);
+      const perIp = await store.incrementCounter(keys.sentFromIp(clientNetwork(request.ip)), hourSeconds, now);
       if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
     }
 

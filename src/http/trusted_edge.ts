@@ -19,7 +19,7 @@ export type ProxyTrust = boolean | number | readonly string[];
 export function clientAddress(trust: ProxyTrust, peer: string, forwardedFor: string | undefined): string {
   const direct = unmapped(peer);
   if (trust === false || !forwardedFor) return direct;
-  const chain = [...forwardedFor.split(',').map((entry) => unmapped(entry.trim())), direct];
+  const chain = [...forwardedFor.split(',').map((entry) => unmapped(withoutPort(entry.trim()))), direct];
   if (Array.isArray(trust)) {
     const trusted = trustedAddresses(trust as readonly string[]);
     // Walk back from the nearest hop while it is one of our proxies; the first other address is the client.
@@ -69,6 +69,18 @@ function trustedAddresses(cidrs: readonly string[]): BlockList {
 function isTrusted(list: BlockList, address: string): boolean {
   const family = isIP(address);
   return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * Some proxies write the client's port too (Azure Application Gateway: `203.0.113.7:51234`,
+ * `[2001:db8::7]:443`). Read as malformed, every client behind such a proxy would count as the
+ * proxy itself, one per-IP allowance for everyone.
+ */
+function withoutPort(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (bracketed) return bracketed[1]!;
+  const withPort = /^([\d.]+):\d+$/.exec(entry);
+  return withPort && isIP(withPort[1]!) === 4 ? withPort[1]! : entry;
 }
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`. */

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 
 import { openSignIn, startGuestpass, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
 import { SmtpCapture } from '../support/smtp.ts';
+import { clientNetwork } from '../../src/client_network.ts';
 import { clientAddress } from '../../src/http/trusted_edge.ts';
 
 describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
@@ -32,6 +33,18 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
       expect(clientAddress(proxies, '2001:db8::1', '6.6.6.6, 2001:db8:1::5')).to.equal('6.6.6.6');
       // A peer that is not a trusted proxy is the client, whatever it forwards.
       expect(clientAddress(proxies, '198.51.100.1', '6.6.6.6')).to.equal('198.51.100.1');
+    });
+    it('reads an entry a proxy wrote with its port, IPv4 or bracketed IPv6, as the address alone', () => {
+      expect(clientAddress(true, '10.0.0.2', '6.6.6.6, 203.0.113.7:51234')).to.equal('203.0.113.7');
+      expect(clientAddress(true, '10.0.0.2', '[2001:db8:1:2::7]:443')).to.equal('2001:db8:1:2::7');
+      expect(clientAddress(['10.0.0.0/8'], '10.0.0.2', '198.51.100.9:1234, 10.0.0.3:80')).to.equal('198.51.100.9');
+    });
+    it('counts an IPv6 client by its /64 for the per-IP cap, however the address is written', () => {
+      expect(clientNetwork('203.0.113.7')).to.equal('203.0.113.7');
+      expect(clientNetwork('2001:db8:1:2::1')).to.equal('2001:db8:1:2::/64');
+      expect(clientNetwork('2001:0DB8:0001:0002:ffff:ffff:ffff:ffff')).to.equal('2001:db8:1:2::/64');
+      expect(clientNetwork('::ffff:192.0.2.1')).to.equal('192.0.2.1');
+      expect(clientNetwork('::1')).to.equal('0:0:0:0::/64');
     });
     it('never takes a malformed entry as the client address', () => {
       expect(clientAddress(true, '10.0.0.2', 'not-an-ip')).to.equal('10.0.0.2');
@@ -84,6 +97,21 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
       const viaHops = await spoofedSignIns(twoHops, 'hops', (index) => `6.6.6.${index}, 198.51.100.10, 10.0.0.9`);
       expect(viaHops).to.have.length(5);
       expect(new Set(viaHops.map((event) => event.ip))).to.deep.equal(new Set(['198.51.100.10']));
+    });
+
+    it('keeps the per-IP code cap for an IPv6 client that takes a new address of its /64 for every request', async () => {
+      const gp = await start(true);
+      const sent = await spoofedSignIns(gp, 'six', (index) => `2001:db8:1:2:${index.toString(16)}::${index + 1}`);
+      expect(sent, 'codes sent past the per-IP cap').to.have.length(5);
+      // The audit keeps the address the proxy saw, not only its network.
+      expect(sent.map((event) => event.ip)).to.include('2001:db8:1:2:0::1');
+    });
+
+    it('counts a proxy that writes ports into X-Forwarded-For by the client address, not all clients as the proxy', async () => {
+      const gp = await start(true);
+      const sent = await spoofedSignIns(gp, 'port', (index) => `6.6.6.${index}, 203.0.113.8:${50000 + index}`);
+      expect(sent).to.have.length(5);
+      expect(new Set(sent.map((event) => event.ip))).to.deep.equal(new Set(['203.0.113.8']));
     });
 
     it('ignores a spoofed X-Forwarded-For with trustProxy off: the socket address counts', async () => {
