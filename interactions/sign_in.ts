@@ -10,6 +10,7 @@
  *        ├──linked work account──▶ federating(signin) ─ok─▶ verified          (never a code again)
  *        ├──invitation + work account──▶ federating(redeem) ─ok─▶ verified
  *        └──disabled or deleted person──▶ access_removed ─another address─▶ enter_email
+ *   verified ──person disabled since──▶ access_removed   (checked as the sign-in finishes)
  *
  *   With a live session the sign-in may start elsewhere: wrong_account (the signed-in person has
  *   no access to this link) or choose_account (prompt=select_account) ─another address─▶ enter_email.
@@ -103,7 +104,9 @@ export type UpgradeFailure =
   | 'not_linked'
   | 'upstream_error'
   | 'provider_unavailable'
-  | 'invitation_invalid';
+  | 'invitation_invalid'
+  /** The person was disabled while at the work provider. */
+  | 'access_removed';
 
 export type SignInStepName = SignInStep['name'];
 
@@ -377,6 +380,13 @@ export class SignInFlow {
   async restart(record: SignInRecord): Promise<SignInRecord> {
     const step = expectStep(record, 'verified');
     await this.#commit(record, { step: { name: 'enter_email', emailDraft: step.email } });
+    return record;
+  }
+
+  /** verified → access_removed: the person was disabled after proving their address; nobody is signed in. */
+  async removeAccess(record: SignInRecord): Promise<SignInRecord> {
+    const step = expectStep(record, 'verified');
+    await this.#commit(record, { step: { name: 'access_removed', email: step.email } });
     return record;
   }
 
