@@ -191,7 +191,7 @@ export const configSchema = z.strictObject({
       maxAttempts: z.int().min(1).max(50).default(8).describe('Delivery attempts before a mail is given up.'),
       initialBackoffSeconds: z.int().min(1).max(3600).default(5).describe('Wait before the first retry; doubles each time.'),
       maxBackoffSeconds: z.int().min(1).max(86400).default(120).describe('Longest wait between two attempts.'),
-      pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due.'),
+      pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due. A code mail is also written and sent at a random moment within this interval (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests.'),
     })
     .prefault({})
     .describe('The durable mail queue and its retries.'),

@@ -29,8 +29,9 @@
  * - Learning who a link was shared with: whether or not a code is sent, the person sees the
  *   same page, status and counters, at the same times: a withheld code has a stored, unguessable
  *   digest and a mail id that is never queued; both paths do the same work before answering (the
- *   real mail is built and queued after the answer); the delivery line says "sending" until a
- *   moment drawn alike for both. Only the audit log tells them apart.
+ *   real mail is built, queued and sent at a random moment after the answer, so its work slows
+ *   none of the person's next requests); the delivery line says "sending" until a moment drawn
+ *   alike for both. Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
@@ -605,7 +606,8 @@ export class SignInFlow {
       step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) },
     });
     if (success) await this.notify(record, success);
-    // Last, so the answer goes out before the mail is built and queued: both paths answer alike.
+    // Last, and at a random moment after the answer (Outbox.enqueueLater): the work a real mail
+    // causes must line up neither with this answer nor with the requests the browser makes next.
     if (deliver) {
       const message = () =>
         verificationCodeMail({
@@ -616,7 +618,7 @@ export class SignInFlow {
           clientName: request.clientName,
           locale: request.locale,
         });
-      this.#deps.outbox.enqueueAfterResponse(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+      this.#deps.outbox.enqueueLater(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
     }
   }
 
