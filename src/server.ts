@@ -173,6 +173,11 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, eligibility, clients }),
     async mount(provider) {
       sessions.attach(provider);
+      // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's;
+      // the client address, Host and X-Forwarded-Host it decides itself, whatever `trustProxy` says.
+      // Set here rather than left to the application: with `proxy` off, an https issuer behind a TLS
+      // proxy would refuse to set its Secure cookies.
+      provider.proxy = true;
       provider.use(trustedEdge(config.issuer, config.trustProxy));
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(cachePublicMetadata(provider));

@@ -35,7 +35,10 @@ export function clientAddress(trust: ProxyTrust, peer: string, forwardedFor: str
   return isIP(chain[index]!) ? chain[index]! : chain[index + 1]!;
 }
 
-/** Koa middleware: pins host and scheme to the issuer and sets `ctx.ip` to the client address. */
+/**
+ * Koa middleware: pins host and scheme to the issuer and sets `ctx.ip` to the client address.
+ * Needs the Koa app's `proxy` on (for the scheme); nothing else of Koa's proxy handling is left to read.
+ */
 export function trustedEdge(issuer: string, trust: ProxyTrust) {
   const { host, protocol } = new URL(issuer);
   return async function pinRequestEdge(ctx: Context, next: Next): Promise<void> {
@@ -43,9 +46,9 @@ export function trustedEdge(issuer: string, trust: ProxyTrust) {
     const headers = ctx.req.headers;
     headers.host = host;
     delete headers['x-forwarded-host'];
-    // Koa reads the scheme from X-Forwarded-Proto behind a trusted proxy; it is ISSUER's, whatever a client sends.
-    if (trust !== false) headers['x-forwarded-proto'] = protocol.slice(0, -1);
-    else delete headers['x-forwarded-proto'];
+    // Koa reads the scheme from X-Forwarded-Proto (the Provider is set to: see `Guestpass.mount`); it
+    // is ISSUER's, whatever a client or proxy sends, so Secure cookies work behind a TLS proxy.
+    headers['x-forwarded-proto'] = protocol.slice(0, -1);
     await next();
   };
 }

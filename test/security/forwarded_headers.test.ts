@@ -4,10 +4,14 @@
  * right, so the per-IP code cap and the audit's `ip` cannot be chosen by the client; and every
  * URL guestpass publishes comes from ISSUER.
  */
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { expect } from 'chai';
+import Provider from 'oidc-provider';
 
-import { openSignIn, startGuestpass, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { createGuestpass, parseConfig } from '../../src/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { openSignIn, rpClient, startGuestpass, submitEmail, testKeys, type TestGuestpass } from '../support/guestpass.ts';
+import { freePort } from '../support/redis_server.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 import { clientNetwork } from '../../src/client_network.ts';
 import { clientAddress } from '../../src/http/trusted_edge.ts';
@@ -120,6 +124,40 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
       expect(sent).to.have.length(5);
       expect(new Set(sent.map((event) => event.ip))).to.deep.equal(new Set(['127.0.0.1']));
     });
+
+    // The plugin use: the application builds the Provider, and may have set `provider.proxy` itself.
+    for (const [trustProxy, applicationProxy] of [
+      [false, true],
+      [true, false],
+      [false, false],
+    ] as const) {
+      it(`takes the scheme from an https ISSUER behind a TLS proxy in the plugin use (trustProxy: ${trustProxy}, provider.proxy set by the application: ${applicationProxy})`, async () => {
+        const port = await freePort();
+        const issuer = 'https://id.example';
+        const config = parseConfig({ issuer, port, logLevel: 'silent', trustProxy, clients: [{ ...rpClient, redirect_uris: ['https://rp.example/callback'] }], smtp: { url: smtp.url } });
+        const guestpass = await createGuestpass(config, { keys: await testKeys(), logger: createLogger('silent') });
+        const provider = new Provider(issuer, guestpass.providerConfiguration());
+        provider.proxy = applicationProxy;
+        await guestpass.mount(provider);
+        const http = createServer(provider.callback());
+        await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+        try {
+          const authorization = new URL(`http://127.0.0.1:${port}/auth`);
+          authorization.search = new URLSearchParams({ client_id: 'rp', response_type: 'code', scope: 'openid', redirect_uri: 'https://rp.example/callback', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' }).toString();
+          // What the TLS proxy sends on: plain http, with X-Forwarded-Proto (whatever the client claimed).
+          const response = await fetch(authorization, { redirect: 'manual', headers: { 'x-forwarded-proto': 'http', 'x-forwarded-for': '203.0.113.5' } });
+          expect(response.status, 'the sign-in starts (no "secure cookie over an unencrypted connection")').to.equal(303);
+          expect(response.headers.get('location')).to.match(/^\/interaction\//);
+          const cookies = response.headers.getSetCookie();
+          expect(cookies.length).to.be.greaterThan(0);
+          for (const cookie of cookies) expect(cookie.toLowerCase(), 'Secure, as the https issuer asks').to.contain('; secure');
+        } finally {
+          http.closeAllConnections();
+          await new Promise<void>((resolve) => http.close(() => resolve()));
+          await guestpass.close();
+        }
+      });
+    }
 
     for (const trustProxy of [false, true]) {
       it(`publishes only ISSUER's URLs in discovery whatever Host or X-Forwarded-Host say, with a Cache-Control (trustProxy: ${trustProxy})`, async () => {
