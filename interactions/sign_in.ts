@@ -585,10 +585,10 @@ export class SignInFlow {
 
     const perAddress = await store.incrementCounter(keys.sentToAddress(email.normalized), hourSeconds, now);
     if (perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress.resetAt });
-    if (request.ip) {
-      const perIp = await store.incrementCounter(keys.sentFromIp(clientNetwork(request.ip)), hourSeconds, now);
-      if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
-    }
+    // A request whose address is unknown (its client reset the connection before it was read) is
+    // counted too, all such requests as one: skipping them would let anyone past this cap.
+    const perIp = await store.incrementCounter(keys.sentFromIp(request.ip ? clientNetwork(request.ip) : 'unknown'), hourSeconds, now);
+    if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
 
     const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
     const deliver = eligibility.kind === 'deliver';

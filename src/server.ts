@@ -249,6 +249,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     provider,
     async listen(port = config.port, host) {
       http = createHttpServer(provider.callback());
+      // Node reads a socket's peer address when first asked and keeps it: asked at once, it is known
+      // even when the client resets the connection before its request is handled (the audit's ip).
+      http.on('connection', (socket) => void socket.remoteAddress);
       await new Promise<void>((resolve, reject) => {
         http!.once('error', reject);
         http!.listen(port, host, () => resolve());

@@ -5,12 +5,15 @@
  * URL guestpass publishes comes from ISSUER.
  */
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import Provider from 'oidc-provider';
 
-import { createGuestpass, parseConfig } from '../../src/index.ts';
+import { createGuestpass, parseConfig, type Guestpass } from '../../src/index.ts';
 import { createLogger } from '../../src/log.ts';
-import { openSignIn, rpClient, startGuestpass, submitEmail, testKeys, type TestGuestpass } from '../support/guestpass.ts';
+import { Browser, findForm } from '../support/browser.ts';
+import { openSignIn, rpClient, startGuestpass, submitEmail, testKeys, type Journey, type SignInTarget, type TestGuestpass } from '../support/guestpass.ts';
+import { TestRelyingParty } from '../support/relying_party.ts';
 import { freePort } from '../support/redis_server.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 import { clientNetwork } from '../../src/client_network.ts';
@@ -118,6 +121,55 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
       expect(new Set(sent.map((event) => event.ip))).to.deep.equal(new Set(['203.0.113.8']));
     });
 
+    /** Nine sign-ins whose client resets the connection as soon as the email form is written. */
+    async function resetSignIns(target: SignInTarget, guestpass: Pick<Guestpass, 'flow' | 'store'>, label: string) {
+      const journeys: Journey[] = [];
+      for (let index = 0; index < 9; index += 1) {
+        const journey = await openSignIn(target);
+        await postAndReset(journey, `${label}-${index}@example.org`);
+        journeys.push(journey);
+      }
+      // The forms are handled after the connections are gone: wait until each sign-in has moved on.
+      const deadline = Date.now() + 10_000;
+      for (const journey of journeys) {
+        const uid = new URL(journey.page.url).pathname.split('/').pop()!;
+        while ((await guestpass.flow.read(uid))?.step.name !== 'code_sent') {
+          if (Date.now() > deadline) throw new Error('a reset sign-in was never handled');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      return (await guestpass.store.listAudit({ operation: 'VerificationCodeSent' }, { limit: 100 })).items.filter((event) => String(event.detail.email).startsWith(`${label}-`));
+    }
+
+    it('keeps the per-IP code cap and the audit ip for a client that resets its connection right after sending the form', async () => {
+      const gp = await start(false);
+      const sent = await resetSignIns(gp, gp.server, 'reset');
+      expect(sent, 'codes sent past the per-IP cap').to.have.length(5);
+      expect(new Set(sent.map((event) => event.ip))).to.deep.equal(new Set(['127.0.0.1']));
+    });
+
+    it('keeps the per-IP code cap for such clients in the plugin use too, where their address may be unknown by then', async () => {
+      const port = await freePort();
+      const issuer = `http://127.0.0.1:${port}`;
+      const config = parseConfig({ issuer, port, logLevel: 'silent', trustProxy: ['10.0.0.0/8'], rateLimits: { codesPerIpPerHour: 5 }, clients: [rpClient], smtp: { url: smtp.url } });
+      const guestpass = await createGuestpass(config, { keys: await testKeys(), logger: createLogger('silent') });
+      const provider = new Provider(issuer, guestpass.providerConfiguration());
+      await guestpass.mount(provider);
+      // The application's own server, which does not read peer addresses early.
+      const http = createServer(provider.callback());
+      await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+      guestpass.start();
+      try {
+        const rp = await TestRelyingParty.discover(issuer, rpClient.client_id, rpClient.client_secret, rpClient.redirect_uris[0]!);
+        const sent = await resetSignIns({ rp, browser: (headers) => new Browser(issuer, headers) }, guestpass, 'plugin-reset');
+        expect(sent, 'codes sent past the per-IP cap').to.have.length(5);
+      } finally {
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+        await guestpass.close();
+      }
+    });
+
     it('ignores a spoofed X-Forwarded-For with trustProxy off: the socket address counts', async () => {
       const gp = await start(false);
       const sent = await spoofedSignIns(gp, 'direct', (index) => `6.6.6.${index}`);
@@ -176,6 +228,19 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
     }
   });
 });
+
+/** Sends the email form over a raw socket and resets the connection as soon as it is written. */
+async function postAndReset(journey: Journey, email: string): Promise<void> {
+  const form = findForm(journey.page.body, '/email');
+  const url = new URL(form.action, journey.page.url);
+  const body = new URLSearchParams({ ...form.hidden, email }).toString();
+  const cookie = journey.browser.cookies.map((entry) => `${entry.name}=${entry.value}`).join('; ');
+  const head = [`POST ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/x-www-form-urlencoded', `Content-Length: ${Buffer.byteLength(body)}`, `Cookie: ${cookie}`];
+  await new Promise<void>((resolve) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(`${head.join('\r\n')}\r\n\r\n${body}`, () => resolve(void socket.resetAndDestroy())));
+    socket.on('error', () => resolve());
+  });
+}
 
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
