@@ -76,10 +76,10 @@ describe('security: the delivery state tells nobody who a link was shared with (
 
   /** The page and the status endpoint as they are at `at` (the clock is set there for the read). */
   async function readAt({ journey }: { journey: Journey }, at: number): Promise<Reading> {
-    clock.advance(at - clock.now());
-    const status = await journey.browser.get(`${journey.page.url}/status`);
+    // Both reads at the same instant: the page must say what the status says.
+    clock.freezeAt(at);
+    const [status, page] = await Promise.all([journey.browser.get(`${journey.page.url}/status`), journey.browser.get(journey.page.url)]).finally(() => clock.thaw());
     const body = JSON.parse(status.body) as Record<string, string>;
-    const page = await journey.browser.get(journey.page.url);
     const pageLine = /Delivery: ([^.…]+[.…])/.exec(visibleText(page.body))?.[1] ?? '';
     return { status: status.status, delivery: body.delivery ?? '', text: body.text ?? '', keys: Object.keys(body).sort().join(','), pageLine };
   }
