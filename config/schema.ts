@@ -200,7 +200,7 @@ export const configSchema = z.strictObject({
     ])
     .default(false)
     .describe(
-      'Proxies in front (TLS termination, load balancer). `false`: ignore X-Forwarded-*. `true` or a number N: that many proxies; the client address is the one the N-th proxy from here appended to X-Forwarded-For (`true` = 1). A list of CIDRs: the proxies\' addresses; the client is the nearest address in X-Forwarded-For that is not one of them. The leftmost X-Forwarded-For entry is never trusted. Host and scheme always come from `issuer`.',
+      'Proxies in front (TLS termination, load balancer). `false`: ignore X-Forwarded-*. `true` or a number N: that many proxies; the client address is the one the N-th proxy from here appended to X-Forwarded-For (`true` = 1). A list of CIDRs: the proxies\' addresses; the client is the nearest address in X-Forwarded-For that is not one of them. The leftmost X-Forwarded-For entry is never trusted; an entry with a port (`203.0.113.7:51234`, `[2001:db8::7]:443`) counts as its address. The proxy must append to X-Forwarded-For (a `Forwarded` header alone is not read). Host and scheme always come from `issuer`.',
     ),
   allowPrivateNetworkCalls: z
     .boolean()
@@ -250,7 +250,7 @@ export const configSchema = z.strictObject({
       maxAttempts: z.int().min(1).max(50).default(8).describe('Delivery attempts before a mail is given up.'),
       initialBackoffSeconds: z.int().min(1).max(3600).default(5).describe('Wait before the first retry; doubles each time.'),
       maxBackoffSeconds: z.int().min(1).max(86400).default(120).describe('Longest wait between two attempts.'),
-      pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due.'),
+      pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due. A code mail is also written and sent at a random moment within this interval (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests.'),
     })
     .prefault({})
     .describe('The durable mail queue and its retries.'),
@@ -294,7 +294,7 @@ export const configSchema = z.strictObject({
     .describe('Prometheus metrics.'),
   rateLimits: z
     .strictObject({
-      codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour.'),
+      codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour (an IPv6 client counts by its /64).'),
       invitationMailsPerAddressPerHour: boundedInt(1, 100, 3, 'Invitation mails one address can be sent per hour; more answer 429.'),
     })
     .prefault({})

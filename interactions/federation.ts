@@ -105,6 +105,8 @@ export async function applyUpstreamAnswer(
   }
   const target = step.purpose === 'upgrade' ? await people.get(step.verified?.personId ?? '') : await people.findByEmail(step.emailNormalized);
   if (!target || (step.purpose === 'upgrade' && !step.verified)) return refuse('upstream_error');
+  // Disabled while upstream: a disabled person's record takes no identity (SPEC §1).
+  if (target.disabled) return refuse('access_removed', target.id);
   // A redemption stands in for the code only with the real invitation, redeemed here once (SPEC §1).
   if (step.purpose === 'redeem' && !(step.invitationId && (await invitations.redeem(step.invitationId, step.emailNormalized)))) {
     return refuse('invitation_invalid', target.id);

@@ -303,6 +303,13 @@ export function interactionRouter(deps: InteractionDeps): Router {
     // work-account sign-in was not asked before it went upstream.
     const eligibility = await deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
     if (eligibility.kind !== 'deliver') return showNoAccess(ctx, details, record, verified.email);
+    // Disabled since they proved their address (a code mailed before, a trip to the work provider).
+    if ((await deps.people.get(verified.personId))?.disabled) {
+      await flow.removeAccess(record).catch((error: unknown) => {
+        if (!(error instanceof RecordChangedError)) throw error;
+      });
+      return redirect303(ctx, `/interaction/${details.uid}`);
+    }
     const gate = await deps.store.claimSlot(`signin-finish:${record.uid}`, Math.max(1, details.exp - Math.floor(Date.now() / 1000)), deps.clock.now());
     if (!gate.claimed) return followFinished(ctx, details);
     const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;

@@ -10,6 +10,7 @@
  *        ├──linked work account──▶ federating(signin) ─ok─▶ verified          (never a code again)
  *        ├──invitation + work account──▶ federating(redeem) ─ok─▶ verified
  *        └──disabled or deleted person──▶ access_removed ─another address─▶ enter_email
+ *   verified ──person disabled since──▶ access_removed   (checked as the sign-in finishes)
  *
  *   With a live session the sign-in may start elsewhere: wrong_account (the signed-in person has
  *   no access to this link) or choose_account (prompt=select_account) ─another address─▶ enter_email.
@@ -18,8 +19,9 @@
  * - Guessing codes: each entry is counted in the store *before* the comparison, per code
  *   (`maxAttemptsPerCode`) and per address across codes, so N parallel guesses cannot exceed
  *   either cap. Failures per address are consecutive (kept until a right code, at most a day):
- *   at `lockoutAfterFailures` the address is locked, and past it each lockout period allows one
- *   entry (claiming the lockout is what allows it). A resend never resets the counts.
+ *   the entry that reaches `lockoutAfterFailures` locks the address before it is compared, and
+ *   from then on each lockout period allows one entry (claiming the lockout is what allows it).
+ *   A resend never resets the counts.
  * - Replaying a code: consuming is one atomic step naming the code id; of N parallel correct
  *   entries exactly one wins. An address has one current code, whichever sign-in asked for it,
  *   so a newer code makes older ones useless everywhere.
@@ -27,14 +29,16 @@
  * - Learning who a link was shared with: whether or not a code is sent, the person sees the
  *   same page, status and counters, at the same times: a withheld code has a stored, unguessable
  *   digest and a mail id that is never queued; both paths do the same work before answering (the
- *   real mail is built and queued after the answer); the delivery line says "sending" until a
- *   moment drawn alike for both. Only the audit log tells them apart.
+ *   real mail is built, queued and sent at a random moment after the answer, so its work slows
+ *   none of the person's next requests); the delivery line says "sending" until a moment drawn
+ *   alike for both. Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
 import type { AuditOperation, PersonRecord, Store } from '../adapters/store.ts';
 import type { OtpPolicy } from '../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../src/audit.ts';
+import { clientNetwork } from '../src/client_network.ts';
 import type { Clock } from '../src/clock.ts';
 import { maskEmail, parseEmail } from '../src/emails.ts';
 import type { Locale } from '../src/i18n/index.ts';
@@ -101,7 +105,9 @@ export type UpgradeFailure =
   | 'not_linked'
   | 'upstream_error'
   | 'provider_unavailable'
-  | 'invitation_invalid';
+  | 'invitation_invalid'
+  /** The person was disabled while at the work provider. */
+  | 'access_removed';
 
 export type SignInStepName = SignInStep['name'];
 
@@ -235,7 +241,8 @@ const keys = {
   /** One current code per address, whichever sign-in asked for it: a newer code voids the older (SPEC §4). */
   code: (email: string) => `address:${email}`,
   sentToAddress: (email: string) => `otp:sent:${email}`,
-  sentFromIp: (ip: string) => `otp:sent-ip:${ip}`,
+  /** Per client network: an IPv4 address, an IPv6 /64 (src/client_network.ts). */
+  sentFromIp: (network: string) => `otp:sent-ip:${network}`,
   cooldown: (email: string) => `otp:cooldown:${email}`,
   failures: (email: string) => `otp:failures:${email}`,
   lockout: (email: string) => `otp:lockout:${email}`,
@@ -377,6 +384,13 @@ export class SignInFlow {
     return record;
   }
 
+  /** verified → access_removed: the person was disabled after proving their address; nobody is signed in. */
+  async removeAccess(record: SignInRecord): Promise<SignInRecord> {
+    const step = expectStep(record, 'verified');
+    await this.#commit(record, { step: { name: 'access_removed', email: step.email } });
+    return record;
+  }
+
   /** upgrade_failed → verified: the code still proved the address. */
   async continueWithCode(record: SignInRecord): Promise<SignInRecord> {
     const step = expectStep(record, 'upgrade_failed');
@@ -450,10 +464,12 @@ export class SignInFlow {
 
     // Counted before comparing, in the store, so parallel guesses cannot slip under the caps.
     const failures = await store.incrementCounter(keys.failures(email), Math.max(failureMemorySeconds, policy.lockoutSeconds), clock.now());
-    // Past the limit each lockout period allows one entry: claiming the lockout is what allows
-    // it, so of parallel entries one is compared and the address is locked again meanwhile.
+    // From the entry that reaches the limit on, each lockout period allows one entry: claiming
+    // the lockout is what allows it, so of parallel entries one is compared and the address is
+    // locked meanwhile. (Claimed already by the entry that reaches the limit: otherwise it and
+    // the first entry past it, arriving together, would both be compared.)
     let probeLockedUntil: number | undefined;
-    if (failures.count > policy.lockoutAfterFailures) {
+    if (failures.count >= policy.lockoutAfterFailures) {
       const probe = await store.claimSlot(keys.lockout(email), policy.lockoutSeconds, clock.now());
       if (!probe.claimed) {
         await rejected('locked_out');
@@ -461,12 +477,10 @@ export class SignInFlow {
       }
       probeLockedUntil = probe.availableAt;
     }
-    /** A refused entry; reaching the limit locks the address, whatever the reason. */
+    /** A refused entry; at the limit the lockout it claimed stays, whatever the reason. */
     const refuse = async (reason: string, notice: Notice, detail: Record<string, unknown> = {}) => {
       await rejected(reason, detail);
-      if (failures.count < policy.lockoutAfterFailures) return this.#stay(record, notice);
-      const until = probeLockedUntil ?? (await this.#lockOut(email, policy));
-      return this.#stay(record, { kind: 'locked_out', until });
+      return this.#stay(record, probeLockedUntil === undefined ? notice : { kind: 'locked_out', until: probeLockedUntil });
     };
 
     const code = await store.countCodeAttempt(keys.code(email));
@@ -571,10 +585,10 @@ export class SignInFlow {
 
     const perAddress = await store.incrementCounter(keys.sentToAddress(email.normalized), hourSeconds, now);
     if (perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress.resetAt });
-    if (request.ip) {
-      const perIp = await store.incrementCounter(keys.sentFromIp(request.ip), hourSeconds, now);
-      if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
-    }
+    // A request whose address is unknown (its client reset the connection before it was read) is
+    // counted too, all such requests as one: skipping them would let anyone past this cap.
+    const perIp = await store.incrementCounter(keys.sentFromIp(request.ip ? clientNetwork(request.ip) : 'unknown'), hourSeconds, now);
+    if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
 
     const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
     const deliver = eligibility.kind === 'deliver';
@@ -592,7 +606,8 @@ export class SignInFlow {
       step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) },
     });
     if (success) await this.notify(record, success);
-    // Last, so the answer goes out before the mail is built and queued: both paths answer alike.
+    // Last, and at a random moment after the answer (Outbox.enqueueLater): the work a real mail
+    // causes must line up neither with this answer nor with the requests the browser makes next.
     if (deliver) {
       const message = () =>
         verificationCodeMail({
@@ -603,7 +618,7 @@ export class SignInFlow {
           clientName: request.clientName,
           locale: request.locale,
         });
-      this.#deps.outbox.enqueueAfterResponse(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+      this.#deps.outbox.enqueueLater(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
     }
   }
 
@@ -663,12 +678,6 @@ export class SignInFlow {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return undefined;
-  }
-
-  /** Locks the address; the failure count stays, so after the lockout each wrong entry locks it again. */
-  async #lockOut(email: string, policy: OtpPolicy): Promise<number> {
-    const lock = await this.#deps.store.claimSlot(keys.lockout(email), policy.lockoutSeconds, this.#deps.clock.now());
-    return lock.availableAt;
   }
 
   async #stay(record: SignInRecord, notice: Notice): Promise<SignInRecord> {

@@ -222,8 +222,6 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
 
 export function createProvider(config: Config, configuration: Configuration, logger: Logger): Provider {
   const provider = new Provider(config.issuer, configuration);
-  // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's.
-  provider.proxy = config.trustProxy !== false;
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc-provider server error'));
   return provider;
 }

@@ -184,6 +184,11 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     async mount(provider) {
       sessions.attach(provider);
       provider.use(storeErrorsAsHttpErrors);
+      // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's;
+      // the client address, Host and X-Forwarded-Host it decides itself, whatever `trustProxy` says.
+      // Set here rather than left to the application: with `proxy` off, an https issuer behind a TLS
+      // proxy would refuse to set its Secure cookies.
+      provider.proxy = true;
       provider.use(trustedEdge(config.issuer, config.trustProxy));
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(cachePublicMetadata(provider));
@@ -257,6 +262,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     provider,
     async listen(port = config.port, host) {
       http = createHttpServer(provider.callback());
+      // Node reads a socket's peer address when first asked and keeps it: asked at once, it is known
+      // even when the client resets the connection before its request is handled (the audit's ip).
+      http.on('connection', (socket) => void socket.remoteAddress);
       await new Promise<void>((resolve, reject) => {
         http!.once('error', reject);
         http!.listen(port, host, () => resolve());

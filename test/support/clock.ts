@@ -9,13 +9,16 @@ export class ManualClock implements Clock {
     return this.#frozenAt ?? Date.now() + this.#offsetMs;
   }
 
-  /** Stops the clock at `at` (epoch ms) until `unfreeze()`: reads taken meanwhile see one instant. */
+  /**
+   * Holds the clock at `at` (epoch ms) until `thaw()`, so several requests see one instant: the
+   * clock otherwise runs on in real time, and a moment drawn just after `at` could fall between them.
+   */
   freezeAt(at: number): void {
     this.#frozenAt = at;
   }
 
-  /** Lets the clock run again from where it was frozen. */
-  unfreeze(): void {
+  /** Lets the clock run on in real time from where it was held. */
+  thaw(): void {
     if (this.#frozenAt === undefined) return;
     this.#offsetMs = this.#frozenAt - Date.now();
     this.#frozenAt = undefined;
