@@ -173,20 +173,22 @@ export function configReference(): string {
   ].join('\n');
 }
 
-export const readmeMarkers = { start: '<!-- config-reference:start -->', end: '<!-- config-reference:end -->' } as const;
+export const referenceMarkers = { start: '<!-- config-reference:start -->', end: '<!-- config-reference:end -->' } as const;
 
-/** The README with its configuration section replaced by the current reference. */
-export function withCurrentReference(readme: string): string {
-  const start = readme.indexOf(readmeMarkers.start);
-  const end = readme.indexOf(readmeMarkers.end);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the ${readmeMarkers.start} … ${readmeMarkers.end} markers`);
-  return `${readme.slice(0, start + readmeMarkers.start.length)}\n${configReference()}${readme.slice(end)}`;
+/** Where the generated reference lives. */
+export const referenceDocument = new URL('../docs/configuration.md', import.meta.url);
+
+/** The document with its reference section replaced by the current reference. */
+export function withCurrentReference(document: string): string {
+  const start = document.indexOf(referenceMarkers.start);
+  const end = document.indexOf(referenceMarkers.end);
+  if (start < 0 || end < start) throw new Error(`docs/configuration.md lacks the ${referenceMarkers.start} … ${referenceMarkers.end} markers`);
+  return `${document.slice(0, start + referenceMarkers.start.length)}\n${configReference()}${document.slice(end)}`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (process.argv.includes('--write')) {
-    const readme = new URL('../README.md', import.meta.url);
-    writeFileSync(readme, withCurrentReference(readFileSync(readme, 'utf8')));
+    writeFileSync(referenceDocument, withCurrentReference(readFileSync(referenceDocument, 'utf8')));
   } else {
     process.stdout.write(configReference());
   }

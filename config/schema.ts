@@ -1,6 +1,6 @@
 /**
  * The one configuration schema of guestpass. Every key carries its description, default and
- * range, so `npm run config:reference` prints the reference in the README from this file.
+ * range, so `npm run config:reference` prints the reference in docs/configuration.md from this file.
  *
  * Sources, lowest to highest precedence: these defaults, the JSON file named by CONFIG_FILE,
  * the environment variables of SPEC §8 (PORT, ISSUER, REDIS_URL, SMTP_URL, MAIL_FROM).

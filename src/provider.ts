@@ -58,7 +58,7 @@ const day = 24 * 60 * 60;
 
 /**
  * Everything guestpass needs from oidc-provider, as one `Configuration`. An application that
- * builds its own Provider merges its settings over this one (see README, "Use as a library").
+ * builds its own Provider merges its settings over this one (see docs/library.md).
  */
 export function providerConfiguration(deps: ProviderDeps): Configuration {
   const { config, keys, store, people, policy } = deps;

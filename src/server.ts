@@ -5,7 +5,7 @@
  *   and the tests use).
  * - `createGuestpass(config, deps)`: the pieces — store, outbox, audit, sign-in flow — plus the
  *   oidc-provider configuration they need and a `mount(provider)` for their routes, for an
- *   application that builds its own oidc-provider (the "plugin" use, README "Use as a library").
+ *   application that builds its own oidc-provider (the "plugin" use, docs/library.md).
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -2,7 +2,7 @@
  * Everything the file host asks of guestpass — over HTTP only, as any client would: this
  * example imports nothing from guestpass's own code.
  *
- * One client_id does two jobs (README "Secure links: the resource-server guide"):
+ * One client_id does two jobs (docs/resource-servers.md, "Secure links: the resource-server guide"):
  *
  * - **Management API.** `client_credentials` with `resource=<ISSUER>/api` gives a short-lived
  *   JWT access token (10 minutes) with the `links:*` scopes the client is registered for. It is
