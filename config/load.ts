@@ -11,6 +11,7 @@ import { ConfigError } from '../src/errors.ts';
 import { normalizeIssuer } from '../src/issuers.ts';
 import { productionProblems } from './production.ts';
 import { configSchema, type Config } from './schema.ts';
+import { nearestConfigKey } from './suggest.ts';
 
 /** The environment variables guestpass reads, and the config field each one sets. */
 export const environmentVariables = {
@@ -61,7 +62,7 @@ interface ConfigSources {
 export function parseConfig(input: Record<string, unknown>, sources: ConfigSources = {}): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, sources)));
+    throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, sources)));
   }
   const config = result.data;
   const issuer = config.issuer ?? `http://localhost:${config.port}`;
@@ -144,16 +145,19 @@ function environmentValue(format: 'json' | 'list' | undefined, text: string): un
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, { fileName, envSources = {} }: ConfigSources): string {
+function describeIssue(issue: z.core.$ZodIssue, { fileName, envSources = {} }: ConfigSources): string[] {
   const field = issue.path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index ? '.' : ''}${String(part)}`)).join('') || '(root)';
   // A value from a variable may be refused deep inside (`keys.jwks.keys[0].kty`): name the variable that set its parent.
   const envField = Object.keys(envSources).find((path) => field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
   const source = envField ? ` (env ${envSources[envField]})` : fileName ? ` (in ${fileName})` : '';
   if (issue.code === 'unrecognized_keys') {
     const base = field === '(root)' ? '' : `${field}.`;
-    return `${issue.keys.map((key) => `${base}${key}`).join(', ')}${source}: unknown setting`;
+    return issue.keys.map((key) => {
+      const suggestion = nearestConfigKey(`${base}${key}`);
+      return `${base}${key}${source}: unknown setting${suggestion ? ` (did you mean ${suggestion}?)` : ''}`;
+    });
   }
-  return `${field}${source}: ${plainMessage(issue)}`;
+  return [`${field}${source}: ${plainMessage(issue)}`];
 }
 
 /** zod's wording, made plainer for the common cases. */

@@ -7,7 +7,7 @@
  *   oidc-provider configuration they need and a `mount(provider)` for their routes, for an
  *   application that builds its own oidc-provider (the "plugin" use, docs/library.md).
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata, Configuration } from 'oidc-provider';
@@ -84,6 +84,14 @@ export interface Guestpass {
   start(): void;
   /** Stops the outbox worker and closes what guestpass opened. */
   close(): Promise<void>;
+  /**
+   * For a process that is shutting down: `/readyz` answers 503 from now on, the outbox worker
+   * stops after sending what requests handed over and what is due (see `Outbox.drain`), then
+   * everything closes. Call it once the HTTP server has stopped taking requests.
+   */
+  drainAndClose(timeoutMs: number): Promise<void>;
+  /** Makes `/readyz` answer 503 `stopping`; called when a shutdown begins. */
+  markStopping(): void;
 }
 
 export async function createGuestpass(config: Config, deps: ServerDeps = {}): Promise<Guestpass> {
@@ -147,11 +155,20 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   });
 
   // Retention: every instance trims hourly; trimming twice is harmless.
+  let stopping = false;
   let auditTrimmer: NodeJS.Timeout | undefined;
   let metricsServer: Server | undefined;
   const trimAudit = () => store.trimAudit(clock.now() - config.audit.retentionDays * 24 * 60 * 60 * 1000);
   const trimAuditInBackground = () => {
     trimAudit().catch((error: unknown) => logger.warn({ err: error }, 'audit trim failed'));
+  };
+
+  const close = async () => {
+    clearInterval(auditTrimmer);
+    if (metricsServer) await closeServer(metricsServer);
+    await outbox.stop();
+    if (!deps.mailTransport) await mailTransport.close();
+    if (!deps.store) await store.close();
   };
 
   return {
@@ -177,7 +194,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(cachePublicMetadata(provider));
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
-      provider.use(healthRouter(store, () => federation.problems()).routes());
+      provider.use(healthRouter(store, { federationProblems: () => federation.problems(), mailStatus: () => outbox.transportStatus(), stopping: () => stopping }).routes());
       if (metrics && config.metrics.port === undefined) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
@@ -217,41 +234,78 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();
     },
-    async close() {
-      clearInterval(auditTrimmer);
-      if (metricsServer) await closeServer(metricsServer);
-      await outbox.stop();
-      if (!deps.mailTransport) await mailTransport.close();
-      if (!deps.store) await store.close();
+    close,
+    markStopping() {
+      stopping = true;
+    },
+    async drainAndClose(timeoutMs) {
+      stopping = true;
+      // A relay that hangs must not hold the process past its deadline; what is left stays queued.
+      const drained = await withDeadline(outbox.drain(), timeoutMs);
+      if (!drained) logger.warn({ timeoutMs }, 'the outbox did not finish within the shutdown timeout; queued mail stays for the next instance');
+      await close();
     },
   };
 }
 
-export interface GuestpassServer extends Omit<Guestpass, 'start' | 'close' | 'mount'> {
+/** Whether `work` settled before `timeoutMs` passed. */
+async function withDeadline(work: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([work.then(() => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface GuestpassServer extends Omit<Guestpass, 'start' | 'close' | 'mount' | 'drainAndClose' | 'markStopping'> {
   readonly provider: Provider;
-  /** Starts the HTTP server (port 0 picks a free one) and the outbox worker. */
+  /** Starts the HTTP server (port 0 picks a free one; default `config.port` on `config.host`) and the outbox worker. */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Stops accepting requests, drains the outbox worker, closes what this server opened. */
+  /** Closes at once: connections are cut, the outbox worker finishes its pass, what this server opened closes. */
   close(): Promise<void>;
+  /**
+   * A graceful stop (SIGTERM): stop accepting connections, let requests in flight finish (their
+   * connections then close), drain the outbox (`Guestpass.drainAndClose`), close. What is still
+   * open after `timeoutMs` (default `shutdownTimeoutSeconds`) is cut. Resolves whether it was
+   * clean, i.e. nothing had to be cut.
+   */
+  shutdown(timeoutMs?: number): Promise<{ clean: boolean }>;
 }
 
 export async function createServer(config: Config, deps: ServerDeps = {}): Promise<GuestpassServer> {
   const guestpass = await createGuestpass(config, deps);
   const provider = createProvider(config, guestpass.providerConfiguration(), guestpass.logger);
   await guestpass.mount(provider);
+  const { start, close, mount: _mount, drainAndClose, markStopping, ...pieces } = guestpass;
 
   let http: Server | undefined;
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
   return {
-    ...guestpass,
+    ...pieces,
     provider,
-    async listen(port = config.port, host) {
+    async listen(port = config.port, host = config.host) {
       http = createHttpServer(provider.callback());
-      await new Promise<void>((resolve, reject) => {
-        http!.once('error', reject);
-        http!.listen(port, host, () => resolve());
+      const server = http;
+      server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+        inFlight.add(response);
+        // While draining, a request that comes on a kept-alive connection is its last one.
+        if (draining && !response.headersSent) response.setHeader('Connection', 'close');
+        response.once('close', () => {
+          inFlight.delete(response);
+          if (draining) setImmediate(() => server.closeIdleConnections());
+        });
       });
-      guestpass.start();
-      return { port: (http.address() as AddressInfo).port, url: config.issuer };
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      start();
+      return { port: (server.address() as AddressInfo).port, url: config.issuer };
     },
     async close() {
       if (http) {
@@ -259,7 +313,28 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
         http = undefined;
         await closeServer(server);
       }
-      await guestpass.close();
+      await close();
+    },
+    async shutdown(timeoutMs = config.shutdownTimeoutSeconds * 1000) {
+      const deadline = Date.now() + timeoutMs;
+      markStopping();
+      let clean = true;
+      if (http) {
+        const server = http;
+        http = undefined;
+        draining = true;
+        for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        clean = await withDeadline(closed, timeoutMs);
+        if (!clean) {
+          guestpass.logger.warn({ requests: inFlight.size, timeoutMs }, 'requests still in flight at the shutdown timeout; closing their connections');
+          server.closeAllConnections();
+          await closed;
+        }
+      }
+      await drainAndClose(Math.max(1, deadline - Date.now()));
+      return { clean };
     },
   };
 }

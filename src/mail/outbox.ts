@@ -47,6 +47,8 @@ export class Outbox {
   #running: Promise<void> | undefined;
   #stopped = true;
   #again = false;
+  /** Mail handed over by requests already answered and not yet in the store. */
+  readonly #handedOver = new Set<Promise<unknown>>();
 
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
@@ -78,9 +80,11 @@ export class Outbox {
    * asked for.
    */
   enqueueAfterResponse(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
-    setImmediate(() => {
-      this.enqueue(build(), { ...options, id }).catch((error: unknown) => this.#deps.logger.error({ err: error, mailId: id, mail: options.label }, 'mail could not be queued'));
-    });
+    const queued = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.enqueue(build(), { ...options, id }))
+      .catch((error: unknown) => this.#deps.logger.error({ err: error, mailId: id, mail: options.label }, 'mail could not be queued'))
+      .finally(() => this.#handedOver.delete(queued));
+    this.#handedOver.add(queued);
   }
 
   /** What this instance has seen of the mail transport lately. */
@@ -98,10 +102,21 @@ export class Outbox {
     this.#schedule(0);
   }
 
+  /** Stops the worker; waits for its pass in progress and for mail requests have handed over to reach the store. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#running;
+    await Promise.all([this.#running, ...this.#handedOver]);
+  }
+
+  /**
+   * For a process that is shutting down: stops the worker, then sends what is due now in one last
+   * pass, so a code asked for just before the shutdown is not left waiting for another instance
+   * (or, with the in-memory store, lost). Mail that fails stays queued for the next instance.
+   */
+  async drain(): Promise<void> {
+    await this.stop();
+    await this.#pass();
   }
 
   /** Delivers due mail now rather than at the next poll (called after a mail is queued here). */

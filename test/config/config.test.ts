@@ -65,7 +65,7 @@ describe('configuration', () => {
       'redis.url (env REDIS_URL): must start with redis:// or rediss://',
       `policy.otp.length (in ${file}): must be at least 6`,
       `policy.otp.ttlSeconds (in ${file}): must be at most 1800`,
-      `policy.otp.lenght (in ${file}): unknown setting`,
+      `policy.otp.lenght (in ${file}): unknown setting (did you mean policy.otp.length?)`,
       `policy.domains (in ${file}): set allow or block, not both`,
       `policy.sharingLevel (in ${file}): must be one of "newAndExistingGuests", "existingGuests", "organizationOnly"`,
     ]);
