@@ -21,6 +21,10 @@ export default tseslint.config(
     languageOptions: { sourceType: 'script', globals: globals.browser },
   },
   {
+    files: ['examples/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.node },
+  },
+  {
     files: ['test/**', 'bench/**', 'examples/**', 'config/reference.ts', 'src/main.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },

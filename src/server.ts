@@ -10,6 +10,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
+import type { Context, Middleware } from 'koa';
+import compose from 'koa-compose';
 import type { ClientMetadata, Configuration } from 'oidc-provider';
 
 import type { Store } from '../adapters/store.ts';
@@ -78,6 +80,14 @@ export interface Guestpass {
   providerConfiguration(): Configuration;
   /** Adds guestpass's routes (sign-in pages, assets, health, demo) to a Provider, and checks its clients. */
   mount(provider: Provider): Promise<void>;
+  /**
+   * The plugin's `mount` (src/plugin/): guestpass's pages, assets, work-account and invitation
+   * routes in a host application's Provider. The sign-in pages answer only for interactions
+   * `ownsInteraction` says are guestpass's, and only they get guestpass's security headers;
+   * every other request goes on to the host's own routes. No health, management API, metrics
+   * or demo: those belong to the host (or to `createServer`).
+   */
+  mountInHost(provider: Provider, ownsInteraction: (ctx: Context, uid: string) => Promise<boolean>): Promise<void>;
   /** Drops audit events older than `audit.retentionDays` (also done hourly once started). */
   trimAudit(): Promise<void>;
   /** Starts the outbox worker and the hourly audit trim. */
@@ -222,6 +232,39 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       );
       provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer).routes());
+      await assertClientsValid(provider, clients as { client_id: string }[]);
+    },
+    async mountInHost(provider, ownsInteraction) {
+      sessions.attach(provider);
+      const headers = securityHeaders({ https: config.issuer.startsWith('https:') });
+      const edge = trustedEdge(config.issuer, config.trustProxy);
+      const interactions = interactionRouter({
+        provider,
+        flow,
+        links,
+        federation,
+        planner,
+        eligibility,
+        invitations,
+        store,
+        people,
+        audit,
+        policy,
+        clock,
+        logger,
+        organizationName: config.organization.name,
+        supportContact: config.organization.supportContact,
+        issuer: config.issuer,
+      }).routes();
+      const ours = compose<Context>([edge, headers, assetsRouter().routes(), federationCallbackRouter(federation, config.organization.name).routes(), invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes()] as Middleware[]);
+      const ourPages = compose<Context>([edge, headers, interactions] as Middleware[]);
+      provider.use(resumeOnce(store, clock, config.organization.name));
+      provider.use(async (ctx, next) => {
+        const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/|$)/.exec(ctx.path);
+        if (interaction) return (await ownsInteraction(ctx, interaction[1]!)) ? ourPages(ctx, next) : next();
+        if (/^\/(assets\/guestpass\.|federation\/|invitations\/)/.test(ctx.path)) return ours(ctx, next);
+        return next();
+      });
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },
     trimAudit,
