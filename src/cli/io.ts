@@ -28,6 +28,13 @@ export class CliError extends Error {
   }
 }
 
+/** An exit code whose reason has been printed already. */
+export class Exit extends CliError {
+  constructor(exitCode: number) {
+    super('', exitCode);
+  }
+}
+
 /** A wrong argument: exit code 2, like the parser's own errors. */
 export class UsageError extends CliError {
   constructor(message: string) {

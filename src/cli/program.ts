@@ -57,7 +57,7 @@ function exitCodeFor(error: unknown, io: CliIo): number {
     return exitCodes.usage;
   }
   if (error instanceof CliError) {
-    writeLine(io.stderr, `guestpass: ${error.message}`);
+    if (error.message) writeLine(io.stderr, `guestpass: ${error.message}`);
     return error.exitCode;
   }
   writeLine(io.stderr, `guestpass: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
 import type { GuestpassServer } from '../../server.ts';
-import { CliError, exitCodes, writeLine, type CliIo } from '../io.ts';
+import { Exit, exitCodes, writeLine, type CliIo } from '../io.ts';
 
 export function registerServe(program: Command, io: CliIo): void {
   program
@@ -19,7 +19,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'configuration file (sets CONFIG_FILE)')
     .action(async (options: { config?: string }) => {
       const code = await serve(options.config ? { ...io.env, CONFIG_FILE: options.config } : io.env, io);
-      if (code !== exitCodes.ok) throw new CliError('stopped', code);
+      if (code !== exitCodes.ok) throw new Exit(code);
     });
 }
 
