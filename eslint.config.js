@@ -17,6 +17,24 @@ export default tseslint.config(
     },
   },
   {
+    // Layers point one way: interactions/ → src/ → adapters/. The store knows nothing of ours
+    // outside adapters/ (no HTTP errors, no config type), so it can be read, tested and replaced alone.
+    files: ['adapters/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(src|interactions|config)(/|$)',
+              message: 'adapters/ imports nothing of ours outside adapters/: define the type or error here, and let src/ map it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/assets/*.js'],
     languageOptions: { sourceType: 'script', globals: globals.browser },
   },

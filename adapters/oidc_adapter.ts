@@ -9,8 +9,8 @@
  */
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
-import { isStoreUnavailable } from '../src/errors.ts';
-import type { OidcPayload, Store } from './store.ts';
+import { isStoreUnavailable } from './errors.ts';
+import type { OidcModelStore, OidcPayload } from './store/oidc_models.ts';
 
 /** oidc-provider's error for a store outage: 503 `temporarily_unavailable`, never a 500. */
 export class TemporarilyUnavailable extends errors.OIDCProviderError {
@@ -37,7 +37,7 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-export function oidcAdapterFor(store: Store): AdapterConstructor {
+export function oidcAdapterFor(store: OidcModelStore): AdapterConstructor {
   return class GuestpassOidcAdapter implements Adapter {
     readonly #model: string;
 

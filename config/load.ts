@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 
 import { ConfigError } from '../src/errors.ts';
-import { normalizeIssuer } from '../src/issuers.ts';
+import { federationProblems, withFederationPresets } from './federation.ts';
 import { productionProblems } from './production.ts';
 import { configSchema, type Config } from './schema.ts';
 import { nearestConfigKey } from './suggest.ts';
@@ -60,7 +60,7 @@ interface ConfigSources {
 }
 
 export function parseConfig(input: Record<string, unknown>, sources: ConfigSources = {}): Config {
-  const result = configSchema.safeParse(input);
+  const result = configSchema.safeParse(withFederationPresets(input));
   if (!result.success) {
     throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, sources)));
   }
@@ -176,24 +176,7 @@ function crossFieldProblems(config: Config): string[] {
     if (clientIds.has(client.client_id)) problems.push(`clients[${index}].client_id: duplicate client_id "${client.client_id}"`);
     clientIds.add(client.client_id);
   });
-  const federationIds = new Set<string>();
-  const federatedDomains = new Map<string, string>();
-  const federatedIssuers = new Map<string, string>();
-  config.federation.forEach((entry, index) => {
-    if (federationIds.has(entry.id)) problems.push(`federation[${index}].id: duplicate id "${entry.id}"`);
-    federationIds.add(entry.id);
-    const issuer = new URL(entry.issuer);
-    if (issuer.search || issuer.hash) problems.push(`federation[${index}].issuer: must have no query or fragment (an issuer identifier has neither)`);
-    // Linked identities are keyed by issuer, so two entries with one issuer could not tell whose a person's identity is.
-    const sameIssuerAs = federatedIssuers.get(normalizeIssuer(entry.issuer));
-    if (sameIssuerAs) problems.push(`federation[${index}].issuer: ${entry.issuer} is already the issuer of "${sameIssuerAs}"`);
-    federatedIssuers.set(normalizeIssuer(entry.issuer), entry.id);
-    for (const domain of entry.domains) {
-      const other = federatedDomains.get(domain);
-      if (other) problems.push(`federation[${index}].domains: ${domain} is already served by "${other}"`);
-      federatedDomains.set(domain, entry.id);
-    }
-  });
+  problems.push(...federationProblems(config));
   if (config.production) {
     problems.push(...productionProblems(config));
     if (!config.keys.jwks) problems.push('keys.jwks: required in production (a JWKS of private signing keys)');
@@ -201,9 +184,6 @@ function crossFieldProblems(config: Config): string[] {
     if (!config.keys.secrets) problems.push('keys.secrets: required in production (secrets for code HMACs)');
     if (config.demo.enabled) problems.push('demo.enabled: the demo client must not run in production');
     if (!config.issuer.startsWith('https://')) problems.push('issuer: must be an https URL in production');
-    config.federation.forEach((entry, index) => {
-      if (!entry.issuer.startsWith('https://')) problems.push(`federation[${index}].issuer: must be an https URL in production`);
-    });
     if (config.metrics.enabled && !config.metrics.bearerToken && config.metrics.port === undefined) {
       problems.push('metrics.bearerToken: required in production unless metrics.port serves /metrics on a listener of its own (the counts tell who was sent a code)');
     }

@@ -3,31 +3,12 @@
  * where there is one. Callers pass facts (who, what, about whom); codes, tokens and secrets are
  * never among them.
  */
-import type { AuditActor, AuditEvent, AuditOperation, Store } from '../adapters/store.ts';
+import { auditOperations as storedAuditOperations, type AuditActor, type AuditEvent, type AuditOperation, type Store } from '../adapters/store.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 
-/** Every operation the audit trail records (SPEC §7, plus SecureLinkExpiryChanged). */
-export const auditOperations: readonly AuditOperation[] = [
-  'SecureLinkCreated',
-  'SecureLinkDeleted',
-  'AddedToSecureLink',
-  'RemovedFromSecureLink',
-  'SecureLinkExpiryChanged',
-  'VerificationCodeSent',
-  'VerificationCodeRejected',
-  'VerificationSucceeded',
-  'RecipientNotOnLink',
-  'SignedIn',
-  'GuestInvited',
-  'GuestRedeemed',
-  'GuestUpgraded',
-  'UserDisabled',
-  'UserDeleted',
-  'SessionsRevoked',
-  'SettingsUpdated',
-  'MailDeliveryFailed',
-];
+/** Every operation the audit trail records (SPEC §7, plus SecureLinkExpiryChanged): the store's list, so the two cannot drift. */
+export const auditOperations: readonly AuditOperation[] = storedAuditOperations;
 
 export interface AuditInput {
   actor: AuditActor;

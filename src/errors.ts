@@ -1,3 +1,5 @@
+import { InvalidCursorError, StoreContentionError, StoreUnavailableError } from '../adapters/errors.ts';
+
 /**
  * One error base for guestpass. `code` is a closed union so callers switch on it; `status` is
  * set only for errors a caller caused (4xx) or a dependency caused (503), and `expose` says
@@ -48,13 +50,17 @@ export class ConfigError extends GuestpassError {
   }
 }
 
-/** The store (Redis) did not answer: fail closed, answer 503, accept nothing. */
-export class StoreUnavailableError extends GuestpassError {
-  constructor(cause?: unknown) {
-    super('store_unavailable', 'the store is unavailable', { status: 503, cause });
-  }
-}
+/** The store's own errors live with the store (adapters know nothing of HTTP); these names stay here for callers. */
+export { isStoreUnavailable, StoreUnavailableError } from '../adapters/errors.ts';
 
-export function isStoreUnavailable(error: unknown): error is StoreUnavailableError {
-  return error instanceof StoreUnavailableError;
+/**
+ * A store error as what it means to whoever asked: the store did not answer (503), the caller
+ * handed a cursor it was never given (400), or a step kept losing to parallel writers (409, try
+ * again). Any other error is returned as it is.
+ */
+export function storeErrorAsGuestpassError(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError) return new GuestpassError('store_unavailable', 'the store is unavailable', { status: 503, cause: error });
+  if (error instanceof InvalidCursorError) return new GuestpassError('invalid_request', 'cursor is not one this API returned', { status: 400, cause: error });
+  if (error instanceof StoreContentionError) return new GuestpassError('conflict', error.message, { status: 409, cause: error });
+  return error;
 }

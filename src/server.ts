@@ -31,6 +31,7 @@ import { healthRouter } from './http/health.ts';
 import { requestLog } from './http/request_log.ts';
 import { resumeOnce } from './http/resume_once.ts';
 import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts';
+import { storeErrorsAsHttpErrors } from './http/store_errors.ts';
 import { trustedEdge } from './http/trusted_edge.ts';
 import { loadKeyMaterial, type KeyMaterial } from './keys.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -129,7 +130,16 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
   const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
   const sessions = new Sessions(store, logger);
-  const federation = new Federation({ entries: config.federation, issuer: config.issuer, store, clock, logger });
+  const federation = new Federation({
+    entries: config.federation,
+    issuer: config.issuer,
+    store,
+    clock,
+    logger,
+    people,
+    organizationDomains: config.organization.domains,
+    allowPrivateNetworkCalls: config.allowPrivateNetworkCalls,
+  });
   const clients = [
     ...config.clients,
     invitationsClientMetadata(config.issuer),
@@ -200,6 +210,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, links, policy, eligibility, clients }),
     async mount(provider) {
       sessions.attach(provider);
+      provider.use(storeErrorsAsHttpErrors);
       provider.use(trustedEdge(config.issuer, config.trustProxy));
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(cachePublicMetadata(provider));

@@ -5,7 +5,7 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 
-import { GuestpassError, isStoreUnavailable, RateLimitedError } from '../errors.ts';
+import { GuestpassError, isStoreUnavailable, RateLimitedError, storeErrorAsGuestpassError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 export class ApiError extends Error {
@@ -58,6 +58,8 @@ function toResponse(error: unknown, logger: Logger, ctx: Context): { status: num
   if (error instanceof ApiError) return { status: error.status, error: error.error, description: error.description, headers: error.headers };
   if (isStoreUnavailable(error)) return { status: 503, error: 'temporarily_unavailable', description: 'the store is unavailable; try again shortly', headers: { 'Retry-After': '5' } };
   if (error instanceof RateLimitedError) return { status: 429, error: 'too_many_requests', description: error.message, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  // A bad cursor (400) or a store step that kept losing to parallel writers (409).
+  error = storeErrorAsGuestpassError(error);
   if (error instanceof GuestpassError && error.status < 500) {
     return { status: error.status, error: errorCodes[error.status] ?? error.code, description: error.message, headers: {} };
   }

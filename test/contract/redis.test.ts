@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 
 import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
+import { CorruptRecordError } from '../../adapters/errors.ts';
 import type { FederatedIdentity } from '../../adapters/store.ts';
 import { StoreUnavailableError } from '../../src/errors.ts';
 import { deleteKeysUnder, elapsedMs, keysUnder, testRedisUrl, uniqueKeyPrefix, waitUntilStoreAnswers } from '../support/redis.ts';
@@ -256,6 +257,49 @@ describe('RedisStore', () => {
       expect(await admin.zscore(key, 'link-1')).to.equal('3');
     });
 
+    it('refuses what it did not write with a CorruptRecordError naming the record, never a wrong value', async () => {
+      const prefix = config.keyPrefix;
+      const now = Date.now();
+      const corrupt = async (read: Promise<unknown>, named: RegExp) => {
+        const error = await read.then(
+          () => undefined,
+          (rejection: unknown) => rejection,
+        );
+        expect(error, String(named)).to.be.instanceOf(CorruptRecordError);
+        expect(error).to.include({ code: 'corrupt_record' });
+        expect((error as Error).message).to.match(named);
+      };
+      await admin.set(`${prefix}person:person-1`, JSON.stringify({ ...person('person-1', 'ada@example.com'), version: 'two' }));
+      await corrupt(store.getPerson('person-1'), /person person-1 is corrupt: version/);
+      await admin.set(`${prefix}link:link-1`, '{"version":');
+      await corrupt(store.getLink('link-1'), /link link-1 is corrupt: not JSON/);
+      await store.putCode('interaction-1', { codeId: 'c', email: 'ada@example.com', digest: 'd', issuedAt: now, expiresAt: now + 60_000, attempts: 0 }, 60);
+      await admin.hdel(`${prefix}code:interaction-1`, 'digest');
+      await corrupt(store.countCodeAttempt('interaction-1'), /code of interaction interaction-1 is corrupt: digest/);
+      await admin.hset(`${prefix}code:interaction-1`, 'digest', 'd', 'attempts', 'many');
+      await corrupt(store.readCode('interaction-1'), /attempts/);
+      await store.enqueueMail({ id: 'mail-1', sealed: 's', label: 'l', state: 'queued', attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 });
+      await admin.hset(`${prefix}{outbox}:mail:mail-1`, 'state', 'lost');
+      await corrupt(store.getMail('mail-1'), /mail mail-1 is corrupt: state/);
+      await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, detail: {}, result: 'success' }]);
+      await admin.xadd(`${prefix}audit`, '*', 'event', JSON.stringify({ time: new Date().toISOString(), operation: 'Teleported', actor: { type: 'system', id: 'test' }, detail: {}, result: 'success' }));
+      await corrupt(store.listAudit({}, { limit: 10 }), /audit entry \d+-\d+ is corrupt: operation/);
+      await admin.set(`${prefix}settings`, JSON.stringify({ version: 1, updatedAt: now }));
+      await corrupt(store.getSettings(), /settings is corrupt: value/);
+      await admin.set(`${prefix}slot:cooldown:ada@example.com`, 'soon');
+      await corrupt(store.peekSlot('cooldown:ada@example.com', now), /slot is corrupt/);
+    });
+
+    it('keeps a field it does not know through a read and a save, as a newer instance may have written it', async () => {
+      await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+      const key = `${config.keyPrefix}person:person-1`;
+      await admin.set(key, JSON.stringify({ ...JSON.parse((await admin.get(key))!), pronouns: 'she/her' }));
+      const read = await store.getPerson('person-1');
+      expect(read).to.deep.include({ pronouns: 'she/her' });
+      expect(await store.savePerson({ ...read!, displayName: 'Ada' }, 1)).to.equal(true);
+      expect(JSON.parse((await admin.get(key))!)).to.deep.include({ pronouns: 'she/her', displayName: 'Ada', version: 2 });
+    });
+
     it('passes an error reply through instead of calling the store unavailable', async () => {
       // Redis answered, so Redis is there: the fault is in the data or the code, not the connection.
       await admin.set(`${config.keyPrefix}code:interaction-1`, 'not a hash');
@@ -285,7 +329,7 @@ describe('RedisStore', () => {
       try {
         const ping = await elapsedMs(() => store.ping());
         expect(ping.error).to.be.instanceOf(StoreUnavailableError);
-        expect(ping.error).to.include({ status: 503, code: 'store_unavailable' });
+        expect(ping.error).to.include({ code: 'store_unavailable' });
         expect(ping.ms).to.be.below(2000);
 
         const consume = await elapsedMs(() => store.consumeCode('interaction-1', 'code-a'));

@@ -65,4 +65,16 @@ describe('when Redis is down', () => {
     const { claims } = await signIn(gp, smtp, 'after-outage@example.org');
     expect(claims.email).to.equal('after-outage@example.org');
   });
+
+  it('answers 503, not 500, on routes outside the API and the sign-in pages', async () => {
+    await redis.pause!();
+    try {
+      const invitation = await fetch(`${gp.issuer}/invitations/${'a'.repeat(43)}`, { redirect: 'manual' });
+      expect(invitation.status).to.equal(503);
+      const callback = await fetch(`${gp.issuer}/federation/work/callback?state=some-state&code=x`, { redirect: 'manual' });
+      expect(callback.status).to.equal(503);
+    } finally {
+      await redis.resume!();
+    }
+  });
 });

@@ -62,14 +62,18 @@ describe('security: the delivery state tells nobody who a link was shared with (
     return { journey, at };
   }
 
-  /** The page and the status endpoint as they are at `at` (the clock is set there for the read). */
+  /** The page and the status endpoint as they are at `at` (the clock stands still there for both reads). */
   async function readAt({ journey }: { journey: Journey }, at: number): Promise<Reading> {
-    clock.advance(at - clock.now());
-    const status = await journey.browser.get(`${journey.page.url}/status`);
-    const body = JSON.parse(status.body) as Record<string, string>;
-    const page = await journey.browser.get(journey.page.url);
-    const pageLine = /Delivery: ([^.…]+[.…])/.exec(visibleText(page.body))?.[1] ?? '';
-    return { status: status.status, delivery: body.delivery ?? '', text: body.text ?? '', keys: Object.keys(body).sort().join(','), pageLine };
+    clock.freezeAt(at);
+    try {
+      const status = await journey.browser.get(`${journey.page.url}/status`);
+      const body = JSON.parse(status.body) as Record<string, string>;
+      const page = await journey.browser.get(journey.page.url);
+      const pageLine = /Delivery: ([^.…]+[.…])/.exec(visibleText(page.body))?.[1] ?? '';
+      return { status: status.status, delivery: body.delivery ?? '', text: body.text ?? '', keys: Object.keys(body).sort().join(','), pageLine };
+    } finally {
+      clock.unfreeze();
+    }
   }
 
   it('shows recipients and non-recipients the same delivery states at the same instants after they submit', async () => {

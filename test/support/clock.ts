@@ -3,9 +3,22 @@ import type { Clock } from '../../src/clock.ts';
 
 export class ManualClock implements Clock {
   #offsetMs = 0;
+  #frozenAt: number | undefined;
 
   now(): number {
-    return Date.now() + this.#offsetMs;
+    return this.#frozenAt ?? Date.now() + this.#offsetMs;
+  }
+
+  /** Stops the clock at `at` (epoch ms) until `unfreeze()`: reads taken meanwhile see one instant. */
+  freezeAt(at: number): void {
+    this.#frozenAt = at;
+  }
+
+  /** Lets the clock run again from where it was frozen. */
+  unfreeze(): void {
+    if (this.#frozenAt === undefined) return;
+    this.#offsetMs = this.#frozenAt - Date.now();
+    this.#frozenAt = undefined;
   }
 
   advance(ms: number): void {

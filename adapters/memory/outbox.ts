@@ -1,0 +1,52 @@
+/** The mail outbox in memory: claiming walks the mails in the order they were enqueued. */
+import { enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
+import type { MailOutcome, OutboxMail, OutboxStore } from '../store/outbox.ts';
+import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
+
+export class MemoryOutbox implements OutboxStore {
+  readonly #mail: ExpiringMap<OutboxMail>;
+
+  constructor(maps: ExpiringMaps) {
+    this.#mail = maps.create();
+  }
+
+  async enqueueMail(mail: OutboxMail): Promise<void> {
+    this.#mail.set(mail.id, clone(mail), enqueuedMailTtlSeconds(mail, Date.now()));
+  }
+
+  async claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]> {
+    const claimed: OutboxMail[] = [];
+    for (const mail of this.#mail.values()) {
+      if (claimed.length >= limit) break;
+      if (!isClaimable(mail) || mail.nextAttemptAt > now) continue;
+      mail.state = 'sending';
+      mail.attempts += 1;
+      mail.nextAttemptAt = now + leaseMs;
+      claimed.push(clone(mail));
+    }
+    return claimed;
+  }
+
+  async completeMail(id: string, outcome: MailOutcome): Promise<void> {
+    const mail = this.#mail.get(id);
+    if (!mail) return;
+    mail.state = outcome.state;
+    if (outcome.state === 'sent') {
+      mail.sentAt = outcome.at;
+      mail.lastError = undefined;
+    } else {
+      mail.lastError = outcome.error;
+    }
+    if (outcome.state === 'retrying') {
+      mail.nextAttemptAt = outcome.nextAttemptAt;
+      return;
+    }
+    delete mail.sealed;
+    this.#mail.set(id, mail, finishedMailTtlSeconds);
+  }
+
+  async getMail(id: string): Promise<OutboxMail | undefined> {
+    const mail = this.#mail.get(id);
+    return mail && clone(mail);
+  }
+}

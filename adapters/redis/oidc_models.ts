@@ -1,0 +1,69 @@
+/** oidc-provider's models in Redis: one hash per entry, and the indexes that find it by grant, account, session uid and user code. */
+import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
+import type { ConsumeOutcome, OidcModelStore, OidcPayload } from '../store/oidc_models.ts';
+import { RedisPart, toMs } from './connection.ts';
+
+export class RedisOidcModels extends RedisPart implements OidcModelStore {
+  async upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
+    const ttlMs = expiresInSeconds === undefined ? 0 : toMs(expiresInSeconds);
+    const member = modelMember(model, id);
+    // The indexes first: if we stop half-way, an index names a missing entry (harmless), never
+    // a token that revokeByGrantId or "revoke every session" cannot find.
+    const indexes: Promise<unknown>[] = [];
+    if (grantable.has(model) && payload.grantId) indexes.push(this.redis.script('gpAddMember', this.keys.grant(payload.grantId), member, ttlMs));
+    if (isAccountModel(model) && payload.accountId) {
+      indexes.push(this.redis.script('gpAddMember', this.keys.account(payload.accountId), member, ttlMs));
+    }
+    if (model === 'Session' && payload.uid) indexes.push(this.redis.setString(this.keys.uid(payload.uid), id, ttlMs));
+    if (payload.userCode) indexes.push(this.redis.setString(this.keys.userCode(payload.userCode), id, ttlMs));
+    await Promise.all(indexes);
+    const fields: (string | number)[] = ['payload', JSON.stringify(payload)];
+    if (payload.consumed) fields.push('consumed', String(payload.consumed));
+    await this.redis.script('gpReplaceHash', this.keys.model(model, id), ttlMs, ...fields);
+  }
+
+  async findModel(model: string, id: string): Promise<OidcPayload | undefined> {
+    const stored = await this.redis.run((client) => client.hgetall(this.keys.model(model, id)));
+    if (stored.payload === undefined) return undefined;
+    const payload = JSON.parse(stored.payload) as OidcPayload;
+    if (stored.consumed !== undefined) payload.consumed = Number(stored.consumed) || stored.consumed;
+    return payload;
+  }
+
+  async findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined> {
+    const id = await this.redis.run((client) => client.get(this.keys.uid(uid)));
+    return id === null ? undefined : this.findModel(model, id);
+  }
+
+  async findModelByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined> {
+    const id = await this.redis.run((client) => client.get(this.keys.userCode(userCode)));
+    return id === null ? undefined : this.findModel(model, id);
+  }
+
+  async consumeModel(model: string, id: string): Promise<ConsumeOutcome> {
+    return (await this.redis.script('gpConsumeModel', this.keys.model(model, id), Math.floor(Date.now() / 1000))) as ConsumeOutcome;
+  }
+
+  async destroyModel(model: string, id: string): Promise<void> {
+    await this.redis.run((client) => client.del(this.keys.model(model, id)));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const indexKey = this.keys.grant(grantId);
+    const members = await this.redis.run((client) => client.smembers(indexKey));
+    // Members live in other slots, so one DEL each; the index goes last, so a retry after a
+    // failure still finds what is left.
+    await Promise.all(members.map((member) => this.redis.run((client) => client.del(this.keys.modelOfMember(member)))));
+    await this.redis.run((client) => client.del(this.keys.model('Grant', grantId)));
+    await this.redis.run((client) => client.del(indexKey));
+  }
+
+  async findModelsByAccount(accountId: string): Promise<{ sessions: string[]; grants: string[] }> {
+    const members = await this.redis.run((client) => client.smembers(this.keys.account(accountId)));
+    const payloads = await Promise.all(members.map((member) => this.redis.run((client) => client.hget(this.keys.modelOfMember(member), 'payload'))));
+    return sessionsAndGrants(members, (_member, index) => {
+      const payload = payloads[index];
+      return payload !== null && payload !== undefined && (JSON.parse(payload) as OidcPayload).accountId === accountId;
+    });
+  }
+}

@@ -1,0 +1,24 @@
+/** Small JSON records in Redis: one string per record, with its TTL; versioned saves are one script. */
+import type { RecordNamespace, RecordStore } from '../store/records.ts';
+import { RedisPart, toMs } from './connection.ts';
+
+export class RedisRecords extends RedisPart implements RecordStore {
+  async putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void> {
+    await this.redis.setString(this.keys.record(namespace, id), JSON.stringify(value), toMs(ttlSeconds));
+  }
+
+  async putRecordIfVersion<T extends { version: number }>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number, expectedVersion: number | undefined): Promise<boolean> {
+    const expected = expectedVersion === undefined ? '' : String(expectedVersion);
+    const written = await this.redis.script('gpPutRecordIfVersion', this.keys.record(namespace, id), expected, JSON.stringify(value), toMs(ttlSeconds));
+    return written === 1;
+  }
+
+  async getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined> {
+    const value = await this.redis.run((client) => client.get(this.keys.record(namespace, id)));
+    return value === null ? undefined : (JSON.parse(value) as T);
+  }
+
+  async deleteRecord(namespace: RecordNamespace, id: string): Promise<void> {
+    await this.redis.run((client) => client.del(this.keys.record(namespace, id)));
+  }
+}

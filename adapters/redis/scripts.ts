@@ -1,0 +1,242 @@
+/**
+ * Lua, one script per atomic step: each runs on one key, or on keys that share the hash tag
+ * `{outbox}` and so one slot, which is what makes it atomic on a Cluster too. Scripts return no
+ * Lua booleans: over RESP3 they would reach the client as booleans rather than 1/nil, so they
+ * return numbers, strings or nil instead. ioredis defines each as a command on the client.
+ */
+
+/** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
+const extendExpiryLua = `
+local function extendExpiry(key, ttl)
+  local current = redis.call('PTTL', key)
+  if current < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+`;
+
+export const scripts = {
+  /** KEYS: hash. ARGV: ttl ms (0: none), field, value, … Replaces the whole hash at once. */
+  gpReplaceHash: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1`,
+  },
+  /** KEYS: index set. ARGV: member, ttl ms (0: none). The set lives as long as its longest member. */
+  gpAddMember: {
+    numberOfKeys: 1,
+    lua: `
+local existed = redis.call('EXISTS', KEYS[1])
+redis.call('SADD', KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl <= 0 then
+  redis.call('PERSIST', KEYS[1])
+  return 1
+end
+local current = redis.call('PTTL', KEYS[1])
+if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`,
+  },
+  /** KEYS: model hash. ARGV: now (epoch s). */
+  gpConsumeModel: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+if redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then return 'already_consumed' end
+redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
+return 'consumed'`,
+  },
+  /** KEYS: code hash. Counts the attempt and returns the code as stored after it. */
+  gpCountCodeAttempt: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+return redis.call('HGETALL', KEYS[1])`,
+  },
+  /** KEYS: code hash. ARGV: codeId. Deletes the code only while it is still the current one. */
+  gpConsumeCode: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'codeId') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`,
+  },
+  /**
+   * KEYS: counter hash {count, resetAt}. ARGV: by, window ms, now ms. The window is measured on
+   * the caller's clock; Redis's expiry (the window's length) only cleans up. Returns { count, resetAt }.
+   */
+  gpIncrementCounter: {
+    numberOfKeys: 1,
+    lua: `
+local now = tonumber(ARGV[3])
+local resetAt = tonumber(redis.call('HGET', KEYS[1], 'resetAt'))
+if not resetAt or resetAt <= now then
+  resetAt = now + tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], 'count', ARGV[1], 'resetAt', resetAt)
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return { tonumber(ARGV[1]), resetAt }
+end
+return { redis.call('HINCRBY', KEYS[1], 'count', ARGV[1]), resetAt }`,
+  },
+  /** KEYS: counter hash. ARGV: now ms. Returns { count, resetAt } or nil when there is no live window. */
+  gpReadCounter: {
+    numberOfKeys: 1,
+    readOnly: true,
+    lua: `
+local values = redis.call('HMGET', KEYS[1], 'count', 'resetAt')
+local resetAt = tonumber(values[2])
+if not resetAt or resetAt <= tonumber(ARGV[1]) then return nil end
+return { tonumber(values[1]), resetAt }`,
+  },
+  /** KEYS: slot (its value: held until, ms). ARGV: ttl ms, now ms. Returns { 1 if claimed else 0, held until }. */
+  gpClaimSlot: {
+    numberOfKeys: 1,
+    lua: `
+local now = tonumber(ARGV[2])
+local heldUntil = tonumber(redis.call('GET', KEYS[1]))
+if heldUntil and heldUntil > now then return { 0, heldUntil } end
+heldUntil = now + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
+return { 1, heldUntil }`,
+  },
+  /**
+   * KEYS: record (or the settings). ARGV: expected version ('' for "no record"), JSON value, ttl
+   * ms (0: none, durable). Writes only when the stored record's version is the expected one. A
+   * record without a version field never matches, so it cannot be mistaken for "no record".
+   */
+  gpPutRecordIfVersion: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('GET', KEYS[1])
+local version = ''
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  version = '-'
+  if ok and type(decoded) == 'table' and type(decoded.version) == 'number' then version = tostring(decoded.version) end
+end
+if version ~= ARGV[1] then return 0 end
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1`,
+  },
+  /** KEYS: key. ARGV: expected, replacement. Replaces (or, without replacement, deletes) the value only if it is the expected one. */
+  gpCompareAndSet: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] then redis.call('SET', KEYS[1], ARGV[2]) else redis.call('DEL', KEYS[1]) end
+return 1`,
+  },
+  /** KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, ttl ms, due at, 1 if claimable, field, value, … */
+  gpEnqueueMail: {
+    numberOfKeys: 2,
+    lua: `${extendExpiryLua}
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if ARGV[4] == '1' then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  extendExpiry(KEYS[1], tonumber(ARGV[2]))
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+return 1`,
+  },
+  /**
+   * KEYS: {outbox}:due. ARGV: mail key prefix, now, lease end, limit. The mail hashes are named
+   * from the ids found in the due set; they are not in KEYS, which is safe only because every
+   * one shares the \`{outbox}\` tag of KEYS[1] and so its slot.
+   */
+  gpClaimDueMail: {
+    numberOfKeys: 1,
+    lua: `
+local due, prefix, now, leaseEnd, limit = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local claimed = {}
+-- Each pass leases or drops every id it reads, so the next pass sees new ones (the lease ends after now).
+for _ = 1, 100 do
+  if #claimed >= limit then break end
+  local ids = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit - #claimed)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    local key = prefix .. id
+    local state = redis.call('HGET', key, 'state')
+    local waiting = state == 'queued' or state == 'retrying' or state == 'sending'
+    if waiting and redis.call('HEXISTS', key, 'sealed') == 1 then
+      redis.call('HSET', key, 'state', 'sending', 'nextAttemptAt', leaseEnd)
+      redis.call('HINCRBY', key, 'attempts', 1)
+      redis.call('ZADD', due, leaseEnd, id)
+      claimed[#claimed + 1] = redis.call('HGETALL', key)
+    else
+      redis.call('ZREM', due, id)
+    end
+  end
+end
+return claimed`,
+  },
+  /** KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, state, finished ttl ms, sentAt, error, nextAttemptAt. */
+  gpCompleteMail: {
+    numberOfKeys: 2,
+    lua: `${extendExpiryLua}
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local state = ARGV[2]
+redis.call('HSET', KEYS[2], 'state', state)
+if state == 'sent' then
+  redis.call('HSET', KEYS[2], 'sentAt', ARGV[4])
+  redis.call('HDEL', KEYS[2], 'lastError')
+else
+  redis.call('HSET', KEYS[2], 'lastError', ARGV[5])
+end
+if state == 'retrying' then
+  redis.call('HSET', KEYS[2], 'nextAttemptAt', ARGV[6])
+  redis.call('ZADD', KEYS[1], ARGV[6], ARGV[1])
+  extendExpiry(KEYS[1], redis.call('PTTL', KEYS[2]))
+  return 1
+end
+redis.call('HDEL', KEYS[2], 'sealed')
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1`,
+  },
+  /**
+   * KEYS: a durable JSON record with a `version` (a link, a person). ARGV: expected version,
+   * createdAt, JSON value. Replaces the record only while it is still the version the caller
+   * read, and returns the JSON it replaced (0 when it wrote nothing) so the caller unindexes
+   * exactly what left. The createdAt check tells apart a record deleted and created again under
+   * the same id, which starts again at version 1.
+   */
+  gpSaveIfVersion: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local ok, decoded = pcall(cjson.decode, current)
+if not ok or type(decoded) ~= 'table' then return 0 end
+if decoded.version ~= tonumber(ARGV[1]) or decoded.createdAt ~= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[3])
+return current`,
+  },
+  /**
+   * KEYS: links:recipient:<address>. ARGV: link id, version of the save that removed the address.
+   * Removes the entry only if it was added before that version: a save that added the address
+   * again meanwhile (a later version) keeps it, however late this removal runs.
+   */
+  gpUnindexRecipient: {
+    numberOfKeys: 1,
+    lua: `
+local addedIn = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+if not addedIn or addedIn >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1`,
+  },
+  /** KEYS: audit stream. ARGV: event JSON, … Appends them in order; returns their ids. */
+  gpAppendAudit: {
+    numberOfKeys: 1,
+    lua: `
+local ids = {}
+for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'event', ARGV[i]) end
+return ids`,
+  },
+} as const;
+
+export type ScriptName = keyof typeof scripts;

@@ -1,0 +1,19 @@
+/** Rules both stores keep for the mail outbox. */
+import type { MailState, OutboxMail } from '../store/outbox.ts';
+
+/** How long a mail's status (not its body) is kept after it was sent or given up. */
+export const finishedMailTtlSeconds = 24 * 60 * 60;
+
+/** How long an enqueued mail is kept: until its `notAfter` (at least a second), then as a finished one. */
+export function enqueuedMailTtlSeconds(mail: OutboxMail, now: number): number {
+  return Math.max(1, Math.ceil((mail.notAfter - now) / 1000)) + finishedMailTtlSeconds;
+}
+
+export function isWaiting(state: MailState): boolean {
+  return state === 'queued' || state === 'retrying' || state === 'sending';
+}
+
+/** A mail can be claimed while it waits and still has its body; whether it is due is the caller's question. */
+export function isClaimable(mail: OutboxMail): boolean {
+  return isWaiting(mail.state) && mail.sealed !== undefined;
+}

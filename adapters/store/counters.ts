@@ -1,0 +1,25 @@
+/**
+ * Counters for rate limits and lockouts (fixed windows), and single-holder slots (cooldowns,
+ * lockouts). Windows are measured on the caller's clock (`now`, epoch ms), not the store's, so
+ * every instance agrees and tests can move time; the store's own expiry only cleans up.
+ * Incrementing and claiming are each one atomic step: N parallel requests see N distinct counts,
+ * and one of them gets the slot.
+ */
+
+export interface CounterState {
+  count: number;
+  /** Epoch ms when the window ends and the count starts again from zero. */
+  resetAt: number;
+}
+
+export interface CounterStore {
+  /** Adds `by` (default 1) to a counter; a window starts at the first increment after the last one ended and lasts `windowSeconds`. */
+  incrementCounter(key: string, windowSeconds: number, now: number, by?: number): Promise<CounterState>;
+  readCounter(key: string, now: number): Promise<CounterState | undefined>;
+  deleteCounter(key: string): Promise<void>;
+  /** Takes a slot until `now + ttlSeconds` if it is free at `now`; otherwise says when it frees up. One of N parallel callers gets it. */
+  claimSlot(key: string, ttlSeconds: number, now: number): Promise<{ claimed: boolean; availableAt: number }>;
+  /** When a held slot frees up, or undefined when it is free at `now`. */
+  peekSlot(key: string, now: number): Promise<number | undefined>;
+  releaseSlot(key: string): Promise<void>;
+}

@@ -1,0 +1,34 @@
+/**
+ * oidc-provider's models (Session, AccessToken, AuthorizationCode, RefreshToken, Grant,
+ * Interaction, …), kept for `oidc_adapter.ts`. An entry lives for its `expiresIn`; consuming is
+ * one atomic step, so of two parallel token requests with one code only one wins (the loser
+ * revokes the grant, see `oidc_adapter.ts`). Indexes by grant and by account are written before
+ * the entry, so a revocation always finds every token a grant or an account holds.
+ */
+
+export interface OidcPayload {
+  [key: string]: unknown;
+  accountId?: string;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  consumed?: unknown;
+}
+
+/** What `consumeModel` found: it consumed the entry, someone had already, or there was none. */
+export type ConsumeOutcome = 'consumed' | 'already_consumed' | 'not_found';
+
+export interface OidcModelStore {
+  /** Stores an entry for `expiresInSeconds` (or until deleted), and indexes it by grant, session uid, user code and account. */
+  upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void>;
+  findModel(model: string, id: string): Promise<OidcPayload | undefined>;
+  findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
+  findModelByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
+  /** Marks an entry consumed in one atomic step; of N parallel calls exactly one sees `consumed`. */
+  consumeModel(model: string, id: string): Promise<ConsumeOutcome>;
+  destroyModel(model: string, id: string): Promise<void>;
+  /** Deletes every token, code and the grant itself that belong to a grant. */
+  revokeByGrantId(grantId: string): Promise<void>;
+  /** Ids of the sessions and grants stored for an account (for "revoke every session"). */
+  findModelsByAccount(accountId: string): Promise<{ sessions: string[]; grants: string[] }>;
+}

@@ -1,0 +1,25 @@
+/**
+ * Small JSON records with a TTL: the sign-in state per interaction, grant context, session
+ * verification, federation state, invitations. The store keeps them as given and never looks
+ * inside, but for the `version` a compare-and-set names; their callers own their shape.
+ */
+
+export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket';
+
+export interface RecordStore {
+  putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores `value` only if the stored record's `version` equals `expectedVersion` (undefined:
+   * only if there is no record). Of N parallel callers expecting the same version, one wins;
+   * a state machine saves this way so a stale request never overwrites a newer step.
+   */
+  putRecordIfVersion<T extends { version: number }>(
+    namespace: RecordNamespace,
+    id: string,
+    value: T,
+    ttlSeconds: number,
+    expectedVersion: number | undefined,
+  ): Promise<boolean>;
+  getRecord<T>(namespace: RecordNamespace, id: string): Promise<T | undefined>;
+  deleteRecord(namespace: RecordNamespace, id: string): Promise<void>;
+}

@@ -1,0 +1,141 @@
+/** The contract for the audit log: appended in order, filtered, paged. */
+import { expect } from 'chai';
+
+import { InvalidCursorError } from '../../../adapters/errors.ts';
+import { compareAuditIds } from '../../../adapters/shared/audit.ts';
+import type { Store } from '../../../adapters/store.ts';
+import { auditEvent, type ContractStore, delay, rejectionOf, times } from './fixtures.ts';
+
+export function auditContract(store: ContractStore): void {
+  describe('audit log', () => {
+    it('appendAudit returns the events with ids in append order', async () => {
+      const first = await store.appendAudit([auditEvent({ operation: 'VerificationCodeSent' }), auditEvent({ operation: 'VerificationSucceeded' })]);
+      const second = await store.appendAudit([auditEvent({ operation: 'SignedIn' })]);
+      const ids = [...first, ...second].map((event) => event.id);
+      for (const id of ids) expect(id).to.match(/^\d+-\d+$/);
+      expect(ids.toSorted(compareAuditIds)).to.deep.equal(ids);
+      expect(new Set(ids).size).to.equal(3);
+      expect(first[0]).to.deep.include({ operation: 'VerificationCodeSent', actor: { type: 'person', id: 'person-1' } });
+    });
+
+    it('lists events oldest first, as stored', async () => {
+      const appended = [
+        ...(await store.appendAudit([auditEvent({ operation: 'GuestInvited', sharingId: 'link-1', detail: { email: 'ada@example.com' } })])),
+        ...(await store.appendAudit([auditEvent({ operation: 'GuestRedeemed', ip: '192.0.2.1', userAgent: 'test' })])),
+        ...(await store.appendAudit([auditEvent({ operation: 'SignedIn', result: 'failure' })])),
+      ];
+      expect(await store.listAudit({}, { limit: 10 })).to.deep.equal({ items: appended, nextCursor: null });
+    });
+
+    it('lists nothing from an empty log', async () => {
+      expect(await store.listAudit({}, { limit: 10 })).to.deep.equal({ items: [], nextCursor: null });
+    });
+
+    it('filters by operation, sharingId and email', async () => {
+      await store.appendAudit([
+        auditEvent({ operation: 'AddedToSecureLink', sharingId: 'link-1', detail: { email: 'ada@example.com' } }),
+        auditEvent({ operation: 'AddedToSecureLink', sharingId: 'link-2', detail: { email: 'bob@example.com' } }),
+        auditEvent({ operation: 'VerificationCodeSent', sharingId: 'link-1', detail: { email: 'bob@example.com' } }),
+        auditEvent({ operation: 'SignedIn', detail: { email: 'ada@example.com' } }),
+      ]);
+      const operations = async (query: Parameters<Store['listAudit']>[0]) =>
+        (await store.listAudit(query, { limit: 10 })).items.map((event) => [event.operation, event.sharingId ?? null, event.detail.email]);
+
+      expect(await operations({ operation: 'AddedToSecureLink' })).to.deep.equal([
+        ['AddedToSecureLink', 'link-1', 'ada@example.com'],
+        ['AddedToSecureLink', 'link-2', 'bob@example.com'],
+      ]);
+      expect(await operations({ sharingId: 'link-1' })).to.deep.equal([
+        ['AddedToSecureLink', 'link-1', 'ada@example.com'],
+        ['VerificationCodeSent', 'link-1', 'bob@example.com'],
+      ]);
+      expect(await operations({ email: 'ada@example.com' })).to.deep.equal([
+        ['AddedToSecureLink', 'link-1', 'ada@example.com'],
+        ['SignedIn', null, 'ada@example.com'],
+      ]);
+      expect(await operations({ operation: 'AddedToSecureLink', email: 'bob@example.com' })).to.deep.equal([['AddedToSecureLink', 'link-2', 'bob@example.com']]);
+      expect(await operations({ operation: 'UserDeleted' })).to.deep.equal([]);
+    });
+
+    it('filters by clientId in the detail, alone and with other filters', async () => {
+      await store.appendAudit([
+        auditEvent({ operation: 'SignedIn', detail: { clientId: 'client-1', email: 'ada@example.com', index: 0 } }),
+        auditEvent({ operation: 'SignedIn', detail: { clientId: 'client-2', email: 'ada@example.com', index: 1 } }),
+        auditEvent({ operation: 'SecureLinkCreated', actor: { type: 'client', id: 'client-1' }, detail: { index: 2 } }),
+        auditEvent({ operation: 'VerificationCodeSent', detail: { clientId: 'client-1', email: 'bob@example.com', index: 3 } }),
+      ]);
+      const indexes = async (query: Parameters<Store['listAudit']>[0]) => (await store.listAudit(query, { limit: 10 })).items.map((event) => event.detail.index);
+
+      expect(await indexes({ clientId: 'client-1' })).to.deep.equal([0, 3]);
+      expect(await indexes({ clientId: 'client-2' })).to.deep.equal([1]);
+      expect(await indexes({ clientId: 'client-1', operation: 'SignedIn' })).to.deep.equal([0]);
+      expect(await indexes({ clientId: 'client-1', email: 'bob@example.com' })).to.deep.equal([3]);
+      expect(await indexes({ clientId: 'client-3' })).to.deep.equal([]);
+      expect(await indexes({ clientId: '' })).to.deep.equal([]);
+    });
+
+    it('filters by time with inclusive bounds', async () => {
+      const start = Date.parse('2026-01-01T00:00:00.000Z');
+      await store.appendAudit(times(5, (index) => auditEvent({ time: new Date(start + index * 60_000).toISOString(), detail: { index } })));
+      const { items } = await store.listAudit({ since: start + 60_000, until: start + 180_000 }, { limit: 10 });
+      expect(items.map((event) => event.detail.index)).to.deep.equal([1, 2, 3]);
+      expect((await store.listAudit({ since: start + 240_001 }, { limit: 10 })).items).to.deep.equal([]);
+    });
+
+    it('pages with nextCursor and ends with a null cursor on the last page', async () => {
+      await store.appendAudit(times(5, (index) => auditEvent({ detail: { index } })));
+      const pages: unknown[][] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await store.listAudit({}, { cursor, limit: 2 });
+        pages.push(page.items.map((event) => event.detail.index));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      expect(pages).to.deep.equal([[0, 1], [2, 3], [4]]);
+    });
+
+    it('gives a null cursor when the last page is exactly full', async () => {
+      await store.appendAudit(times(4, (index) => auditEvent({ detail: { index } })));
+      const first = await store.listAudit({}, { limit: 2 });
+      expect(first.nextCursor).to.be.a('string');
+      const second = await store.listAudit({}, { cursor: first.nextCursor!, limit: 2 });
+      expect(second.items.map((event) => event.detail.index)).to.deep.equal([2, 3]);
+      expect(second.nextCursor).to.equal(null);
+    });
+
+    it('pages through a filter that matches few of many events', async () => {
+      await store.appendAudit(times(450, (index) => auditEvent({ operation: index % 90 === 0 ? 'GuestInvited' : 'SignedIn', detail: { index } })));
+      const pages: unknown[][] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await store.listAudit({ operation: 'GuestInvited' }, { cursor, limit: 2 });
+        pages.push(page.items.map((event) => event.detail.index));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      expect(pages).to.deep.equal([[0, 90], [180, 270], [360]]);
+    });
+
+    it('rejects a bad cursor with an InvalidCursorError', async () => {
+      for (const cursor of ['not a cursor', Buffer.from('12-x').toString('base64url'), '']) {
+        const error = await rejectionOf(store.listAudit({}, { cursor, limit: 10 }));
+        expect(error).to.be.instanceOf(InvalidCursorError);
+        expect(error).to.include({ code: 'invalid_cursor' });
+      }
+    });
+
+    it('trimAudit drops the events older than the given time', async () => {
+      await store.appendAudit([auditEvent({ detail: { index: 0 } })]);
+      await delay(5);
+      const before = Date.now();
+      await delay(5);
+      await store.appendAudit([auditEvent({ detail: { index: 1 } }), auditEvent({ detail: { index: 2 } })]);
+
+      await store.trimAudit(before);
+
+      const { items } = await store.listAudit({}, { limit: 10 });
+      expect(items.map((event) => event.detail.index)).to.deep.equal([1, 2]);
+    });
+  });
+}

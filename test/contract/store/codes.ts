@@ -1,0 +1,60 @@
+/** The contract for one-time codes: one current code per interaction, every attempt counted, consumed once. */
+import { expect } from 'chai';
+
+import { type ContractStore, storedCode, times } from './fixtures.ts';
+
+export function codesContract(store: ContractStore): void {
+  describe('one-time codes', () => {
+    it('reads back the stored code', async () => {
+      const code = storedCode('code-a');
+      await store.putCode('interaction-1', code, 600);
+      expect(await store.readCode('interaction-1')).to.deep.equal(code);
+      expect(await store.readCode('interaction-2')).to.equal(undefined);
+    });
+
+    it('a new code replaces the previous one', async () => {
+      await store.putCode('interaction-1', storedCode('code-a'), 600);
+      await store.countCodeAttempt('interaction-1');
+      const newer = storedCode('code-b', { digest: 'another-digest' });
+      await store.putCode('interaction-1', newer, 600);
+
+      expect(await store.readCode('interaction-1')).to.deep.equal(newer);
+      expect(await store.consumeCode('interaction-1', 'code-a')).to.equal(false);
+      expect(await store.consumeCode('interaction-1', 'code-b')).to.equal(true);
+    });
+
+    it('counts 20 parallel code attempts as 20 distinct numbers', async () => {
+      await store.putCode('interaction-1', storedCode('code-a'), 600);
+      const counted = await Promise.all(times(20, () => store.countCodeAttempt('interaction-1')));
+      const attempts = counted.map((code) => code?.attempts).toSorted((a = 0, b = 0) => a - b);
+      expect(attempts).to.deep.equal(times(20, (index) => index + 1));
+      expect(counted[0]).to.include({ codeId: 'code-a', digest: 'digest-of-code-a' });
+      expect((await store.readCode('interaction-1'))?.attempts).to.equal(20);
+    });
+
+    it('counts no attempt when there is no code', async () => {
+      expect(await store.countCodeAttempt('interaction-1')).to.equal(undefined);
+      expect(await store.readCode('interaction-1')).to.equal(undefined);
+    });
+
+    it('consumes a code exactly once among 20 parallel consumers', async () => {
+      await store.putCode('interaction-1', storedCode('code-a'), 600);
+      const results = await Promise.all(times(20, () => store.consumeCode('interaction-1', 'code-a')));
+      expect(results.filter(Boolean)).to.have.length(1);
+      expect(await store.readCode('interaction-1')).to.equal(undefined);
+    });
+
+    it('does not consume a code by an id that is not the current one', async () => {
+      await store.putCode('interaction-1', storedCode('code-b'), 600);
+      expect(await store.consumeCode('interaction-1', 'code-a')).to.equal(false);
+      expect((await store.readCode('interaction-1'))?.codeId).to.equal('code-b');
+      expect(await store.consumeCode('interaction-2', 'code-b')).to.equal(false);
+    });
+
+    it('deleteCode removes the code', async () => {
+      await store.putCode('interaction-1', storedCode('code-a'), 600);
+      await store.deleteCode('interaction-1');
+      expect(await store.readCode('interaction-1')).to.equal(undefined);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+/** The contract for the mail outbox: claims lease each mail to one claimer, finished mail keeps its status and loses its body. */
+import { expect } from 'chai';
+
+import { type ContractStore, outboxMail, times } from './fixtures.ts';
+
+export function outboxContract(store: ContractStore): void {
+  describe('mail outbox', () => {
+    it('getMail returns the enqueued mail', async () => {
+      const mail = outboxMail('mail-1');
+      await store.enqueueMail(mail);
+      expect(await store.getMail('mail-1')).to.deep.equal(mail);
+      expect(await store.getMail('mail-unknown')).to.equal(undefined);
+    });
+
+    it('claimDueMail claims due mail, leases it and counts the attempt', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-due', { nextAttemptAt: now - 1000 }));
+      await store.enqueueMail(outboxMail('mail-later', { nextAttemptAt: now + 60_000 }));
+
+      const claimed = await store.claimDueMail(now, 30_000, 10);
+
+      expect(claimed.map((mail) => mail.id)).to.deep.equal(['mail-due']);
+      expect(claimed[0]).to.include({ state: 'sending', attempts: 1, nextAttemptAt: now + 30_000, sealed: 'sealed-body-of-mail-due' });
+      expect(await store.getMail('mail-due')).to.include({ state: 'sending', attempts: 1, nextAttemptAt: now + 30_000 });
+      expect(await store.getMail('mail-later')).to.include({ state: 'queued', attempts: 0 });
+    });
+
+    it('claimDueMail hands a leased mail out again only once its lease ended', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+      expect(await store.claimDueMail(now, 30_000, 10)).to.have.length(1);
+      expect(await store.claimDueMail(now + 29_999, 30_000, 10)).to.deep.equal([]);
+      const again = await store.claimDueMail(now + 30_000, 30_000, 10);
+      expect(again.map((mail) => [mail.id, mail.attempts])).to.deep.equal([['mail-1', 2]]);
+    });
+
+    it('claimDueMail claims no more than the limit', async () => {
+      const now = Date.now();
+      for (const index of times(5, (index) => index)) await store.enqueueMail(outboxMail(`mail-${index}`, { nextAttemptAt: now - 10 }));
+      const first = await store.claimDueMail(now, 30_000, 2);
+      const second = await store.claimDueMail(now, 30_000, 2);
+      const third = await store.claimDueMail(now, 30_000, 2);
+      expect([first.length, second.length, third.length]).to.deep.equal([2, 2, 1]);
+      const ids = [...first, ...second, ...third].map((mail) => mail.id);
+      expect(new Set(ids).size).to.equal(5);
+    });
+
+    it('claimDueMail leases each mail to only one of several parallel claimers', async () => {
+      const now = Date.now();
+      await Promise.all(times(12, (index) => store.enqueueMail(outboxMail(`mail-${index}`, { nextAttemptAt: now - 100 }))));
+      const batches = await Promise.all(times(6, () => store.claimDueMail(now, 30_000, 5)));
+      const ids = batches.flat().map((mail) => mail.id);
+      expect(ids).to.have.length(12);
+      expect(new Set(ids).size).to.equal(12);
+    });
+
+    it('claimDueMail skips mail that is finished or has no body', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-sent', { state: 'sent', sealed: undefined, sentAt: now - 5000, nextAttemptAt: now - 5000 }));
+      await store.enqueueMail(outboxMail('mail-failed', { state: 'failed', nextAttemptAt: now - 5000 }));
+      expect(await store.claimDueMail(now, 30_000, 10)).to.deep.equal([]);
+    });
+
+    it('completeMail keeps status and drops the sealed body', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+      await store.claimDueMail(now, 30_000, 10);
+
+      await store.completeMail('mail-1', { state: 'sent', at: now + 100 });
+
+      const mail = await store.getMail('mail-1');
+      expect(mail).to.include({ id: 'mail-1', state: 'sent', sentAt: now + 100, attempts: 1, label: 'code to a***@example.com' });
+      expect(mail?.sealed).to.equal(undefined);
+      expect(mail?.lastError).to.equal(undefined);
+      expect(await store.claimDueMail(now + 60_000, 30_000, 10)).to.deep.equal([]);
+    });
+
+    it('completeMail of a failed attempt to be retried keeps the body and schedules the retry', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+      await store.claimDueMail(now, 30_000, 10);
+
+      await store.completeMail('mail-1', { state: 'retrying', nextAttemptAt: now + 5000, error: '451 try again later' });
+
+      expect(await store.getMail('mail-1')).to.include({ state: 'retrying', nextAttemptAt: now + 5000, lastError: '451 try again later', sealed: 'sealed-body-of-mail-1' });
+      expect(await store.claimDueMail(now + 4999, 30_000, 10)).to.deep.equal([]);
+      const retried = await store.claimDueMail(now + 5000, 30_000, 10);
+      expect(retried.map((mail) => [mail.id, mail.attempts, mail.state])).to.deep.equal([['mail-1', 2, 'sending']]);
+    });
+
+    it('completeMail of a mail given up keeps the error and drops the body', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
+      await store.enqueueMail(outboxMail('mail-2', { nextAttemptAt: now }));
+      await store.claimDueMail(now, 30_000, 10);
+
+      await store.completeMail('mail-1', { state: 'failed', error: '550 no such user' });
+      await store.completeMail('mail-2', { state: 'expired', error: 'the code expired before the mail went out' });
+
+      const failed = await store.getMail('mail-1');
+      expect(failed).to.include({ state: 'failed', lastError: '550 no such user' });
+      expect(failed?.sealed).to.equal(undefined);
+      const expired = await store.getMail('mail-2');
+      expect(expired).to.include({ state: 'expired', lastError: 'the code expired before the mail went out' });
+      expect(expired?.sealed).to.equal(undefined);
+      expect(await store.claimDueMail(now + 60_000, 30_000, 10)).to.deep.equal([]);
+    });
+
+    it('completeMail of an unknown mail does nothing', async () => {
+      await store.completeMail('mail-unknown', { state: 'sent', at: Date.now() });
+      expect(await store.getMail('mail-unknown')).to.equal(undefined);
+    });
+  });
+}
