@@ -16,7 +16,7 @@ import type { ClientMetadata, Configuration } from 'oidc-provider';
 
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
-import { interactionRouter } from '../interactions/router.ts';
+import { interactionRouter, type InteractionDeps } from '../interactions/router.ts';
 import { federationPlanner } from '../interactions/federation.ts';
 import { SignInFlow, type EligibilityCheck } from '../interactions/sign_in.ts';
 import { apiMiddleware } from './api/router.ts';
@@ -183,6 +183,25 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     trimAudit().catch((error: unknown) => logger.warn({ err: error }, 'audit trim failed'));
   };
 
+  const interactionDeps = (provider: Provider): InteractionDeps => ({
+    provider,
+    flow,
+    links,
+    federation,
+    planner,
+    eligibility,
+    invitations,
+    store,
+    people,
+    audit,
+    policy,
+    clock,
+    logger,
+    organizationName: config.organization.name,
+    supportContact: config.organization.supportContact,
+    issuer: config.issuer,
+  });
+
   const close = async () => {
     clearInterval(auditTrimmer);
     if (metricsServer) await closeServer(metricsServer);
@@ -222,24 +241,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(federationCallbackRouter(federation, config.organization.name).routes());
       provider.use(invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes());
       provider.use(
-        interactionRouter({
-          provider,
-          flow,
-          links,
-          federation,
-          planner,
-          eligibility,
-          invitations,
-          store,
-          people,
-          audit,
-          policy,
-          clock,
-          logger,
-          organizationName: config.organization.name,
-          supportContact: config.organization.supportContact,
-          issuer: config.issuer,
-        }).routes(),
+        interactionRouter(interactionDeps(provider)).routes(),
       );
       provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer).routes());
@@ -249,25 +251,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       sessions.attach(provider);
       const headers = securityHeaders({ https: config.issuer.startsWith('https:') });
       const edge = trustedEdge(config.issuer, config.trustProxy);
-      const interactions = interactionRouter({
-        provider,
-        flow,
-        links,
-        federation,
-        planner,
-        eligibility,
-        invitations,
-        store,
-        people,
-        audit,
-        policy,
-        clock,
-        logger,
-        organizationName: config.organization.name,
-        supportContact: config.organization.supportContact,
-        issuer: config.issuer,
-      }).routes();
-      const ours = compose<Context>([edge, headers, assetsRouter().routes(), federationCallbackRouter(federation, config.organization.name).routes(), invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes()] as Middleware[]);
+      const interactions = interactionRouter(interactionDeps(provider)).routes();
+      const ours = compose<Context>([storeErrorsAsHttpErrors, edge, headers, assetsRouter().routes(), federationCallbackRouter(federation, config.organization.name).routes(), invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes()] as Middleware[]);
       const ourPages = compose<Context>([edge, headers, interactions] as Middleware[]);
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(async (ctx, next) => {

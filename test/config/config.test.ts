@@ -6,19 +6,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 
 import { loadConfig, parseConfig } from '../../config/load.ts';
-import { ConfigError } from '../../src/errors.ts';
 import { loadKeyMaterial } from '../../src/keys.ts';
 import { createLogger } from '../../src/log.ts';
+import { problemsOf } from '../support/config.ts';
 
-function problemsOf(action: () => unknown): string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function fileWith(content: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'guestpass-config-')), 'config.json');

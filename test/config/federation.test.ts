@@ -2,18 +2,9 @@
 import { expect } from 'chai';
 
 import { parseConfig } from '../../config/load.ts';
-import { ConfigError } from '../../src/errors.ts';
 import { randomSecret } from '../../src/keys.ts';
+import { problemsOf } from '../support/config.ts';
 
-function problemsOf(action: () => unknown): string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const entra = { preset: 'entra', clientId: '00000000-1111-2222-3333-444444444444', clientSecret: 'app-secret' };
 const google = { preset: 'google', clientId: 'guestpass.apps.googleusercontent.com', clientSecret: 'app-secret' };

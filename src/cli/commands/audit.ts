@@ -7,24 +7,13 @@ import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 
+import type { AuditEvent } from '../../../adapters/store.ts';
 import type { ManagementClient } from '../api_client.ts';
 import { csvRow } from '../csv.ts';
 import { UsageError, writeLine, type CliIo } from '../io.ts';
 import { outputFile } from '../output_file.ts';
 import { connectionOptions, managementClient, parseInstant } from '../management.ts';
 import { progressBar } from '../progress.ts';
-
-interface AuditEvent {
-  id: string;
-  time: string;
-  operation: string;
-  actor: { type: string; id: string };
-  sharingId?: string;
-  detail: Record<string, unknown>;
-  ip?: string;
-  userAgent?: string;
-  result: string;
-}
 
 interface FilterOptions {
   since?: string;

@@ -1,19 +1,9 @@
 /** `guestpass links list|show|create|delete`: secure links through the management API (docs/api.md). */
 import type { Command } from 'commander';
 
+import type { LinkView } from '../../api/views.ts';
 import { writeJson, writeLine, writeTable, type CliIo } from '../io.ts';
 import { connectionOptions, managementClient, parseInstant, positiveInteger } from '../management.ts';
-
-export interface LinkView {
-  id: string;
-  resource: string;
-  clientId: string;
-  recipients: { email: string; userType: string; addedAt: string; verifiedAt?: string; lastAccessAt?: string }[];
-  createdAt: string;
-  createdBy: string;
-  expiresAt?: string;
-  live: boolean;
-}
 
 export function registerLinks(program: Command, io: CliIo): void {
   const group = connectionOptions(program.command('links').description('secure links: list, show, create, delete'));

@@ -6,12 +6,12 @@
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 
+import type { LinkView } from '../../api/views.ts';
 import { csvRow } from '../csv.ts';
 import { UsageError, writeLine, type CliIo } from '../io.ts';
 import { connectionOptions, managementClient } from '../management.ts';
 import { outputFile } from '../output_file.ts';
 import { progressBar } from '../progress.ts';
-import type { LinkView } from './links.ts';
 
 export function registerReport(program: Command, io: CliIo): void {
   const group = connectionOptions(program.command('report').description('reports: external-sharing'));

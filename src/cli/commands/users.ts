@@ -4,21 +4,10 @@
  */
 import type { Command } from 'commander';
 
+import type { PersonView } from '../../api/directory_routes.ts';
 import type { ManagementClient } from '../api_client.ts';
 import { CliError, UsageError, writeJson, writeLine, writeTable, type CliIo } from '../io.ts';
 import { connectionOptions, managementClient, positiveInteger } from '../management.ts';
-
-interface PersonView {
-  id: string;
-  email: string;
-  userType: string;
-  state?: string;
-  displayName?: string;
-  disabled: boolean;
-  groups: string[];
-  createdAt: string;
-  lastVerifiedAt?: string;
-}
 
 export function registerUsers(program: Command, io: CliIo): void {
   const group = connectionOptions(program.command('users').description('the directory: list, invite, disable, enable, delete, revoke-sessions'));
