@@ -49,9 +49,7 @@ const skip = process.env.GUESTPASS_SKIP_CONTAINER_TESTS === '1';
     copyFileSync(join(repositoryRoot, 'Containerfile'), join(context, 'Containerfile'));
 
     const base = await nodeBaseImage();
-    const started = Date.now();
     await podman(['build', '--quiet', '--build-arg', `BASE=${base}`, '--tag', image, context]);
-    console.log(`      image built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     // Secrets as a container platform hands them over (podman secrets, readable by the
     // container's user only), made by the installed CLI itself.

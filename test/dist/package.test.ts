@@ -6,7 +6,7 @@
  * plain-JS plugin example run from the installed package.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -154,6 +154,28 @@ export { port, wrong };
     }
     const result = await exited;
     expect(withoutRuntimeWarning(result.stderr)).to.not.match(/Error/);
+  });
+
+  it('starts with `npm start` in a built checkout after `npm ci --omit=dev`, where there is no tsx', async () => {
+    // A built checkout, as a deployment unpacks one: the packed files and the lockfile.
+    const checkout = join(staging, 'checkout');
+    await run('tar', ['-xzf', join(staging, packed.filename), '-C', staging]);
+    cpSync(join(staging, 'package'), checkout, { recursive: true });
+    cpSync(join(repositoryRoot, 'package-lock.json'), join(checkout, 'package-lock.json'));
+    await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: checkout, env: userEnvironment() });
+    expect(existsSync(join(checkout, 'node_modules/.bin/tsx')), 'no dev dependencies').to.equal(false);
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const start = spawn('npm', ['start'], { cwd: checkout, env: userEnvironment({ PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = collect(start, 60_000);
+    try {
+      await waitForOutput(start.stdout!, /guestpass is listening/);
+      expect(((await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { issuer: string }).issuer).to.equal(issuer);
+    } finally {
+      start.kill('SIGTERM');
+    }
+    const result = await exited;
+    expect(result.stdout).to.match(/"clean":true,"msg":"stopped"/);
   });
 
   it('runs the plain-JS plugin example: a recipient signs in with a code, an employee with the host\'s own login', async () => {
