@@ -1,11 +1,12 @@
 /**
  * Two ways to run guestpass, neither reading the environment:
  *
- * - `createServer(config, deps)`: the whole provider on its own HTTP server (what `npm start`
- *   and the tests use).
+ * - `createServer(config, deps)`: the whole provider on its own HTTP server (what `guestpass
+ *   serve` and the tests use), with a graceful `shutdown`.
  * - `createGuestpass(config, deps)`: the pieces — store, outbox, audit, sign-in flow — plus the
  *   oidc-provider configuration they need and a `mount(provider)` for their routes, for an
- *   application that builds its own oidc-provider (the "plugin" use, docs/library.md).
+ *   application that builds its own oidc-provider around them; `mountInHost` serves the plugin
+ *   (src/plugin/), where the application keeps its own Provider configuration (docs/library.md).
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
