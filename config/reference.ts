@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
-import { environmentVariables } from './load.ts';
+import { environmentFormats, environmentVariables, type EnvironmentVariable } from './load.ts';
 import { configSchema, domainNamePattern } from './schema.ts';
 
 type JsonSchema = z.core.JSONSchema.BaseSchema;
@@ -138,6 +138,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 const otherEnvironmentVariables = [
   ['CONFIG_FILE', '—', '—', 'Path of a JSON file with any of the keys below, merged over the defaults; the other variables override it.'],
   [
+    'NAME_FILE',
+    '—',
+    '—',
+    'For each variable below: the path of a file holding its value instead (container and systemd secrets, e.g. `KEYS_SECRETS_FILE=/run/secrets/guestpass-secrets`); a trailing newline is dropped. Setting both `NAME` and `NAME_FILE` is an error.',
+  ],
+  [
     'NODE_ENV',
     '`production`',
     '—',
@@ -151,10 +157,13 @@ export function configReference(): string {
   const keyRows = keys.map((key) => [code(key.path), cell(key.type), key.defaultValue, key.allowed || '—', cell(key.description ?? '—')]);
   const environmentRows = [
     ...otherEnvironmentVariables.map(([name, sets, defaultValue, meaning]) => [code(name), sets, defaultValue, meaning]),
-    ...Object.entries(environmentVariables).map(([name, path]) => {
+    ...(Object.entries(environmentVariables) as [EnvironmentVariable, string][]).map(([name, path]) => {
       const key = byPath.get(path);
       if (!key) throw new Error(`config reference: ${name} sets ${path}, which the schema does not have`);
-      return [code(name), code(path), key.defaultValue, cell(key.description ?? '—')];
+      const formatNote = { json: ' As JSON.', list: ' Separated by commas or whitespace.' } as const;
+      const format = environmentFormats[name];
+      const note = format ? formatNote[format] : '';
+      return [code(name), code(path), key.defaultValue, cell(`${key.description ?? '—'}${note}`)];
     }),
   ];
   return [

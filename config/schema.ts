@@ -187,6 +187,7 @@ const secret = z.string().min(32, 'must be at least 32 characters');
 
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT).'),
+  host: z.string().min(1).optional().describe('Address to listen on (env HOST), e.g. `127.0.0.1` or `::`. Default: all interfaces.'),
   issuer: httpUrl
     .refine((url) => !url.endsWith('/'), { error: 'must not end with "/"' })
     .optional()
@@ -209,7 +210,23 @@ export const configSchema = z.strictObject({
       'Let calls to relying parties (back-channel logout, jwks_uri), and the tenant lookups of multi-tenant federation entries, reach private, loopback and link-local addresses. Off by default, against SSRF; turn on when relying parties live on your private network.',
     ),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (env LOG_LEVEL).'),
-  production: z.boolean().default(false).describe('Refuse development fallbacks (generated keys, demo client). Set by NODE_ENV=production.'),
+  production: z
+    .boolean()
+    .default(false)
+    .describe('Refuse development fallbacks: generated keys, the demo client, placeholder secrets, the in-memory store and the file outbox (unless `allowInProduction` names them). Set by NODE_ENV=production.'),
+  allowInProduction: z
+    .strictObject({
+      memoryStore: z.boolean().default(false).describe('Accept the in-memory store in production: everything is lost on restart and instances share nothing (a single-instance trial).'),
+      fileOutbox: z.boolean().default(false).describe('Accept writing mail to `<dataDir>/outbox/` in production instead of sending it (another process delivers those files).'),
+    })
+    .prefault({})
+    .describe('Development fallbacks that production refuses unless named here.'),
+  shutdownTimeoutSeconds: z
+    .int()
+    .min(1)
+    .max(600)
+    .default(10)
+    .describe('On SIGTERM or SIGINT: how long to wait for requests in flight and the outbox to finish before closing what is left.'),
   demo: z
     .strictObject({
       enabled: z.boolean().optional().describe('Register the demo client and serve `/demo`. Default: on only for the embedded default (no CONFIG_FILE, not production).'),

@@ -116,6 +116,7 @@ export class Outbox {
     this.#schedule(0);
   }
 
+  /** Stops the worker; waits for its pass in progress and for mail requests have handed over to reach the store. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -125,6 +126,16 @@ export class Outbox {
     for (const [timer] of waiting) clearTimeout(timer);
     await Promise.all(waiting.map(([, write]) => write()));
     await this.#running;
+  }
+
+  /**
+   * For a process that is shutting down: stops the worker, then sends what is due now in one last
+   * pass, so a code asked for just before the shutdown is not left waiting for another instance
+   * (or, with the in-memory store, lost). Mail that fails stays queued for the next instance.
+   */
+  async drain(): Promise<void> {
+    await this.stop();
+    await this.#pass();
   }
 
   /** Delivers due mail now rather than at the next poll (called after a mail is queued here). */

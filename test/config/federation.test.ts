@@ -2,17 +2,9 @@
 import { expect } from 'chai';
 
 import { parseConfig } from '../../config/load.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { randomSecret } from '../../src/keys.ts';
+import { problemsOf } from '../support/config.ts';
 
-function problemsOf(action: () => unknown): string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const entra = { preset: 'entra', clientId: '00000000-1111-2222-3333-444444444444', clientSecret: 'app-secret' };
 const google = { preset: 'google', clientId: 'guestpass.apps.googleusercontent.com', clientSecret: 'app-secret' };
@@ -56,8 +48,10 @@ describe('federation presets', () => {
     const config = parseConfig({
       production: true,
       issuer: 'https://id.contoso.com',
-      keys: { jwks: { keys: [{ kty: 'RSA' }] }, cookies: ['c'.repeat(32)], secrets: ['s'.repeat(32)] },
-      federation: [entra, google, { id: 'contoso', name: 'Contoso', issuer: 'https://login.contoso.com', clientId: 'c', clientSecret: 's', domains: ['contoso.com'], members: true }],
+      keys: { jwks: { keys: [{ kty: 'RSA' }] }, cookies: [randomSecret()], secrets: [randomSecret()] },
+      redis: { url: 'redis://cache:6379' },
+      smtp: { url: 'smtp://mail:25' },
+      federation: [entra, google, { id: 'contoso', name: 'Contoso', issuer: 'https://login.contoso.com', clientId: 'c', clientSecret: randomSecret(), domains: ['contoso.com'], members: true }],
     });
     expect(config.federation.map((entry) => entry.id)).to.deep.equal(['entra', 'google', 'contoso']);
   });
