@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'var/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'var/**', 'coverage/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -73,6 +73,10 @@ export default tseslint.config(
   {
     files: ['**/assets/*.js'],
     languageOptions: { sourceType: 'script', globals: globals.browser },
+  },
+  {
+    files: ['examples/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.node },
   },
   {
     files: ['test/**', 'bench/**', 'examples/**', 'config/reference.ts', 'src/main.ts'],

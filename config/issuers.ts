@@ -39,3 +39,29 @@ export function issuerSpellings(issuer: string): [string, string] {
 export function discoveryDocumentUrl(issuer: string): URL {
   return new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
 }
+
+/**
+ * Multi-tenant providers (Microsoft Entra) give each tenant an issuer of its own, all of one
+ * shape: `https://login.microsoftonline.com/{tenantid}/v2.0`. A tenant's issuer fits the template
+ * when it is the template with the placeholder replaced by one tenant ID: one path segment of
+ * letters, digits, `-` and `_` (so never `.` or `..`, which would name another path). It is
+ * compared exactly: a tenant's issuer is what its own document states, never a spelling.
+ */
+export const tenantIdPlaceholder = '{tenantid}';
+
+const tenantIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function isIssuerTemplate(issuer: string): boolean {
+  return issuer.includes(tenantIdPlaceholder);
+}
+
+export function fitsIssuerTemplate(template: string, issuer: string): boolean {
+  const [before = '', after = '', extra] = template.split(tenantIdPlaceholder);
+  if (extra !== undefined || !issuer.startsWith(before) || !issuer.endsWith(after)) return false;
+  return tenantIdPattern.test(issuer.slice(before.length, issuer.length - after.length));
+}
+
+/** The origin every tenant of a template shares (its host is fixed; only the path varies). */
+export function templateOrigin(template: string): string {
+  return new URL(template.replace(tenantIdPlaceholder, 'tenant')).origin;
+}

@@ -8,44 +8,61 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 
 import { ConfigError } from './errors.ts';
-import { normalizeIssuer } from './issuers.ts';
+import { federationProblems, withFederationPresets } from './federation.ts';
+import { productionProblems } from './production.ts';
 import { configSchema, type Config } from './schema.ts';
+import { nearestConfigKey } from './suggest.ts';
 
 /** The environment variables guestpass reads, and the config field each one sets. */
 export const environmentVariables = {
   PORT: 'port',
+  HOST: 'host',
   ISSUER: 'issuer',
   REDIS_URL: 'redis.url',
+  REDIS_PASSWORD: 'redis.password',
   SMTP_URL: 'smtp.url',
   MAIL_FROM: 'mail.from',
   LOG_LEVEL: 'logLevel',
+  KEYS_JWKS: 'keys.jwks',
+  KEYS_COOKIES: 'keys.cookies',
+  KEYS_SECRETS: 'keys.secrets',
+  METRICS_BEARER_TOKEN: 'metrics.bearerToken',
 } as const;
+
+export type EnvironmentVariable = keyof typeof environmentVariables;
+
+/** How a variable's text becomes its field's value, when it is not plain text. */
+export const environmentFormats: Partial<Record<EnvironmentVariable, 'json' | 'list'>> = {
+  KEYS_JWKS: 'json',
+  KEYS_COOKIES: 'list',
+  KEYS_SECRETS: 'list',
+};
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Environment): Config {
   const fileName = env.CONFIG_FILE?.trim() || undefined;
   const fromFile = fileName ? readConfigFile(fileName) : {};
-  const fromEnv = environmentOverrides(env);
+  const { overrides: fromEnv, sources: envSources } = environmentOverrides(env);
   const merged = deepMerge(fromFile, fromEnv);
   if (env.NODE_ENV === 'production') merged.production ??= true;
   const demoDefault = !fileName && merged.production !== true;
-  return parseConfig(merged, { fileName, envSet: fromEnv, demoDefault });
+  return parseConfig(merged, { fileName, envSources, demoDefault });
 }
 
 interface ConfigSources {
   /** The file the input came from, named in messages. */
   fileName?: string | undefined;
-  /** The part of the input that came from environment variables. */
-  envSet?: Record<string, unknown>;
+  /** Which variable set a field, for the fields the environment set (`keys.secrets` → `KEYS_SECRETS_FILE`). */
+  envSources?: Record<string, string>;
   /** Whether the demo client is on when the input does not say. */
   demoDefault?: boolean;
 }
 
 export function parseConfig(input: Record<string, unknown>, sources: ConfigSources = {}): Config {
-  const result = configSchema.safeParse(input);
+  const result = configSchema.safeParse(withFederationPresets(input));
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, sources)));
+    throw new ConfigError(result.error.issues.flatMap((issue) => describeIssue(issue, sources)));
   }
   const config = result.data;
   const issuer = config.issuer ?? `http://localhost:${config.port}`;
@@ -75,26 +92,72 @@ function readConfigFile(fileName: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function environmentOverrides(env: Environment): Record<string, unknown> {
+/**
+ * The fields the environment sets. Every variable may instead name a file that holds its value
+ * (`NAME_FILE`, the container and systemd convention for secrets); its trailing newline is not
+ * part of the value.
+ */
+function environmentOverrides(env: Environment): { overrides: Record<string, unknown>; sources: Record<string, string> } {
   const overrides: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(environmentVariables)) {
-    const value = env[name];
-    if (value === undefined || value === '') continue;
+  const sources: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, field] of Object.entries(environmentVariables) as [EnvironmentVariable, string][]) {
+    const direct = env[name];
+    const fileName = env[`${name}_FILE`];
+    const hasDirect = direct !== undefined && direct !== '';
+    const hasFile = fileName !== undefined && fileName !== '';
+    if (hasDirect && hasFile) {
+      problems.push(`${name}, ${name}_FILE: both are set; keep one`);
+      continue;
+    }
+    if (!hasDirect && !hasFile) continue;
+    const source = hasFile ? `${name}_FILE` : name;
+    let text: string;
+    if (hasFile) {
+      try {
+        text = readFileSync(resolve(fileName), 'utf8').replace(/\r?\n$/, '');
+      } catch (cause) {
+        problems.push(`${source}: cannot read ${resolve(fileName)} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
+        continue;
+      }
+    } else {
+      text = direct!;
+    }
+    const value = environmentValue(environmentFormats[name], text);
+    if (value === undefined) {
+      problems.push(`${source}: not valid JSON (${field} takes a JSON object)`);
+      continue;
+    }
     setPath(overrides, field.split('.'), value);
+    sources[field] = source;
   }
-  return overrides;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { overrides, sources };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, { fileName, envSet = {} }: ConfigSources): string {
+function environmentValue(format: 'json' | 'list' | undefined, text: string): unknown {
+  if (format === 'list') return text.split(/[\s,]+/).filter(Boolean);
+  if (format !== 'json') return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, { fileName, envSources = {} }: ConfigSources): string[] {
   const field = issue.path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index ? '.' : ''}${String(part)}`)).join('') || '(root)';
-  const envName = Object.entries(environmentVariables).find(([, path]) => path === field)?.[0];
-  const fromEnv = envName !== undefined && getPath(envSet, field.split('.')) !== undefined;
-  const source = fromEnv ? ` (env ${envName})` : fileName ? ` (in ${fileName})` : '';
+  // A value from a variable may be refused deep inside (`keys.jwks.keys[0].kty`): name the variable that set its parent.
+  const envField = Object.keys(envSources).find((path) => field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
+  const source = envField ? ` (env ${envSources[envField]})` : fileName ? ` (in ${fileName})` : '';
   if (issue.code === 'unrecognized_keys') {
     const base = field === '(root)' ? '' : `${field}.`;
-    return `${issue.keys.map((key) => `${base}${key}`).join(', ')}${source}: unknown setting`;
+    return issue.keys.map((key) => {
+      const suggestion = nearestConfigKey(`${base}${key}`);
+      return `${base}${key}${source}: unknown setting${suggestion ? ` (did you mean ${suggestion}?)` : ''}`;
+    });
   }
-  return `${field}${source}: ${plainMessage(issue)}`;
+  return [`${field}${source}: ${plainMessage(issue)}`];
 }
 
 /** zod's wording, made plainer for the common cases. */
@@ -113,33 +176,14 @@ function crossFieldProblems(config: Config): string[] {
     if (clientIds.has(client.client_id)) problems.push(`clients[${index}].client_id: duplicate client_id "${client.client_id}"`);
     clientIds.add(client.client_id);
   });
-  const federationIds = new Set<string>();
-  const federatedDomains = new Map<string, string>();
-  const federatedIssuers = new Map<string, string>();
-  config.federation.forEach((entry, index) => {
-    if (federationIds.has(entry.id)) problems.push(`federation[${index}].id: duplicate id "${entry.id}"`);
-    federationIds.add(entry.id);
-    const issuer = new URL(entry.issuer);
-    if (issuer.search || issuer.hash) problems.push(`federation[${index}].issuer: must have no query or fragment (an issuer identifier has neither)`);
-    // Linked identities are keyed by issuer, so two entries with one issuer could not tell whose a person's identity is.
-    const sameIssuerAs = federatedIssuers.get(normalizeIssuer(entry.issuer));
-    if (sameIssuerAs) problems.push(`federation[${index}].issuer: ${entry.issuer} is already the issuer of "${sameIssuerAs}"`);
-    federatedIssuers.set(normalizeIssuer(entry.issuer), entry.id);
-    for (const domain of entry.domains) {
-      const other = federatedDomains.get(domain);
-      if (other) problems.push(`federation[${index}].domains: ${domain} is already served by "${other}"`);
-      federatedDomains.set(domain, entry.id);
-    }
-  });
+  problems.push(...federationProblems(config));
   if (config.production) {
+    problems.push(...productionProblems(config));
     if (!config.keys.jwks) problems.push('keys.jwks: required in production (a JWKS of private signing keys)');
     if (!config.keys.cookies) problems.push('keys.cookies: required in production (cookie signing keys)');
     if (!config.keys.secrets) problems.push('keys.secrets: required in production (secrets for code HMACs)');
     if (config.demo.enabled) problems.push('demo.enabled: the demo client must not run in production');
     if (!config.issuer.startsWith('https://')) problems.push('issuer: must be an https URL in production');
-    config.federation.forEach((entry, index) => {
-      if (!entry.issuer.startsWith('https://')) problems.push(`federation[${index}].issuer: must be an https URL in production`);
-    });
     if (config.metrics.enabled && !config.metrics.bearerToken && config.metrics.port === undefined) {
       problems.push('metrics.bearerToken: required in production unless metrics.port serves /metrics on a listener of its own (the counts tell who was sent a code)');
     }
@@ -154,15 +198,6 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
     node = node[key] as Record<string, unknown>;
   }
   node[path.at(-1)!] = value;
-}
-
-function getPath(source: unknown, path: string[]): unknown {
-  let node = source;
-  for (const key of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

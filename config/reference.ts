@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
-import { environmentVariables } from './load.ts';
+import { environmentFormats, environmentVariables, type EnvironmentVariable } from './load.ts';
 import { configSchema, domainNamePattern } from './schema.ts';
 
 type JsonSchema = z.core.JSONSchema.BaseSchema;
@@ -138,6 +138,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 const otherEnvironmentVariables = [
   ['CONFIG_FILE', '—', '—', 'Path of a JSON file with any of the keys below, merged over the defaults; the other variables override it.'],
   [
+    'NAME_FILE',
+    '—',
+    '—',
+    'For each variable below: the path of a file holding its value instead (container and systemd secrets, e.g. `KEYS_SECRETS_FILE=/run/secrets/guestpass-secrets`); a trailing newline is dropped. Setting both `NAME` and `NAME_FILE` is an error.',
+  ],
+  [
     'NODE_ENV',
     '`production`',
     '—',
@@ -151,10 +157,13 @@ export function configReference(): string {
   const keyRows = keys.map((key) => [code(key.path), cell(key.type), key.defaultValue, key.allowed || '—', cell(key.description ?? '—')]);
   const environmentRows = [
     ...otherEnvironmentVariables.map(([name, sets, defaultValue, meaning]) => [code(name), sets, defaultValue, meaning]),
-    ...Object.entries(environmentVariables).map(([name, path]) => {
+    ...(Object.entries(environmentVariables) as [EnvironmentVariable, string][]).map(([name, path]) => {
       const key = byPath.get(path);
       if (!key) throw new Error(`config reference: ${name} sets ${path}, which the schema does not have`);
-      return [code(name), code(path), key.defaultValue, cell(key.description ?? '—')];
+      const formatNote = { json: ' As JSON.', list: ' Separated by commas or whitespace.' } as const;
+      const format = environmentFormats[name];
+      const note = format ? formatNote[format] : '';
+      return [code(name), code(path), key.defaultValue, cell(`${key.description ?? '—'}${note}`)];
     }),
   ];
   return [
@@ -173,20 +182,22 @@ export function configReference(): string {
   ].join('\n');
 }
 
-export const readmeMarkers = { start: '<!-- config-reference:start -->', end: '<!-- config-reference:end -->' } as const;
+export const referenceMarkers = { start: '<!-- config-reference:start -->', end: '<!-- config-reference:end -->' } as const;
 
-/** The README with its configuration section replaced by the current reference. */
-export function withCurrentReference(readme: string): string {
-  const start = readme.indexOf(readmeMarkers.start);
-  const end = readme.indexOf(readmeMarkers.end);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the ${readmeMarkers.start} … ${readmeMarkers.end} markers`);
-  return `${readme.slice(0, start + readmeMarkers.start.length)}\n${configReference()}${readme.slice(end)}`;
+/** Where the generated reference lives. */
+export const referenceDocument = new URL('../docs/configuration.md', import.meta.url);
+
+/** The document with its reference section replaced by the current reference. */
+export function withCurrentReference(document: string): string {
+  const start = document.indexOf(referenceMarkers.start);
+  const end = document.indexOf(referenceMarkers.end);
+  if (start < 0 || end < start) throw new Error(`docs/configuration.md lacks the ${referenceMarkers.start} … ${referenceMarkers.end} markers`);
+  return `${document.slice(0, start + referenceMarkers.start.length)}\n${configReference()}${document.slice(end)}`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (process.argv.includes('--write')) {
-    const readme = new URL('../README.md', import.meta.url);
-    writeFileSync(readme, withCurrentReference(readFileSync(readme, 'utf8')));
+    writeFileSync(referenceDocument, withCurrentReference(readFileSync(referenceDocument, 'utf8')));
   } else {
     process.stdout.write(configReference());
   }

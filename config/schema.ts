@@ -1,6 +1,6 @@
 /**
  * The one configuration schema of guestpass. Every key carries its description, default and
- * range, so `npm run config:reference` prints the reference in the README from this file.
+ * range, so `npm run config:reference` prints the reference in docs/configuration.md from this file.
  *
  * Sources, lowest to highest precedence: these defaults, the JSON file named by CONFIG_FILE,
  * the environment variables of SPEC §8 (PORT, ISSUER, REDIS_URL, SMTP_URL, MAIL_FROM).
@@ -70,18 +70,69 @@ export const policySchema = z
   })
   .describe('The sharing policy (SPEC §5); changeable at runtime through `PUT /api/v1/settings`.');
 
+/** Known multi-tenant providers; `config/federation_presets.ts` holds what each one fills in. */
+export const federationPresetNames = ['entra', 'google'] as const;
+
+const claimName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/, 'must be a claim name such as email_verified');
+
+export const federationTenantsSchema = z
+  .strictObject({
+    discoveryUrl: z
+      .string()
+      .optional()
+      .describe(
+        'Per-domain discovery document, with `{domain}` where the email domain goes, e.g. `https://login.microsoftonline.com/{domain}/v2.0/.well-known/openid-configuration`. A tenant owns the domain when it answers 200 with a document whose `issuer` fits the entry\'s issuer template; 400 or 404 means none does. Needs an `issuer` with `{tenantid}`.',
+      ),
+    mxHosts: z
+      .array(domainName)
+      .min(1)
+      .optional()
+      .describe(
+        'Instead of `discoveryUrl`, for a provider with one issuer for every organisation (Google): a domain is served when one of its MX hosts is one of these or under one. Needs `claims.domain`, which proves the organisation at sign-in.',
+      ),
+    dnsServers: z
+      .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+)(:\d{1,5})?$/, 'must be an IP address, optionally with :port'))
+      .min(1)
+      .optional()
+      .describe('DNS servers asked for MX records (`192.0.2.53` or `192.0.2.53:5353`); default the system\'s.'),
+    excludeDomains: z.array(domainName).default([]).describe('Email domains never looked up, such as consumer mail domains.'),
+    excludeIssuers: z.array(httpUrl).default([]).describe('Tenant issuers never served, such as Microsoft\'s tenant of personal accounts.'),
+    cacheSeconds: boundedInt(60, 86400, 3600, 'How long a found tenant is remembered for a domain.'),
+    negativeCacheSeconds: boundedInt(60, 86400, 600, 'How long "no tenant owns this domain" is remembered.'),
+    failureCacheSeconds: boundedInt(5, 3600, 60, 'How long a failed lookup (timeout, refused address, 5xx) counts as "no tenant", so a provider that is down does not slow every sign-in.'),
+    timeoutMs: boundedInt(100, 10000, 3000, 'A lookup that takes longer (milliseconds) fails, and the person keeps their email code.'),
+    maxCachedDomains: boundedInt(100, 1000000, 10000, 'Most domains remembered per entry; the least recently used are forgotten first.'),
+  })
+  .describe(
+    'Makes the entry multi-tenant: it also serves email domains no entry lists, when a tenant of the provider owns them (docs/federation.md). Lookups happen after a code is verified, are cached, and follow `allowPrivateNetworkCalls`.',
+  );
+
+export const federationClaimsSchema = z
+  .strictObject({
+    email: claimName.default('email').describe('Claim holding the address, which must equal the address the person verified with a code.'),
+    emailVerified: claimName
+      .default('email_verified')
+      .describe('Claim that must be `true` for a link: `email_verified` (OpenID Connect), or `xms_edov` for Microsoft Entra (the tenant has verified the domain of the address).'),
+    domain: claimName.optional().describe('When set, a claim that must equal the domain of the address: `hd` for Google Workspace.'),
+  })
+  .describe('Which upstream claims carry the address and vouch for it.');
+
 export const federationEntrySchema = z.strictObject({
+  preset: z
+    .enum(federationPresetNames)
+    .optional()
+    .describe('Fills in the other keys for a known multi-tenant provider (`entra`: Microsoft Entra ID, any organisation; `google`: Google Workspace); keys written next to it win.'),
   id: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
-    .describe('Short identifier; the redirect URI is `<ISSUER>/federation/<id>/callback`.'),
-  name: z.string().min(1).describe('Name shown to people, e.g. "Contoso work account".'),
+    .describe('Short identifier; the redirect URI is `<ISSUER>/federation/<id>/callback`. A preset gives its own name (`entra`, `google`).'),
+  name: z.string().min(1).describe('Name shown to people, e.g. "Contoso work account". A preset gives one.'),
   issuer: httpUrl.describe(
-    'Issuer URL of the upstream OpenID Provider, as its discovery document (`<issuer>/.well-known/openid-configuration`) states it; a trailing slash may differ, anything else refuses the entry.',
+    'Issuer URL of the upstream OpenID Provider, as its discovery document (`<issuer>/.well-known/openid-configuration`) states it; a trailing slash may differ, anything else refuses the entry. A multi-tenant entry may give a template with `{tenantid}` in its path instead. A preset gives it.',
   ),
   clientId: z.string().min(1).describe('Client ID registered at the upstream provider.'),
   clientSecret: z.string().min(1).describe('Client secret registered at the upstream provider.'),
-  domains: z.array(domainName).min(1).describe('Email domains this provider serves.'),
+  domains: z.array(domainName).default([]).describe('Email domains this provider serves; at least one unless the entry has `tenants`.'),
   members: z.boolean().default(false).describe('`true` marks the organisation\'s own provider, for `member`s.'),
   tokenEndpointAuthMethod: z
     .enum(['client_secret_basic', 'client_secret_post'])
@@ -90,6 +141,8 @@ export const federationEntrySchema = z.strictObject({
       'How guestpass authenticates at the upstream token endpoint. `client_secret_basic` form-encodes the ID and secret in the Basic header (RFC 6749 §2.3.1); use `client_secret_post` for providers that compare them raw (docs/federation.md).',
     ),
   scope: z.string().default('openid email profile').describe('Scopes requested upstream.'),
+  claims: federationClaimsSchema.prefault({}),
+  tenants: federationTenantsSchema.optional(),
 });
 
 const hostPort = z.strictObject({ host: z.string().min(1).describe('Host name or address.'), port: z.int().min(1).max(65535).describe('TCP port.') });
@@ -134,6 +187,7 @@ const secret = z.string().min(32, 'must be at least 32 characters');
 
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT).'),
+  host: z.string().min(1).optional().describe('Address to listen on (env HOST), e.g. `127.0.0.1` or `::`. Default: all interfaces.'),
   issuer: httpUrl
     .refine((url) => !url.endsWith('/'), { error: 'must not end with "/"' })
     .optional()
@@ -147,14 +201,32 @@ export const configSchema = z.strictObject({
     ])
     .default(false)
     .describe(
-      'Proxies in front (TLS termination, load balancer). `false`: ignore X-Forwarded-*. `true` or a number N: that many proxies; the client address is the one the N-th proxy from here appended to X-Forwarded-For (`true` = 1). A list of CIDRs: the proxies\' addresses; the client is the nearest address in X-Forwarded-For that is not one of them. The leftmost X-Forwarded-For entry is never trusted. Host and scheme always come from `issuer`.',
+      'Proxies in front (TLS termination, load balancer). `false`: ignore X-Forwarded-*. `true` or a number N: that many proxies; the client address is the one the N-th proxy from here appended to X-Forwarded-For (`true` = 1). A list of CIDRs: the proxies\' addresses; the client is the nearest address in X-Forwarded-For that is not one of them. The leftmost X-Forwarded-For entry is never trusted; an entry with a port (`203.0.113.7:51234`, `[2001:db8::7]:443`) counts as its address. The proxy must append to X-Forwarded-For (a `Forwarded` header alone is not read). Host and scheme always come from `issuer`.',
     ),
   allowPrivateNetworkCalls: z
     .boolean()
     .default(false)
-    .describe('Let calls to relying parties (back-channel logout, jwks_uri) reach private, loopback and link-local addresses. Off by default, against SSRF; turn on when relying parties live on your private network.'),
+    .describe(
+      'Let calls to relying parties (back-channel logout, jwks_uri), and the tenant lookups of multi-tenant federation entries, reach private, loopback and link-local addresses. Off by default, against SSRF; turn on when relying parties live on your private network.',
+    ),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (env LOG_LEVEL).'),
-  production: z.boolean().default(false).describe('Refuse development fallbacks (generated keys, demo client). Set by NODE_ENV=production.'),
+  production: z
+    .boolean()
+    .default(false)
+    .describe('Refuse development fallbacks: generated keys, the demo client, placeholder secrets, the in-memory store and the file outbox (unless `allowInProduction` names them). Set by NODE_ENV=production.'),
+  allowInProduction: z
+    .strictObject({
+      memoryStore: z.boolean().default(false).describe('Accept the in-memory store in production: everything is lost on restart and instances share nothing (a single-instance trial).'),
+      fileOutbox: z.boolean().default(false).describe('Accept writing mail to `<dataDir>/outbox/` in production instead of sending it (another process delivers those files).'),
+    })
+    .prefault({})
+    .describe('Development fallbacks that production refuses unless named here.'),
+  shutdownTimeoutSeconds: z
+    .int()
+    .min(1)
+    .max(600)
+    .default(10)
+    .describe('On SIGTERM or SIGINT: how long to wait for requests in flight and the outbox to finish before closing what is left.'),
   demo: z
     .strictObject({
       enabled: z.boolean().optional().describe('Register the demo client and serve `/demo`. Default: on only for the embedded default (no CONFIG_FILE, not production).'),
@@ -195,7 +267,7 @@ export const configSchema = z.strictObject({
       maxAttempts: z.int().min(1).max(50).default(8).describe('Delivery attempts before a mail is given up.'),
       initialBackoffSeconds: z.int().min(1).max(3600).default(5).describe('Wait before the first retry; doubles each time.'),
       maxBackoffSeconds: z.int().min(1).max(86400).default(120).describe('Longest wait between two attempts.'),
-      pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due.'),
+      pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due. A code mail is also written and sent at a random moment within this interval (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests.'),
     })
     .prefault({})
     .describe('The durable mail queue and its retries.'),
@@ -239,7 +311,7 @@ export const configSchema = z.strictObject({
     .describe('Prometheus metrics.'),
   rateLimits: z
     .strictObject({
-      codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour.'),
+      codesPerIpPerHour: boundedInt(1, 100000, 30, 'Codes one client IP address can have sent per hour (an IPv6 client counts by its /64).'),
       invitationMailsPerAddressPerHour: boundedInt(1, 100, 3, 'Invitation mails one address can be sent per hour; more answer 429.'),
     })
     .prefault({})
@@ -251,6 +323,8 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Policy = z.output<typeof policySchema>;
 export type OtpPolicy = z.output<typeof otpPolicySchema>;
 export type FederationEntry = z.output<typeof federationEntrySchema>;
+export type FederationTenants = z.output<typeof federationTenantsSchema>;
+export type FederationPreset = (typeof federationPresetNames)[number];
 export type ClientMetadataInput = z.output<typeof clientSchema>;
 export type SharingLevel = (typeof sharingLevels)[number];
 export type GuestUpgradeMode = (typeof guestUpgradeModes)[number];

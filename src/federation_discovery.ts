@@ -9,7 +9,8 @@
  *   the wrong place (or something answers there that is not the provider), so the entry is
  *   refused rather than trusted.
  * - The document says how the provider authenticates clients at its token endpoint; the log
- *   says which method each entry uses, and warns when the provider does not list it.
+ *   says which method each entry uses, warns when the provider does not list it, and when the
+ *   provider refuses guestpass's credentials says what the likely cause is.
  */
 import * as client from 'openid-client';
 
@@ -73,4 +74,39 @@ function logAuthenticationMethod(entry: FederationEntry, metadata: client.Server
         `it will likely refuse guestpass at its token endpoint: set "tokenEndpointAuthMethod" of this federation entry to a method it lists`,
     );
   }
+}
+
+/**
+ * The provider refused guestpass's own credentials, so no one of this entry can link or sign
+ * in until the operator acts: say what the likely cause is and what to change. The secret is
+ * never logged, only whether form-encoding changes it.
+ */
+export function logRefusedClient(entry: FederationEntry, logger: Logger): void {
+  const method = entry.tokenEndpointAuthMethod;
+  const encodingChangesCredentials = changedByFormEncoding(entry.clientId) || changedByFormEncoding(entry.clientSecret);
+  const likelyCause =
+    method === 'client_secret_basic' && encodingChangesCredentials
+      ? 'guestpass sends the client ID and secret form-encoded inside the Basic header, as RFC 6749 §2.3.1 requires, and this secret (or ID) has characters ' +
+        'that form-encoding changes (anything but letters and digits, such as - + / =); a provider that compares the Basic credentials without decoding ' +
+        'them (LemonLDAP::NG does) refuses them. If the client ID and secret are right, set "tokenEndpointAuthMethod": "client_secret_post" on this entry'
+      : `check the client ID and secret registered at the provider, and that it accepts ${method} for this client`;
+  logger.error(
+    { provider: entry.id, issuer: entry.issuer, tokenEndpointAuthMethod: method, error: 'invalid_client' },
+    `work-account provider "${entry.id}" refused guestpass's client credentials at its token endpoint (invalid_client): ${likelyCause} (docs/federation.md)`,
+  );
+}
+
+/**
+ * The token endpoint refused the client itself: `invalid_client` in the body (RFC 6749 §5.2), or
+ * a 401 with an authentication challenge, which is how that error comes with Basic credentials.
+ */
+export function clientAuthenticationRefused(error: unknown): boolean {
+  if (error instanceof client.ResponseBodyError) return error.error === 'invalid_client';
+  if (error instanceof client.WWWAuthenticateChallengeError) return error.status === 401;
+  return false;
+}
+
+/** openid-client percent-encodes every character but letters and digits in Basic credentials. */
+function changedByFormEncoding(value: string): boolean {
+  return /[^A-Za-z0-9]/.test(value);
 }

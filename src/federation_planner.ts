@@ -34,14 +34,16 @@ export function federationPlanner(federation: Federation, policy: PolicySource):
       return undefined;
     },
     async upgradePlan(person) {
-      const entry = federation.forEmail(person.emailNormalized);
-      if (!entry || person.identities.some((identity) => federation.forIssuer(identity.issuer)?.id === entry.id)) return undefined;
+      // The policy first: with work accounts off, no domain is looked up at all.
       const { guestUpgrade } = await policy.get();
-      return guestUpgrade === 'off' ? undefined : { providerId: entry.id, mode: guestUpgrade };
+      if (guestUpgrade === 'off') return undefined;
+      const entry = await federation.forEmail(person.emailNormalized);
+      if (!entry || person.identities.some((identity) => federation.forIssuer(identity.issuer)?.id === entry.id)) return undefined;
+      return { providerId: entry.id, mode: guestUpgrade };
     },
     async redeemProvider(email) {
-      const entry = federation.forEmail(email);
-      return entry && (await policy.get()).guestUpgrade !== 'off' ? entry.id : undefined;
+      if ((await policy.get()).guestUpgrade === 'off') return undefined;
+      return (await federation.forEmail(email))?.id;
     },
   };
 }

@@ -16,7 +16,8 @@
  *   at another one.
  * - The ticket is bound to the first sign-in that uses it for a work account, and the invitation
  *   is redeemed once (an atomic claim) — only while it is unexpired, unredeemed, for that
- *   address, and its person still exists. Anything else falls back to the emailed code.
+ *   address, and its person still exists and is not disabled. Anything else falls back to the
+ *   emailed code.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
@@ -204,7 +205,7 @@ export class Invitations {
 
   /**
    * Redeems the invitation for `email`, once: of parallel redemptions one wins. False when it is
-   * expired, already redeemed, for another address, or its person is gone.
+   * expired, already redeemed, for another address, or its person is gone or disabled.
    */
   async redeem(id: string, email: string): Promise<boolean> {
     const invitation = await this.#redeemable(id, email);
@@ -226,7 +227,8 @@ export class Invitations {
     const invitation = await this.find(id);
     if (!invitation || invitation.redeemedAt !== undefined || this.#expired(invitation) || invitation.email !== email) return undefined;
     const person = await this.#deps.people.get(invitation.personId);
-    return person && person.emailNormalized === email ? invitation : undefined;
+    // A disabled person gets the "access removed" page (SPEC §1), never a shortcut round it.
+    return person && !person.disabled && person.emailNormalized === email ? invitation : undefined;
   }
 
   #expired(invitation: InvitationRecord): boolean {

@@ -63,7 +63,8 @@ const secretParameters = /\b(code|state|token|access_token|refresh_token|id_toke
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/(\/invitations\/)(?!done\b)[A-Za-z0-9_-]{16,}/g, '$1[redacted]')
+    // Any spelling the router accepts: it matches case-insensitively and decodes %-escapes.
+    .replace(/(\/invitations\/)(?!done(?:[/?#\s"'&]|$))[A-Za-z0-9_%-]{16,}/gi, '$1[redacted]')
     .replace(secretParameters, '$1=[redacted]')
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 [redacted]')
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@/\s]+@/gi, '$1[redacted]@');

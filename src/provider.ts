@@ -66,7 +66,7 @@ const day = 24 * 60 * 60;
 
 /**
  * Everything guestpass needs from oidc-provider, as one `Configuration`. An application that
- * builds its own Provider merges its settings over this one (see README, "Use as a library").
+ * builds its own Provider merges its settings over this one (see docs/library.md).
  */
 export function providerConfiguration(deps: ProviderDeps): Configuration {
   const { config, keys, store, people, policy } = deps;
@@ -202,8 +202,6 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
 
 export function createProvider(config: Config, configuration: Configuration, logger: Logger): Provider {
   const provider = new Provider(config.issuer, configuration);
-  // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's.
-  provider.proxy = config.trustProxy !== false;
   provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc-provider server error'));
   return provider;
 }

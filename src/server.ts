@@ -1,20 +1,23 @@
 /**
  * Two ways to run guestpass, neither reading the environment:
  *
- * - `createServer(config, deps)`: the whole provider on its own HTTP server (what `npm start`
- *   and the tests use).
+ * - `createServer(config, deps)`: the whole provider on its own HTTP server (what `guestpass
+ *   serve` and the tests use), with a graceful `shutdown`.
  * - `createGuestpass(config, deps)`: the pieces — store, outbox, audit, sign-in flow — plus the
  *   oidc-provider configuration they need and a `mount(provider)` for their routes, for an
- *   application that builds its own oidc-provider (the "plugin" use, README "Use as a library").
+ *   application that builds its own oidc-provider around them; `mountInHost` serves the plugin
+ *   (src/plugin/), where the application keeps its own Provider configuration (docs/library.md).
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
+import type { Context, Middleware } from 'koa';
+import compose from 'koa-compose';
 import type { ClientMetadata, Configuration } from 'oidc-provider';
 
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
-import { interactionRouter } from '../interactions/router.ts';
+import { interactionRouter, type InteractionDeps } from '../interactions/router.ts';
 import { assetsRouter } from '../interactions/routes/assets.ts';
 import { federationCallbackRouter } from '../interactions/routes/federation_callback.ts';
 import { invitationRoutes } from '../interactions/routes/invitations.ts';
@@ -80,12 +83,28 @@ export interface Guestpass {
   providerConfiguration(): Configuration;
   /** Adds guestpass's routes (sign-in pages, assets, health, demo) to a Provider, and checks its clients. */
   mount(provider: Provider): Promise<void>;
+  /**
+   * The plugin's `mount` (src/plugin/): guestpass's pages, assets, work-account and invitation
+   * routes in a host application's Provider. The sign-in pages answer only for interactions
+   * `ownsInteraction` says are guestpass's, and only they get guestpass's security headers;
+   * every other request goes on to the host's own routes. No health, management API, metrics
+   * or demo: those belong to the host (or to `createServer`).
+   */
+  mountInHost(provider: Provider, ownsInteraction: (ctx: Context, uid: string) => Promise<boolean>): Promise<void>;
   /** Drops audit events older than `audit.retentionDays` (also done hourly once started). */
   trimAudit(): Promise<void>;
   /** Starts the outbox worker and the hourly audit trim. */
   start(): void;
   /** Stops the outbox worker and closes what guestpass opened. */
   close(): Promise<void>;
+  /**
+   * For a process that is shutting down: `/readyz` answers 503 from now on, the outbox worker
+   * stops after sending what requests handed over and what is due (see `Outbox.drain`), then
+   * everything closes. Call it once the HTTP server has stopped taking requests.
+   */
+  drainAndClose(timeoutMs: number): Promise<void>;
+  /** Makes `/readyz` answer 503 `stopping`; called when a shutdown begins. */
+  markStopping(): void;
 }
 
 export async function createGuestpass(config: Config, deps: ServerDeps = {}): Promise<Guestpass> {
@@ -113,7 +132,16 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
   const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
   const sessions = new Sessions(store, logger);
-  const federation = new Federation({ entries: config.federation, issuer: config.issuer, store, clock, logger });
+  const federation = new Federation({
+    entries: config.federation,
+    issuer: config.issuer,
+    store,
+    clock,
+    logger,
+    people,
+    organizationDomains: config.organization.domains,
+    allowPrivateNetworkCalls: config.allowPrivateNetworkCalls,
+  });
   const clients = [
     ...config.clients,
     invitationsClientMetadata(config.issuer),
@@ -149,11 +177,39 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   });
 
   // Retention: every instance trims hourly; trimming twice is harmless.
+  let stopping = false;
   let auditTrimmer: NodeJS.Timeout | undefined;
   let metricsServer: Server | undefined;
   const trimAudit = () => store.trimAudit(clock.now() - config.audit.retentionDays * 24 * 60 * 60 * 1000);
   const trimAuditInBackground = () => {
     trimAudit().catch((error: unknown) => logger.warn({ err: error }, 'audit trim failed'));
+  };
+
+  const interactionDeps = (provider: Provider): InteractionDeps => ({
+    provider,
+    flow,
+    links,
+    federation,
+    planner,
+    eligibility,
+    invitations,
+    store,
+    people,
+    audit,
+    policy,
+    clock,
+    logger,
+    organizationName: config.organization.name,
+    supportContact: config.organization.supportContact,
+    issuer: config.issuer,
+  });
+
+  const close = async () => {
+    clearInterval(auditTrimmer);
+    if (metricsServer) await closeServer(metricsServer);
+    await outbox.stop();
+    if (!deps.mailTransport) await mailTransport.close();
+    if (!deps.store) await store.close();
   };
 
   return {
@@ -176,38 +232,42 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     async mount(provider) {
       sessions.attach(provider);
       provider.use(errorsAsHttpErrors);
+      // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's;
+      // the client address, Host and X-Forwarded-Host it decides itself, whatever `trustProxy` says.
+      // Set here rather than left to the application: with `proxy` off, an https issuer behind a TLS
+      // proxy would refuse to set its Secure cookies.
+      provider.proxy = true;
       provider.use(trustedEdge(config.issuer, config.trustProxy));
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
       provider.use(cachePublicMetadata(provider));
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
-      provider.use(healthRouter(store, () => federation.problems()).routes());
+      provider.use(healthRouter(store, { federationProblems: () => federation.problems(), mailStatus: () => outbox.transportStatus(), stopping: () => stopping }).routes());
       if (metrics && config.metrics.port === undefined) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
       provider.use(resumeOnce(store, clock, config.organization.name));
       provider.use(assetsRouter().routes());
       provider.use(federationCallbackRouter(federation, config.organization.name).routes());
       provider.use(invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes());
       provider.use(
-        interactionRouter({
-          provider,
-          flow,
-          links,
-          federation,
-          planner,
-          eligibility,
-          invitations,
-          store,
-          people,
-          audit,
-          policy,
-          clock,
-          logger,
-          organizationName: config.organization.name,
-          supportContact: config.organization.supportContact,
-          issuer: config.issuer,
-        }).routes(),
+        interactionRouter(interactionDeps(provider)).routes(),
       );
       provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer, clock).routes());
+      await assertClientsValid(provider, clients as { client_id: string }[]);
+    },
+    async mountInHost(provider, ownsInteraction) {
+      sessions.attach(provider);
+      const headers = securityHeaders({ https: config.issuer.startsWith('https:') });
+      const edge = trustedEdge(config.issuer, config.trustProxy);
+      const interactions = interactionRouter(interactionDeps(provider)).routes();
+      const ours = compose<Context>([errorsAsHttpErrors, edge, headers, assetsRouter().routes(), federationCallbackRouter(federation, config.organization.name).routes(), invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes()] as Middleware[]);
+      const ourPages = compose<Context>([edge, headers, interactions] as Middleware[]);
+      provider.use(resumeOnce(store, clock, config.organization.name));
+      provider.use(async (ctx, next) => {
+        const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/|$)/.exec(ctx.path);
+        if (interaction) return (await ownsInteraction(ctx, interaction[1]!)) ? ourPages(ctx, next) : next();
+        if (/^\/(assets\/guestpass\.|federation\/|invitations\/)/.test(ctx.path)) return ours(ctx, next);
+        return next();
+      });
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },
     trimAudit,
@@ -220,41 +280,81 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();
     },
-    async close() {
-      clearInterval(auditTrimmer);
-      if (metricsServer) await closeServer(metricsServer);
-      await outbox.stop();
-      if (!deps.mailTransport) await mailTransport.close();
-      if (!deps.store) await store.close();
+    close,
+    markStopping() {
+      stopping = true;
+    },
+    async drainAndClose(timeoutMs) {
+      stopping = true;
+      // A relay that hangs must not hold the process past its deadline; what is left stays queued.
+      const drained = await withDeadline(outbox.drain(), timeoutMs);
+      if (!drained) logger.warn({ timeoutMs }, 'the outbox did not finish within the shutdown timeout; queued mail stays for the next instance');
+      await close();
     },
   };
 }
 
-export interface GuestpassServer extends Omit<Guestpass, 'start' | 'close' | 'mount'> {
+/** Whether `work` settled before `timeoutMs` passed. */
+async function withDeadline(work: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([work.then(() => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface GuestpassServer extends Omit<Guestpass, 'start' | 'close' | 'mount' | 'drainAndClose' | 'markStopping'> {
   readonly provider: Provider;
-  /** Starts the HTTP server (port 0 picks a free one) and the outbox worker. */
+  /** Starts the HTTP server (port 0 picks a free one; default `config.port` on `config.host`) and the outbox worker. */
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Stops accepting requests, drains the outbox worker, closes what this server opened. */
+  /** Closes at once: connections are cut, the outbox worker finishes its pass, what this server opened closes. */
   close(): Promise<void>;
+  /**
+   * A graceful stop (SIGTERM): stop accepting connections, let requests in flight finish (their
+   * connections then close), drain the outbox (`Guestpass.drainAndClose`), close. What is still
+   * open after `timeoutMs` (default `shutdownTimeoutSeconds`) is cut. Resolves whether it was
+   * clean, i.e. nothing had to be cut.
+   */
+  shutdown(timeoutMs?: number): Promise<{ clean: boolean }>;
 }
 
 export async function createServer(config: Config, deps: ServerDeps = {}): Promise<GuestpassServer> {
   const guestpass = await createGuestpass(config, deps);
   const provider = createProvider(config, guestpass.providerConfiguration(), guestpass.logger);
   await guestpass.mount(provider);
+  const { start, close, mount: _mount, drainAndClose, markStopping, ...pieces } = guestpass;
 
   let http: Server | undefined;
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
   return {
-    ...guestpass,
+    ...pieces,
     provider,
-    async listen(port = config.port, host) {
+    async listen(port = config.port, host = config.host) {
       http = createHttpServer(provider.callback());
-      await new Promise<void>((resolve, reject) => {
-        http!.once('error', reject);
-        http!.listen(port, host, () => resolve());
+      const server = http;
+      // Node reads a socket's peer address when first asked and keeps it: asked at once, it is known
+      // even when the client resets the connection before its request is handled (the audit's ip).
+      server.on('connection', (socket) => void socket.remoteAddress);
+      server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+        inFlight.add(response);
+        // While draining, a request that comes on a kept-alive connection is its last one.
+        if (draining && !response.headersSent) response.setHeader('Connection', 'close');
+        response.once('close', () => {
+          inFlight.delete(response);
+          if (draining) setImmediate(() => server.closeIdleConnections());
+        });
       });
-      guestpass.start();
-      return { port: (http.address() as AddressInfo).port, url: config.issuer };
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      start();
+      return { port: (server.address() as AddressInfo).port, url: config.issuer };
     },
     async close() {
       if (http) {
@@ -262,7 +362,28 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
         http = undefined;
         await closeServer(server);
       }
-      await guestpass.close();
+      await close();
+    },
+    async shutdown(timeoutMs = config.shutdownTimeoutSeconds * 1000) {
+      const deadline = Date.now() + timeoutMs;
+      markStopping();
+      let clean = true;
+      if (http) {
+        const server = http;
+        http = undefined;
+        draining = true;
+        for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        clean = await withDeadline(closed, timeoutMs);
+        if (!clean) {
+          guestpass.logger.warn({ requests: inFlight.size, timeoutMs }, 'requests still in flight at the shutdown timeout; closing their connections');
+          server.closeAllConnections();
+          await closed;
+        }
+      }
+      await drainAndClose(Math.max(1, deadline - Date.now()));
+      return { clean };
     },
   };
 }

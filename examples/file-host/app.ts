@@ -1,7 +1,7 @@
 /**
  * A small file host that shares files through guestpass secure links — an example to copy
- * from. It is one guestpass client doing two jobs (README "Secure links: the resource-server
- * guide"):
+ * from. It is one guestpass client doing two jobs (docs/resource-servers.md, "Secure links:
+ * the resource-server guide"):
  *
  * - owners share a file with email addresses: the host creates a link through the management
  *   API (`client_credentials`) and shows `<publicUrl>/s/<sharing_id>` to send;

@@ -3,7 +3,7 @@
  * guestpass's source it takes only the API's view types (`src/api/views.ts`), to check its own
  * schemas against them at compile time (the pages take its `html` template too).
  *
- * One client_id does two jobs (README "Secure links: the resource-server guide"):
+ * One client_id does two jobs (docs/resource-servers.md, "Secure links: the resource-server guide"):
  *
  * - **Management API.** `client_credentials` with `resource=<ISSUER>/api` gives a short-lived
  *   JWT access token (10 minutes) with the `links:*` scopes the client is registered for. It is

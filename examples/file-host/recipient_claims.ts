@@ -1,5 +1,5 @@
 /**
- * The resource server's own checks on an ID token (README "Secure links", step 5). openid-client
+ * The resource server's own checks on an ID token (docs/resource-servers.md, step 5). openid-client
  * has already verified the signature, `iss`, `aud`, expiry, `nonce`, `state` and PKCE; what it
  * cannot know is which link this sign-in was for:
  *

@@ -32,7 +32,7 @@ export interface InteractionDeps {
   provider: Provider;
   flow: SignInFlow;
   links: Pick<Links, 'recordAccess'>;
-  federation: Pick<Federation, 'byId' | 'complete' | 'authorizationUrl' | 'formTargets'>;
+  federation: Pick<Federation, 'byId' | 'complete' | 'authorizationUrl' | 'formTargets' | 'tenantIssuerFor'>;
   /** Work-account decisions (the same the sign-in flow uses). */
   planner: FederationPlanner;
   eligibility: EligibilityCheck;

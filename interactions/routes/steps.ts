@@ -151,6 +151,12 @@ export async function finishSignIn(ctx: Context, deps: RouteDeps): Promise<void>
   const record = signInOf(ctx);
   const finished = await deps.finish.login(ctx, details, record, async () => (await presentedInvitation(ctx, deps, details))?.invitationId);
   if (finished.kind === 'redirect') return redirect303(ctx, finished.to);
+  if (finished.kind === 'access_removed') {
+    await deps.flow.removeAccess(record).catch((error: unknown) => {
+      if (!(error instanceof RecordChangedError)) throw error;
+    });
+    return redirect303(ctx, interactionPath(details.uid));
+  }
   await setPageSecurity(ctx, deps, details);
   ctx.status = 403;
   ctx.type = 'html';

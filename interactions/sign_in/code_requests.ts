@@ -7,8 +7,9 @@
  * - Guessing codes: each entry is counted in the store *before* the comparison, per code
  *   (`maxAttemptsPerCode`) and per address across codes, so N parallel guesses cannot exceed
  *   either cap. Failures per address are consecutive (kept until a right code, at most a day):
- *   at `lockoutAfterFailures` the address is locked, and past it each lockout period allows one
- *   entry (claiming the lockout is what allows it). A resend never resets the counts.
+ *   the entry that reaches `lockoutAfterFailures` locks the address before it is compared, and
+ *   from then on each lockout period allows one entry (claiming the lockout is what allows it).
+ *   A resend never resets the counts.
  * - Replaying a code: consuming is one atomic step naming the code id; of N parallel correct
  *   entries exactly one wins. An address has one current code, whichever sign-in asked for it,
  *   so a newer code makes older ones useless everywhere.
@@ -16,14 +17,16 @@
  * - Learning who a link was shared with: whether or not a code is sent, the person sees the
  *   same page, status and counters, at the same times: a withheld code has a stored, unguessable
  *   digest and a mail id that is never queued; both paths do the same work before answering (the
- *   real mail is built and queued after the answer); the delivery line says "sending" until a
- *   moment drawn alike for both. Only the audit log tells them apart.
+ *   real mail is built, queued and sent at a random moment after the answer, so its work slows
+ *   none of the person's next requests); the delivery line says "sending" until a moment drawn
+ *   alike for both. Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
 import type { CodeStore, CounterStore, OutboxStore } from '../../adapters/store.ts';
 import type { OtpPolicy } from '../../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
+import { clientNetwork } from '../../src/client_network.ts';
 import { waitFor, type Clock } from '../../src/clock.ts';
 import type { CodeEligibility, EligibilityCheck } from '../../src/eligibility.ts';
 import { maskEmail } from '../../src/emails.ts';
@@ -38,7 +41,7 @@ export interface CodeRequestDeps {
   store: CodeStore & CounterStore & Pick<OutboxStore, 'getMail'>;
   records: SignInRecords;
   clock: Clock;
-  outbox: Pick<Outbox, 'enqueueAfterResponse' | 'transportStatus' | 'sampleDeliveryMs'>;
+  outbox: Pick<Outbox, 'enqueueLater' | 'transportStatus' | 'sampleDeliveryMs'>;
   audit: AuditLog;
   /** Newest first. */
   secrets: readonly string[];
@@ -75,7 +78,8 @@ const keys = {
   /** One current code per address, whichever sign-in asked for it: a newer code voids the older (SPEC §4). */
   code: (email: string) => `address:${email}`,
   sentToAddress: (email: string) => `otp:sent:${email}`,
-  sentFromIp: (ip: string) => `otp:sent-ip:${ip}`,
+  /** Per client network: an IPv4 address, an IPv6 /64 (src/client_network.ts). */
+  sentFromIp: (network: string) => `otp:sent-ip:${network}`,
   cooldown: (email: string) => `otp:cooldown:${email}`,
   failures: (email: string) => `otp:failures:${email}`,
   lockout: (email: string) => `otp:lockout:${email}`,
@@ -113,10 +117,10 @@ export class CodeRequests {
 
     const perAddress = await store.incrementCounter(keys.sentToAddress(email.normalized), hourSeconds, now);
     if (perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress.resetAt });
-    if (request.ip) {
-      const perIp = await store.incrementCounter(keys.sentFromIp(request.ip), hourSeconds, now);
-      if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
-    }
+    // A request whose address is unknown (its client reset the connection before it was read) is
+    // counted too, all such requests as one: skipping them would let anyone past this cap.
+    const perIp = await store.incrementCounter(keys.sentFromIp(request.ip ? clientNetwork(request.ip) : 'unknown'), hourSeconds, now);
+    if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
 
     const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
     const deliver = eligibility.kind === 'deliver';
@@ -134,7 +138,8 @@ export class CodeRequests {
       step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) },
     });
     if (success) await records.notify(record, success);
-    // Last, so the answer goes out before the mail is built and queued: both paths answer alike.
+    // Last, and at a random moment after the answer (Outbox.enqueueLater): the work a real mail
+    // causes must line up neither with this answer nor with the requests the browser makes next.
     if (deliver) {
       const message = () =>
         verificationCodeMail({
@@ -145,7 +150,7 @@ export class CodeRequests {
           clientName: request.clientName,
           locale: request.locale,
         });
-      this.#deps.outbox.enqueueAfterResponse(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+      this.#deps.outbox.enqueueLater(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
     }
   }
 
@@ -173,10 +178,12 @@ export class CodeRequests {
 
     // Counted before comparing, in the store, so parallel guesses cannot slip under the caps.
     const failures = await store.incrementCounter(keys.failures(email), Math.max(failureMemorySeconds, policy.lockoutSeconds), clock.now());
-    // Past the limit each lockout period allows one entry: claiming the lockout is what allows
-    // it, so of parallel entries one is compared and the address is locked again meanwhile.
+    // From the entry that reaches the limit on, each lockout period allows one entry: claiming
+    // the lockout is what allows it, so of parallel entries one is compared and the address is
+    // locked meanwhile. (Claimed already by the entry that reaches the limit: otherwise it and
+    // the first entry past it, arriving together, would both be compared.)
     let probeLockedUntil: number | undefined;
-    if (failures.count > policy.lockoutAfterFailures) {
+    if (failures.count >= policy.lockoutAfterFailures) {
       const probe = await store.claimSlot(keys.lockout(email), policy.lockoutSeconds, clock.now());
       if (!probe.claimed) {
         await rejected('locked_out');
@@ -184,12 +191,10 @@ export class CodeRequests {
       }
       probeLockedUntil = probe.availableAt;
     }
-    /** A refused entry; reaching the limit locks the address, whatever the reason. */
+    /** A refused entry; at the limit the lockout it claimed stays, whatever the reason. */
     const refuse = async (reason: string, notice: Notice, detail: Record<string, unknown> = {}): Promise<CodeCheck> => {
       await rejected(reason, detail);
-      if (failures.count < policy.lockoutAfterFailures) return refused(notice);
-      const until = probeLockedUntil ?? (await this.#lockOut(email, policy));
-      return refused({ kind: 'locked_out', until });
+      return refused(probeLockedUntil === undefined ? notice : { kind: 'locked_out', until: probeLockedUntil });
     };
 
     const code = await store.countCodeAttempt(keys.code(email));
@@ -287,12 +292,6 @@ export class CodeRequests {
       },
       followParallelRequest,
     );
-  }
-
-  /** Locks the address; the failure count stays, so after the lockout each wrong entry locks it again. */
-  async #lockOut(email: string, policy: OtpPolicy): Promise<number> {
-    const lock = await this.#deps.store.claimSlot(keys.lockout(email), policy.lockoutSeconds, this.#deps.clock.now());
-    return lock.availableAt;
   }
 }
 

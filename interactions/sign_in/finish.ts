@@ -41,8 +41,12 @@ export interface FinishDeps {
 /** How long the gate that lets one request finish a sign-in stays shut: longer than any interaction lives. */
 const finishGateSeconds = 2 * 60 * 60;
 
-/** Where a finished sign-in goes: back to the relying party, or a page saying this link is not the person's. */
-export type Finished = { kind: 'redirect'; to: string } | { kind: 'no_access'; email: string };
+/**
+ * Where a finished sign-in goes: back to the relying party, a page saying this link is not the
+ * person's, or — the person was disabled since they proved their address — nowhere: the flow
+ * moves the sign-in to access_removed (`SignInFlow.removeAccess`).
+ */
+export type Finished = { kind: 'redirect'; to: string } | { kind: 'no_access'; email: string } | { kind: 'access_removed' };
 
 export class SignInFinish {
   readonly #deps: FinishDeps;
@@ -63,10 +67,12 @@ export class SignInFinish {
     // work-account sign-in was not asked before it went upstream.
     const eligibility = await this.#deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
     if (eligibility.kind !== 'deliver') return { kind: 'no_access', email: verified.email };
-    const gate = await store.claimSlot(`signin-finish:${record.uid}`, finishGateSeconds, clock.now());
-    if (!gate.claimed) return { kind: 'redirect', to: await this.#followFinished(details) };
     const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
     const person = await people.get(personId);
+    // Disabled since they proved their address (a code mailed before, a trip to the work provider).
+    if (person?.disabled) return { kind: 'access_removed' };
+    const gate = await store.claimSlot(`signin-finish:${record.uid}`, finishGateSeconds, clock.now());
+    if (!gate.claimed) return { kind: 'redirect', to: await this.#followFinished(details) };
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
     await invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId: await invitationId() }, requestOrigin(ctx));
     const grantId = await createGrant(provider, store, {

@@ -153,6 +153,13 @@ export class SignInFlow {
     return record;
   }
 
+  /** verified → access_removed: the person was disabled after proving their address; nobody is signed in. */
+  async removeAccess(record: SignInRecord): Promise<SignInRecord> {
+    const step = expectStep(record, 'verified');
+    await this.#records.commit(record, { step: { name: 'access_removed', email: step.email } });
+    return record;
+  }
+
   /** upgrade_failed → verified: the code still proved the address. */
   async continueWithCode(record: SignInRecord): Promise<SignInRecord> {
     const step = expectStep(record, 'upgrade_failed');

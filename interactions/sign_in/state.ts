@@ -13,6 +13,7 @@
  *        ├──linked work account──▶ federating(signin) ─ok─▶ verified          (never a code again)
  *        ├──invitation + work account──▶ federating(redeem) ─ok─▶ verified
  *        └──disabled or deleted person──▶ access_removed ─another address─▶ enter_email
+ *   verified ──person disabled since──▶ access_removed   (checked as the sign-in finishes)
  *
  *   With a live session the sign-in may start elsewhere: wrong_account (the signed-in person has
  *   no access to this link) or choose_account (prompt=select_account) ─another address─▶ enter_email.
@@ -43,6 +44,8 @@ export const upgradeFailures = [
   'upstream_error',
   'provider_unavailable',
   'invitation_invalid',
+  /** The person was disabled while at the work provider. */
+  'access_removed',
 ] as const;
 export type UpgradeFailure = (typeof upgradeFailures)[number];
 

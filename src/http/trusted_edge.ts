@@ -19,7 +19,7 @@ export type ProxyTrust = boolean | number | readonly string[];
 export function clientAddress(trust: ProxyTrust, peer: string, forwardedFor: string | undefined): string {
   const direct = unmapped(peer);
   if (trust === false || !forwardedFor) return direct;
-  const chain = [...forwardedFor.split(',').map((entry) => unmapped(entry.trim())), direct];
+  const chain = [...forwardedFor.split(',').map((entry) => unmapped(withoutPort(entry.trim()))), direct];
   if (Array.isArray(trust)) {
     const trusted = trustedAddresses(trust as readonly string[]);
     // Walk back from the nearest hop while it is one of our proxies; the first other address is the client.
@@ -35,7 +35,10 @@ export function clientAddress(trust: ProxyTrust, peer: string, forwardedFor: str
   return isIP(chain[index]!) ? chain[index]! : chain[index + 1]!;
 }
 
-/** Koa middleware: pins host and scheme to the issuer and sets `ctx.ip` to the client address. */
+/**
+ * Koa middleware: pins host and scheme to the issuer and sets `ctx.ip` to the client address.
+ * Needs the Koa app's `proxy` on (for the scheme); nothing else of Koa's proxy handling is left to read.
+ */
 export function trustedEdge(issuer: string, trust: ProxyTrust) {
   const { host, protocol } = new URL(issuer);
   return async function pinRequestEdge(ctx: Context, next: Next): Promise<void> {
@@ -43,9 +46,9 @@ export function trustedEdge(issuer: string, trust: ProxyTrust) {
     const headers = ctx.req.headers;
     headers.host = host;
     delete headers['x-forwarded-host'];
-    // Koa reads the scheme from X-Forwarded-Proto behind a trusted proxy; it is ISSUER's, whatever a client sends.
-    if (trust !== false) headers['x-forwarded-proto'] = protocol.slice(0, -1);
-    else delete headers['x-forwarded-proto'];
+    // Koa reads the scheme from X-Forwarded-Proto (the Provider is set to: see `Guestpass.mount`); it
+    // is ISSUER's, whatever a client or proxy sends, so Secure cookies work behind a TLS proxy.
+    headers['x-forwarded-proto'] = protocol.slice(0, -1);
     await next();
   };
 }
@@ -69,6 +72,18 @@ function trustedAddresses(cidrs: readonly string[]): BlockList {
 function isTrusted(list: BlockList, address: string): boolean {
   const family = isIP(address);
   return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * Some proxies write the client's port too (Azure Application Gateway: `203.0.113.7:51234`,
+ * `[2001:db8::7]:443`). Read as malformed, every client behind such a proxy would count as the
+ * proxy itself, one per-IP allowance for everyone.
+ */
+function withoutPort(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (bracketed) return bracketed[1]!;
+  const withPort = /^([\d.]+):\d+$/.exec(entry);
+  return withPort && isIP(withPort[1]!) === 4 ? withPort[1]! : entry;
 }
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) → `10.0.0.1`. */

@@ -78,6 +78,7 @@ const en = {
       upstream_error: 'the work provider did not complete the sign-in.',
       provider_unavailable: 'the work provider cannot be reached right now.',
       invitation_invalid: 'the invitation is no longer valid here. Ask for a code instead.',
+      access_removed: 'access for this address has been removed.',
     },
   },
   noAccess: {

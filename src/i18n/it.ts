@@ -79,6 +79,7 @@ const it: Messages = {
       upstream_error: 'il provider di lavoro non ha completato l’accesso.',
       provider_unavailable: 'al momento il provider di lavoro non è raggiungibile.',
       invitation_invalid: 'l’invito non è più valido qui. Chiedi invece un codice.',
+      access_removed: 'l’accesso per questo indirizzo è stato rimosso.',
     },
   },
   noAccess: {

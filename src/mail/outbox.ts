@@ -6,7 +6,7 @@
  * ends it, and is audited as `MailDeliveryFailed`. A queued code thus survives a restart or a
  * short SMTP outage.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 
 import type { MailOutcome, OutboxMail, OutboxStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../audit.ts';
@@ -36,6 +36,8 @@ interface OutboxDeps {
   onAttempt?: (outcome: MailOutcome['state']) => void;
 }
 
+/** The longest a code mail waits for its moment (see `enqueueLater`): less than the page's shortest "sending". */
+const laterAtMostMs = 1000;
 /** How long one instance may hold a claimed mail before another may take it over. */
 const leaseMs = 60_000;
 const batchSize = 10;
@@ -47,13 +49,18 @@ export class Outbox {
   #running: Promise<void> | undefined;
   #stopped = true;
   #again = false;
+  /** Code mails waiting for their moment (see `enqueueLater`), written at once if the outbox stops. */
+  readonly #later = new Map<NodeJS.Timeout, () => Promise<void>>();
 
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
   }
 
-  /** Seals and queues a mail; returns its id, by which the code page follows its delivery. */
-  async enqueue(message: MailMessage, { label, notAfter, id = randomUUID() }: { label: string; notAfter: number; id?: string }): Promise<string> {
+  /**
+   * Seals and queues a mail; returns its id, by which the code page follows its delivery.
+   * `requestedAt`: when the mail was asked for, if earlier than now (its delivery time counts from then).
+   */
+  async enqueue(message: MailMessage, { label, notAfter, id = randomUUID(), requestedAt }: { label: string; notAfter: number; id?: string; requestedAt?: number }): Promise<string> {
     const now = this.#deps.clock.now();
     const mail: OutboxMail = {
       id,
@@ -61,7 +68,7 @@ export class Outbox {
       label,
       state: 'queued',
       attempts: 0,
-      createdAt: now,
+      createdAt: Math.min(requestedAt ?? now, now),
       nextAttemptAt: now,
       notAfter,
     };
@@ -71,16 +78,27 @@ export class Outbox {
   }
 
   /**
-   * Writes and queues a mail once the current request has been answered (the mail is built only
-   * then, too). A sign-in answers in the same time whether or not it sends a code, so response
-   * times cannot tell recipients from everyone else; the caller names the mail by `id` already.
-   * A mail lost in that moment (the process dies, the store fails) is logged; a new code can be
-   * asked for.
+   * Builds, writes and queues a mail at a random moment within one poll interval (at most 1 s) after the
+   * current request has been answered; the caller names the mail by `id` already. The work a
+   * mail causes (building, sealing, queueing, the SMTP exchange) happens only for a code that is
+   * really sent: done right after the answer, it slowed the page and status reads the browser
+   * makes next, which told recipients from everyone else (SPEC §2). At a random moment it lines
+   * up with nothing the person does. Its delivery time counts from the request, so a withheld
+   * code's pretended delivery (`sampleDeliveryMs`) includes the wait too. A mail lost meanwhile
+   * (the process dies, the store fails) is logged; a new code can be asked for.
    */
-  enqueueAfterResponse(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
-    setImmediate(() => {
-      this.enqueue(build(), { ...options, id }).catch((error: unknown) => this.#deps.logger.error({ err: error, mailId: id, mail: options.label }, 'mail could not be queued'));
-    });
+  enqueueLater(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
+    const requestedAt = this.#deps.clock.now();
+    const write = () =>
+      this.enqueue(build(), { ...options, id, requestedAt }).then(
+        () => undefined,
+        (error: unknown) => this.#deps.logger.error({ err: error, mailId: id, mail: options.label }, 'mail could not be queued'),
+      );
+    const timer = setTimeout(() => {
+      this.#later.delete(timer);
+      void write();
+    }, randomInt(Math.min(this.#deps.settings.pollIntervalMs, laterAtMostMs) + 1));
+    this.#later.set(timer, write);
   }
 
   /** What this instance has seen of the mail transport lately. */
@@ -98,10 +116,26 @@ export class Outbox {
     this.#schedule(0);
   }
 
+  /** Stops the worker; waits for its pass in progress and for mail requests have handed over to reach the store. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    // Mails still waiting for their moment are queued now, for this or another instance to send.
+    const waiting = [...this.#later.entries()];
+    this.#later.clear();
+    for (const [timer] of waiting) clearTimeout(timer);
+    await Promise.all(waiting.map(([, write]) => write()));
     await this.#running;
+  }
+
+  /**
+   * For a process that is shutting down: stops the worker, then sends what is due now in one last
+   * pass, so a code asked for just before the shutdown is not left waiting for another instance
+   * (or, with the in-memory store, lost). Mail that fails stays queued for the next instance.
+   */
+  async drain(): Promise<void> {
+    await this.stop();
+    await this.#pass();
   }
 
   /** Delivers due mail now rather than at the next poll (called after a mail is queued here). */

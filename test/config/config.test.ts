@@ -6,19 +6,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 
 import { loadConfig, parseConfig } from '../../config/load.ts';
-import { ConfigError } from '../../src/errors.ts';
 import { loadKeyMaterial } from '../../src/keys.ts';
 import { createLogger } from '../../src/log.ts';
+import { problemsOf } from '../support/config.ts';
 
-function problemsOf(action: () => unknown): string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function fileWith(content: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'guestpass-config-')), 'config.json');
@@ -65,7 +56,7 @@ describe('configuration', () => {
       'redis.url (env REDIS_URL): must start with redis:// or rediss://',
       `policy.otp.length (in ${file}): must be at least 6`,
       `policy.otp.ttlSeconds (in ${file}): must be at most 1800`,
-      `policy.otp.lenght (in ${file}): unknown setting`,
+      `policy.otp.lenght (in ${file}): unknown setting (did you mean policy.otp.length?)`,
       `policy.domains (in ${file}): set allow or block, not both`,
       `policy.sharingLevel (in ${file}): must be one of "newAndExistingGuests", "existingGuests", "organizationOnly"`,
     ]);

@@ -96,6 +96,18 @@ describe('the mail outbox', () => {
     expect(visibleText(page.body)).to.contain('Mail cannot be sent at the moment.');
   });
 
+  it('queues a code mail still waiting for its moment when the outbox stops, its delivery time counted from the request', async () => {
+    const requestedAt = clock.now();
+    const message = { to: 'waiting@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+    gp.server.outbox.enqueueLater('waiting-mail', () => message, { label: 'verification code to w***@example.org', notAfter: requestedAt + 600_000 });
+    clock.advanceSeconds(10);
+    await gp.server.outbox.stop();
+    const queued = await gp.store.getMail('waiting-mail');
+    expect(queued?.state).to.equal('queued');
+    // The clock runs on in real time too: a few ms after the request, never the 10 s after it.
+    expect(queued?.createdAt, 'counted from the request, so a pretended delivery lasts as long').to.be.within(requestedAt, requestedAt + 1000);
+  });
+
   it('drops a mail whose code expired before it could be delivered', async () => {
     smtp.refuseNext(100, 421, 'service not available');
     const journey = await openSignIn(gp);

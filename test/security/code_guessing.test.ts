@@ -92,6 +92,16 @@ describe('security: guessing codes (ASVS 5.0 6.6.2, 6.6.3)', () => {
     expect(visibleText(again.body)).to.contain('That code is not right. 2 tries left.');
   });
 
+  it('compares no more than lockoutAfterFailures entries when they all arrive at once on a fresh address', async () => {
+    const email = 'burst@example.org';
+    const { journey, code } = await freshCode(email);
+    // The entry that reaches the limit and the first one past it race: only one of them may be compared.
+    await Promise.all(Array.from({ length: 20 }, () => journey.browser.submit(journey.page, '/code', { code: wrong(code) }, { follow: false })));
+    const reasons = (await gp.store.listAudit({ operation: 'VerificationCodeRejected', email }, { limit: 50 })).items.map((event) => event.detail.reason);
+    expect(reasons.filter((reason) => reason !== 'locked_out'), 'entries compared').to.deep.equal(['wrong_code', 'wrong_code', 'wrong_code']);
+    expect(reasons).to.have.length(20);
+  });
+
   it('mails no code that could not be used: a resend while entries are refused sends nothing', async () => {
     const email = 'resend-at-threshold@example.org';
     let attempt = await freshCode(email);

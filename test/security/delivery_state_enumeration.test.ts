@@ -62,12 +62,24 @@ describe('security: the delivery state tells nobody who a link was shared with (
     return { journey, at };
   }
 
+  /** Waits until the outbox has recorded the code mail of `email` as sent (the clock stands still for it, real time does not). */
+  async function mailSent(email: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const [event] = (await gp.store.listAudit({ operation: 'VerificationCodeSent', email }, { limit: 10 })).items.slice(-1);
+      const mail = event ? await gp.store.getMail(String(event.detail.mailId)) : undefined;
+      if (mail?.state === 'sent') return;
+      if (Date.now() > deadline) throw new Error(`the mail to ${email} was never recorded as sent (is ${mail?.state})`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** The page and the status endpoint as they are at `at` (the clock is set there for the read). */
   async function readAt({ journey }: { journey: Journey }, at: number): Promise<Reading> {
-    clock.advance(at - clock.now());
-    const status = await journey.browser.get(`${journey.page.url}/status`);
+    // Both reads at the same instant: the page must say what the status says.
+    clock.freezeAt(at);
+    const [status, page] = await Promise.all([journey.browser.get(`${journey.page.url}/status`), journey.browser.get(journey.page.url)]).finally(() => clock.thaw());
     const body = JSON.parse(status.body) as Record<string, string>;
-    const page = await journey.browser.get(journey.page.url);
     const pageLine = /Delivery: ([^.…]+[.…])/.exec(visibleText(page.body))?.[1] ?? '';
     return { status: status.status, delivery: body.delivery ?? '', text: body.text ?? '', keys: Object.keys(body).sort().join(','), pageLine };
   }
@@ -80,8 +92,9 @@ describe('security: the delivery state tells nobody who a link was shared with (
       recipients.push(await submitted(`recipient-${index}@example.org`));
       others.push(await submitted(`stranger-${index}@example.org`));
     }
-    // Every real mail has arrived: from here a real code could say "Sent." at once.
+    // Every real mail has left (arrived, and its sending recorded): from here a real code could say "Sent." at once.
     await Promise.all(Array.from({ length: 20 }, (_, index) => smtp.waitForMail(`recipient-${index}@example.org`)));
+    for (let index = 0; index < 20; index += 1) await mailSent(`recipient-${index}@example.org`);
     expect(smtp.mails.filter((mail) => mail.to.some((to) => to.startsWith('stranger-')))).to.deep.equal([]);
 
     for (const seconds of instants) {

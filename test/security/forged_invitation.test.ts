@@ -58,6 +58,8 @@ describe('security: a forged invitation links no work account (ASVS 5.0 6.4.1, 6
         'attacker-as-off': { email: 'off@partner.example', email_verified: true },
         'replayed-at-work': { email: 'replayed@partner.example', email_verified: true },
         'mallory-at-work': { email: 'mallory@partner.example', email_verified: true },
+        'disabled-at-work': { email: 'disabled@partner.example', email_verified: true },
+        'disabled-late-at-work': { email: 'disabled-late@partner.example', email_verified: true },
       },
     });
     [gp, off] = await Promise.all([start(ports[0]!, 'automatic'), start(ports[1]!, 'off')]);
@@ -210,6 +212,39 @@ describe('security: a forged invitation links no work account (ASVS 5.0 6.4.1, 6
     } finally {
       clock.advanceDays(-31);
     }
+  });
+
+  it('refuses a disabled invited guest: the redeem URL offers no work account, and one pressed anyway links nothing (SPEC §1)', async () => {
+    const invited = await admin.post<InvitationBody>('/invitations', { email: 'disabled@partner.example' });
+    // The admin opens the invitation's ticket in a browser first, then disables the guest before they accept.
+    const browser = gp.browser().alsoFollow(work.issuer);
+    const opened = await browser.get(invited.body.inviteRedeemUrl);
+    expect(visibleText(opened.body), 'offered while the guest is active').to.contain(workAccountOffer);
+    expect((await admin.patch(`/users/${invited.body.user.id}`, { disabled: true })).status).to.equal(200);
+    const page = await browser.get(opened.url);
+    expect(visibleText(page.body)).to.not.contain(workAccountOffer);
+    const attack = await pressWorkAccount(browser, page, 'disabled-at-work');
+    expect(attack.wentUpstream, 'a disabled person is never sent upstream to redeem').to.equal(false);
+    const person = await personByEmail(admin, 'disabled@partner.example');
+    expect(person?.identities).to.deep.equal([]);
+    expect(person?.state).to.equal('PendingAcceptance');
+    // A fresh open of the redeem URL offers nothing either.
+    const again = await gp.browser().get(invited.body.inviteRedeemUrl);
+    expect(visibleText(again.body)).to.not.contain(workAccountOffer);
+  });
+
+  it('links nothing for a guest disabled while at the work provider, and signs nobody in', async () => {
+    const invited = await admin.post<InvitationBody>('/invitations', { email: 'disabled-late@partner.example' });
+    const browser = gp.browser().alsoFollow(work.issuer);
+    const opened = await browser.get(invited.body.inviteRedeemUrl);
+    const upstream = await browser.submit(opened, '/work-account');
+    expect(upstream.url.startsWith(work.issuer)).to.equal(true);
+    expect((await admin.patch(`/users/${invited.body.user.id}`, { disabled: true })).status).to.equal(200);
+    await signInAtWorkProvider(browser, upstream, 'disabled-late-at-work');
+    const person = await personByEmail(admin, 'disabled-late@partner.example');
+    expect(person?.identities).to.deep.equal([]);
+    expect(person?.state).to.equal('PendingAcceptance');
+    await expectNotLinked(admin, gp, 'disabled-late@partner.example');
   });
 
   it('with guestUpgrade "off", links nothing, neither for a forged invitation nor for a real one', async () => {

@@ -7,22 +7,23 @@ import { expect } from 'chai';
 
 import { parseConfig } from '../../config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { randomSecret } from '../../src/keys.ts';
 import { signIn, startGuestpass } from '../support/guestpass.ts';
 import { freePort } from '../support/redis_server.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 
 const productionKeys = {
   jwks: { keys: [{ kty: 'RSA' }] },
-  cookies: ['c'.repeat(32)],
-  secrets: ['s'.repeat(32)],
+  cookies: [randomSecret()],
+  secrets: [randomSecret()],
 };
 
 describe('security: metrics are not an enumeration oracle (ASVS 5.0 13.4.5)', () => {
   it('refuses to start in production with open /metrics on the main listener, naming the field and the fix', () => {
-    const production = { production: true, issuer: 'https://id.contoso.com', keys: productionKeys };
+    const production = { production: true, issuer: 'https://id.contoso.com', keys: productionKeys, redis: { url: 'redis://cache:6379' }, smtp: { url: 'smtp://mail:25' } };
     const open = () => parseConfig({ ...production, metrics: { enabled: true } });
     expect(open).to.throw(ConfigError, /metrics\.bearerToken: required in production unless metrics\.port/);
-    expect(() => parseConfig({ ...production, metrics: { enabled: true, bearerToken: 't'.repeat(32) } })).to.not.throw();
+    expect(() => parseConfig({ ...production, metrics: { enabled: true, bearerToken: randomSecret() } })).to.not.throw();
     expect(() => parseConfig({ ...production, metrics: { enabled: true, port: 9464 } })).to.not.throw();
   });
 

@@ -29,6 +29,7 @@ describe('the sign-in flow, without HTTP', () => {
   let store: MemoryStore;
   let clock: ManualClock;
   let people: People;
+  let outbox: Outbox;
   let uid = 0;
 
   function flowWith({ eligibility = everyoneIsEligible, federation = noFederation }: { eligibility?: EligibilityCheck; federation?: FederationPlanner } = {}): SignInFlow {
@@ -36,7 +37,7 @@ describe('the sign-in flow, without HTTP', () => {
     const audit = new AuditLog(store, clock, logger);
     // The worker is never started: mail stays queued in the store, where the tests read it.
     const transport = { description: 'not used: the outbox worker is not started', send: () => Promise.reject(new Error('not sent')), close: async () => undefined };
-    const outbox = new Outbox({ store, transport, clock, logger, audit, secrets, settings: { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 1000 } });
+    outbox = new Outbox({ store, transport, clock, logger, audit, secrets, settings: { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 1000 } });
     return new SignInFlow({ store, clock, outbox, audit, people, secrets, otpPolicy: async () => otp, codesPerIpPerHour: 100, organizationName: 'Contoso', eligibility, federation });
   }
 
@@ -45,10 +46,13 @@ describe('the sign-in flow, without HTTP', () => {
     return { uid: `interaction-${uid}`, clientId: 'rp', expiresAt: clock.now() + 3600_000, prompt: { name: 'login', reasons: [] }, ...extra };
   }
 
-  /** The code in the mail a code_sent step names (queued after the answer, so a tick later). */
+  /**
+   * The code in the mail a code_sent step names. The mail is queued at a random moment after the
+   * answer (`Outbox.enqueueLater`); stopping the outbox queues what is still waiting at once.
+   */
   async function mailedCode(record: SignInRecord): Promise<string> {
     if (record.step.name !== 'code_sent') throw new Error(`no code at ${record.step.name}`);
-    await new Promise((resolve) => setImmediate(resolve));
+    await outbox.stop();
     const mail = await store.getMail(record.step.mailId);
     const message = mail?.sealed ? unseal<MailMessage>(secrets, mail.sealed) : undefined;
     const code = message ? /^\s*(\d{6,10})\s*$/m.exec(message.text)?.[1] : undefined;

@@ -163,6 +163,6 @@ describe('sign-in pages', () => {
 
   it('serves health and readiness', async () => {
     expect(await (await fetch(`${gp.issuer}/healthz`)).json()).to.deep.equal({ status: 'ok' });
-    expect(await (await fetch(`${gp.issuer}/readyz`)).json()).to.deep.equal({ status: 'ready', store: 'memory' });
+    expect(await (await fetch(`${gp.issuer}/readyz`)).json()).to.deep.equal({ status: 'ready', store: 'memory', mail: { state: 'ok' } });
   });
 });

@@ -3,9 +3,25 @@ import type { Clock } from '../../src/clock.ts';
 
 export class ManualClock implements Clock {
   #offsetMs = 0;
+  #frozenAt: number | undefined;
 
   now(): number {
-    return Date.now() + this.#offsetMs;
+    return this.#frozenAt ?? Date.now() + this.#offsetMs;
+  }
+
+  /**
+   * Holds the clock at `at` (epoch ms) until `thaw()`, so several requests see one instant: the
+   * clock otherwise runs on in real time, and a moment drawn just after `at` could fall between them.
+   */
+  freezeAt(at: number): void {
+    this.#frozenAt = at;
+  }
+
+  /** Lets the clock run on in real time from where it was held. */
+  thaw(): void {
+    if (this.#frozenAt === undefined) return;
+    this.#offsetMs = this.#frozenAt - Date.now();
+    this.#frozenAt = undefined;
   }
 
   advance(ms: number): void {

@@ -16,6 +16,8 @@ export interface WorkAccount {
   email?: string;
   email_verified?: boolean;
   name?: string;
+  /** Google Workspace's hosted domain (released with scope `email` when `emailClaims` lists it). */
+  hd?: string;
 }
 
 export interface RunningWorkProvider {
@@ -48,6 +50,8 @@ export interface WorkProviderOptions {
    * `-+/=` get `invalid_client`; raw ones, and client_secret_post, are accepted.
    */
   compareBasicCredentialsRaw?: boolean;
+  /** Claims released with scope `email`; default `email` and `email_verified`. */
+  emailClaims?: string[];
 }
 
 export async function startWorkProvider(options: WorkProviderOptions): Promise<RunningWorkProvider> {
@@ -69,7 +73,7 @@ export async function startWorkProvider(options: WorkProviderOptions): Promise<R
       },
     ],
     ...(options.clientAuthMethods ? { clientAuthMethods: options.clientAuthMethods } : {}),
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: options.emailClaims ?? ['email', 'email_verified'], profile: ['name'] },
     cookies: { keys: ['work-provider-cookie-key-for-tests-only'] },
     jwks: (await testKeys()).jwks as never,
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },

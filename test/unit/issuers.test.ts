@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 
-import { discoveryDocumentUrl, issuerSpellings, sameIssuer } from '../../config/issuers.ts';
+import { discoveryDocumentUrl, fitsIssuerTemplate, isIssuerTemplate, issuerSpellings, sameIssuer, templateOrigin } from '../../config/issuers.ts';
 
 describe('issuers', () => {
   it('takes two spellings that differ only by a trailing slash for one provider', () => {
@@ -31,5 +31,35 @@ describe('issuers', () => {
     expect(discoveryDocumentUrl('https://idp.example/realms/x').href).to.equal(expected);
     expect(discoveryDocumentUrl('https://idp.example/realms/x/').href).to.equal(expected);
     expect(discoveryDocumentUrl('https://idp.example/').href).to.equal('https://idp.example/.well-known/openid-configuration');
+  });
+});
+
+describe('issuer templates of multi-tenant providers', () => {
+  const template = 'https://login.microsoftonline.com/{tenantid}/v2.0';
+
+  it('fits a tenant\'s issuer: the template with one tenant ID in place of the placeholder', () => {
+    expect(isIssuerTemplate(template)).to.equal(true);
+    expect(isIssuerTemplate('https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0')).to.equal(false);
+    expect(fitsIssuerTemplate(template, 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0')).to.equal(true);
+    expect(fitsIssuerTemplate(template, 'https://login.microsoftonline.com/tenant_a-1/v2.0')).to.equal(true);
+  });
+
+  it('fits nothing else: another host, another path, two segments, dots, a trailing slash, an empty ID', () => {
+    for (const issuer of [
+      'https://login.example.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0',
+      'https://login.microsoftonline.com/72f988bf/v2.0/',
+      'https://login.microsoftonline.com/a/b/v2.0',
+      'https://login.microsoftonline.com/../v2.0',
+      'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0',
+      'https://login.microsoftonline.com//v2.0',
+      'https://login.microsoftonline.com/72f988bf/v2.0?x=1',
+      'http://login.microsoftonline.com/72f988bf/v2.0',
+    ]) {
+      expect(fitsIssuerTemplate(template, issuer), issuer).to.equal(false);
+    }
+  });
+
+  it('gives the origin every tenant shares', () => {
+    expect(templateOrigin(template)).to.equal('https://login.microsoftonline.com');
   });
 });
