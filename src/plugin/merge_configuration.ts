@@ -34,7 +34,7 @@ export function isGuestpassClient(client: Client): boolean {
 const day = 24 * 60 * 60;
 const defaultTtl = { Grant: 14 * day, Session: 14 * day, RefreshToken: 14 * day } as const;
 
-export function mergeConfiguration(host: Configuration, ours: Configuration, people: People): Configuration {
+export function mergeConfiguration(host: Configuration, ours: Configuration, people: Pick<People, 'get'>): Configuration {
   if (host.features?.devInteractions?.enabled !== false) {
     throw new Error('guestpass plugin: set features.devInteractions.enabled to false in your configuration (oidc-provider\'s development login would answer at /interaction/… for every client)');
   }
@@ -103,7 +103,7 @@ export function mergeConfiguration(host: Configuration, ours: Configuration, peo
  * guestpass's checks on the login prompt, asked for guestpass's clients only; and one of ours
  * for the host's clients: a session of a guestpass person signs in to none of them.
  */
-function addGuestpassChecks(hostLogin: interactionPolicy.Prompt, ourLogin: interactionPolicy.Prompt, people: People): void {
+function addGuestpassChecks(hostLogin: interactionPolicy.Prompt, ourLogin: interactionPolicy.Prompt, people: Pick<People, 'get'>): void {
   const { Check } = interactionPolicy;
   for (const reason of ['reverification_due', 'sharing_link_access']) {
     const check = ourLogin.checks.get(reason);

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 
 import type { PersonView } from '../../api/views.ts';
+import { normalizeEmail } from '../../emails.ts';
 import type { ManagementClient } from '../api_client.ts';
 import { CliError, UsageError, writeJson, writeLine, writeTable, type CliIo } from '../io.ts';
 import { connectionOptions, managementClient, positiveInteger } from '../management.ts';
@@ -106,9 +107,9 @@ export function registerUsers(program: Command, io: CliIo): void {
 /** A person's id: the argument itself, or looked up when it is an address. */
 async function personId(api: ManagementClient, person: string): Promise<string> {
   if (!person.includes('@')) return person;
-  const wanted = person.trim().toLowerCase();
+  const wanted = normalizeEmail(person);
   const page = await api.get<{ items: PersonView[] }>('directory:read', '/users', { email: wanted, limit: 100 });
-  const match = page.items.find((candidate) => candidate.email.toLowerCase() === wanted);
+  const match = page.items.find((candidate) => normalizeEmail(candidate.email) === wanted);
   if (!match) throw new CliError(`not found: nobody in the directory has the address ${person}`);
   return match.id;
 }
