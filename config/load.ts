@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 
+import { brandingProblems } from './branding.ts';
 import { ConfigError } from './errors.ts';
 import { federationProblems, withFederationPresets } from './federation.ts';
 import { productionProblems } from './production.ts';
@@ -177,6 +178,7 @@ function crossFieldProblems(config: Config): string[] {
     clientIds.add(client.client_id);
   });
   problems.push(...federationProblems(config));
+  problems.push(...brandingProblems(config));
   if (config.production) {
     problems.push(...productionProblems(config));
     if (!config.keys.jwks) problems.push('keys.jwks: required in production (a JWKS of private signing keys)');

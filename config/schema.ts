@@ -8,6 +8,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+import { accentColorProblem, hexColorPattern, lightPageBackground, minimumTextContrast } from './branding.ts';
+
 /** An IPv4 or IPv6 address, or a CIDR block of either (`10.0.0.0/8`, `2001:db8::/32`). */
 export function isCidr(value: string): boolean {
   const [network = '', prefix, extra] = value.split('/');
@@ -239,6 +241,21 @@ export const configSchema = z.strictObject({
       name: z.string().min(1).default('guestpass').describe('Organisation name shown on pages and in mails.'),
       domains: z.array(domainName).default([]).describe('Email domains of the organisation\'s own people (`member`s).'),
       supportContact: z.string().optional().describe('Whom to ask when access was removed (an email address or URL), shown on pages.'),
+      logoUri: z
+        .string()
+        .max(65536)
+        .optional()
+        .describe(
+          'Logo shown above every page, beside the organisation name: an https URL; in development also a `data:image/…` URL or a URL on the issuer\'s origin. The Content-Security-Policy lets images come from exactly its origin.',
+        ),
+      accentColor: z
+        .string()
+        .regex(hexColorPattern, 'must be a hex colour such as #0b57d0')
+        .refine((hex) => accentColorProblem(hex) === undefined, { error: (issue) => accentColorProblem(String(issue.input)) })
+        .optional()
+        .describe(
+          `Colour of buttons, links and focus rings, as #rrggbb. Refused when it has less than ${minimumTextContrast}:1 contrast (WCAG AA) against the page background ${lightPageBackground}, which also guarantees white button text on it. Dark mode uses a lighter shade of it. Default: guestpass's blue.`,
+        ),
     })
     .prefault({})
     .describe('The organisation that runs guestpass.'),

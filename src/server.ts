@@ -26,6 +26,7 @@ import { SignInFlow } from '../interactions/sign_in/flow.ts';
 import { providerPages } from '../interactions/views/provider_pages.ts';
 import { apiMiddleware } from './api/router.ts';
 import { AuditLog } from './audit.ts';
+import { brandingOf } from './branding.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { demoClientMetadata, demoRouter } from './dev/demo.ts';
 import { linkEligibility, type EligibilityCheck } from './eligibility.ts';
@@ -117,6 +118,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     createMailTransport({ smtpUrl: config.smtp.url, maxConnections: config.smtp.maxConnections, from: config.mail.from, dataDir: config.dataDir, logger });
 
   const metrics = config.metrics.enabled ? new Metrics() : undefined;
+  const branding = brandingOf(config.organization, config.issuer);
   const audit = new AuditLog(store, clock, logger, metrics && ((event) => metrics.auditEvent(event)));
   const outbox = new Outbox({
     store,
@@ -199,7 +201,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     policy,
     clock,
     logger,
-    organizationName: config.organization.name,
+    branding,
     supportContact: config.organization.supportContact,
     issuer: config.issuer,
   });
@@ -228,7 +230,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     federation,
     invitations,
     sessions,
-    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(config.organization.name) }),
+    providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(branding.page) }),
     async mount(provider) {
       sessions.attach(provider);
       provider.use(errorsAsHttpErrors);
@@ -238,15 +240,15 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       // proxy would refuse to set its Secure cookies.
       provider.proxy = true;
       provider.use(trustedEdge(config.issuer, config.trustProxy));
-      provider.use(securityHeaders({ https: config.issuer.startsWith('https:') }));
+      provider.use(securityHeaders({ https: config.issuer.startsWith('https:'), imageSources: branding.imageSources }));
       provider.use(cachePublicMetadata(provider));
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
       provider.use(healthRouter(store, { federationProblems: () => federation.problems(), mailStatus: () => outbox.transportStatus(), stopping: () => stopping }).routes());
       if (metrics && config.metrics.port === undefined) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
-      provider.use(resumeOnce(store, clock, config.organization.name));
-      provider.use(assetsRouter().routes());
-      provider.use(federationCallbackRouter(federation, config.organization.name).routes());
-      provider.use(invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes());
+      provider.use(resumeOnce(store, clock, branding.page));
+      provider.use(assetsRouter(branding.stylesheet).routes());
+      provider.use(federationCallbackRouter(federation, branding.page).routes());
+      provider.use(invitationRoutes({ invitations, people, issuer: config.issuer, branding: branding.page }).routes());
       provider.use(
         interactionRouter(interactionDeps(provider)).routes(),
       );
@@ -256,16 +258,16 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     },
     async mountInHost(provider, ownsInteraction) {
       sessions.attach(provider);
-      const headers = securityHeaders({ https: config.issuer.startsWith('https:') });
+      const headers = securityHeaders({ https: config.issuer.startsWith('https:'), imageSources: branding.imageSources });
       const edge = trustedEdge(config.issuer, config.trustProxy);
       const interactions = interactionRouter(interactionDeps(provider)).routes();
-      const ours = compose<Context>([errorsAsHttpErrors, edge, headers, assetsRouter().routes(), federationCallbackRouter(federation, config.organization.name).routes(), invitationRoutes({ invitations, people, issuer: config.issuer, organizationName: config.organization.name }).routes()] as Middleware[]);
+      const ours = compose<Context>([errorsAsHttpErrors, edge, headers, assetsRouter(branding.stylesheet).routes(), federationCallbackRouter(federation, branding.page).routes(), invitationRoutes({ invitations, people, issuer: config.issuer, branding: branding.page }).routes()] as Middleware[]);
       const ourPages = compose<Context>([edge, headers, interactions] as Middleware[]);
-      provider.use(resumeOnce(store, clock, config.organization.name));
+      provider.use(resumeOnce(store, clock, branding.page));
       provider.use(async (ctx, next) => {
         const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/|$)/.exec(ctx.path);
         if (interaction) return (await ownsInteraction(ctx, interaction[1]!)) ? ourPages(ctx, next) : next();
-        if (/^\/(assets\/guestpass\.|federation\/|invitations\/)/.test(ctx.path)) return ours(ctx, next);
+        if (/^\/(assets\/(guestpass|branding)\.|federation\/|invitations\/)/.test(ctx.path)) return ours(ctx, next);
         return next();
       });
       await assertClientsValid(provider, clients as { client_id: string }[]);

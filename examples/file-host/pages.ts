@@ -36,20 +36,20 @@ ${content}
 export const stylesheet = `:root { color-scheme: light dark; --fg: #1b1b1f; --bg: #f4f5f7; --card: #fff; --muted: #4a4f57; --accent: #0b57d0; --accent-fg: #fff; --error: #b3261e; --error-bg: #fdecea; --info-bg: #e8f0fe; --border: #c4c7ce; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e6ea; --bg: #121316; --card: #1d1f24; --muted: #b8bcc4; --accent: #8ab4f8; --accent-fg: #0b1b33; --error: #f2b8b5; --error-bg: #3b1614; --info-bg: #1b2a44; --border: #50545c; } }
 * { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
-header { padding: .75rem 1.5rem; border-bottom: 1px solid var(--border); background: var(--card); }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); overflow-wrap: anywhere; }
+header { padding: .75rem clamp(1rem, 4vw, 1.5rem); border-bottom: 1px solid var(--border); background: var(--card); }
 .brand { font-weight: 700; text-decoration: none; color: var(--fg); }
-main { max-width: 52rem; margin: 2rem auto; padding: 0 1.5rem; }
+main { max-width: 52rem; margin: 2rem auto; padding: 0 clamp(1rem, 4vw, 1.5rem); }
 h1 { font-size: 1.6rem; }
 h2 { font-size: 1.2rem; margin-top: 0; }
-section, .card { background: var(--card); border: 1px solid var(--border); border-radius: 12px; padding: 1.25rem 1.5rem; margin: 1.25rem 0; }
+section, .card { background: var(--card); border: 1px solid var(--border); border-radius: 12px; padding: 1.25rem clamp(1rem, 4vw, 1.5rem); margin: 1.25rem 0; }
 section > :first-child, .card > :first-child { margin-top: 0; }
 section > :last-child, .card > :last-child { margin-bottom: 0; }
 label { display: block; font-weight: 600; margin-top: .75rem; }
 .hint, .muted { color: var(--muted); font-size: .95rem; margin: .25rem 0; }
 input[type=text], input[type=number], textarea { width: 100%; font: inherit; padding: .5rem .65rem; border: 1px solid var(--border); border-radius: 8px; background: var(--card); color: var(--fg); }
 input[type=number] { max-width: 10rem; }
-button, a.button { display: inline-block; margin-top: .75rem; font: inherit; padding: .5rem 1.1rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); cursor: pointer; text-decoration: none; }
+button, a.button { display: inline-block; max-width: 100%; margin-top: .75rem; font: inherit; padding: .5rem 1.1rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); cursor: pointer; text-decoration: none; }
 button.secondary { background: transparent; color: var(--accent); margin-top: 0; }
 button.danger { background: transparent; color: var(--error); border-color: var(--error); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
@@ -61,6 +61,14 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--
 caption { text-align: left; font-weight: 600; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 a { color: var(--accent); }
+/* On a phone each recipient becomes a block of labelled lines; the header row stays for screen readers. */
+@media (max-width: 40rem) {
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  table.stack tr { border-bottom: 1px solid var(--border); padding: .5rem 0; }
+  table.stack td { border: none; padding: .1rem 0; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
 `;
 
 // --- owner pages ---------------------------------------------------------------------------------
@@ -116,12 +124,12 @@ function linkSection(file: SharedFile, link: Link, csrf: string, publicUrl: stri
 <label for="url-${link.id}">Link to send</label>
 <input id="url-${link.id}" type="text" readonly value="${shareUrl(publicUrl, link.id)}">
 <p>${link.expiresAt === undefined ? 'Never expires.' : html`${expired ? html`<strong>Expired</strong>` : 'Expires'} ${time(link.expiresAt)}.`}</p>
-<table>
+<table class="stack">
 <caption>Recipients</caption>
 <thead><tr><th scope="col">Email</th><th scope="col">Type</th><th scope="col">Added</th><th scope="col">Verified</th><th scope="col">Last seen</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>
 ${link.recipients.map(
-  (recipient) => html`<tr><td>${recipient.email}</td><td>${recipient.userType}</td><td>${time(recipient.addedAt)}</td><td>${recipient.verifiedAt ? time(recipient.verifiedAt) : 'not yet'}</td><td>${recipient.lastAccessAt ? time(recipient.lastAccessAt) : 'never'}</td>
+  (recipient) => html`<tr><td>${recipient.email}</td><td data-label="Type">${recipient.userType}</td><td data-label="Added">${time(recipient.addedAt)}</td><td data-label="Verified">${recipient.verifiedAt ? time(recipient.verifiedAt) : 'not yet'}</td><td data-label="Last seen">${recipient.lastAccessAt ? time(recipient.lastAccessAt) : 'never'}</td>
 <td><form method="post" action="${base}/recipients/${encodeURIComponent(recipient.email)}/remove"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="secondary" aria-label="Remove ${recipient.email} from this link">Remove</button></form></td></tr>`,
 )}
 </tbody>

@@ -8,6 +8,7 @@ import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import type { AuditLog } from '../../src/audit.ts';
+import type { Branding, PageBranding } from '../../src/branding.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { EligibilityCheck } from '../../src/eligibility.ts';
 import { normalizeEmail } from '../../src/emails.ts';
@@ -44,7 +45,8 @@ export interface InteractionDeps {
   policy: PolicySource;
   clock: Clock;
   logger: Logger;
-  organizationName: string;
+  /** The organisation's name, logo and accent colour on every page, and the logo's origin for the CSP. */
+  branding: Branding;
   issuer: string;
 }
 
@@ -91,9 +93,9 @@ export function localeOf(ctx: Context, details?: InteractionDetails, record?: Si
   return record?.locale ?? negotiateLocale({ uiLocales: details?.params.ui_locales, acceptLanguage: ctx.get('accept-language') });
 }
 
-export function pageFrame(ctx: Context, deps: Pick<InteractionDeps, 'organizationName'>, details?: InteractionDetails, record?: SignInRecord): { locale: Locale; t: Messages; organizationName: string; languageSwitch: boolean } {
+export function pageFrame(ctx: Context, deps: Pick<InteractionDeps, 'branding'>, details?: InteractionDetails, record?: SignInRecord): PageBranding & { locale: Locale; t: Messages; languageSwitch: boolean } {
   const locale = localeOf(ctx, details, record);
-  return { locale, t: messagesFor(locale), organizationName: deps.organizationName, languageSwitch: true };
+  return { locale, t: messagesFor(locale), ...deps.branding.page, languageSwitch: true };
 }
 
 export async function clientNameOf(deps: Pick<InteractionDeps, 'provider'>, details: InteractionDetails): Promise<string> {
@@ -114,10 +116,10 @@ export function presentedInvitation(ctx: Context, deps: Pick<InteractionDeps, 'i
 }
 
 /** Forms may end at the relying party (the end of a sign-in) and at the work providers (an upgrade). */
-export async function setPageSecurity(ctx: Context, deps: Pick<InteractionDeps, 'federation'>, details: InteractionDetails): Promise<void> {
+export async function setPageSecurity(ctx: Context, deps: Pick<InteractionDeps, 'federation' | 'branding'>, details: InteractionDetails): Promise<void> {
   const redirectUri = typeof details.params.redirect_uri === 'string' ? URL.parse(details.params.redirect_uri) : null;
   const targets = [...(redirectUri ? [redirectUri.origin] : []), ...(await deps.federation.formTargets())];
-  ctx.set('Content-Security-Policy', contentSecurityPolicy([...new Set(targets)]));
+  ctx.set('Content-Security-Policy', contentSecurityPolicy([...new Set(targets)], deps.branding.imageSources));
 }
 
 /** Post/redirect/get: every form answers with a 303. */

@@ -6,6 +6,7 @@ import type { Context, Next } from 'koa';
 import { errors } from 'oidc-provider';
 
 import { TemporarilyUnavailable } from '../../adapters/oidc_adapter.ts';
+import type { PageBranding } from '../../src/branding.ts';
 import { ForbiddenError, InvalidRequestError, isStoreUnavailable } from '../../src/errors.ts';
 import { httpStatusOf } from '../../src/http/errors.ts';
 import { messagesFor } from '../../src/i18n/index.ts';
@@ -13,7 +14,7 @@ import type { Logger } from '../../src/log.ts';
 import { errorPage } from '../views/pages.ts';
 import { localeOf } from './context.ts';
 
-export function renderInteractionErrors(deps: { logger: Logger; organizationName: string }) {
+export function renderInteractionErrors(deps: { logger: Logger; branding: { page: PageBranding } }) {
   return async function renderInteractionError(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
@@ -23,7 +24,7 @@ export function renderInteractionErrors(deps: { logger: Logger; organizationName
       const page = (status: number, message: string, details?: { error: string; description?: string }) => {
         ctx.status = status;
         ctx.type = 'html';
-        ctx.body = errorPage({ locale, t, organizationName: deps.organizationName }, { message, details });
+        ctx.body = errorPage({ locale, t, ...deps.branding.page }, { message, details });
       };
       // A form this page cannot take: the person gets a page saying so; the log says why.
       if (error instanceof InvalidRequestError || error instanceof ForbiddenError) {

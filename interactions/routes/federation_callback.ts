@@ -7,11 +7,12 @@
 import Router from '@koa/router';
 
 import { errorPage } from '../views/pages.ts';
+import type { PageBranding } from '../../src/branding.ts';
 import type { Federation } from '../../src/federation.ts';
 import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
 import { noStore } from '../../src/http/security_headers.ts';
 
-export function federationCallbackRouter(federation: Federation, organizationName: string): Router {
+export function federationCallbackRouter(federation: Federation, branding: PageBranding): Router {
   const router = new Router();
   router.get('/federation/:provider/callback', noStore, async (ctx) => {
     const entry = federation.byId(String(ctx.params.provider));
@@ -21,7 +22,7 @@ export function federationCallbackRouter(federation: Federation, organizationNam
       const t = messagesFor(locale);
       ctx.status = 400;
       ctx.type = 'html';
-      ctx.body = errorPage({ locale, t, organizationName }, { message: t.error.expired });
+      ctx.body = errorPage({ locale, t, ...branding }, { message: t.error.expired });
       return;
     }
     ctx.status = 303;

@@ -9,12 +9,13 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 
 import { invitationAcceptedPage, errorPage } from '../views/pages.ts';
+import type { PageBranding } from '../../src/branding.ts';
 import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
 import { invitationCookie, invitationsClientId, type Invitations } from '../../src/invitations.ts';
 import type { People } from '../../src/people.ts';
 import { noStore } from '../../src/http/security_headers.ts';
 
-export function invitationRoutes({ invitations, people, issuer, organizationName }: { invitations: Invitations; people: People; issuer: string; organizationName: string }): Router {
+export function invitationRoutes({ invitations, people, issuer, branding }: { invitations: Invitations; people: People; issuer: string; branding: PageBranding }): Router {
   const router = new Router({ prefix: '/invitations' });
   router.use(noStore);
 
@@ -22,7 +23,7 @@ export function invitationRoutes({ invitations, people, issuer, organizationName
     const locale = negotiateLocale({ acceptLanguage: ctx.get('accept-language') });
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = render({ locale, t: messagesFor(locale), organizationName });
+    ctx.body = render({ locale, t: messagesFor(locale), ...branding });
   };
   const unknown = (ctx: Context) => page(ctx, 404, (frame) => errorPage(frame, { message: frame.t.invitation.unknown }));
 
@@ -38,7 +39,7 @@ export function invitationRoutes({ invitations, people, issuer, organizationName
       ctx.status = 303;
       return ctx.redirect(invitation.redirectUrl);
     }
-    page(ctx, 200, (frame) => invitationAcceptedPage(frame, { organizationName }));
+    page(ctx, 200, (frame) => invitationAcceptedPage(frame, { organizationName: branding.organizationName }));
   });
 
   router.get('/:token', async (ctx) => {

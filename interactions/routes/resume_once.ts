@@ -11,6 +11,7 @@ import type { Context, Next } from 'koa';
 
 import type { CounterStore } from '../../adapters/store.ts';
 import { errorPage } from '../views/pages.ts';
+import type { PageBranding } from '../../src/branding.ts';
 import type { Clock } from '../../src/clock.ts';
 import { isStoreUnavailable } from '../../src/errors.ts';
 import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
@@ -19,7 +20,7 @@ const resumePath = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 /** Longer than any interaction lives. */
 const gateSeconds = 2 * 60 * 60;
 
-export function resumeOnce(store: Pick<CounterStore, 'claimSlot' | 'releaseSlot'>, clock: Clock, organizationName: string) {
+export function resumeOnce(store: Pick<CounterStore, 'claimSlot' | 'releaseSlot'>, clock: Clock, branding: PageBranding) {
   return async function resumeOnlyOnce(ctx: Context, next: Next): Promise<void> {
     const uid = ctx.method === 'GET' ? resumePath.exec(ctx.path)?.[1] : undefined;
     if (!uid) return next();
@@ -30,7 +31,7 @@ export function resumeOnce(store: Pick<CounterStore, 'claimSlot' | 'releaseSlot'
       ctx.status = status;
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = errorPage({ locale, t, organizationName }, { message });
+      ctx.body = errorPage({ locale, t, ...branding }, { message });
     };
     let claimed: boolean;
     try {

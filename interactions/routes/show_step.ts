@@ -93,7 +93,7 @@ export function showStep(deps: RouteDeps): Step[] {
           });
           return;
         case 'access_removed':
-          ctx.body = accessRemovedPage(frame, { ...form, maskedEmail: maskEmail(step.email), organizationName: deps.organizationName, supportContact: deps.supportContact });
+          ctx.body = accessRemovedPage(frame, { ...form, maskedEmail: maskEmail(step.email), organizationName: deps.branding.page.organizationName, supportContact: deps.supportContact });
           return;
         case 'wrong_account':
           ctx.body = noAccessPage(frame, { ...form, maskedEmail: maskEmail(step.email), action: 'change-email' });

@@ -1,14 +1,20 @@
-/** The frame of every page: plain, accessible HTML that works without JavaScript. */
+/**
+ * The frame of every page: plain, accessible HTML that works without JavaScript. Above the card,
+ * the organisation's name (and logo); in the card, above the title, room for the relying party
+ * that asked (`clientSlot`).
+ */
+import type { PageBranding } from '../../src/branding.ts';
 import { html, type SafeHtml } from '../../src/html.ts';
 import { locales, type Locale, type Messages } from '../../src/i18n/index.ts';
 
-export interface PageFrame {
+export interface PageFrame extends PageBranding {
   locale: Locale;
   t: Messages;
   title: string;
-  organizationName: string;
   /** Links to the same page in other languages (`?lang=xx`), when the page can switch. */
   languageSwitch?: boolean;
+  /** Who is asking — the relying party's name and logo (client metadata) — shown at the top of the card. */
+  clientSlot?: SafeHtml | undefined;
 }
 
 export function layout(frame: PageFrame, content: SafeHtml): string {
@@ -28,10 +34,15 @@ export function layout(frame: PageFrame, content: SafeHtml): string {
 <meta name="referrer" content="no-referrer">
 <title>${title} – ${organizationName}</title>
 <link rel="stylesheet" href="/assets/guestpass.css">
+${frame.stylesheetPath ? html`<link rel="stylesheet" href="${frame.stylesheetPath}">` : ''}
 <script src="/assets/guestpass.js" defer></script>
 </head>
 <body>
+<header class="organization">
+${frame.logoUri ? html`<img src="${frame.logoUri}" alt="" class="logo">` : ''}<span class="organization-name">${organizationName}</span>
+</header>
 <main id="main" class="card">
+${frame.clientSlot ?? ''}
 <h1>${title}</h1>
 ${content}
 </main>

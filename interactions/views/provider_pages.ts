@@ -5,19 +5,20 @@
  */
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
+import type { PageBranding } from '../../src/branding.ts';
 import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
 import type { ProviderPages } from '../../src/provider.ts';
 import { errorPage, loggedOutPage, logoutPage } from './pages.ts';
 
-export function providerPages(organizationName: string): ProviderPages {
+export function providerPages(branding: PageBranding): ProviderPages {
   const frameFor = (ctx: KoaContextWithOIDC) => {
     const locale = negotiateLocale({ uiLocales: ctx.oidc?.params?.ui_locales, acceptLanguage: ctx.get('accept-language') });
-    return { locale, t: messagesFor(locale), organizationName };
+    return { locale, t: messagesFor(locale), ...branding };
   };
   return {
     async logoutSource(ctx, form) {
       ctx.type = 'html';
-      ctx.body = logoutPage(frameFor(ctx), { form, organizationName });
+      ctx.body = logoutPage(frameFor(ctx), { form, organizationName: branding.organizationName });
     },
     async postLogoutSuccessSource(ctx) {
       ctx.type = 'html';

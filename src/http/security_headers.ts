@@ -9,12 +9,13 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 
-export function contentSecurityPolicy(formTargets?: readonly string[]): string {
+/** `imageSources`: where else images may come from — the organisation's logo (src/branding.ts), exactly its origin. */
+export function contentSecurityPolicy(formTargets?: readonly string[], imageSources: readonly string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src ${[...new Set(["'self'", 'data:', ...imageSources])].join(' ')}`,
     "connect-src 'self'",
     ...(formTargets ? [`form-action 'self'${formTargets.map((origin) => ` ${origin}`).join('')}`] : []),
     "frame-ancestors 'none'",
@@ -22,9 +23,10 @@ export function contentSecurityPolicy(formTargets?: readonly string[]): string {
   ].join('; ');
 }
 
-export function securityHeaders({ https }: { https: boolean }) {
+export function securityHeaders({ https, imageSources = [] }: { https: boolean; imageSources?: readonly string[] }) {
+  const policy = contentSecurityPolicy(undefined, imageSources);
   return async function setSecurityHeaders(ctx: Context, next: Next): Promise<void> {
-    ctx.set('Content-Security-Policy', contentSecurityPolicy());
+    ctx.set('Content-Security-Policy', policy);
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');

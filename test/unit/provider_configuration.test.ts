@@ -21,7 +21,7 @@ describe('the oidc-provider configuration', () => {
     const policy = fixedPolicy(config.policy);
     const links = new Links({ store, clock: systemClock, audit: new AuditLog(store, systemClock, createLogger('silent')), people, policy, maxRecipients: 10 });
     const eligibility = linkEligibility({ links, people, policy, openSignInClients: new Set() });
-    return providerConfiguration({ config, clock: systemClock, keys: await testKeys(), store, people, policy, eligibility, clients: [], pages: providerPages(config.organization.name) });
+    return providerConfiguration({ config, clock: systemClock, keys: await testKeys(), store, people, policy, eligibility, clients: [], pages: providerPages({ organizationName: config.organization.name }) });
   }
 
   it('sets cookies HttpOnly and SameSite=Lax always, and Secure on an https issuer', async () => {
