@@ -186,12 +186,20 @@ export class Invitations {
    * the invitation is still good for `email` (the sign-in's login_hint).
    */
   async presented(ticketId: unknown, presentedTicket: string | undefined, email: string | undefined, interactionUid: string): Promise<PresentedInvitation | undefined> {
-    if (typeof ticketId !== 'string' || !invitationIdPattern.test(ticketId) || !presentedTicket || !email) return undefined;
-    if (!sameValue(sha256(presentedTicket), ticketId)) return undefined;
+    if (!holdsTicket(ticketId, presentedTicket) || !email) return undefined;
     const ticket = await this.#ticket(ticketId);
     if (!ticket || (ticket.boundTo !== undefined && ticket.boundTo !== interactionUid)) return undefined;
     const invitation = await this.#redeemable(ticket.invitationId, email);
     return invitation && { invitationId: ticket.invitationId, ticketId, personId: invitation.personId, email: invitation.email };
+  }
+
+  /**
+   * The invitation a sign-in's page speaks of — who sent it, where it leads — whatever its state,
+   * told only to the browser that holds the ticket (its cookie): a copied or forged authorization
+   * URL learns nothing of whom an invitation came from.
+   */
+  shownTo(ticketId: unknown, presentedTicket: string | undefined): Promise<InvitationRecord | undefined> {
+    return holdsTicket(ticketId, presentedTicket) ? this.forTicket(ticketId) : Promise.resolve(undefined);
   }
 
   /** Binds a ticket to the sign-in that uses it for a work account; false when another sign-in has it. */
@@ -277,6 +285,11 @@ export class Invitations {
       throw new InvalidRequestError(`redirectUrl: ${url.origin} is not the origin of any registered client redirect URI`);
     }
   }
+}
+
+/** Whether the browser's ticket (`presentedTicket`, from its cookie) is the one the sign-in names. */
+function holdsTicket(ticketId: unknown, presentedTicket: string | undefined): ticketId is string {
+  return typeof ticketId === 'string' && invitationIdPattern.test(ticketId) && presentedTicket !== undefined && sameValue(sha256(presentedTicket), ticketId);
 }
 
 function sameValue(a: string, b: string): boolean {

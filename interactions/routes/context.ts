@@ -17,7 +17,7 @@ import type { FederationPlanner } from '../../src/federation_planner.ts';
 import { requestOrigin } from '../../src/http/request_origin.ts';
 import { contentSecurityPolicy } from '../../src/http/security_headers.ts';
 import { messagesFor, negotiateLocale, type Locale, type Messages } from '../../src/i18n/index.ts';
-import { invitationCookie, type Invitations, type PresentedInvitation } from '../../src/invitations.ts';
+import { invitationCookie, type InvitationRecord, type Invitations, type PresentedInvitation } from '../../src/invitations.ts';
 import type { Links } from '../../src/links.ts';
 import type { Logger } from '../../src/log.ts';
 import type { People } from '../../src/people.ts';
@@ -37,7 +37,7 @@ export interface InteractionDeps {
   /** Work-account decisions (the same the sign-in flow uses). */
   planner: FederationPlanner;
   eligibility: EligibilityCheck;
-  invitations: Pick<Invitations, 'presented' | 'bindTicket' | 'acceptPendingGuest' | 'redeem'>;
+  invitations: Pick<Invitations, 'presented' | 'shownTo' | 'bindTicket' | 'acceptPendingGuest' | 'redeem'>;
   supportContact?: string | undefined;
   store: FinishDeps['store'];
   people: Pick<People, 'get' | 'findByEmail' | 'findByIdentity' | 'linkIdentity'>;
@@ -113,6 +113,16 @@ export async function requestContextOf(ctx: Context, deps: Pick<InteractionDeps,
 export function presentedInvitation(ctx: Context, deps: Pick<InteractionDeps, 'invitations'>, details: InteractionDetails): Promise<PresentedInvitation | undefined> {
   const loginHint = typeof details.params.login_hint === 'string' ? normalizeEmail(details.params.login_hint) : undefined;
   return deps.invitations.presented(details.params.invitation, ctx.cookies.get(invitationCookie.name, { signed: false }), loginHint, details.uid);
+}
+
+/** The invitation this sign-in's page speaks of, when the browser holds its ticket; redeemed or not. */
+export function shownInvitation(ctx: Context, deps: Pick<InteractionDeps, 'invitations'>, details: InteractionDetails): Promise<InvitationRecord | undefined> {
+  return deps.invitations.shownTo(details.params.invitation, ctx.cookies.get(invitationCookie.name, { signed: false }));
+}
+
+/** The display name (`client_name`) of a client, when it is registered and has one. */
+export async function clientDisplayName(deps: Pick<InteractionDeps, 'provider'>, clientId: string): Promise<string | undefined> {
+  return (await deps.provider.Client.find(clientId))?.clientName;
 }
 
 /** Forms may end at the relying party (the end of a sign-in) and at the work providers (an upgrade). */

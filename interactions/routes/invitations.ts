@@ -2,7 +2,8 @@
  * `GET /invitations/:token` — the redeem URL: starts a sign-in at guestpass for the invited
  * address, through the first-party invitations client, and gives the browser the ticket that
  * proves it opened the URL (see `src/invitations.ts`). `GET /invitations/done` — where that
- * sign-in ends: on to the invitation's `redirectUrl`, or a page saying the guest is in.
+ * sign-in ends: on to the invitation's `redirectUrl`, or a page saying the guest is in and what
+ * happens next (never a dead end that leaves them wondering).
  */
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
@@ -10,6 +11,7 @@ import type { Context } from 'koa';
 
 import { invitationAcceptedPage, errorPage } from '../views/pages.ts';
 import type { PageBranding } from '../../src/branding.ts';
+import { maskEmail } from '../../src/emails.ts';
 import { messagesFor, negotiateLocale } from '../../src/i18n/index.ts';
 import { invitationCookie, invitationsClientId, type Invitations } from '../../src/invitations.ts';
 import type { People } from '../../src/people.ts';
@@ -39,7 +41,7 @@ export function invitationRoutes({ invitations, people, issuer, branding }: { in
       ctx.status = 303;
       return ctx.redirect(invitation.redirectUrl);
     }
-    page(ctx, 200, (frame) => invitationAcceptedPage(frame, { organizationName: branding.organizationName }));
+    page(ctx, 200, (frame) => invitationAcceptedPage(frame, { organizationName: branding.organizationName, maskedEmail: maskEmail(invitation.email) }));
   });
 
   router.get('/:token', async (ctx) => {

@@ -8,12 +8,39 @@ import { errors } from 'oidc-provider';
 import { maskEmail } from '../../src/emails.ts';
 import { FederationError, UnexpectedStepError } from '../../src/errors.ts';
 import { isLocale } from '../../src/i18n/index.ts';
-import { accessRemovedPage, chooseAccountPage, codePage, emailPage, noAccessPage, upgradeFailedPage, upgradeOfferPage } from '../views/pages.ts';
-import { clientNameOf, interactionOf, interactionPath, pageFrame, presentedInvitation, redirect303, setPageSecurity, signInOf, type RouteDeps } from './context.ts';
+import { signInPurpose } from '../../src/sign_in_purpose.ts';
+import { accessRemovedPage, chooseAccountPage, codePage, emailPage, noAccessPage, upgradeFailedPage, upgradeOfferPage, type EmailPageAbout } from '../views/pages.ts';
+import {
+  clientDisplayName,
+  clientNameOf,
+  interactionOf,
+  interactionPath,
+  pageFrame,
+  presentedInvitation,
+  redirect303,
+  setPageSecurity,
+  shownInvitation,
+  signInOf,
+  type InteractionDetails,
+  type RouteDeps,
+} from './context.ts';
 import { finishSignIn, isSignInPrompt, loadInteraction, loadSignIn, type Step } from './steps.ts';
 
 export function showStep(deps: RouteDeps): Step[] {
   const providerName = (providerId: string) => deps.federation.byId(providerId)?.name ?? providerId;
+  const { organizationName } = deps.branding.page;
+
+  /** Who asked and what for; for an invitation, who sent it and where it leads, told only to the browser holding its ticket. */
+  const emailPageAbout = async (ctx: Parameters<Step>[0], details: InteractionDetails, purpose: ReturnType<typeof signInPurpose>): Promise<EmailPageAbout> => {
+    if (purpose !== 'invitation') return { purpose, clientName: await clientNameOf(deps, details) };
+    const invitation = await shownInvitation(ctx, deps, details);
+    return {
+      purpose,
+      organizationName,
+      inviterName: invitation && (await clientDisplayName(deps, invitation.invitedBy)),
+      continueToSite: invitation?.redirectUrl && URL.parse(invitation.redirectUrl)?.host,
+    };
+  };
 
   return [
     loadInteraction(deps),
@@ -60,6 +87,7 @@ export function showStep(deps: RouteDeps): Step[] {
       const policy = await deps.policy.get();
       const now = deps.clock.now();
       const form = { uid: details.uid, csrf: record.csrf };
+      const purpose = signInPurpose(record);
       await setPageSecurity(ctx, deps, details);
       ctx.type = 'html';
       const step = record.step;
@@ -70,7 +98,7 @@ export function showStep(deps: RouteDeps): Step[] {
           const workProvider = invitation && (await deps.planner.redeemProvider(invitation.email));
           ctx.body = emailPage(frame, {
             ...form,
-            clientName: await clientNameOf(deps, details),
+            about: await emailPageAbout(ctx, details, purpose),
             emailDraft: notice?.kind === 'invalid_email' ? notice.draft : step.emailDraft,
             workAccount: workProvider ? { providerName: providerName(workProvider) } : undefined,
             notice,
@@ -82,6 +110,7 @@ export function showStep(deps: RouteDeps): Step[] {
         case 'code_sent':
           ctx.body = codePage(frame, {
             ...form,
+            purpose,
             maskedEmail: maskEmail(step.email),
             codeLength: policy.otp.length,
             ttlMinutes: Math.round(policy.otp.ttlSeconds / 60),
@@ -93,10 +122,10 @@ export function showStep(deps: RouteDeps): Step[] {
           });
           return;
         case 'access_removed':
-          ctx.body = accessRemovedPage(frame, { ...form, maskedEmail: maskEmail(step.email), organizationName: deps.branding.page.organizationName, supportContact: deps.supportContact });
+          ctx.body = accessRemovedPage(frame, { ...form, maskedEmail: maskEmail(step.email), organizationName, supportContact: deps.supportContact, purpose });
           return;
         case 'wrong_account':
-          ctx.body = noAccessPage(frame, { ...form, maskedEmail: maskEmail(step.email), action: 'change-email' });
+          ctx.body = noAccessPage(frame, { ...form, maskedEmail: maskEmail(step.email), action: 'change-email', purpose });
           return;
         case 'choose_account':
           ctx.body = chooseAccountPage(frame, { ...form, maskedEmail: maskEmail(step.email), clientName: await clientNameOf(deps, details) });

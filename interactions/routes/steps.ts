@@ -15,6 +15,7 @@ import { z } from 'zod';
 
 import { maskEmail } from '../../src/emails.ts';
 import { ForbiddenError, InvalidRequestError, RecordChangedError, UnexpectedStepError } from '../../src/errors.ts';
+import { signInPurpose } from '../../src/sign_in_purpose.ts';
 import type { SignInRecord } from '../sign_in/state.ts';
 import { noAccessPage } from '../views/pages.ts';
 import { interactionOf, interactionPath, pageFrame, presentedInvitation, redirect303, setPageSecurity, signInOf, uidParam, type InteractionDeps, type RouteDeps } from './context.ts';
@@ -160,7 +161,7 @@ export async function finishSignIn(ctx: Context, deps: RouteDeps): Promise<void>
   await setPageSecurity(ctx, deps, details);
   ctx.status = 403;
   ctx.type = 'html';
-  ctx.body = noAccessPage(pageFrame(ctx, deps, details, record), { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(finished.email), action: 'restart' });
+  ctx.body = noAccessPage(pageFrame(ctx, deps, details, record), { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(finished.email), action: 'restart', purpose: signInPurpose(record) });
 }
 
 function sameToken(given: string, expected: string): boolean {

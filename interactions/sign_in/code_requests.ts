@@ -33,6 +33,7 @@ import { maskEmail } from '../../src/emails.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import type { Outbox } from '../../src/mail/outbox.ts';
 import { verificationCodeMail } from '../../src/mail/templates.ts';
+import { signInPurpose } from '../../src/sign_in_purpose.ts';
 import { codeMatches, digestCode, generateCode, normalizeCodeInput } from '../one_time_code.ts';
 import type { SignInRecords } from './records.ts';
 import { expectStep, followParallelRequest, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep } from './state.ts';
@@ -148,6 +149,7 @@ export class CodeRequests {
           expiresInMinutes: Math.round(policy.ttlSeconds / 60),
           organizationName: this.#deps.organizationName,
           clientName: request.clientName,
+          purpose: signInPurpose(record),
           locale: request.locale,
         });
       this.#deps.outbox.enqueueLater(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });

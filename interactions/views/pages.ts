@@ -4,12 +4,13 @@
  */
 import { html, raw, type SafeHtml } from '../../src/html.ts';
 import type { Messages } from '../../src/i18n/index.ts';
+import type { SignInPurpose } from '../../src/sign_in_purpose.ts';
 import type { DeliveryState, Notice } from '../sign_in/state.ts';
 import { layout, type PageFrame } from './layout.ts';
 
 type Frame = Omit<PageFrame, 'title'>;
 
-function noticeText(t: Messages, notice: Notice, now: number, codeLength: number): { text: string; tone: 'error' | 'info' } {
+function noticeText(t: Messages, notice: Notice, now: number, codeLength: number, purpose: SignInPurpose): { text: string; tone: 'error' | 'info' } {
   const minutesUntil = (until: number) => Math.max(1, Math.ceil((until - now) / 60_000));
   const secondsUntil = (until: number) => Math.max(1, Math.ceil((until - now) / 1000));
   switch (notice.kind) {
@@ -26,7 +27,7 @@ function noticeText(t: Messages, notice: Notice, now: number, codeLength: number
     case 'code_used':
       return { text: t.notice.codeUsed, tone: 'error' };
     case 'access_removed':
-      return { text: t.notice.accessRemoved, tone: 'error' };
+      return { text: t.notice.accessRemoved[purpose], tone: 'error' };
     case 'locked_out':
       return { text: t.notice.lockedOut(minutesUntil(notice.until)), tone: 'error' };
     case 'too_many_codes':
@@ -42,9 +43,9 @@ function noticeText(t: Messages, notice: Notice, now: number, codeLength: number
   }
 }
 
-function noticeBlock(t: Messages, notice: Notice | undefined, now: number, codeLength: number): SafeHtml {
+function noticeBlock(t: Messages, notice: Notice | undefined, now: number, codeLength: number, purpose: SignInPurpose): SafeHtml {
   if (!notice) return html``;
-  const { text, tone } = noticeText(t, notice, now, codeLength);
+  const { text, tone } = noticeText(t, notice, now, codeLength, purpose);
   return tone === 'error'
     ? html`<div class="notice notice-error" role="alert" id="notice">${text}</div>`
     : html`<div class="notice notice-info" role="status" id="notice">${text}</div>`;
@@ -52,10 +53,22 @@ function noticeBlock(t: Messages, notice: Notice | undefined, now: number, codeL
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}">`;
 
+/** What the email page says the sign-in is for, and who asked. */
+export type EmailPageAbout =
+  | { purpose: 'link' | 'signIn'; clientName: string }
+  | {
+      purpose: 'invitation';
+      /** The name of the client that sent the invitation, when the browser proved it holds it. */
+      inviterName?: string | undefined;
+      organizationName: string;
+      /** Where the guest goes after accepting (the invitation's `redirectUrl`), as a host name. */
+      continueToSite?: string | undefined;
+    };
+
 export interface EmailPageModel {
   uid: string;
   csrf: string;
-  clientName?: string | undefined;
+  about: EmailPageAbout;
   emailDraft?: string | undefined;
   /** An invited guest whose domain has a work provider may use it instead of a code. */
   workAccount?: { providerName: string } | undefined;
@@ -66,15 +79,20 @@ export interface EmailPageModel {
 
 export function emailPage(frame: Frame, model: EmailPageModel): string {
   const { t } = frame;
+  const { about } = model;
   const invalid = model.notice?.kind === 'invalid_email';
+  const intro =
+    about.purpose === 'invitation'
+      ? html`<p>${about.inviterName ? t.email.invitedBy(about.inviterName, about.organizationName) : t.email.invited(about.organizationName)}${about.continueToSite ? html` ${t.email.thenContinue(about.continueToSite)}` : ''}</p>`
+      : html`<p>${t.email.intro[about.purpose](about.clientName)}</p>`;
   return layout(
-    { ...frame, title: t.email.title },
-    html`<p>${model.clientName ? t.email.intro(model.clientName) : t.email.introNoClient}</p>
-${noticeBlock(t, model.notice, model.now, model.codeLength)}
+    { ...frame, title: t.email.title[about.purpose] },
+    html`${intro}
+${noticeBlock(t, model.notice, model.now, model.codeLength, about.purpose)}
 <form method="post" action="/interaction/${model.uid}/email">
 ${csrfField(model.csrf)}
 <label for="email">${t.email.label}</label>
-<p class="hint" id="email-hint">${t.email.hint}</p>
+<p class="hint" id="email-hint">${t.email.hint[about.purpose]}</p>
 <input id="email" name="email" type="email" autocomplete="email" inputmode="email" autocapitalize="none" spellcheck="false" required autofocus
  value="${model.emailDraft ?? ''}" aria-describedby="email-hint${invalid ? ' notice' : ''}"${invalid ? html` aria-invalid="true"` : ''}>
 <button type="submit">${t.email.submit}</button>
@@ -88,12 +106,12 @@ ${csrfField(model.csrf)}
   );
 }
 
-export function accessRemovedPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; organizationName: string; supportContact?: string | undefined }): string {
+export function accessRemovedPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; organizationName: string; supportContact?: string | undefined; purpose: SignInPurpose }): string {
   const { t } = frame;
   return layout(
     { ...frame, title: t.removed.title },
     html`<p role="alert">${t.removed.body(model.maskedEmail, model.organizationName)}</p>
-<p>${model.supportContact ? t.removed.ask(model.supportContact) : t.removed.askOwner}</p>
+<p>${model.supportContact ? t.removed.ask(model.supportContact) : t.removed.askOwner[model.purpose]}</p>
 <form method="post" action="/interaction/${model.uid}/change-email">
 ${csrfField(model.csrf)}
 <button type="submit" class="secondary">${t.removed.other}</button>
@@ -102,12 +120,12 @@ ${csrfField(model.csrf)}
 }
 
 /** The person is signed in (or just proved an address) and this link is not theirs; nothing says whose it is. */
-export function noAccessPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; action: 'restart' | 'change-email' }): string {
+export function noAccessPage(frame: Frame, model: { uid: string; csrf: string; maskedEmail: string; action: 'restart' | 'change-email'; purpose: SignInPurpose }): string {
   const { t } = frame;
   return layout(
-    { ...frame, title: t.noAccess.title },
-    html`<p role="alert">${t.noAccess.body(model.maskedEmail)}</p>
-<p>${t.noAccess.hint}</p>
+    { ...frame, title: t.noAccess.title[model.purpose] },
+    html`<p role="alert">${t.noAccess.body[model.purpose](model.maskedEmail)}</p>
+<p>${t.noAccess.hint[model.purpose]}</p>
 <form method="post" action="/interaction/${model.uid}/${model.action}">
 ${csrfField(model.csrf)}
 <button type="submit" autofocus>${t.noAccess.other}</button>
@@ -159,18 +177,23 @@ ${csrfField(model.csrf)}
   );
 }
 
-export function invitationAcceptedPage(frame: Frame, model: { organizationName: string; continueTo?: string | undefined }): string {
+/** Where an invitation without a `redirectUrl` ends: what being a guest means from now on. */
+export function invitationAcceptedPage(frame: Frame, model: { organizationName: string; maskedEmail: string }): string {
   const { t } = frame;
   return layout(
     { ...frame, title: t.invitation.acceptedTitle },
-    html`<p>${t.invitation.accepted(model.organizationName)}</p>
-${model.continueTo ? html`<p><a href="${model.continueTo}">${t.invitation.continueTo}</a></p>` : ''}`,
+    html`<p role="status">${t.invitation.accepted(model.organizationName)}</p>
+<section aria-labelledby="next-title">
+<h2 id="next-title">${t.invitation.nextTitle}</h2>
+${t.invitation.next(model.organizationName, model.maskedEmail).map((line) => html`<p>${line}</p>`)}
+</section>`,
   );
 }
 
 export interface CodePageModel {
   uid: string;
   csrf: string;
+  purpose: SignInPurpose;
   maskedEmail: string;
   codeLength: number;
   ttlMinutes: number;
@@ -195,7 +218,7 @@ export function codePage(frame: Frame, model: CodePageModel): string {
     html`<p>${t.code.sentTo(model.maskedEmail, model.codeLength)} ${t.code.expiresIn(model.ttlMinutes)}</p>
 <p class="delivery" data-status-url="/interaction/${model.uid}/status" data-delivery="${model.delivery}"><strong>${t.code.delivery.label}:</strong>
  <span id="delivery-state" role="status" aria-live="polite">${deliveryText(t, model.delivery)}</span></p>
-${noticeBlock(t, model.notice, model.now, model.codeLength)}
+${noticeBlock(t, model.notice, model.now, model.codeLength, model.purpose)}
 <form method="post" action="/interaction/${model.uid}/code">
 ${csrfField(model.csrf)}
 <label for="code">${t.code.label}</label>
@@ -210,7 +233,7 @@ ${csrfField(model.csrf)}
 </form>
 <section aria-labelledby="help-title" class="help">
 <h2 id="help-title">${t.code.helpTitle}</h2>
-<ul>${t.code.help.map((line) => html`<li>${line}</li>`)}</ul>
+<ul>${[t.code.helpWait, t.code.helpCheck[model.purpose], t.code.helpNewest, t.code.helpAsk[model.purpose]].map((line) => html`<li>${line}</li>`)}</ul>
 <form method="post" action="/interaction/${model.uid}/resend" class="inline">
 ${csrfField(model.csrf)}
 <p id="resend-timer" data-seconds-left="${Math.max(0, secondsToResend)}" data-text-wait="${t.code.resendIn(999).replace('999', '{s}')}" data-text-now="${t.code.resendNow}" aria-live="polite">${secondsToResend > 0 ? t.code.resendIn(secondsToResend) : t.code.resendNow}</p>

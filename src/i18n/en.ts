@@ -1,4 +1,12 @@
-/** English: the reference catalogue. Every other locale must provide the same keys (checked by the compiler). */
+/**
+ * English: the reference catalogue. Every other locale provides exactly the same keys, the same
+ * number of arguments to each function and the same number of lines in each list — the compiler
+ * checks the keys, test/unit/locales.test.ts all of it at runtime.
+ *
+ * Where a sentence depends on what the sign-in is for (src/sign_in_purpose.ts) it has one
+ * wording per purpose: `link` (a secure link was shared), `invitation` (a guest accepts an
+ * invitation), `signIn` (an application asked, no link involved).
+ */
 const en = {
   languageName: 'English',
   layout: {
@@ -6,11 +14,24 @@ const en = {
     language: 'Language',
   },
   email: {
-    title: 'Verify your email',
-    intro: (client: string) => `${client} uses this page to check that you are one of the people it shared something with.`,
-    introNoClient: 'Enter your email address to receive a one-time code.',
+    title: {
+      link: 'Verify your email',
+      invitation: 'Accept your invitation',
+      signIn: 'Verify your email',
+    },
+    intro: {
+      link: (client: string) => `${client} uses this page to check that you are one of the people it shared something with.`,
+      signIn: (client: string) => `${client} asks you to confirm your email address with a one-time code.`,
+    },
+    invitedBy: (inviter: string, organization: string) => `${inviter} invited you to ${organization} as a guest. To accept, confirm your email address with a one-time code.`,
+    invited: (organization: string) => `You are invited to ${organization} as a guest. To accept, confirm your email address with a one-time code.`,
+    thenContinue: (site: string) => `Afterwards you go on to ${site}.`,
     label: 'Email address',
-    hint: 'Use the address the link was shared with.',
+    hint: {
+      link: 'Use the address the link was shared with.',
+      invitation: 'Use the address the invitation was sent to.',
+      signIn: 'We send the code to this address.',
+    },
     submit: 'Send code',
   },
   code: {
@@ -34,12 +55,18 @@ const en = {
     resendNow: 'You can ask for a new code now.',
     changeEmail: 'Use a different email address',
     helpTitle: 'Nothing arrived?',
-    help: [
-      'Wait a minute and look in your spam or junk folder.',
-      'Check that this is the address the link was shared with: codes go only to those addresses.',
-      'Ask for a new code: only the newest code works.',
-      'Still nothing? Ask the person who shared the link to check your address.',
-    ],
+    helpWait: 'Wait a minute and look in your spam or junk folder.',
+    helpCheck: {
+      link: 'Check that this is the address the link was shared with: codes go only to those addresses.',
+      invitation: 'Check that this is the address the invitation was sent to.',
+      signIn: 'Check that the address is spelled right.',
+    },
+    helpNewest: 'Ask for a new code: only the newest code works.',
+    helpAsk: {
+      link: 'Still nothing? Ask the person who shared the link to check your address.',
+      invitation: 'Still nothing? Ask the person who invited you to check your address.',
+      signIn: 'Still nothing? Ask whoever gave you access to check your address.',
+    },
   },
   notice: {
     invalidEmail: 'That does not look like an email address. Check it and try again.',
@@ -54,7 +81,11 @@ const en = {
     resendWait: (seconds: number) => `A code was sent a moment ago. You can ask for a new one in ${seconds} s.`,
     codeResent: 'If this address has access, a new code is on its way. Earlier codes no longer work.',
     codeUsed: 'That code was already used. Ask for a new code.',
-    accessRemoved: 'This code no longer works: the link is no longer shared with this address, or it has expired. Ask the person who shared it.',
+    accessRemoved: {
+      link: 'This code no longer works: the link is no longer shared with this address, or it has expired. Ask the person who shared it.',
+      invitation: 'This code no longer works: this address no longer has access. Ask the person who invited you.',
+      signIn: 'This code no longer works: this address no longer has access. Ask whoever gave you access.',
+    },
     stepUnavailable: 'That step is no longer available; here is where your sign-in stands.',
     federationFailed: (reason: string) => `The work-account sign-in did not work: ${reason}`,
   },
@@ -62,7 +93,7 @@ const en = {
     useWorkAccount: (provider: string) => `Sign in with your ${provider} instead`,
     offerTitle: 'Use your work account next time?',
     offerIntro: (provider: string, masked: string) =>
-      `${masked} belongs to an organisation that signs in with ${provider}. Link it now and you will sign in with your work account from then on, without codes.`,
+      `You can link ${masked} to your ${provider}. From then on you sign in with your work account, without codes.`,
     offerAccept: (provider: string) => `Link my ${provider}`,
     offerDecline: 'Not now, continue',
     failedTitle: 'Your work account was not linked',
@@ -82,9 +113,21 @@ const en = {
     },
   },
   noAccess: {
-    title: 'No access to this link',
-    body: (masked: string) => `You are signed in as ${masked}, and the link you opened is not shared with that address.`,
-    hint: 'If it was shared with another of your addresses, use that one.',
+    title: {
+      link: 'No access to this link',
+      invitation: 'No access with this address',
+      signIn: 'No access with this address',
+    },
+    body: {
+      link: (masked: string) => `You are signed in as ${masked}, and the link you opened is not shared with that address.`,
+      invitation: (masked: string) => `You are signed in as ${masked}, and the invitation is for another address.`,
+      signIn: (masked: string) => `You are signed in as ${masked}, and that address has no access here.`,
+    },
+    hint: {
+      link: 'If it was shared with another of your addresses, use that one.',
+      invitation: 'Use the address the invitation was sent to.',
+      signIn: 'If another of your addresses has access, use that one.',
+    },
     other: 'Use a different email address',
   },
   chooseAccount: {
@@ -97,12 +140,22 @@ const en = {
     title: 'Access removed',
     body: (masked: string, organization: string) => `Access for ${masked} has been removed by ${organization}.`,
     ask: (contact: string) => `If you think this is a mistake, contact ${contact}.`,
-    askOwner: 'If you think this is a mistake, ask the person who shared the link with you.',
+    askOwner: {
+      link: 'If you think this is a mistake, ask the person who shared the link with you.',
+      invitation: 'If you think this is a mistake, ask the person who invited you.',
+      signIn: 'If you think this is a mistake, ask whoever gave you access.',
+    },
     other: 'Use a different email address',
   },
   invitation: {
     acceptedTitle: 'Invitation accepted',
     accepted: (organization: string) => `You are now a guest of ${organization}.`,
+    nextTitle: 'What happens next',
+    next: (organization: string, masked: string) => [
+      `When someone at ${organization} shares something with you, you get a link by email.`,
+      `Open it and sign in as ${masked}: with a code sent to that address, or with your work account once it is linked.`,
+      'There is nothing more to do here; you can close this page.',
+    ],
     continueTo: 'Continue',
     unknownTitle: 'Invitation not found',
     unknown: 'This invitation link is unknown or has expired. Ask the person who invited you for a new one.',
@@ -110,7 +163,7 @@ const en = {
   error: {
     title: 'Something went wrong',
     expired: 'This sign-in page has expired or was already used. Go back to the app or link and open it again.',
-    invalidRequest: 'The app sent an incomplete or invalid sign-in request. Go back and try again; if it keeps happening, tell the person who shared the link.',
+    invalidRequest: 'The app sent an incomplete or invalid sign-in request. Go back and try again; if it keeps happening, tell whoever sent you here.',
     unavailable: 'The sign-in service is briefly unavailable. Please try again in a moment.',
     generic: 'The sign-in could not be completed. Go back and try again.',
     tooManyRequests: 'Too many requests. Wait a moment and try again.',
@@ -128,7 +181,7 @@ const en = {
   },
   mail: {
     invitationSubject: (organization: string) => `${organization} invited you as a guest`,
-    invitationIntro: (organization: string, email: string) => `${organization} invited ${email} to open what it shares with you.`,
+    invitationIntro: (organization: string, email: string) => `${organization} invited ${email} as a guest, to open what people there share with you.`,
     invitationAction: 'To accept, open this address in your browser:',
     invitationProof: 'You will prove it is you with a code sent to this address, or with your work account.',
     verificationSubject: (organization: string) => `Your verification code for ${organization}`,
@@ -136,8 +189,11 @@ const en = {
     verificationIntro: 'Your verification code is:',
     verificationUse: (minutes: number) =>
       `Enter it on the page where you asked for it. It works once, for ${minutes} minutes.`,
-    verificationWhy: (client: string, email: string) =>
-      `${client} shared something with ${email} and asked us to check that it is you.`,
+    verificationWhy: {
+      link: (client: string, email: string) => `${client} shared something with ${email} and asked us to check that it is you.`,
+      invitation: (organization: string, email: string) => `You are accepting an invitation to ${organization} for ${email}; the code shows that the address is yours.`,
+      signIn: (client: string, email: string) => `${client} asked us to check that ${email} is yours.`,
+    },
     verificationIgnore: 'If you did not ask for this code, ignore this mail: nobody can sign in without it. Never share it with anyone.',
     footer: (organization: string) => `Sent by ${organization}.`,
   },

@@ -5,6 +5,7 @@
  */
 import { messagesFor, type Locale } from '../i18n/index.ts';
 import { html, type SafeHtml } from '../html.ts';
+import type { SignInPurpose } from '../sign_in_purpose.ts';
 import type { MailMessage } from './message.ts';
 
 export interface VerificationCodeMail {
@@ -14,13 +15,16 @@ export interface VerificationCodeMail {
   organizationName: string;
   /** Who asked for the verification (the relying party's name). */
   clientName: string;
+  /** What the sign-in is for: the mail says why the code was sent accordingly. */
+  purpose: SignInPurpose;
   locale: Locale;
 }
 
 export function verificationCodeMail(model: VerificationCodeMail): MailMessage {
   const t = messagesFor(model.locale).mail;
   const subject = t.verificationSubject(model.organizationName);
-  const why = t.verificationWhy(model.clientName, model.to);
+  // An invitation's sign-in goes through guestpass's own client: the mail names the organisation instead.
+  const why = t.verificationWhy[model.purpose](model.purpose === 'invitation' ? model.organizationName : model.clientName, model.to);
   const text = [
     t.verificationGreeting,
     '',

@@ -215,6 +215,9 @@ describe('guest upgrade through a work account', () => {
     const declining = await openSignIn({ rp: offeringFiles, browser: () => offering.browser().alsoFollow(work.issuer) }, { sharing_id: link.id });
     const offer = await verifyCode(declining, 'olga@partner.example');
     expect(visibleText(offer.body)).to.contain('Use your work account next time?');
+    // The provider's name is a noun phrase ("Partner work account"): the sentences are built around it.
+    expect(visibleText(offer.body)).to.contain('You can link o***@partner.example to your Partner work account. From then on you sign in with your work account, without codes.');
+    expect(visibleText(offer.body)).to.contain('Link my Partner work account');
     const declined = await declining.browser.submit(offer, '/upgrade', { choice: 'decline' });
     expect((await offeringFiles.redeem(declining.pending, declined.leftTo!)).claims()).to.include({ user_type: 'adhoc' });
     // olga's colleague accepts

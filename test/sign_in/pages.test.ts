@@ -23,7 +23,10 @@ describe('sign-in pages', () => {
     expect(page.body).to.match(/<input id="email" name="email" type="email" autocomplete="email"[^>]*required/);
     expect(page.body).to.contain('value="hinted@example.org"');
     expect(page.body).to.contain('<html lang="en">');
-    expect(visibleText(page.body)).to.contain('Test File Host uses this page to check that you are one of the people it shared something with.');
+    // No sharing_id: the page asks for the address without a word about a link or something shared.
+    expect(visibleText(page.body)).to.contain('Test File Host asks you to confirm your email address with a one-time code.');
+    expect(visibleText(page.body)).to.contain('We send the code to this address.');
+    expect(visibleText(page.body)).to.not.match(/\blink\b|shared/i);
   });
 
   it('shows the code page with the masked address, delivery state, resend countdown and help', async () => {
@@ -49,6 +52,18 @@ describe('sign-in pages', () => {
     expect(status).to.deep.include({ step: 'code_sent', delivery: 'sent', text: 'Sent.' });
     const reloaded = await journey.browser.get(page.url);
     expect(visibleText(reloaded.body)).to.contain('Delivery: Sent.');
+  });
+
+  it('speaks of no link when the sign-in has none: the code page\'s help and the mail say what is true', async () => {
+    const journey = await openSignIn(gp);
+    const page = await submitEmail(journey, 'nolink@example.org');
+    const text = visibleText(page.body);
+    expect(text).to.contain('Check that the address is spelled right.');
+    expect(text).to.contain('Still nothing? Ask whoever gave you access to check your address.');
+    expect(text).to.not.match(/\blink\b|shared/i);
+    const mail = await gp.smtp.waitForMail('nolink@example.org');
+    expect(mail.text).to.contain('Test File Host asked us to check that nolink@example.org is yours.');
+    expect(mail.text).to.not.match(/shared/);
   });
 
   it('answers every POST with a 303 to the page that shows the result', async () => {
