@@ -5,6 +5,7 @@ import { z } from 'zod';
 
 import type { PersonRecord } from '../../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from '../audit.ts';
+import { locales, type Locale } from '../i18n/index.ts';
 import type { Invitations } from '../invitations.ts';
 import type { People } from '../people.ts';
 import type { Sessions } from '../sessions.ts';
@@ -33,7 +34,7 @@ const invitationBody = z.strictObject({
   displayName: z.string().trim().min(1).max(256).optional(),
   redirectUrl: z.string().max(2048).optional(),
   sendInvitationMail: z.boolean().optional(),
-  locale: z.enum(['en', 'it']).optional(),
+  locale: z.enum(Object.keys(locales) as [Locale, ...Locale[]]).optional(),
 });
 
 export interface DirectoryDeps {

@@ -10,6 +10,7 @@ import * as client from 'openid-client';
 
 import type { Clock } from '../clock.ts';
 import { html } from '../html.ts';
+import { locales } from '../i18n/index.ts';
 
 export const demoClientId = 'demo';
 export const demoClientSecret = 'demo-secret-not-for-production';
@@ -50,7 +51,7 @@ export function demoRouter(issuer: string, clock: Clock): Router {
   router.get('/', (ctx) => {
     page(ctx, 'guestpass demo', html`<p>This page is a relying party of this guestpass. Signing in sends a one-time code to the address you enter; without SMTP the mail is written to <code>var/outbox/</code>.</p>
 <form method="get" action="/demo/login"><label for="login_hint">Email (optional, pre-fills the form)</label><input id="login_hint" name="login_hint" type="email" autocomplete="email">
-<label for="ui_locales">Language</label><select id="ui_locales" name="ui_locales"><option value="en">English</option><option value="it">Italiano</option></select>
+<label for="ui_locales">Language of the sign-in pages</label><select id="ui_locales" name="ui_locales">${Object.entries(locales).map(([code, catalogue]) => html`<option value="${code}" lang="${code}">${catalogue.languageName}</option>`)}</select>
 <button type="submit">Sign in</button></form>`);
   });
 

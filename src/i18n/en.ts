@@ -156,7 +156,6 @@ const en = {
       `Open it and sign in as ${masked}: with a code sent to that address, or with your work account once it is linked.`,
       'There is nothing more to do here; you can close this page.',
     ],
-    continueTo: 'Continue',
     unknownTitle: 'Invitation not found',
     unknown: 'This invitation link is unknown or has expired. Ask the person who invited you for a new one.',
   },

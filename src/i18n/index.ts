@@ -1,8 +1,12 @@
 /** Which language a person gets, and the catalogues. `ui_locales` wins, then Accept-Language, then English. */
+import de from './de.ts';
 import en, { type Messages } from './en.ts';
+import es from './es.ts';
+import fr from './fr.ts';
 import it from './it.ts';
 
-export const locales = { en, it } as const satisfies Record<string, Messages>;
+/** English first (the default and the reference), then by language code; the language links follow this order. */
+export const locales = { en, de, es, fr, it } as const satisfies Record<string, Messages>;
 export type Locale = keyof typeof locales;
 export type { Messages };
 

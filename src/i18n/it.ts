@@ -149,7 +149,6 @@ const it: Messages = {
       `Aprilo e accedi come ${masked}: con un codice inviato a quell’indirizzo, oppure con il tuo account di lavoro una volta collegato.`,
       'Qui non c’è altro da fare; puoi chiudere questa pagina.',
     ],
-    continueTo: 'Continua',
     unknownTitle: 'Invito non trovato',
     unknown: 'Questo link di invito è sconosciuto o scaduto. Chiedi un nuovo invito a chi ti ha invitato.',
   },

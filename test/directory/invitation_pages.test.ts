@@ -116,6 +116,18 @@ describe('the pages of an invitation', () => {
     expect(text).to.not.contain('Partner Portal').and.not.contain('files.test');
   });
 
+  it('writes the invitation mail in the language asked for, one of the five, and refuses another', async () => {
+    await invite(portal, { email: 'flo@example.org', sendInvitationMail: true, locale: 'fr' });
+    const mail = await gp.smtp.waitForMail('flo@example.org');
+    expect(mail.subject).to.equal('Contoso vous a envoyé une invitation');
+    expect(mail.text).to.contain('Pour accepter, ouvrez cette adresse dans votre navigateur\u00a0:');
+    expect(mail.headers['content-language']).to.equal('fr');
+    const refused = await portal.post('/invitations', { email: 'pia@example.org', sendInvitationMail: true, locale: 'pt' });
+    expect(refused.status).to.equal(400);
+    expect(refused.body).to.deep.include({ error: 'invalid_request' });
+    expect(String(refused.body.error_description)).to.match(/^request body: locale: Invalid option: expected one of "en"\|"de"\|"es"\|"fr"\|"it"/);
+  });
+
   it('gives the invitation page, the code page and the next-steps page in the browser\'s language', async () => {
     const { inviteRedeemUrl } = await invite(portal, { email: 'lea@example.org' });
     const browser = gp.browser({ 'accept-language': 'it-IT,it;q=0.9' });

@@ -138,12 +138,41 @@ describe('sign-in pages', () => {
   });
 
   it('follows Accept-Language when ui_locales is absent, and the language links switch it', async () => {
-    const journey = await openSignIn(gp, {}, gp.browser({ 'accept-language': 'fr-FR, it;q=0.8, en;q=0.5' }));
+    const journey = await openSignIn(gp, {}, gp.browser({ 'accept-language': 'pt-PT, it;q=0.8, en;q=0.5' }));
     expect(visibleText(journey.page.body)).to.contain('Verifica la tua email');
+    const links = [...journey.page.body.matchAll(/<a href="\?lang=(\w+)" hreflang="\1" lang="\1">([^<]+)<\/a>/g)].map((match) => `${match[1]} ${match[2]}`);
+    expect(links, 'a link to every other language, in its own name').to.deep.equal(['en English', 'de Deutsch', 'es Español', 'fr Français']);
+    expect(journey.page.body).to.contain('<span aria-current="true" lang="it">Italiano</span>');
+    const german = await journey.browser.get(`${journey.page.url}?lang=de`);
+    expect(german.body).to.contain('<html lang="de">');
+    expect(visibleText(german.body)).to.contain('E-Mail-Adresse bestätigen');
+    expect(visibleText((await journey.browser.get(journey.page.url)).body), 'the choice sticks').to.contain('E-Mail-Adresse bestätigen');
     const english = await journey.browser.get(`${journey.page.url}?lang=en`);
     expect(visibleText(english.body)).to.contain('Verify your email');
-    expect(visibleText((await journey.browser.get(journey.page.url)).body), 'the choice sticks').to.contain('Verify your email');
+    expect(visibleText((await journey.browser.get(`${journey.page.url}?lang=xx`)).body), 'an unknown language changes nothing').to.contain('Verify your email');
   });
+
+  const languages = [
+    { code: 'de', title: 'E-Mail-Adresse bestätigen', codeTitle: 'Code eingeben', sentTo: 'Falls g***@example.org Zugriff hat, ist ein 6-stelliger Code an diese Adresse unterwegs.', subject: 'Ihr Bestätigungscode für Contoso', intro: 'Ihr Bestätigungscode lautet:', wrong: /Dieser Code ist nicht richtig\. Noch \d Versuche\./ },
+    { code: 'fr', title: 'Vérifiez votre adresse e-mail', codeTitle: 'Saisissez votre code', sentTo: 'Si f***@example.org a accès, un code à 6 chiffres est en route vers cette adresse.', subject: 'Votre code de vérification pour Contoso', intro: 'Votre code de vérification est\u00a0:', wrong: /Ce code n’est pas le bon\. Encore \d essais\./ },
+    { code: 'es', title: 'Verifica tu correo electrónico', codeTitle: 'Introduce tu código', sentTo: 'Si e***@example.org tiene acceso, le está llegando un código de 6 dígitos.', subject: 'Tu código de verificación para Contoso', intro: 'Tu código de verificación es:', wrong: /Ese código no es correcto\. Te quedan \d intentos\./ },
+  ];
+  for (const language of languages) {
+    it(`speaks ${language.code} with ui_locales=${language.code}: pages and the mail`, async () => {
+      const email = `${language.code === 'de' ? 'greta' : language.code === 'fr' ? 'fleur' : 'elena'}@example.org`;
+      const journey = await openSignIn(gp, { ui_locales: language.code });
+      expect(journey.page.body).to.contain(`<html lang="${language.code}">`);
+      expect(journey.page.body).to.contain(`<h1>${language.title}</h1>`);
+      const page = await submitEmail(journey, email);
+      expect(page.body).to.contain(`<h1>${language.codeTitle}</h1>`);
+      expect(visibleText(page.body)).to.contain(language.sentTo);
+      const mail = await gp.smtp.waitForMail(email);
+      expect(mail.subject).to.equal(language.subject);
+      expect(mail.text).to.contain(language.intro);
+      expect(mail.headers['content-language']).to.equal(language.code);
+      expect(visibleText((await submitCode(journey, '000000')).body)).to.match(language.wrong);
+    });
+  }
 
   it('shows a friendly page, not a 500, for an unknown or expired interaction and for broken forms', async () => {
     const unknown = await gp.browser().get('/interaction/doesnotexist');

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 
 import { domainOf, maskEmail, normalizeEmail, parseEmail } from '../../src/emails.ts';
 import { escapeHtml, html } from '../../src/html.ts';
-import { negotiateLocale } from '../../src/i18n/index.ts';
 import { seal, unseal } from '../../src/mail/sealing.ts';
 
 describe('emails', () => {
@@ -21,16 +20,6 @@ describe('emails', () => {
   it('masks an address to its first letter and domain', () => {
     expect(maskEmail('john@contoso.com')).to.equal('j***@contoso.com');
     expect(maskEmail('x@y.org')).to.equal('x***@y.org');
-  });
-});
-
-describe('languages', () => {
-  it('prefers ui_locales, then Accept-Language by weight, then English', () => {
-    expect(negotiateLocale({ uiLocales: 'it-IT en', acceptLanguage: 'en' })).to.equal('it');
-    expect(negotiateLocale({ uiLocales: 'de', acceptLanguage: 'de, it;q=0.5, en;q=0.4' })).to.equal('it');
-    expect(negotiateLocale({ acceptLanguage: 'en;q=0.2, it;q=0.9' })).to.equal('it');
-    expect(negotiateLocale({ acceptLanguage: 'fr' })).to.equal('en');
-    expect(negotiateLocale({})).to.equal('en');
   });
 });
 

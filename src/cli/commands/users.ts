@@ -44,7 +44,7 @@ export function registerUsers(program: Command, io: CliIo): void {
     .option('--name <display name>', 'how to greet them')
     .option('--redirect-url <url>', 'where to send them once they accepted (on a registered client\'s origin)')
     .option('--send-mail', 'mail them the invitation')
-    .option('--locale <locale>', 'language of the mail: en or it')
+    .option('--locale <locale>', 'language of the mail: en, de, es, fr or it')
     .option('--json', 'print {user, inviteRedeemUrl} as JSON')
     .action(async (email: string, options: { name?: string; redirectUrl?: string; sendMail?: boolean; locale?: string; json?: boolean }, command: Command) => {
       const response = await managementClient(command, io).request<{ user: PersonView; inviteRedeemUrl: string }>('directory:write', 'POST', '/invitations', {
