@@ -63,10 +63,11 @@ caption { text-align: left; font-weight: 600; }
 a { color: var(--accent); }
 /* On a phone each recipient becomes a block of labelled lines; the header row stays for screen readers. */
 @media (max-width: 40rem) {
-  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
+  table.stack, table.stack caption, table.stack tbody, table.stack tr, table.stack td { display: block; }
   table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   table.stack tr { border-bottom: 1px solid var(--border); padding: .5rem 0; }
   table.stack td { border: none; padding: .1rem 0; }
+  table.stack td:first-child { font-weight: 600; }
   table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
 }
 `;

@@ -167,6 +167,24 @@ describe('the pages a recipient sees, checked with axe-core and photographed', (
     audit.expectClean();
   });
 
+  it('the invitation pages: who invited the guest, and what happens after accepting', async () => {
+    const audit = new Audit();
+    const invited = await servers.inviter.post<{ inviteRedeemUrl: string }>('/invitations', { email: 'ines@example.org', sendInvitationMail: false });
+    expect(invited.status, JSON.stringify(invited.body)).to.equal(201);
+    const page = await tab();
+    await page.goto(invited.body.inviteRedeemUrl);
+    await expectHeading(page, 'Accept your invitation');
+    expect(await page.locator('main').innerText()).to.contain('Partner Portal invited you to guestpass as a guest.');
+    await saveScreenshot(page, '12-invitation');
+    await audit.check(page, 'the invitation page');
+    await enterEmail(page, 'ines@example.org');
+    await enterCode(page, await mailedCode(servers.smtp, 'ines@example.org'));
+    await expectHeading(page, 'Invitation accepted');
+    await saveScreenshot(page, '13-invitation-accepted');
+    await audit.check(page, 'the page after an invitation is accepted');
+    audit.expectClean();
+  });
+
   it('the code page with a wrong-code notice and the download page, in dark mode', async () => {
     const audit = new Audit();
     const linkUrl = await shareFromOwnerPage(servers, 'roadmap.md', 'zoe@example.org');

@@ -28,5 +28,6 @@ export async function holdCountdownAtStart(page: Page): Promise<void> {
   const secondsLeft = Number(await timer.getAttribute('data-seconds-left'));
   const navigationStart = await page.evaluate(() => performance.timeOrigin);
   await page.clock.setFixedTime(Math.floor(navigationStart) + 1000);
-  await timer.filter({ hasText: secondsLeft > 0 ? new RegExp(`\\b${secondsLeft} s\\.$`) : /\.$/ }).waitFor();
+  // The number, wherever the language puts it in the sentence ("in 60 s.", "in 60 s anfordern.").
+  await timer.filter({ hasText: secondsLeft > 0 ? new RegExp(`\\b${secondsLeft} s\\b`) : /\.$/ }).waitFor();
 }

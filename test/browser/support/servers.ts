@@ -5,6 +5,7 @@
  * the browser treats them as two sites (as `id.contoso.com` and `files.example.net` would be):
  * SameSite cookies and the CSP's `form-action` are tested as they work in production.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 
@@ -25,6 +26,33 @@ const workProviderSecret = 'work-secret-for-browser-tests';
 /** The domain whose recipients are offered their work account after a first code (`policy.guestUpgrade: offer`). */
 export const workDomain = 'partner.example';
 
+/** An organisation with a logo and an accent colour of its own (`organization` in the configuration). */
+export const brandedOrganization = {
+  name: 'Contoso',
+  logoUri: `data:image/svg+xml;base64,${readFileSync(join(sampleFilesDir, 'logo.svg')).toString('base64')}`,
+  accentColor: '#7a1f5c',
+};
+
+/** A client that invites guests, with the display name their invitation page shows. */
+const partnerPortal = {
+  client_id: 'partner-portal',
+  client_secret: 'partner-portal-secret-for-browser-tests',
+  client_name: 'Partner Portal',
+  grant_types: ['client_credentials'],
+  redirect_uris: [],
+  response_types: [],
+  scope: 'directory:write',
+};
+
+export interface ServerOptions {
+  /** A work-account provider for `workDomain`, offered after the first code. */
+  workProvider?: boolean;
+  /** guestpass's demo relying party at /demo. */
+  demo?: boolean;
+  /** `brandedOrganization` instead of the default name and colours. */
+  branding?: boolean;
+}
+
 export interface RunningServers {
   smtp: SmtpCapture;
   /** guestpass's clock: move it instead of waiting (cooldowns, expiry). */
@@ -34,11 +62,15 @@ export interface RunningServers {
   fileHostUrl: string;
   /** The directory API, as an administrator. */
   admin: ManagementApi;
+  /** The directory API as `Partner Portal`, a client whose invitations name it. */
+  inviter: ManagementApi;
+  /** With `workProvider`: its accounts can be changed while it runs. */
+  work: RunningWorkProvider | undefined;
   browser: Browser;
   stop(): Promise<void>;
 }
 
-export async function startServers({ workProvider = false }: { workProvider?: boolean } = {}): Promise<RunningServers> {
+export async function startServers({ workProvider = false, demo = false, branding = false }: ServerOptions = {}): Promise<RunningServers> {
   const smtp = await new SmtpCapture().start();
   const clock = new ManualClock();
   const [guestpassPort, fileHostPort] = [await freePort(), await freePort()];
@@ -58,9 +90,11 @@ export async function startServers({ workProvider = false }: { workProvider?: bo
       config: {
         port: guestpassPort,
         issuer,
-        clients: [fileHostClientMetadata({ publicUrl: fileHostUrl, clientSecret: fileHostSecret }), adminClient],
+        clients: [fileHostClientMetadata({ publicUrl: fileHostUrl, clientSecret: fileHostSecret }), adminClient, partnerPortal],
         // Every recipient here signs in from 127.0.0.1; the per-IP cap has tests of its own.
         rateLimits: { codesPerIpPerHour: 1000 },
+        demo: { enabled: demo },
+        ...(branding ? { organization: brandedOrganization } : {}),
         ...(work
           ? {
               policy: { guestUpgrade: 'offer' },
@@ -82,9 +116,10 @@ export async function startServers({ workProvider = false }: { workProvider?: bo
     });
     running.push({ stop: () => fileHost.close() });
     const admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:read directory:write');
+    const inviter = await ManagementApi.as(gp.issuer, partnerPortal, 'directory:write');
     const browser = await launchChromium();
     running.push({ stop: () => browser.close() });
-    return { smtp, clock, gp, fileHost, fileHostUrl, admin, browser, stop: () => stopAll(running) };
+    return { smtp, clock, gp, fileHost, fileHostUrl, admin, inviter, work, browser, stop: () => stopAll(running) };
   } catch (error) {
     await stopAll(running);
     throw error;
