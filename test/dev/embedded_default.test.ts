@@ -63,11 +63,14 @@ describe('the embedded default (npm start)', () => {
     expect(visibleText(start.body)).to.contain('guestpass demo');
 
     let page = await browser.get('/demo/login?login_hint=dev%40example.org');
-    expect(visibleText(page.body)).to.contain('guestpass demo uses this page');
+    // The demo opens no link: the page asks for an address and says nothing of a link.
+    expect(visibleText(page.body)).to.contain('guestpass demo asks you to confirm your email address with a one-time code.');
+    expect(visibleText(page.body)).to.not.match(/\blink\b/);
     page = await browser.submit(page, '/email', { email: 'dev@example.org' });
 
     const file = await waitForFile(join(dataDir, 'outbox'));
     const mail = await PostalMime.parse(readFileSync(file));
+    expect(mail.text).to.contain('guestpass demo asked us to check that dev@example.org is yours.');
     expect(mail.to?.[0]?.address).to.equal('dev@example.org');
     const code = /^\s*(\d{6})\s*$/m.exec(mail.text ?? '')![1]!;
     const logged = lines.filter((line) => line.includes('mail written to'));
