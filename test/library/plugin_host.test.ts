@@ -67,7 +67,7 @@ describe('guestpass as a plugin in a host with its own Provider and login', () =
     smtp = await new SmtpCapture().start();
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
-    guestpass = await guestpassPlugin(parseConfig({ issuer, port, clients: [files], smtp: { url: smtp.url }, redis: { url: testRedisUrl(), keyPrefix }, outbox: { pollIntervalMs: 50 } }), {
+    guestpass = await guestpassPlugin(parseConfig({ issuer, port, clients: [files], smtp: { url: smtp.url }, redis: { url: testRedisUrl(), keyPrefix }, outbox: { pollIntervalMs: 50 }, organization: { name: 'Fabrikam', logoUri: 'https://cdn.fabrikam.example/logo.png', accentColor: '#036' } }), {
       keys: await testKeys(),
       logger: createLogger('silent'),
     });
@@ -141,6 +141,18 @@ describe('guestpass as a plugin in a host with its own Provider and login', () =
     const hijack = await browser.get(`/interaction/${uid}`);
     expect(hijack.status, 'guestpass leaves it to the host, which has no such page').to.equal(404);
     expect(() => findForm(hijack.body, '/email')).to.throw();
+  });
+
+  it('brands guestpass\'s pages with the organisation\'s logo and colour, and leaves the host\'s alone', async () => {
+    const page = await new Browser(issuer).get((await filesRp.authorizationUrl({})).url);
+    expect(page.body).to.contain('<img src="https://cdn.fabrikam.example/logo.png" alt="" class="logo">').and.contain('href="/assets/branding.css?v=003366"');
+    expect(page.headers.get('content-security-policy')).to.contain("img-src 'self' data: https://cdn.fabrikam.example;");
+    const stylesheet = await fetch(`${issuer}/assets/branding.css?v=003366`);
+    expect(stylesheet.status).to.equal(200);
+    expect(await stylesheet.text()).to.contain('--accent: #003366;');
+    const hostPage = await new Browser(issuer).get((await intranetRp.authorizationUrl({ scope: 'openid' })).url);
+    expect(new URL(hostPage.url).pathname).to.match(/^\/login\//);
+    expect(hostPage.headers.get('content-security-policy'), 'the host\'s own pages keep the host\'s headers').to.equal(null);
   });
 
   it('answers userinfo from guestpass for its people and from the host for its accounts', async () => {
