@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 
 import { seriousViolations } from './support/axe.ts';
 import { fitAt, fitProblems, phoneWidths, restoreViewport } from './support/fit.ts';
-import { holdCountdownAtStart, saveScreenshot } from './support/screenshots.ts';
+import { holdCountdownAtStart, saveScreenshot, steadyDynamicValues } from './support/screenshots.ts';
 import { brandedOrganization, startServers, workDomain, type RunningServers } from './support/servers.ts';
 import { enterCode, enterEmail, expectHeading, mailedCode, mainText, newPerson, nextPage, openTab, shareFromOwnerPage, signInThroughLink, waitUntilDelivered, wrongCodeFor, type PersonOptions } from './support/steps.ts';
 
@@ -46,6 +46,7 @@ describe('every page on a 320 and 390 px wide phone, with an organisation\'s own
     for (const violation of violations) found.push(`${where} at ${phoneWidths[0]} px: ${violation.impact} ${violation.id} — ${violation.help} ${JSON.stringify(violation.nodes.map((node) => node.target))}`);
     if (screenshot) {
       await fitAt(page, screenshot.width);
+      await steadyDynamicValues(page);
       await saveScreenshot(page, screenshot.name);
     }
     await restoreViewport(page);

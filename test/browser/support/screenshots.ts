@@ -31,3 +31,15 @@ export async function holdCountdownAtStart(page: Page): Promise<void> {
   // The number, wherever the language puts it in the sentence ("in 60 s.", "in 60 s anfordern.").
   await timer.filter({ hasText: secondsLeft > 0 ? new RegExp(`\\b${secondsLeft} s\\b`) : /\.$/ }).waitFor();
 }
+
+/**
+ * Sets what differs from one run to the next — `<time>` elements, and the fields holding a link's
+ * random address on a port of the run — to fixed sample values, after the page was checked and before it is
+ * photographed, so the picture changes only when the page's layout or wording does.
+ */
+export async function steadyDynamicValues(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    for (const time of document.querySelectorAll('time')) time.textContent = '2026-05-04 09:30 UTC';
+    for (const input of document.querySelectorAll('input[readonly]')) input.value = input.value.replace(/^https?:\\/\\/[^/]+\\/s\\/[A-Za-z0-9_-]+$/, 'http://localhost:4000/s/Vq3cT9xLk2mR8wZp4nB7yH');
+  })()`);
+}
