@@ -30,6 +30,8 @@ import { systemClock, type Clock } from './clock.ts';
 import { demoClientMetadata, demoRouter } from './dev/demo.ts';
 import { linkEligibility, type EligibilityCheck } from './eligibility.ts';
 import { federationPlanner } from './federation_planner.ts';
+import { LinkAccess } from './link_access.ts';
+import { LinkChecks } from './link_checks.ts';
 import { Links } from './links.ts';
 import { listenForMetrics, Metrics, metricsRouter } from './metrics.ts';
 import { healthRouter } from './http/health.ts';
@@ -72,6 +74,8 @@ export interface Guestpass {
   readonly federation: Federation;
   readonly invitations: Invitations;
   readonly sessions: Sessions;
+  /** The sweep of link checks (expiries, revocations to finish); `sweep()` handles what is due now. */
+  readonly linkChecks: LinkChecks;
   readonly policy: StorePolicySource;
   readonly flow: SignInFlow;
   readonly clock: Clock;
@@ -130,8 +134,10 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   });
   const people = new People(store, clock, config.organization.domains);
   const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
-  const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
   const sessions = new Sessions(store, logger);
+  const linkAccess = new LinkAccess({ store, sessions, clock, logger });
+  const links = new Links({ store, clock, audit, people, policy, access: linkAccess, maxRecipients: config.links.maxRecipients });
+  const linkChecks = new LinkChecks({ store, access: linkAccess, audit, clock, logger, intervalSeconds: config.links.checkIntervalSeconds });
   const federation = new Federation({
     entries: config.federation,
     issuer: config.issuer,
@@ -206,6 +212,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
 
   const close = async () => {
     clearInterval(auditTrimmer);
+    await linkChecks.stop();
     if (metricsServer) await closeServer(metricsServer);
     await outbox.stop();
     if (!deps.mailTransport) await mailTransport.close();
@@ -228,6 +235,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     federation,
     invitations,
     sessions,
+    linkChecks,
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(config.organization.name) }),
     async mount(provider) {
       sessions.attach(provider);
@@ -279,6 +287,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       trimAuditInBackground();
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();
+      linkChecks.start();
     },
     close,
     markStopping() {

@@ -10,7 +10,7 @@
 import { errors, type Provider } from 'oidc-provider';
 import type { Context } from 'koa';
 
-import type { CounterStore, RecordStore } from '../../adapters/store.ts';
+import type { CounterStore, LinkStore, RecordStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../../src/audit.ts';
 import { waitFor, type Clock } from '../../src/clock.ts';
 import type { EligibilityCheck } from '../../src/eligibility.ts';
@@ -28,7 +28,7 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 
 export interface FinishDeps {
   provider: Provider;
-  store: Pick<CounterStore, 'claimSlot'> & Pick<RecordStore, 'putRecord'>;
+  store: Pick<CounterStore, 'claimSlot'> & Pick<RecordStore, 'putRecord'> & Pick<LinkStore, 'indexLinkGrant'>;
   people: Pick<People, 'get'>;
   links: Pick<Links, 'recordAccess'>;
   invitations: Pick<Invitations, 'acceptPendingGuest'>;
@@ -79,7 +79,7 @@ export class SignInFinish {
       accountId: person.id,
       clientId: record.clientId,
       params: details.params,
-      context: { personId: person.id, sharingId: record.sharingId, idp },
+      context: { personId: person.id, email: person.emailNormalized, sharingId: record.sharingId, idp },
       ttlSeconds: grantTtlSeconds((await this.#deps.policy.get()).reverificationDays),
     });
     if (record.sharingId) await links.recordAccess(record.sharingId, person.emailNormalized, { verified: true });
@@ -123,7 +123,7 @@ export class SignInFinish {
       accountId: person.id,
       clientId,
       params: details.params,
-      context: { personId: person.id, sharingId },
+      context: { personId: person.id, email: person.emailNormalized, sharingId },
       ttlSeconds: grantTtlSeconds((await this.#deps.policy.get()).reverificationDays),
     });
     const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
