@@ -208,6 +208,23 @@ describe('sessions', () => {
     expect(audited?.detail).to.include({ personId: sub, sessions: 1, backchannelSent: 1 });
   });
 
+  it('tells the client about each sign-in when a person\'s sessions are revoked, also one for a link the browser signed in to before', async () => {
+    const first = await api.share(['twice@example.org']);
+    const second = await api.share(['twice@example.org']);
+    const journey = await open(first.id);
+    const done = await verify(journey, 'twice@example.org');
+    const onFirst = (await files.redeem(journey.pending, done.leftTo!)).claims()!;
+    const onSecond = (await silently(second.id, journey.browser)).tokens!.claims()!;
+    expect(onSecond.sid, 'a sid per sign-in').to.not.equal(onFirst.sid);
+    const received = receiver.tokens.length;
+
+    const revoked = await admin.post<{ grants: number; backchannelSent: number }>(`/users/${onFirst.sub}/revoke-sessions`, {});
+    expect(revoked.body).to.include({ grants: 2, backchannelSent: 2 });
+    const jwks = createRemoteJWKSet(new URL(`${gp.issuer}/jwks`));
+    const sids = await Promise.all(receiver.tokens.slice(received).map(async (token) => (await jwtVerify(token, jwks, { issuer: gp.issuer, audience: 'files' })).payload.sid));
+    expect(sids).to.have.members([onFirst.sid, onSecond.sid]);
+  });
+
   it('ends the session and clears the cookie on RP-initiated logout, telling back-channel clients', async () => {
     const link = await api.share(['bye@example.org']);
     const journey = await open(link.id);
