@@ -16,9 +16,9 @@
  * (src/link_checks.ts) ends what is left. Revoking is idempotent: a grant revoked twice is gone
  * once, and its index entry goes after it is revoked, never before.
  */
-import type { LinkRecord, LinkStore, RecordStore } from '../adapters/store.ts';
+import type { LinkRecord, LinkStore, OidcModelStore, RecordStore } from '../adapters/store.ts';
 import type { Clock } from './clock.ts';
-import { readGrantContext, type GrantContext } from './grants.ts';
+import { readGrantContext } from './grants.ts';
 import type { Logger } from './log.ts';
 import type { EndedGrants, Sessions } from './sessions.ts';
 
@@ -28,7 +28,12 @@ export type RevokedAccess = EndedGrants;
 /** What ending access revoked, per address whose grants went (`''`: grants whose context is gone). */
 export type RevokedByAddress = Map<string, RevokedAccess>;
 
-export type LinkAccessStore = Pick<LinkStore, 'linkGrants' | 'unindexLinkGrants' | 'scheduleLinkCheck' | 'finishLinkCheck'> & Pick<RecordStore, 'getRecord'>;
+export type LinkAccessStore = Pick<LinkStore, 'linkGrants' | 'unindexLinkGrants' | 'scheduleLinkCheck' | 'finishLinkCheck'> &
+  Pick<RecordStore, 'getRecord'> &
+  Pick<OidcModelStore, 'findModel'>;
+
+/** People whose grants are ended at once: each may wait up to oidc-provider's 2.5 s for a relying party to answer. */
+const addressesAtOnce = 16;
 
 export const nothingRevoked: RevokedAccess = Object.freeze({ grants: 0, backchannelSent: 0, backchannelFailed: 0 });
 
@@ -74,20 +79,35 @@ export class LinkAccess {
     return revoked;
   }
 
-  /** Ends the grants issued for the link whose person's address `ended` picks; grants without a context always go. */
+  /**
+   * Ends the grants issued for the link whose person's address `ended` picks; grants without a
+   * context always go. A grant that is already gone (expired, or revoked another way: the
+   * person's sessions ended, a refresh token replayed) only leaves the index: it is not counted,
+   * and its client is not told again.
+   */
   async end(sharingId: string, ended: (email: string) => boolean): Promise<RevokedByAddress> {
     const grantIds = await this.#store.linkGrants(sharingId);
-    const grants = await Promise.all(grantIds.map(async (grantId) => ({ grantId, context: await readGrantContext(this.#store, grantId) })));
-    const byAddress = new Map<string, { grantId: string; context?: GrantContext | undefined }[]>();
+    const grants = await Promise.all(
+      grantIds.map(async (grantId) => {
+        const [context, grant] = await Promise.all([readGrantContext(this.#store, grantId), this.#store.findModel('Grant', grantId)]);
+        return { grantId, context, live: grant !== undefined };
+      }),
+    );
+    const byAddress = new Map<string, typeof grants>();
     for (const grant of grants) {
       const email = grant.context?.email ?? '';
       if (email !== '' && !ended(email)) continue;
       byAddress.set(email, [...(byAddress.get(email) ?? []), grant]);
     }
     const revoked: RevokedByAddress = new Map();
-    for (const [email, ofAddress] of byAddress) {
-      revoked.set(email, await this.#sessions.endGrants(ofAddress));
-      await this.#store.unindexLinkGrants(sharingId, ofAddress.map(({ grantId }) => grantId));
+    const addresses = [...byAddress];
+    for (let start = 0; start < addresses.length; start += addressesAtOnce) {
+      await Promise.all(
+        addresses.slice(start, start + addressesAtOnce).map(async ([email, ofAddress]) => {
+          revoked.set(email, await this.#sessions.endGrants(ofAddress.filter(({ live }) => live)));
+          await this.#store.unindexLinkGrants(sharingId, ofAddress.map(({ grantId }) => grantId));
+        }),
+      );
     }
     return revoked;
   }

@@ -144,6 +144,21 @@ describe('ending access to a link', () => {
     expect(deleted!.detail.revoked).to.deep.equal({ grants: 2, backchannelSent: 2, backchannelFailed: 0 });
   });
 
+  it('counts and tells nothing again for a grant that already ended another way, and leaves the index empty', async () => {
+    const link = await api.share(['jon@example.org']);
+    const { tokens } = await signInToLink(gp, smtp, files, link.id, 'jon@example.org');
+    const admin = await ManagementApi.as(gp.issuer, adminClient, 'directory:write');
+    expect((await admin.post(`/users/${tokens.claims()!.sub}/revoke-sessions`, {})).status).to.equal(200);
+    const received = receiver.tokens.length;
+
+    expect((await api.delete(`/links/${link.id}`)).status).to.equal(204);
+
+    expect(receiver.tokens, 'the deletion answers after its notices are sent: there were none').to.have.length(received);
+    const [deleted] = await auditOf(link.id, 'SecureLinkDeleted');
+    expect(deleted!.detail.revoked).to.deep.equal({ grants: 0, backchannelSent: 0, backchannelFailed: 0 });
+    expect(await gp.store.linkGrants(link.id)).to.deep.equal([]);
+  });
+
   it('notices an expiry in the sweep, with no request: the grants go, the file host is told, and SecureLinkExpired records it once', async () => {
     const link = await api.share(['eli@example.org'], { expiresAt: new Date(clock.now() + hour).toISOString() });
     const lasting = await api.share(['eli@example.org']);
