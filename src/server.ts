@@ -97,7 +97,7 @@ export interface Guestpass {
   mountInHost(provider: Provider, ownsInteraction: (ctx: Context, uid: string) => Promise<boolean>): Promise<void>;
   /** Drops audit events older than `audit.retentionDays` (also done hourly once started). */
   trimAudit(): Promise<void>;
-  /** Starts the outbox worker and the hourly audit trim. */
+  /** Starts the outbox worker, the hourly audit trim and the sweep of link checks. */
   start(): void;
   /** Stops the outbox worker and closes what guestpass opened. */
   close(): Promise<void>;
