@@ -51,7 +51,7 @@ export function newSharingId(): string {
 }
 
 export interface LinksDeps {
-  store: LinkStore & Pick<CounterStore, 'claimSlot'>;
+  store: LinkStore & Pick<CounterStore, 'claimSlot' | 'releaseSlot'>;
   clock: Clock;
   audit: AuditLog;
   people: People;
@@ -191,9 +191,16 @@ export class Links {
     const recipient = visible?.recipients.find((entry) => entry.emailNormalized === parsed!.normalized);
     if (!visible || !recipient) throw new NotFoundError('no such recipient of this link');
     const now = this.#clock.now();
-    if (!(await this.#store.claimSlot(`link-access:${id}:${recipient.emailNormalized}`, accessCoalesceSeconds, now)).claimed) return;
-    await this.recordAccess(id, recipient.emailNormalized, { verified: false });
-    await this.#audit.record('SecureLinkAccessed', this.#recipientEvent(visible, recipient, viewer, origin, { live: isLive(visible, now) }));
+    const slot = `link-access:${id}:${recipient.emailNormalized}`;
+    if (!(await this.#store.claimSlot(slot, accessCoalesceSeconds, now)).claimed) return;
+    try {
+      await this.recordAccess(id, recipient.emailNormalized, { verified: false });
+      await this.#audit.record('SecureLinkAccessed', this.#recipientEvent(visible, recipient, viewer, origin, { live: isLive(visible, now) }));
+    } catch (error) {
+      // Unrecorded, so the next report within the minute must not be folded into this one.
+      await this.#store.releaseSlot(slot).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Whether an address may be verified for a link, as the requesting client asks (SPEC §2). */
