@@ -38,6 +38,9 @@ export const environmentFormats: Partial<Record<EnvironmentVariable, 'json' | 'l
   KEYS_SECRETS: 'list',
 };
 
+/** The console admin of the embedded default (`npm start` without CONFIG_FILE): docs/console.md. */
+export const embeddedDefaultAdmin = 'admin@example.com';
+
 type Environment = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Environment): Config {
@@ -47,6 +50,8 @@ export function loadConfig(env: Environment): Config {
   const merged = deepMerge(fromFile, fromEnv);
   if (env.NODE_ENV === 'production') merged.production ??= true;
   const demoDefault = !fileName && merged.production !== true;
+  // The embedded default has a console admin whose codes land in the dev outbox; a file names its own.
+  if (demoDefault && merged.admin === undefined) merged.admin = { emails: [embeddedDefaultAdmin] };
   return parseConfig(merged, { fileName, envSources, demoDefault });
 }
 
