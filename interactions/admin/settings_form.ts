@@ -80,9 +80,18 @@ export function postedValues(body: unknown): SettingsValues {
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   for (const field of settingsFields()) {
     const names = field.kind === 'domains' ? ['domains.mode', 'domains.list'] : [field.name];
-    for (const name of names) if (typeof record[name] === 'string') values[name] = (record[name] as string).slice(0, 10_000);
+    for (const name of names) {
+      const value = fieldValue(record, name);
+      if (typeof value === 'string') values[name] = value.slice(0, 10_000);
+    }
   }
   return values;
+}
+
+/** A posted field by its dotted name; the body parser may have nested it (`otp.length` → `{otp: {length}}`). */
+function fieldValue(record: Record<string, unknown>, name: string): unknown {
+  if (name in record) return record[name];
+  return name.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), record);
 }
 
 /** The object `PUT /api/v1/settings` takes; the schema then judges it, with the API's messages. */
