@@ -31,9 +31,9 @@ ${table<AuditEvent>(
   [
     { label: 'Time', cell: (event) => time(event.time) },
     { label: 'Operation', cell: (event) => html`${event.operation}${event.result === 'failure' ? html` <span class="tag">failure</span>` : ''}` },
-    { label: 'Actor', cell: (event) => `${event.actor.type} ${event.actor.id}` },
-    { label: 'Link', cell: (event) => (event.sharingId ? html`<a href="/admin/links/${event.sharingId}">${event.sharingId.slice(0, 8)}…</a>` : '—') },
-    { label: 'Detail', cell: (event) => html`<code class="detail">${JSON.stringify(event.detail)}</code>` },
+    { wrap: true, label: 'Actor', cell: (event) => `${event.actor.type} ${event.actor.id}` },
+    { wrap: true, label: 'Link', cell: (event) => (event.sharingId ? html`<a href="/admin/links/${event.sharingId}">${event.sharingId.slice(0, 8)}…</a>` : '—') },
+    { wrap: true, label: 'Detail', cell: (event) => html`<code class="detail">${JSON.stringify(event.detail)}</code>` },
   ],
   found.items,
   'No event matches.',

@@ -4,6 +4,8 @@ import { html, type SafeHtml } from '../../../src/html.ts';
 export interface Column<T> {
   label: string;
   cell: (row: T) => unknown;
+  /** Long identifiers (addresses, resources, ids) may break anywhere; other cells keep their words whole. */
+  wrap?: boolean;
 }
 
 /**
@@ -15,7 +17,7 @@ export function table<T>(caption: string, columns: readonly Column<T>[], rows: r
   return html`<table class="stack">
 <caption>${caption}</caption>
 <thead><tr>${columns.map((column) => html`<th scope="col">${column.label}</th>`)}</tr></thead>
-<tbody>${rows.map((row) => html`<tr>${columns.map((column) => html`<td data-label="${column.label}">${column.cell(row)}</td>`)}</tr>`)}</tbody>
+<tbody>${rows.map((row) => html`<tr>${columns.map((column) => html`<td data-label="${column.label}"${column.wrap ? html` class="wrap"` : ''}>${column.cell(row)}</td>`)}</tr>`)}</tbody>
 </table>`;
 }
 

@@ -22,9 +22,9 @@ export function linksPage(frame: Omit<ConsoleFrame, 'title'>, search: LinkSearch
 ${table<LinkView>(
   'Links, newest first',
   [
-    { label: 'Resource', cell: (link) => html`<a href="/admin/links/${link.id}">${link.resource}</a>` },
-    { label: 'Client', cell: (link) => link.clientId },
-    { label: 'Recipients', cell: (link) => (link.recipients.length <= 3 ? link.recipients.map((recipient) => recipient.email).join(', ') : `${link.recipients.length} people`) },
+    { wrap: true, label: 'Resource', cell: (link) => html`<a href="/admin/links/${link.id}">${link.resource}</a>` },
+    { wrap: true, label: 'Client', cell: (link) => link.clientId },
+    { wrap: true, label: 'Recipients', cell: (link) => (link.recipients.length <= 3 ? link.recipients.map((recipient) => recipient.email).join(', ') : `${link.recipients.length} people`) },
     { label: 'Created', cell: (link) => time(link.createdAt) },
     { label: 'Expires', cell: (link) => (link.expiresAt ? time(link.expiresAt) : 'never') },
     { label: 'Live', cell: (link) => (link.live ? 'yes' : 'expired') },
@@ -50,7 +50,7 @@ export function linkPage(frame: Omit<ConsoleFrame, 'title'>, link: LinkView, adm
 ${table<RecipientView>(
   'Who this link is shared with',
   [
-    { label: 'Email', cell: (recipient) => recipient.email },
+    { wrap: true, label: 'Email', cell: (recipient) => recipient.email },
     { label: 'Type', cell: (recipient) => recipient.userType },
     { label: 'Added', cell: (recipient) => time(recipient.addedAt) },
     { label: 'Verified', cell: (recipient) => time(recipient.verifiedAt) },

@@ -35,8 +35,8 @@ ${table<AuditEvent>(
   [
     { label: 'Time', cell: (event) => time(event.time) },
     { label: 'Operation', cell: (event) => event.operation },
-    { label: 'About', cell: (event) => String(event.detail.email ?? event.detail.mail ?? event.sharingId ?? '—') },
-    { label: 'Reason', cell: (event) => String(event.detail.reason ?? event.detail.error ?? '—') },
+    { wrap: true, label: 'About', cell: (event) => String(event.detail.email ?? event.detail.mail ?? event.sharingId ?? '—') },
+    { wrap: true, label: 'Reason', cell: (event) => String(event.detail.reason ?? event.detail.error ?? '—') },
   ],
   overview.recentFailures,
   'No failures in the last 24 hours.',

@@ -21,7 +21,7 @@ export function peoplePage(frame: Omit<ConsoleFrame, 'title'>, search: PeopleSea
 ${table<PersonView>(
   'People in the directory, by address',
   [
-    { label: 'Email', cell: (person) => html`<a href="/admin/people/${person.id}">${person.email}</a>` },
+    { wrap: true, label: 'Email', cell: (person) => html`<a href="/admin/people/${person.id}">${person.email}</a>` },
     { label: 'Type', cell: (person) => `${person.userType}${person.state ? ` (${person.state})` : ''}` },
     { label: 'Status', cell: (person) => (person.disabled ? 'disabled' : 'active') },
     { label: 'Last verified', cell: (person) => time(person.lastVerifiedAt) },
@@ -72,7 +72,7 @@ ${person.displayName ? html`<dt>Display name</dt><dd>${person.displayName}</dd>`
 </dl>
 <p><a href="${withQuery('/admin/links', { recipient: person.email })}">Links shared with ${person.email}</a> · <a href="${withQuery('/admin/audit', { email: person.email })}">Audit events about them</a></p>
 <h2>Work-account identities</h2>
-${table<{ issuer: string; subject: string }>('Federated identities linked to this person', [{ label: 'Issuer', cell: (identity) => identity.issuer }, { label: 'Subject', cell: (identity) => identity.subject }], person.identities, 'None: this person signs in with an emailed code.')}
+${table<{ issuer: string; subject: string }>('Federated identities linked to this person', [{ wrap: true, label: 'Issuer', cell: (identity) => identity.issuer }, { wrap: true, label: 'Subject', cell: (identity) => identity.subject }], person.identities, 'None: this person signs in with an emailed code.')}
 ${admin
   ? html`<h2>Actions</h2>
 <div class="actions">

@@ -26,9 +26,9 @@ export function sharingReportPage(frame: Omit<ConsoleFrame, 'title'>, search: Li
 ${table<Row>(
   'External recipients of live links',
   [
-    { label: 'Resource', cell: ({ link }) => html`<a href="/admin/links/${link.id}">${link.resource}</a>` },
-    { label: 'Client', cell: ({ link }) => link.clientId },
-    { label: 'Recipient', cell: ({ recipient }) => recipient.email },
+    { wrap: true, label: 'Resource', cell: ({ link }) => html`<a href="/admin/links/${link.id}">${link.resource}</a>` },
+    { wrap: true, label: 'Client', cell: ({ link }) => link.clientId },
+    { wrap: true, label: 'Recipient', cell: ({ recipient }) => recipient.email },
     { label: 'Type', cell: ({ recipient }) => recipient.userType },
     { label: 'Added', cell: ({ recipient }) => time(recipient.addedAt) },
     { label: 'Verified', cell: ({ recipient }) => time(recipient.verifiedAt) },

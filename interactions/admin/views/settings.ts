@@ -22,7 +22,7 @@ export function settingsPage(frame: Omit<ConsoleFrame, 'title'>, form: SettingsF
   const described = (field: SettingsField, extra = '') => `${field.name}-hint${form.problems[field.name] ? ` ${field.name}-problem` : ''}${extra}`;
   const problem = (name: string) => (form.problems[name] ? html`<p class="problem" id="${name}-problem">${form.problems[name]}</p>` : '');
   const input = (field: SettingsField): SafeHtml => {
-    const hint = html`<p class="hint" id="${field.name}-hint">${field.description}</p>`;
+    const hint = html`<p class="hint" id="${field.name}-hint">${describe(field.description)}</p>`;
     if (field.kind === 'choice') {
       return html`<div class="field"><label for="${field.name}">${field.label}</label><select id="${field.name}" name="${field.name}" aria-describedby="${described(field)}"${disabled}>${(field.choices ?? []).map((choice) => html`<option${form.values[field.name] === choice ? html` selected` : ''}>${choice}</option>`)}</select>${hint}${problem(field.name)}</div>`;
     }
@@ -62,4 +62,9 @@ ${hint}${problem(field.name)}</fieldset>`;
 ${form.editable ? html`<button type="submit">Save the settings</button>` : html`<p class="hint">You are an auditor: you can see the settings but not change them.</p>`}
 </form>`,
   );
+}
+
+/** The schema's descriptions are Markdown-ish: `code` spans become <code>, everything else stays text. */
+function describe(text: string): SafeHtml {
+  return html`${text.split('`').map((part, index) => (index % 2 === 1 ? html`<code>${part}</code>` : part))}`;
 }
