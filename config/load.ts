@@ -50,8 +50,6 @@ export function loadConfig(env: Environment): Config {
   const merged = deepMerge(fromFile, fromEnv);
   if (env.NODE_ENV === 'production') merged.production ??= true;
   const demoDefault = !fileName && merged.production !== true;
-  // The embedded default has a console admin whose codes land in the dev outbox; a file names its own.
-  if (demoDefault && merged.admin === undefined) merged.admin = { emails: [embeddedDefaultAdmin] };
   return parseConfig(merged, { fileName, envSources, demoDefault });
 }
 
@@ -74,6 +72,8 @@ export function parseConfig(input: Record<string, unknown>, sources: ConfigSourc
   const problems = crossFieldProblems({ ...config, issuer });
   if (problems.length > 0) throw new ConfigError(problems);
   config.demo.enabled ??= sources.demoDefault ?? false;
+  // The embedded default has a console admin whose codes land in the dev outbox; a file names its own.
+  if (sources.demoDefault && input.admin === undefined) config.admin.emails = [embeddedDefaultAdmin];
   return { ...config, issuer };
 }
 
