@@ -132,8 +132,11 @@ describe('the admin console: who gets in', () => {
   it('returns only to console pages after signing in, never to another site', async () => {
     const { page } = await consoleSignIn('boss@example.com', '/admin/sign-in?return_to=//evil.example/admin');
     expect(new URL(page.url).pathname).to.equal('/admin');
-    const deep = await consoleSignIn('boss@example.com', '/admin/settings');
-    expect(new URL(deep.page.url).pathname).to.equal('/admin/settings');
+    for (const elsewhere of ['/admin/sign-in?return_to=/admin/../demo', '/admin/sign-in?return_to=%2Fadmin%5C%5Cevil.example', '/admin/sign-in?return_to=https://evil.example/admin']) {
+      expect(new URL((await consoleSignIn('boss@example.com', elsewhere)).page.url).pathname, elsewhere).to.equal('/admin');
+    }
+    const deep = await consoleSignIn('boss@example.com', '/admin/links?recipient=ada@example.org');
+    expect(deep.page.url).to.match(/\/admin\/links\?recipient=ada@example\.org$/);
   });
 
   it('signs out with the form, and offers to end the guestpass session too', async () => {

@@ -18,7 +18,7 @@ import { refusedPage, signedOutPage, signInFailedPage } from '../views/sign_in.t
 
 /** Where a sign-in may return to: a console page of this origin, never another site. */
 function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/admin(\/[A-Za-z0-9\-._~/%?=&+]*)?$/.test(value) && !value.includes('//') ? value : '/admin';
+  return typeof value === 'string' && /^\/admin(?:[/?][^\s\\]*)?$/.test(value) && !value.includes('//') && !value.includes('..') ? value : '/admin';
 }
 
 export function startSignIn(deps: ConsoleDeps): Step[] {
