@@ -61,6 +61,18 @@ describe('the admin console: what it does', () => {
     expect(event!.detail).to.include({ email: 'ada@example.org', clientId: 'files' });
   });
 
+  it('pages through the links of a recipient, 25 at a time, keeping the filter', async () => {
+    for (let index = 0; index < 27; index += 1) await files.post<LinkBody>('/links', { resource: `batch-${index}.txt`, recipients: ['many@example.org'] });
+    const first = await admin.browser.get('/admin/links?recipient=many@example.org');
+    expect(first.body.match(/<td data-label="Resource"/g)).to.have.length(25);
+    const next = /<a href="([^"]+)">Next page<\/a>/.exec(first.body)![1]!.replaceAll('&amp;', '&');
+    expect(next).to.contain('recipient=many%40example.org');
+    const second = await admin.browser.get(next);
+    expect(second.body.match(/<td data-label="Resource"/g)).to.have.length(2);
+    expect(second.body).to.not.contain('Next page');
+    expect((await admin.browser.get('/admin/links?cursor=not-a-cursor')).status).to.equal(400);
+  });
+
   it('changes a link\'s expiry (read as UTC), shows the API\'s message for a date in the past, and deletes only when confirmed', async () => {
     const link = (await files.post<LinkBody>('/links', { resource: 'plans.pdf', recipients: ['eve@example.org'] })).body;
     const at = new Date(clock.now() + 7 * 86_400_000).toISOString().slice(0, 16);
