@@ -229,4 +229,28 @@ export abstract class ComposedStore implements Store, CodeInspection {
   listLinks(...args: Parameters<LinkStore['listLinks']>): ReturnType<LinkStore['listLinks']> {
     return this.#parts.links.listLinks(...args);
   }
+
+  indexLinkGrant(...args: Parameters<LinkStore['indexLinkGrant']>): ReturnType<LinkStore['indexLinkGrant']> {
+    return this.#parts.links.indexLinkGrant(...args);
+  }
+
+  linkGrants(...args: Parameters<LinkStore['linkGrants']>): ReturnType<LinkStore['linkGrants']> {
+    return this.#parts.links.linkGrants(...args);
+  }
+
+  unindexLinkGrants(...args: Parameters<LinkStore['unindexLinkGrants']>): ReturnType<LinkStore['unindexLinkGrants']> {
+    return this.#parts.links.unindexLinkGrants(...args);
+  }
+
+  scheduleLinkCheck(...args: Parameters<LinkStore['scheduleLinkCheck']>): ReturnType<LinkStore['scheduleLinkCheck']> {
+    return this.#parts.links.scheduleLinkCheck(...args);
+  }
+
+  claimDueLinkChecks(...args: Parameters<LinkStore['claimDueLinkChecks']>): ReturnType<LinkStore['claimDueLinkChecks']> {
+    return this.#parts.links.claimDueLinkChecks(...args);
+  }
+
+  finishLinkCheck(...args: Parameters<LinkStore['finishLinkCheck']>): ReturnType<LinkStore['finishLinkCheck']> {
+    return this.#parts.links.finishLinkCheck(...args);
+  }
 }

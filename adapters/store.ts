@@ -30,7 +30,7 @@ export { guestStates, userTypes } from './store/people.ts';
 export type { AuditActor, AuditEvent, AuditQuery, AuditStore } from './store/audit.ts';
 export type { CodeInspection, CodeStore, StoredCode } from './store/codes.ts';
 export type { CounterState, CounterStore } from './store/counters.ts';
-export type { LinkQuery, LinkRecipient, LinkRecord, LinkStore } from './store/links.ts';
+export type { DueLinkCheck, LinkQuery, LinkRecipient, LinkRecord, LinkStore } from './store/links.ts';
 export type { ConsumeOutcome, OidcModelStore, OidcPayload } from './store/oidc_models.ts';
 export type { MailOutcome, MailState, OutboxBacklog, OutboxMail, OutboxStore } from './store/outbox.ts';
 export type { Page, PageRequest } from './store/paging.ts';

@@ -74,6 +74,17 @@ export const storeOperations: StoreOperation[] = [
     },
   },
   { name: 'appendAudit (1 event)', run: (store) => store.appendAudit([auditEvent]) },
+  // What a sign-in for a link adds (one index entry), and what removing someone adds around the change.
+  { name: 'indexLinkGrant', run: (store, worker, sequence) => store.indexLinkGrant(`link-${tag}-${sequence % 100}`, `grant-${worker}-${sequence}`, 3600) },
+  {
+    name: 'scheduleLinkCheck + finishLinkCheck',
+    async run(store, worker, sequence) {
+      const id = `link-${tag}-${worker}-${sequence % 100}`;
+      const at = Date.now();
+      await store.scheduleLinkCheck(id, at);
+      await store.finishLinkCheck(id, at, undefined);
+    },
+  },
 ];
 
 function onPath(command: string): boolean {

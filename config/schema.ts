@@ -316,6 +316,12 @@ export const configSchema = z.strictObject({
   links: z
     .strictObject({
       maxRecipients: boundedInt(1, 1000, 100, 'Most recipients one secure link may have.'),
+      checkIntervalSeconds: boundedInt(
+        1,
+        600,
+        30,
+        'How often each instance looks for links that expired (and for a revocation a failure cut short), in seconds. What a link gave out (grants, tokens, relying-party sessions through back-channel logout) ends within this long of its expiry, plus the time revoking takes.',
+      ),
     })
     .prefault({})
     .describe('Secure links.'),

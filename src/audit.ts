@@ -8,7 +8,8 @@ import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 
 /**
- * Every operation the audit trail records (SPEC §7, plus SecureLinkExpiryChanged): the one list.
+ * Every operation the audit trail records (SPEC §7, plus SecureLinkExpiryChanged and
+ * SecureLinkExpired): the one list.
  * `GET /api/v1/audit?operation=` accepts exactly these, and the Redis store is handed them to
  * refuse an event naming another as corrupt.
  */
@@ -19,6 +20,9 @@ export const auditOperations = [
   'RemovedFromSecureLink',
   // Not in SPEC §7's list, which is silent on changing an expiry; added so the change is on record.
   'SecureLinkExpiryChanged',
+  // Not in SPEC §7's list either: an expiry is no one's request, but what it revoked must be on record.
+  'SecureLinkExpired',
+  'SecureLinkAccessed',
   'VerificationCodeSent',
   'VerificationCodeRejected',
   'VerificationSucceeded',

@@ -4,18 +4,31 @@
  * person was verified in: the secure link (`sharing_id`) and, for federated sign-ins, the
  * upstream issuer (`idp`). Tokens carry the grant id, so the ID token and userinfo of *this*
  * sign-in report *its* link, even when the same browser later signs in to another link.
+ *
+ * Each grant also gets a `sid` of its own, which the session takes over when it adopts the
+ * grant: the ID token's `sid`, and a back-channel logout token's, name one sign-in for one link,
+ * not the browser. oidc-provider's default (one `sid` per browser and client) would make the
+ * logout token for a link someone lost end the relying party's session for another link of the
+ * same person in the same browser. A grant made for a link is indexed under it, so that ending
+ * access to the link finds it (src/link_access.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import { z } from 'zod';
 
-import type { RecordStore } from '../adapters/store.ts';
+import type { LinkStore, RecordStore } from '../adapters/store.ts';
 import { readRecord } from './records.ts';
 
+// clientId, email and sid are absent from contexts stored before they were recorded.
 const grantContextSchema = z.object({
   personId: z.string(),
   sharingId: z.string().optional(),
   idp: z.string().optional(),
+  clientId: z.string().optional(),
+  /** The person's normalised address, to tell whose grant it is when a recipient is removed. */
+  email: z.string().optional(),
+  sid: z.string().optional(),
 });
 export type GrantContext = z.infer<typeof grantContextSchema>;
 
@@ -29,18 +42,24 @@ export interface GrantRequest {
   clientId: string;
   /** The authorization request's parameters (scope, claims). */
   params: Record<string, unknown>;
-  context: GrantContext;
+  /** What the sign-in was for; the client and a fresh `sid` are added here. */
+  context: Omit<GrantContext, 'clientId' | 'sid'> & { email: string };
   /** The grant's lifetime (ttl.Grant); its context is kept a day longer, never shorter. */
   ttlSeconds: number;
 }
 
-export async function createGrant(provider: Provider, store: Pick<RecordStore, 'putRecord'>, request: GrantRequest): Promise<string> {
+export async function createGrant(provider: Provider, store: Pick<RecordStore, 'putRecord'> & Pick<LinkStore, 'indexLinkGrant'>, request: GrantRequest): Promise<string> {
   const grant = new provider.Grant({ accountId: request.accountId, clientId: request.clientId });
   if (typeof request.params.scope === 'string') grant.addOIDCScope(request.params.scope);
   const claims = requestedClaimNames(request.params.claims);
   if (claims.length > 0) grant.addOIDCClaims(claims);
   const grantId = await grant.save();
-  await store.putRecord<GrantContext>('grantContext', grantId, request.context, request.ttlSeconds + 24 * 60 * 60);
+  const keepSeconds = request.ttlSeconds + 24 * 60 * 60;
+  // Indexed before the sign-in can finish: no token of this grant exists that ending access to
+  // the link would not find. The entry lives as long as the context it is read with.
+  if (request.context.sharingId) await store.indexLinkGrant(request.context.sharingId, grantId, keepSeconds);
+  const context: GrantContext = { ...request.context, clientId: request.clientId, sid: randomBytes(16).toString('base64url') };
+  await store.putRecord<GrantContext>('grantContext', grantId, context, keepSeconds);
   return grantId;
 }
 
@@ -51,13 +70,18 @@ export function readGrantContext(store: Pick<RecordStore, 'getRecord'>, grantId:
 /**
  * oidc-provider's `loadExistingGrant`: reuse the session's grant only when it was made for the
  * same link as this request; otherwise the request goes through an interaction, which checks
- * the person against this link and records a new grant for it.
+ * the person against this link and records a new grant for it, which the session adopts here.
  */
 export function loadExistingGrantFor(store: Pick<RecordStore, 'getRecord'>) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
     const { oidc } = ctx;
     const fromInteraction = oidc.result?.consent?.grantId;
-    if (fromInteraction) return oidc.provider.Grant.find(fromInteraction);
+    if (fromInteraction) {
+      // The session takes the sign-in's own sid with its grant (oidc-provider keeps a sid it finds).
+      const sid = (await readGrantContext(store, fromInteraction))?.sid;
+      if (sid && oidc.session) oidc.session.sidFor(oidc.client!.clientId, sid);
+      return oidc.provider.Grant.find(fromInteraction);
+    }
     const grantId = oidc.session?.grantIdFor(oidc.client!.clientId);
     if (!grantId) return undefined;
     const context = await readGrantContext(store, grantId);

@@ -7,14 +7,19 @@
  *
  * Changes are read-modify-write with compare-and-set on the link's version, retried on a
  * conflict, so two clients adding recipients at once both land.
+ *
+ * Ending someone's access (removing them, deleting the link) also ends what was issued for the
+ * link (src/link_access.ts), and the audit event says what went: `detail.revoked`. An expiry is
+ * handled by the sweep of link checks (src/link_checks.ts), which needs the expiry scheduled.
  */
 import { randomBytes } from 'node:crypto';
 
-import type { AuditActor, LinkQuery, LinkRecipient, LinkRecord, LinkStore, Page, UserType } from '../adapters/store.ts';
+import type { AuditActor, CounterStore, LinkQuery, LinkRecipient, LinkRecord, LinkStore, Page, UserType } from '../adapters/store.ts';
 import type { AuditInput, AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { parseEmail } from './emails.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PolicyViolationError } from './errors.ts';
+import { revokedFor, totalRevoked, type LinkAccess, type RevokedAccess, type RevokedByAddress } from './link_access.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';
 import { policyRefusal, policyRefusalText } from './policy_rules.ts';
@@ -42,25 +47,40 @@ export type RecipientVerdict = { ok: true; link: LinkRecord } | { ok: false; rea
 
 const day = 24 * 60 * 60 * 1000;
 
+/** Reported accesses of one recipient to one link within this many seconds are one stamp and one audit event. */
+export const accessCoalesceSeconds = 60;
+
 export function newSharingId(): string {
   // 24 random bytes: 192 bits, above the 128 SPEC §6 asks for.
   return randomBytes(24).toString('base64url');
 }
 
+export interface LinksDeps {
+  store: LinkStore & Pick<CounterStore, 'claimSlot' | 'releaseSlot'>;
+  clock: Clock;
+  audit: AuditLog;
+  people: People;
+  policy: PolicySource;
+  access: Pick<LinkAccess, 'beforeChange' | 'afterChange'>;
+  maxRecipients: number;
+}
+
 export class Links {
-  readonly #store: LinkStore;
+  readonly #store: LinksDeps['store'];
   readonly #clock: Clock;
   readonly #audit: AuditLog;
   readonly #people: People;
   readonly #policy: PolicySource;
+  readonly #access: LinksDeps['access'];
   readonly #maxRecipients: number;
 
-  constructor(deps: { store: LinkStore; clock: Clock; audit: AuditLog; people: People; policy: PolicySource; maxRecipients: number }) {
+  constructor(deps: LinksDeps) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#audit = deps.audit;
     this.#people = deps.people;
     this.#policy = deps.policy;
+    this.#access = deps.access;
     this.#maxRecipients = deps.maxRecipients;
   }
 
@@ -83,6 +103,8 @@ export class Links {
       createdBy: input.createdBy ?? viewer.clientId,
       expiresAt,
     };
+    // Scheduled before the link exists: no link expires unnoticed, whatever stops half-way.
+    if (expiresAt !== undefined) await this.#store.scheduleLinkCheck(link.id, expiresAt);
     if (!(await this.#store.createLink(link))) throw new Error('a fresh sharing id was already taken');
     await this.#audit.recordAll([
       ['SecureLinkCreated', this.#event(link, viewer, origin, { resource: link.resource, recipients: link.recipients.length, createdBy: link.createdBy, expiresAt: isoOrUndefined(link.expiresAt) })],
@@ -122,18 +144,25 @@ export class Links {
   async removeRecipient(viewer: Viewer, id: string, email: string, origin: RequestOrigin): Promise<LinkRecord> {
     const parsed = parseEmail(email);
     if (!parsed) throw invalid(`"${email}" is not an email address`);
+    const notRecipient = () => new NotFoundError(`${parsed.normalized} is not a recipient of this link`);
+    if (!(await this.get(viewer, id)).recipients.some((recipient) => recipient.emailNormalized === parsed.normalized)) throw notRecipient();
+    const scheduledAt = await this.#access.beforeChange(id);
     let removed: LinkRecipient | undefined;
     const link = await this.#update(viewer, id, (current) => {
       removed = current.recipients.find((recipient) => recipient.emailNormalized === parsed.normalized);
-      if (!removed) throw new NotFoundError(`${parsed.normalized} is not a recipient of this link`);
+      if (!removed) throw notRecipient();
       return { ...current, recipients: current.recipients.filter((recipient) => recipient !== removed) };
     });
-    await this.#audit.record('RemovedFromSecureLink', this.#recipientEvent(link, removed!, viewer, origin));
+    const revoked = await this.#access.afterChange(id, scheduledAt, link, (address) => address === parsed.normalized);
+    await this.#audit.record('RemovedFromSecureLink', this.#recipientEvent(link, removed!, viewer, origin, { revoked: revokedDetail(revoked, parsed.normalized) }));
     return link;
   }
 
   async setExpiry(viewer: Viewer, id: string, expiresAt: number | null, origin: RequestOrigin): Promise<LinkRecord> {
     const checked = await this.#checkExpiry(expiresAt ?? undefined, this.#clock.now(), { creating: false });
+    await this.get(viewer, id);
+    // An earlier expiry check, if one is scheduled, stays: it finds the link live and schedules this one.
+    if (checked !== undefined) await this.#store.scheduleLinkCheck(id, checked);
     const link = await this.#update(viewer, id, (current) => ({ ...current, expiresAt: checked }));
     await this.#audit.record('SecureLinkExpiryChanged', this.#event(link, viewer, origin, { expiresAt: isoOrUndefined(link.expiresAt) ?? null }));
     return link;
@@ -141,12 +170,42 @@ export class Links {
 
   async delete(viewer: Viewer, id: string, origin: RequestOrigin): Promise<void> {
     await this.get(viewer, id);
+    const scheduledAt = await this.#access.beforeChange(id);
     const link = await this.#store.deleteLink(id);
     if (!link) throw notFound();
+    const revoked = await this.#access.afterChange(id, scheduledAt, undefined, () => true);
     await this.#audit.recordAll([
-      ...link.recipients.map((recipient) => ['RemovedFromSecureLink', this.#recipientEvent(link, recipient, viewer, origin)] as const),
-      ['SecureLinkDeleted', this.#event(link, viewer, origin, { resource: link.resource, recipients: link.recipients.length })],
+      ...link.recipients.map(
+        (recipient) => ['RemovedFromSecureLink', this.#recipientEvent(link, recipient, viewer, origin, { revoked: revokedDetail(revoked, recipient.emailNormalized) })] as const,
+      ),
+      ['SecureLinkDeleted', this.#event(link, viewer, origin, { resource: link.resource, recipients: link.recipients.length, revoked: revoked ? totalRevoked(revoked) : deferred })],
     ]);
+  }
+
+  /**
+   * A resource server reports that a recipient accessed the link (a download), so `lastAccessAt`
+   * is true. "Not found" alike for a link that does not exist, is another client's, or does not
+   * name the address. Reports of one recipient within `accessCoalesceSeconds` are one stamp and
+   * one `SecureLinkAccessed` (the first; a slot in the store decides, on every instance at once),
+   * so a host that reports every request writes to the link at most once a minute per person.
+   */
+  async reportAccess(viewer: Viewer, id: string, email: string, origin: RequestOrigin): Promise<void> {
+    const parsed = parseEmail(email);
+    const link = parsed ? await this.#store.getLink(id) : undefined;
+    const visible = link && (viewer.admin || link.clientId === viewer.clientId) ? link : undefined;
+    const recipient = visible?.recipients.find((entry) => entry.emailNormalized === parsed!.normalized);
+    if (!visible || !recipient) throw new NotFoundError('no such recipient of this link');
+    const now = this.#clock.now();
+    const slot = `link-access:${id}:${recipient.emailNormalized}`;
+    if (!(await this.#store.claimSlot(slot, accessCoalesceSeconds, now)).claimed) return;
+    try {
+      await this.recordAccess(id, recipient.emailNormalized, { verified: false });
+      await this.#audit.record('SecureLinkAccessed', this.#recipientEvent(visible, recipient, viewer, origin, { live: isLive(visible, now) }));
+    } catch (error) {
+      // Unrecorded, so the next report within the minute must not be folded into this one.
+      await this.#store.releaseSlot(slot).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Whether an address may be verified for a link, as the requesting client asks (SPEC §2). */
@@ -275,9 +334,16 @@ export class Links {
     return { actor: viewer.actor ?? { type: 'client', id: viewer.clientId }, sharingId: link.id, detail: { clientId: link.clientId, ...detail }, ...origin };
   }
 
-  #recipientEvent(link: LinkRecord, recipient: LinkRecipient, viewer: Viewer, origin: RequestOrigin): AuditInput {
-    return this.#event(link, viewer, origin, { email: recipient.emailNormalized, external: this.#people.userTypeFor(recipient.emailNormalized) !== 'member' });
+  #recipientEvent(link: LinkRecord, recipient: LinkRecipient, viewer: Viewer, origin: RequestOrigin, more: Record<string, unknown> = {}): AuditInput {
+    return this.#event(link, viewer, origin, { email: recipient.emailNormalized, external: this.#people.userTypeFor(recipient.emailNormalized) !== 'member', ...more });
   }
+}
+
+/** What an audit event says was revoked when the revocation could not finish in the request (the next link check does). */
+const deferred = { deferred: true } as const;
+
+function revokedDetail(revoked: RevokedByAddress | undefined, email: string): RevokedAccess | typeof deferred {
+  return revoked ? revokedFor(revoked, email) : deferred;
 }
 
 export function isLive(link: LinkRecord, now: number): boolean {

@@ -35,6 +35,8 @@ import { demoClientMetadata, demoRouter } from './dev/demo.ts';
 import { Directory } from './directory.ts';
 import { linkEligibility, type EligibilityCheck } from './eligibility.ts';
 import { federationPlanner } from './federation_planner.ts';
+import { LinkAccess } from './link_access.ts';
+import { LinkChecks } from './link_checks.ts';
 import { Links } from './links.ts';
 import { listenForMetrics, Metrics, metricsRouter } from './metrics.ts';
 import { healthRouter } from './http/health.ts';
@@ -77,6 +79,8 @@ export interface Guestpass {
   readonly federation: Federation;
   readonly invitations: Invitations;
   readonly sessions: Sessions;
+  /** The sweep of link checks (expiries, revocations to finish); `sweep()` handles what is due now. */
+  readonly linkChecks: LinkChecks;
   readonly policy: StorePolicySource;
   readonly flow: SignInFlow;
   readonly clock: Clock;
@@ -98,7 +102,7 @@ export interface Guestpass {
   mountInHost(provider: Provider, ownsInteraction: (ctx: Context, uid: string) => Promise<boolean>): Promise<void>;
   /** Drops audit events older than `audit.retentionDays` (also done hourly once started). */
   trimAudit(): Promise<void>;
-  /** Starts the outbox worker and the hourly audit trim. */
+  /** Starts the outbox worker, the hourly audit trim and the sweep of link checks. */
   start(): void;
   /** Stops the outbox worker and closes what guestpass opened. */
   close(): Promise<void>;
@@ -135,8 +139,10 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   });
   const people = new People(store, clock, config.organization.domains);
   const policy = new StorePolicySource({ store, initial: config.policy, clock, logger });
-  const links = new Links({ store, clock, audit, people, policy, maxRecipients: config.links.maxRecipients });
   const sessions = new Sessions(store, logger);
+  const linkAccess = new LinkAccess({ store, sessions, clock, logger });
+  const links = new Links({ store, clock, audit, people, policy, access: linkAccess, maxRecipients: config.links.maxRecipients });
+  const linkChecks = new LinkChecks({ store, access: linkAccess, audit, clock, logger, intervalSeconds: config.links.checkIntervalSeconds });
   const federation = new Federation({
     entries: config.federation,
     issuer: config.issuer,
@@ -216,6 +222,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
 
   const close = async () => {
     clearInterval(auditTrimmer);
+    await linkChecks.stop();
     if (metricsServer) await closeServer(metricsServer);
     await consoleClient?.close();
     await outbox.stop();
@@ -239,6 +246,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     federation,
     invitations,
     sessions,
+    linkChecks,
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(config.organization.name) }),
     async mount(provider) {
       sessions.attach(provider);
@@ -295,6 +303,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       trimAuditInBackground();
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();
+      linkChecks.start();
     },
     close,
     markStopping() {

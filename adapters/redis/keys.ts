@@ -36,12 +36,18 @@
  *   P links:client:<clientId>         zset    none (durable)                 link id → createdAt: the links a client owns
  *   P links:recipient:<email>         zset    none (durable)                 link id → version of the link that (last) added the normalised
  *                                                                            address: the links a person is a recipient of
+ *   P links:checks                    zset    none (durable)                 link id → epoch ms when the link must next be checked (its
+ *                                                                            expiry, at once after someone lost access) or its lease ends
+ *   P link-grants:<id>                zset    longest member                 grant id → epoch ms when the entry expires (with the grant):
+ *                                                                            the grants issued for the link, revoked when access ends
  *   P audit                           stream  none (durable; trimAudit)      the audit log, one JSON field `event` per entry
  *
  * People, links, the settings and the audit log are the only durable keys: they are the
  * directory (with the marks of deleted addresses, which must outlive the person they name), what
  * is shared with whom, the policy, and the record of what happened; a person goes with
  * `deletePerson`, a link with `deleteLink`, the audit log is trimmed by age with `trimAudit`.
+ * The queue of link checks is durable too (an expiry years ahead must not be forgotten); an
+ * entry goes when its check finds nothing left to check (`finishLinkCheck`).
  * The one other exception is an oidc entry that oidc-provider saves without `expiresIn` (a
  * dynamically registered Client, an initial or registration access token): it keeps no TTL, as
  * in the in-memory store, and so do its index entries.
@@ -157,6 +163,14 @@ export class RedisKeys {
 
   linksOfRecipient(emailNormalized: string): string {
     return this.#key('links', 'recipient', emailNormalized);
+  }
+
+  linkChecks(): string {
+    return this.#key('links', 'checks');
+  }
+
+  linkGrants(sharingId: string): string {
+    return this.#key('link-grants', sharingId);
   }
 
   audit(): string {

@@ -1,6 +1,8 @@
 /**
  * Secure links in Redis: a link is one durable JSON string, listed through three zset indexes
- * (all links, a client's, a recipient's).
+ * (all links, a client's, a recipient's). Beside them, one zset per link names the grants issued
+ * for it, and one zset for all links queues their checks; each step on either is one command or
+ * one script on one key.
  *
  * A link and its index entries sit in different slots (no hash tag: every step on links touches
  * one key at a time). Indexes are written before the link and cleaned after it, so an entry may
@@ -22,9 +24,9 @@ import {
   toLinkPage,
 } from '../shared/links.ts';
 import { assertPageLimit } from '../shared/paging.ts';
-import type { LinkQuery, LinkRecord, LinkStore } from '../store/links.ts';
+import type { DueLinkCheck, LinkQuery, LinkRecord, LinkStore } from '../store/links.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
-import { RedisPart } from './connection.ts';
+import { RedisPart, toMs } from './connection.ts';
 import { parseStoredJson } from './stored.ts';
 
 const recipientSchema = z.looseObject({
@@ -160,6 +162,39 @@ export class RedisLinks extends RedisPart implements LinkStore {
       count = Math.min(linkChunkMax, count * 2);
     }
     return toLinkPage(found, limit);
+  }
+
+  async indexLinkGrant(sharingId: string, grantId: string, ttlSeconds: number): Promise<void> {
+    const now = Date.now();
+    const ttlMs = toMs(ttlSeconds);
+    await this.redis.script('gpIndexLinkGrant', this.keys.linkGrants(sharingId), grantId, now + ttlMs, now, ttlMs);
+  }
+
+  linkGrants(sharingId: string): Promise<string[]> {
+    return this.redis.run((client) => client.zrangebyscore(this.keys.linkGrants(sharingId), `(${Date.now()}`, '+inf'));
+  }
+
+  async unindexLinkGrants(sharingId: string, grantIds: readonly string[]): Promise<void> {
+    if (grantIds.length === 0) return;
+    await this.redis.run((client) => client.zrem(this.keys.linkGrants(sharingId), ...grantIds));
+  }
+
+  async scheduleLinkCheck(id: string, at: number): Promise<void> {
+    // LT: only ever brought forward; a new member is added whatever its time.
+    await this.redis.run((client) => client.zadd(this.keys.linkChecks(), 'LT', at, id));
+  }
+
+  async claimDueLinkChecks(now: number, leaseMs: number, limit: number): Promise<DueLinkCheck[]> {
+    if (limit <= 0) return [];
+    const leasedUntil = now + Math.max(1, Math.ceil(leaseMs));
+    const reply = (await this.redis.script('gpClaimLinkChecks', this.keys.linkChecks(), now, leasedUntil, limit)) as string[];
+    const due: DueLinkCheck[] = [];
+    for (let index = 0; index + 1 < reply.length; index += 2) due.push({ id: reply[index]!, dueAt: Number(reply[index + 1]), leasedUntil });
+    return due;
+  }
+
+  async finishLinkCheck(id: string, taken: number, next: number | undefined): Promise<boolean> {
+    return (await this.redis.script('gpFinishLinkCheck', this.keys.linkChecks(), id, taken, next ?? '')) === 1;
   }
 
   /** One GET per link: the links live in many slots, which one MGET may not span on a Cluster. */

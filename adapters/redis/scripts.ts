@@ -252,6 +252,41 @@ if not addedIn or addedIn >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 return 1`,
   },
+  /**
+   * KEYS: link-grants:<id>. ARGV: grant id, entry expires at (ms), now (ms), ttl ms. Drops the
+   * entries that expired, adds this one; the set lives as long as its longest entry.
+   */
+  gpIndexLinkGrant: {
+    numberOfKeys: 1,
+    lua: `${extendExpiryLua}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+extendExpiry(KEYS[1], tonumber(ARGV[4]))
+return 1`,
+  },
+  /**
+   * KEYS: links:checks. ARGV: now, lease end, limit. Returns the due checks as id, due-at pairs
+   * and leases each until the lease end, which is after now and so out of the next caller's range.
+   */
+  gpClaimLinkChecks: {
+    numberOfKeys: 1,
+    lua: `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+for i = 1, #due, 2 do redis.call('ZADD', KEYS[1], ARGV[2], due[i]) end
+return due`,
+  },
+  /**
+   * KEYS: links:checks. ARGV: link id, the time the check was taken under, next time ('' for
+   * none). Changes nothing when the check was scheduled again meanwhile (its time moved).
+   */
+  gpFinishLinkCheck: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not current or tonumber(current) ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+return 1`,
+  },
   /** KEYS: audit stream. ARGV: event JSON, … Appends them in order; returns their ids. */
   gpAppendAudit: {
     numberOfKeys: 1,

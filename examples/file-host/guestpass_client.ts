@@ -150,6 +150,21 @@ export class GuestpassClient {
     await this.#api('DELETE', `/links/${encodeURIComponent(sharingId)}`);
   }
 
+  /**
+   * Tells guestpass the person was just served the file, so the owner page's "Last seen" and the
+   * audit trail (`SecureLinkAccessed`) are true. False when guestpass no longer has them on the
+   * link (or the link at all): serve nothing then.
+   */
+  async reportAccess(sharingId: string, email: string): Promise<boolean> {
+    try {
+      await this.#api('POST', `/links/${encodeURIComponent(sharingId)}/recipients/${encodeURIComponent(email)}/access`);
+      return true;
+    } catch (error) {
+      if (error instanceof GuestpassApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
   async #api(method: string, path: string, body?: unknown, retried = false): Promise<unknown> {
     const token = await this.#managementToken();
     let response: Response;

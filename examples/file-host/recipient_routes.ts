@@ -9,7 +9,8 @@
  *                               redeemed, ID token verified by openid-client → sharing_id and
  *                               email_verified checked (recipient_claims.ts) → proof saved → 303
  *   GET /s/:sharingId/download  proof for this link → guestpass asked again whether the link
- *                               still exists, is live and still names this person → the file
+ *                               still exists, is live and still names this person → the access
+ *                               reported to guestpass (the owner page's "Last seen") → the file
  *
  * Whom a code may go to is guestpass's decision, not ours: a forwarded link brings the
  * forwardee to guestpass, which sends them nothing. What the host must not get wrong is the
@@ -109,7 +110,8 @@ export function recipientRoutes(deps: RecipientRouteDeps): Router {
       state.dropProof(sharingId);
       return sendMessage(ctx, 410, found.reason === 'missing' ? messages.linkDeleted : messages[found.reason]);
     }
-    if (!isRecipient(found.link, proof.email)) {
+    // Reported before serving: a person removed a moment ago is refused here too.
+    if (!isRecipient(found.link, proof.email) || !(await guestpass.reportAccess(sharingId, proof.email))) {
       state.dropProof(sharingId);
       return sendMessage(ctx, 403, messages.accessRemoved(proof.email, sharingId));
     }

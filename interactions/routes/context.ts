@@ -31,7 +31,7 @@ export type { InteractionDetails } from '../sign_in/finish.ts';
 export interface InteractionDeps {
   provider: Provider;
   flow: SignInFlow;
-  links: Pick<Links, 'recordAccess'>;
+  links: Pick<Links, 'recordAccess' | 'recipientVerdict'>;
   federation: Pick<Federation, 'byId' | 'complete' | 'authorizationUrl' | 'formTargets' | 'tenantIssuerFor'>;
   /** Work-account decisions (the same the sign-in flow uses). */
   planner: FederationPlanner;

@@ -4,18 +4,22 @@
  * page (the consent prompt). Both ask the eligibility check once more at the very end, so no
  * path grants what a code would not, and both record the access on the link and `SignedIn`.
  *
+ * A grant for a link is indexed under it when it is made, and the link is read once more after
+ * that: a removal (or deletion, or expiry) that lands between the last check and the grant then
+ * either finds the grant in the index and revokes it, or is seen here and the grant is dropped.
+ *
  * Parallel requests may all see a sign-in verified; exactly one finishes it (a slot in the store
  * is the gate), and the others follow that one to the same place.
  */
 import { errors, type Provider } from 'oidc-provider';
 import type { Context } from 'koa';
 
-import type { CounterStore, RecordStore } from '../../adapters/store.ts';
+import type { CounterStore, LinkStore, RecordStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../../src/audit.ts';
 import { waitFor, type Clock } from '../../src/clock.ts';
 import type { EligibilityCheck } from '../../src/eligibility.ts';
 import { UnexpectedStepError } from '../../src/errors.ts';
-import { createGrant, grantTtlSeconds } from '../../src/grants.ts';
+import { createGrant, grantTtlSeconds, type GrantRequest } from '../../src/grants.ts';
 import { requestOrigin } from '../../src/http/request_origin.ts';
 import type { Invitations } from '../../src/invitations.ts';
 import type { Links } from '../../src/links.ts';
@@ -28,9 +32,9 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 
 export interface FinishDeps {
   provider: Provider;
-  store: Pick<CounterStore, 'claimSlot'> & Pick<RecordStore, 'putRecord'>;
+  store: Pick<CounterStore, 'claimSlot'> & Pick<RecordStore, 'putRecord'> & Pick<LinkStore, 'indexLinkGrant'>;
   people: Pick<People, 'get'>;
-  links: Pick<Links, 'recordAccess'>;
+  links: Pick<Links, 'recordAccess' | 'recipientVerdict'>;
   invitations: Pick<Invitations, 'acceptPendingGuest'>;
   eligibility: EligibilityCheck;
   policy: PolicySource;
@@ -75,13 +79,14 @@ export class SignInFinish {
     if (!gate.claimed) return { kind: 'redirect', to: await this.#followFinished(details) };
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
     await invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId: await invitationId() }, requestOrigin(ctx));
-    const grantId = await createGrant(provider, store, {
+    const grantId = await this.#grant({
       accountId: person.id,
       clientId: record.clientId,
       params: details.params,
-      context: { personId: person.id, sharingId: record.sharingId, idp },
+      context: { personId: person.id, email: person.emailNormalized, sharingId: record.sharingId, idp },
       ttlSeconds: grantTtlSeconds((await this.#deps.policy.get()).reverificationDays),
     });
+    if (!grantId) return { kind: 'no_access', email: verified.email };
     if (record.sharingId) await links.recordAccess(record.sharingId, person.emailNormalized, { verified: true });
     const returnTo = await provider.interactionResult(
       ctx.req,
@@ -105,7 +110,7 @@ export class SignInFinish {
 
   /** A live session asks for a client it has not granted for this link yet: grant and return. */
   async consent(ctx: Context, details: InteractionDetails): Promise<string> {
-    const { provider, store, people, links, audit } = this.#deps;
+    const { provider, people, links, audit } = this.#deps;
     const accountId = details.session?.accountId;
     const person = accountId ? await people.get(accountId) : undefined;
     if (!person || person.disabled) {
@@ -118,14 +123,17 @@ export class SignInFinish {
     if (verdict.kind !== 'deliver') {
       return provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person has no access here' });
     }
-    if (sharingId) await links.recordAccess(sharingId, person.emailNormalized, { verified: false });
-    const grantId = await createGrant(provider, store, {
+    const grantId = await this.#grant({
       accountId: person.id,
       clientId,
       params: details.params,
-      context: { personId: person.id, sharingId },
+      context: { personId: person.id, email: person.emailNormalized, sharingId },
       ttlSeconds: grantTtlSeconds((await this.#deps.policy.get()).reverificationDays),
     });
+    if (!grantId) {
+      return provider.interactionResult(ctx.req, ctx.res, { error: 'login_required', error_description: 'the signed-in person has no access here' });
+    }
+    if (sharingId) await links.recordAccess(sharingId, person.emailNormalized, { verified: false });
     const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     await audit.record('SignedIn', {
       actor: { type: 'person', id: person.id },
@@ -134,6 +142,16 @@ export class SignInFinish {
       ...requestOrigin(ctx),
     });
     return returnTo;
+  }
+
+  /** Makes the grant; undefined when the person lost access to the link meanwhile (the grant is then dropped). */
+  async #grant(request: GrantRequest): Promise<string | undefined> {
+    const { provider, store, links } = this.#deps;
+    const grantId = await createGrant(provider, store, request);
+    const { sharingId, email } = request.context;
+    if (!sharingId || (await links.recipientVerdict(sharingId, request.clientId, email)).ok) return grantId;
+    await (await provider.Grant.find(grantId))?.destroy();
+    return undefined;
   }
 
   /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */

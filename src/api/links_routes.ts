@@ -1,4 +1,4 @@
-/** `/api/v1/links`: create, read, list, change the expiry of, delete links; add and remove recipients. */
+/** `/api/v1/links`: create, read, list, change the expiry of, delete links; add and remove recipients; report an access. */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -85,6 +85,12 @@ export function linksRoutes(router: Router, links: Links, origin: (ctx: Context)
 
   router.delete('/links/:sharingId/recipients/:email', requireScope('links:write'), async (ctx) => {
     ctx.body = await linkView(await links.removeRecipient(viewer(ctx), ctx.params.sharingId!, ctx.params.email!, origin(ctx)), links);
+  });
+
+  // The resource server served the recipient (a download), so the link's last access is true.
+  router.post('/links/:sharingId/recipients/:email/access', requireScope('links:write'), async (ctx) => {
+    await links.reportAccess(viewer(ctx), ctx.params.sharingId!, ctx.params.email!, origin(ctx));
+    ctx.status = 204;
   });
 
 }

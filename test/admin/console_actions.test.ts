@@ -53,12 +53,12 @@ describe('the admin console: what it does', () => {
     const page = await admin.browser.get(`/admin/links/${link.id}`);
     const removed = await admin.browser.post(`/admin/links/${link.id}/remove-recipient`, { csrf: admin.csrf, email: 'ada@example.org' });
     expect(new URL(removed.url).pathname).to.equal(`/admin/links/${link.id}`);
-    expect(visibleText(removed.body)).to.contain('The recipient was removed from the link.');
+    expect(visibleText(removed.body)).to.contain('The recipient was removed from the link, and what guestpass issued them for it has ended.');
     expect(page.status).to.equal(200);
     expect((await files.get<LinkBody>(`/links/${link.id}`)).body.recipients.map((recipient) => recipient.email)).to.deep.equal(['bob@example.org']);
     const event = await auditOf('RemovedFromSecureLink');
     expect(event).to.deep.include({ actor: { type: 'person', id: admin.personId }, sharingId: link.id });
-    expect(event!.detail).to.include({ email: 'ada@example.org', clientId: 'files' });
+    expect(event!.detail).to.include({ email: 'ada@example.org', clientId: 'files' }).and.have.property('revoked');
   });
 
   it('pages through the links of a recipient, 25 at a time, keeping the filter', async () => {

@@ -78,7 +78,7 @@ describe('the admin console in Chromium', () => {
       await nextPage(page, () => page.getByRole('link', { name: 'board-minutes.docx' }).click());
       await expectHeading(page, 'board-minutes.docx');
       await nextPage(page, () => page.getByRole('button', { name: 'Remove ada@example.org' }).click());
-      expect(await page.getByRole('status').innerText()).to.equal('The recipient was removed from the link.');
+      expect(await page.getByRole('status').innerText()).to.equal('The recipient was removed from the link, and what guestpass issued them for it has ended.');
       expect((await files.get<LinkBody>(`/links/${link.id}`)).body.recipients.map((recipient) => recipient.email)).to.deep.equal(['bob@example.org']);
 
       await nextPage(page, () => page.getByRole('link', { name: 'Sharing report' }).click());

@@ -68,6 +68,8 @@ describe('RedisStore', () => {
       await store.saveSettings({ sharingLevel: 'existingGuests' }, now, undefined);
       await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, detail: {}, result: 'success' }]);
       await store.createLink(secureLink('link-1'));
+      await store.indexLinkGrant('link-1', 'grant-1', 600);
+      await store.scheduleLinkCheck('link-1', now + 60_000);
 
       const keys = await keysUnder(admin, config.keyPrefix);
       const names = keys.map((key) => key.slice(config.keyPrefix.length));
@@ -97,6 +99,8 @@ describe('RedisStore', () => {
         'links:all',
         'links:client:client-1',
         'links:recipient:ada@example.com',
+        'links:checks',
+        'link-grants:link-1',
       ]);
       const durable = new Set([
         'person:person-1',
@@ -110,6 +114,7 @@ describe('RedisStore', () => {
         'links:all',
         'links:client:client-1',
         'links:recipient:ada@example.com',
+        'links:checks',
       ]);
       for (const [index, key] of keys.entries()) {
         const ttl = await admin.pttl(key);
@@ -119,6 +124,7 @@ describe('RedisStore', () => {
       // The grant index lives as long as its longest member, the account index as its longest session or grant.
       expect(await admin.pttl(`${config.keyPrefix}grant:grant-1`)).to.be.within(59_000, 60_000);
       expect(await admin.pttl(`${config.keyPrefix}account:account-1`)).to.be.within(599_000, 600_000);
+      expect(await admin.pttl(`${config.keyPrefix}link-grants:link-1`)).to.be.within(599_000, 600_000);
       // People are listed by address: every score 0, members "<address> NUL <id>", read with ZRANGEBYLEX.
       expect(await admin.zrange(`${config.keyPrefix}people:by-email`, '0', '-1', 'WITHSCORES')).to.deep.equal(['ada@example.com\u0000person-1', '0']);
       expect(await admin.get(`${config.keyPrefix}person-deleted:bob@example.com`)).to.equal('person-2');

@@ -10,6 +10,7 @@ import { codesContract } from './store/codes.ts';
 import { countersContract } from './store/counters.ts';
 import { expiryContract } from './store/expiry.ts';
 import { storeOfEachTest, type ContractStore } from './store/fixtures.ts';
+import { linkAccessContract } from './store/link_access.ts';
 import { linksContract } from './store/links.ts';
 import { oidcModelsContract } from './store/oidc_models.ts';
 import { outboxContract } from './store/outbox.ts';
@@ -42,6 +43,7 @@ export function storeContract(name: string, createStore: () => Promise<ContractS
     peopleContract(store);
     settingsContract(store);
     linksContract(store);
+    linkAccessContract(store);
     auditContract(store);
 
     describe('health', () => {

@@ -129,6 +129,8 @@ describe('the example file host', () => {
     expect(file.bytes.equals(readFileSync(join(filesDir, 'q3-report.txt')))).to.equal(true);
     expect(file.headers.get('content-disposition')).to.equal('attachment; filename="q3-report.txt"');
     expect(file.headers.get('content-type')).to.equal('text/plain; charset=utf-8');
+    const accessed = (await gp.store.listAudit({ sharingId, operation: 'SecureLinkAccessed' }, { limit: 10 })).items;
+    expect(accessed.map((event) => event.detail.email), 'the download was reported').to.deep.equal(['ada@example.org']);
 
     const ownerPage = visibleText((await owner().get('/files/q3-report.txt')).body);
     const stamp = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d UTC`;

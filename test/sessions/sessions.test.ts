@@ -3,7 +3,6 @@
  * "keep me signed in", the wrong-account page, prompt and max_age, revocation seen by every
  * instance, back-channel logout. Time moves by a test clock; nothing sleeps.
  */
-import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
@@ -11,37 +10,16 @@ import { findForm, visibleText, type Browser, type PageResponse } from '../suppo
 import { ManualClock } from '../support/clock.ts';
 import { adminClient, deleteKeys, filesClient, openSignIn, rpClient, startGuestpass, submitCode, submitEmail, type Journey, type TestGuestpass } from '../support/guestpass.ts';
 import { ManagementApi, managementToken } from '../support/management.ts';
+import { startLogoutReceiver, type LogoutReceiver } from '../support/logout_receiver.ts';
 import { uniqueKeyPrefix } from '../support/redis.ts';
-import { freePort } from '../support/redis_server.ts';
 import { TestRelyingParty } from '../support/relying_party.ts';
 import { codeFrom, SmtpCapture } from '../support/smtp.ts';
 
 const day = 24 * 60 * 60 * 1000;
 
-/** A relying party's back-channel logout endpoint: a real HTTP server that keeps what it receives. */
-async function startLogoutReceiver(): Promise<{ url: string; tokens: string[]; stop(): Promise<void> }> {
-  const port = await freePort();
-  const tokens: string[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      const token = new URLSearchParams(body).get('logout_token');
-      if (token) tokens.push(token);
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${port}/backchannel-logout`,
-    tokens,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('sessions', () => {
   let smtp: SmtpCapture;
-  let receiver: Awaited<ReturnType<typeof startLogoutReceiver>>;
+  let receiver: LogoutReceiver;
   let gp: TestGuestpass;
   let files: TestRelyingParty;
   let api: ManagementApi;
@@ -228,6 +206,23 @@ describe('sessions', () => {
     expect(payload.events).to.deep.equal({ 'http://schemas.openid.net/event/backchannel-logout': {} });
     const audited = (await gp.store.listAudit({ operation: 'SessionsRevoked' }, { limit: 10 })).items.at(-1);
     expect(audited?.detail).to.include({ personId: sub, sessions: 1, backchannelSent: 1 });
+  });
+
+  it('tells the client about each sign-in when a person\'s sessions are revoked, also one for a link the browser signed in to before', async () => {
+    const first = await api.share(['twice@example.org']);
+    const second = await api.share(['twice@example.org']);
+    const journey = await open(first.id);
+    const done = await verify(journey, 'twice@example.org');
+    const onFirst = (await files.redeem(journey.pending, done.leftTo!)).claims()!;
+    const onSecond = (await silently(second.id, journey.browser)).tokens!.claims()!;
+    expect(onSecond.sid, 'a sid per sign-in').to.not.equal(onFirst.sid);
+    const received = receiver.tokens.length;
+
+    const revoked = await admin.post<{ grants: number; backchannelSent: number }>(`/users/${onFirst.sub}/revoke-sessions`, {});
+    expect(revoked.body).to.include({ grants: 2, backchannelSent: 2 });
+    const jwks = createRemoteJWKSet(new URL(`${gp.issuer}/jwks`));
+    const sids = await Promise.all(receiver.tokens.slice(received).map(async (token) => (await jwtVerify(token, jwks, { issuer: gp.issuer, audience: 'files' })).payload.sid));
+    expect(sids).to.have.members([onFirst.sid, onSecond.sid]);
   });
 
   it('ends the session and clears the cookie on RP-initiated logout, telling back-channel clients', async () => {

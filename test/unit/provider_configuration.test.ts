@@ -5,11 +5,13 @@ import { parseConfig } from '../../config/load.ts';
 import { AuditLog } from '../../src/audit.ts';
 import { linkEligibility } from '../../src/eligibility.ts';
 import { systemClock } from '../../src/clock.ts';
+import { LinkAccess } from '../../src/link_access.ts';
 import { Links } from '../../src/links.ts';
 import { createLogger } from '../../src/log.ts';
 import { People } from '../../src/people.ts';
 import { fixedPolicy } from '../../src/policy.ts';
 import { providerConfiguration } from '../../src/provider.ts';
+import { Sessions } from '../../src/sessions.ts';
 import { providerPages } from '../../interactions/views/provider_pages.ts';
 import { testKeys } from '../support/guestpass.ts';
 
@@ -19,7 +21,9 @@ describe('the oidc-provider configuration', () => {
     const store = new MemoryStore();
     const people = new People(store, systemClock, []);
     const policy = fixedPolicy(config.policy);
-    const links = new Links({ store, clock: systemClock, audit: new AuditLog(store, systemClock, createLogger('silent')), people, policy, maxRecipients: 10 });
+    const logger = createLogger('silent');
+    const access = new LinkAccess({ store, sessions: new Sessions(store, logger), clock: systemClock, logger });
+    const links = new Links({ store, clock: systemClock, audit: new AuditLog(store, systemClock, logger), people, policy, access, maxRecipients: 10 });
     const eligibility = linkEligibility({ links, people, policy, openSignInClients: new Set() });
     return providerConfiguration({ config, clock: systemClock, keys: await testKeys(), store, people, policy, eligibility, clients: [], pages: providerPages(config.organization.name) });
   }

@@ -18,7 +18,7 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.ou
 /** What a form that finished says on the page it lands on; fixed texts, so a crafted URL cannot put words on the page. */
 const notices: Record<string, string> = {
   expiry_changed: 'The expiry was changed.',
-  recipient_removed: 'The recipient was removed from the link.',
+  recipient_removed: 'The recipient was removed from the link, and what guestpass issued them for it has ended.',
   link_deleted: 'The link was deleted.',
   disabled: 'The person was disabled and their sessions ended.',
   enabled: 'The person was enabled.',

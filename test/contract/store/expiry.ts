@@ -17,6 +17,8 @@ describe(`${name} store contract: expiry`, () => {
     await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 1);
     await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 1);
     await store.upsertModel('Session', 'session-2', { uid: 'uid-2', accountId: 'account-1' }, 600);
+    await store.indexLinkGrant('link-1', 'grant-1', 1);
+    await store.indexLinkGrant('link-1', 'grant-2', 600);
     if ((await store.getRecord('signin', 'interaction-1')) === undefined) throw new Error('the record was not stored');
     await delay(1100);
   });
@@ -51,6 +53,10 @@ describe(`${name} store contract: expiry`, () => {
     expect(await store.findModelByUid('Session', 'uid-1')).to.equal(undefined);
     expect(await store.consumeModel('AccessToken', 'token-1')).to.equal('not_found');
     expect(await store.findModelsByAccount('account-1')).to.deep.equal({ sessions: ['session-2'], grants: [] });
+  });
+
+  it('drops a link\'s grant entry when it expires, with the grant', async () => {
+    expect(await store.linkGrants('link-1')).to.deep.equal(['grant-2']);
   });
 });
 }
