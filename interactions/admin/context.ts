@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import type { AuditStore, OutboxStore } from '../../adapters/store.ts';
+import { adminClientId } from '../../src/admin/client.ts';
 import type { ConsoleRole, ConsoleRoles } from '../../src/admin/roles.ts';
 import type { AuditLog } from '../../src/audit.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -61,15 +62,9 @@ export function consoleUserOf(ctx: Context): ConsoleUser {
 
 /** The console acts on links as an admin client would, with the person named in the audit. */
 export function consoleViewer(ctx: Context): Viewer {
-  return { clientId: 'guestpass-admin', admin: true, actor: actorOf(ctx) };
+  return { clientId: adminClientId, admin: true, actor: actorOf(ctx) };
 }
 
 export function actorOf(ctx: Context): { type: 'person'; id: string } {
   return { type: 'person', id: consoleUserOf(ctx).personId };
-}
-
-/** Post/redirect/get: every form answers with a 303 to a page, which may show a fixed notice. */
-export function redirect303(ctx: Context, location: string): void {
-  ctx.status = 303;
-  ctx.redirect(location);
 }

@@ -13,7 +13,7 @@
  * request (`rejectCrossSite`); a replayed callback needs the pending cookie of the browser that
  * started that sign-in (state, nonce and PKCE verifier live only there).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
 
@@ -81,10 +81,4 @@ export async function currentUser(ctx: Context, deps: Pick<ConsoleDeps, 'secrets
   const [now, grant] = await Promise.all([deps.roles.ofPerson(session.personId), deps.provider.Grant.find(session.grantId)]);
   if (!now || !grant || grant.accountId !== session.personId) return undefined;
   return { personId: session.personId, email: now.person.emailNormalized, role: narrowerRole(session.role, now.role), csrf: session.csrf };
-}
-
-export function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

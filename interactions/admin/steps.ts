@@ -9,9 +9,10 @@ import type { z } from 'zod';
 
 import { ForbiddenError, InvalidRequestError } from '../../src/errors.ts';
 import { describeZodError } from '../../src/api/errors.ts';
-import { csrfForm, parseForm, rejectCrossSite, type Step } from '../routes/steps.ts';
-import { consoleUserOf, redirect303, type ConsoleDeps } from './context.ts';
-import { currentUser, endSession, sameToken } from './session.ts';
+import { csrfForm, parseForm, rejectCrossSite, sameToken, type Step } from '../routes/steps.ts';
+import { redirect303 } from '../routes/context.ts';
+import { consoleUserOf, type ConsoleDeps } from './context.ts';
+import { currentUser, endSession } from './session.ts';
 import { sessionEndedPage } from './views/sign_in.ts';
 
 export type { Step } from '../routes/steps.ts';

@@ -9,11 +9,11 @@
 import * as client from 'openid-client';
 
 import { adminClientId, consolePaths } from '../../../src/admin/client.ts';
-import { parseForm, rejectCrossSite, type Step } from '../../routes/steps.ts';
-import { redirect303, type ConsoleDeps } from '../context.ts';
+import { csrfForm, parseForm, rejectCrossSite, type Step } from '../../routes/steps.ts';
+import type { ConsoleDeps } from '../context.ts';
+import { redirect303 } from '../../routes/context.ts';
 import { endSession, startPendingSignIn, startSession, takePendingSignIn } from '../session.ts';
 import { checkConsoleForm, loadConsoleSession } from '../steps.ts';
-import { csrfForm } from '../../routes/steps.ts';
 import { refusedPage, signedOutPage, signInFailedPage } from '../views/sign_in.ts';
 
 /** Where a sign-in may return to: a console page of this origin, never another site. */
