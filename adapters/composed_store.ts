@@ -146,6 +146,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.outbox.getMail(...args);
   }
 
+  outboxBacklog(...args: Parameters<OutboxStore['outboxBacklog']>): ReturnType<OutboxStore['outboxBacklog']> {
+    return this.#parts.outbox.outboxBacklog(...args);
+  }
+
   createPersonIfAbsent(...args: Parameters<PeopleStore['createPersonIfAbsent']>): ReturnType<PeopleStore['createPersonIfAbsent']> {
     return this.#parts.people.createPersonIfAbsent(...args);
   }
@@ -196,6 +200,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   listAudit(...args: Parameters<AuditStore['listAudit']>): ReturnType<AuditStore['listAudit']> {
     return this.#parts.audit.listAudit(...args);
+  }
+
+  listAuditNewestFirst(...args: Parameters<AuditStore['listAuditNewestFirst']>): ReturnType<AuditStore['listAuditNewestFirst']> {
+    return this.#parts.audit.listAuditNewestFirst(...args);
   }
 
   trimAudit(...args: Parameters<AuditStore['trimAudit']>): ReturnType<AuditStore['trimAudit']> {

@@ -32,7 +32,7 @@ export type { CodeInspection, CodeStore, StoredCode } from './store/codes.ts';
 export type { CounterState, CounterStore } from './store/counters.ts';
 export type { DueLinkCheck, LinkQuery, LinkRecipient, LinkRecord, LinkStore } from './store/links.ts';
 export type { ConsumeOutcome, OidcModelStore, OidcPayload } from './store/oidc_models.ts';
-export type { MailOutcome, MailState, OutboxMail, OutboxStore } from './store/outbox.ts';
+export type { MailOutcome, MailState, OutboxBacklog, OutboxMail, OutboxStore } from './store/outbox.ts';
 export type { Page, PageRequest } from './store/paging.ts';
 export type { FederatedIdentity, GuestState, LinkIdentityOutcome, PeopleQuery, PeopleStore, PersonRecord, UserType } from './store/people.ts';
 export type { RecordNamespace, RecordStore } from './store/records.ts';

@@ -39,6 +39,9 @@ export const environmentFormats: Partial<Record<EnvironmentVariable, 'json' | 'l
   KEYS_SECRETS: 'list',
 };
 
+/** The console admin of the embedded default (`npm start` without CONFIG_FILE): docs/console.md. */
+export const embeddedDefaultAdmin = 'admin@example.com';
+
 type Environment = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Environment): Config {
@@ -70,6 +73,8 @@ export function parseConfig(input: Record<string, unknown>, sources: ConfigSourc
   const problems = crossFieldProblems({ ...config, issuer });
   if (problems.length > 0) throw new ConfigError(problems);
   config.demo.enabled ??= sources.demoDefault ?? false;
+  // The embedded default has a console admin whose codes land in the dev outbox; a file names its own.
+  if (sources.demoDefault && input.admin === undefined) config.admin.emails = [embeddedDefaultAdmin];
   return { ...config, issuer };
 }
 

@@ -187,6 +187,26 @@ export const clientSchema = z
 
 const secret = z.string().min(32, 'must be at least 32 characters');
 
+/** An address as the console's role lists hold it: trimmed and lower-cased, as emails are compared. */
+const emailAddress = z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
+const groupName = z.string().trim().min(1).max(128);
+
+export const adminSchema = z
+  .strictObject({
+    emails: z.array(emailAddress).default([]).describe('Addresses that may use the admin console as `admin` (everything). They sign in like anyone else, by code or work account.'),
+    auditorEmails: z.array(emailAddress).default([]).describe('Addresses that may use the admin console as `auditor` (read only).'),
+    groups: z
+      .strictObject({
+        admin: z.array(groupName).default([]).describe('Directory groups whose members are console admins.'),
+        auditor: z.array(groupName).default([]).describe('Directory groups whose members are console auditors.'),
+      })
+      .prefault({})
+      .describe('Directory groups that give a console role to `member`s (only members: a guest\'s groups never do). Whoever can set groups (`directory:write`) can then make a member an admin.'),
+    sessionMinutes: boundedInt(5, 720, 60, 'How long a console sign-in lasts before the person signs in again (the usual sign-in rules apply then).'),
+  })
+  .prefault({})
+  .describe('The admin console at `/admin` (docs/console.md). Nobody gets in unless named here; an address in both lists is an admin.');
+
 export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT).'),
   host: z.string().min(1).optional().describe('Address to listen on (env HOST), e.g. `127.0.0.1` or `::`. Default: all interfaces.'),
@@ -260,6 +280,7 @@ export const configSchema = z.strictObject({
     .prefault({})
     .describe('The organisation that runs guestpass.'),
   federation: z.array(federationEntrySchema).default([]).describe('Upstream OpenID Providers for work accounts (SPEC §1b).'),
+  admin: adminSchema,
   policy: policySchema.prefault({}),
   redis: redisSchema.prefault({}),
   smtp: z
@@ -351,3 +372,4 @@ export type FederationPreset = (typeof federationPresetNames)[number];
 export type ClientMetadataInput = z.output<typeof clientSchema>;
 export type SharingLevel = (typeof sharingLevels)[number];
 export type GuestUpgradeMode = (typeof guestUpgradeModes)[number];
+export type AdminConfig = z.output<typeof adminSchema>;

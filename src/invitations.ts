@@ -23,7 +23,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 
-import type { CounterStore, PersonRecord, RecordStore } from '../adapters/store.ts';
+import type { AuditActor, CounterStore, PersonRecord, RecordStore } from '../adapters/store.ts';
 import type { AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { maskEmail, parseEmail } from './emails.ts';
@@ -125,7 +125,8 @@ export class Invitations {
     this.#deps = deps;
   }
 
-  async create(invitedBy: string, input: NewInvitation, origin: RequestOrigin): Promise<{ person: PersonRecord; inviteRedeemUrl: string; created: boolean }> {
+  /** `invitedBy` is the client the invitation is on behalf of; `actor`, who the audit names (the client, or a person in the console). */
+  async create(invitedBy: string, input: NewInvitation, origin: RequestOrigin, actor: AuditActor = { type: 'client', id: invitedBy }): Promise<{ person: PersonRecord; inviteRedeemUrl: string; created: boolean }> {
     const email = parseEmail(input.email);
     if (!email) throw new InvalidRequestError(`email: "${input.email}" is not an email address`);
     if (input.redirectUrl !== undefined) this.#checkRedirect(input.redirectUrl);
@@ -148,7 +149,7 @@ export class Invitations {
       );
     }
     await this.#deps.audit.record('GuestInvited', {
-      actor: { type: 'client', id: invitedBy },
+      actor,
       detail: { email: person.emailNormalized, personId: person.id, clientId: invitedBy, created, mailed: mailId !== undefined },
       ...origin,
     });

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import type { CounterStore, LinkQuery, LinkRecipient, LinkRecord, LinkStore, Page, UserType } from '../adapters/store.ts';
+import type { AuditActor, CounterStore, LinkQuery, LinkRecipient, LinkRecord, LinkStore, Page, UserType } from '../adapters/store.ts';
 import type { AuditInput, AuditLog, RequestOrigin } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { parseEmail } from './emails.ts';
@@ -28,7 +28,12 @@ import { policyRefusal, policyRefusalText } from './policy_rules.ts';
 export interface Viewer {
   clientId: string;
   admin: boolean;
+  /** Who the audit names; the client itself unless a person acts through it (the admin console). */
+  actor?: AuditActor | undefined;
 }
+
+/** What a list may be narrowed to; `clientId` narrows only an admin's view (a client sees its own links anyway). */
+export type LinkFilter = LinkQuery;
 
 export interface NewLink {
   resource: string;
@@ -115,8 +120,8 @@ export class Links {
     return link;
   }
 
-  list(viewer: Viewer, query: Omit<LinkQuery, 'clientId'>, page: { cursor?: string | undefined; limit: number }): Promise<Page<LinkRecord>> {
-    return this.#store.listLinks({ ...query, clientId: viewer.admin ? undefined : viewer.clientId }, page);
+  list(viewer: Viewer, query: LinkFilter, page: { cursor?: string | undefined; limit: number }): Promise<Page<LinkRecord>> {
+    return this.#store.listLinks({ ...query, clientId: viewer.admin ? query.clientId : viewer.clientId }, page);
   }
 
   async addRecipients(viewer: Viewer, id: string, emails: readonly string[], origin: RequestOrigin): Promise<LinkRecord> {
@@ -326,7 +331,7 @@ export class Links {
   }
 
   #event(link: LinkRecord, viewer: Viewer, origin: RequestOrigin, detail: Record<string, unknown>): AuditInput {
-    return { actor: { type: 'client', id: viewer.clientId }, sharingId: link.id, detail: { clientId: link.clientId, ...detail }, ...origin };
+    return { actor: viewer.actor ?? { type: 'client', id: viewer.clientId }, sharingId: link.id, detail: { clientId: link.clientId, ...detail }, ...origin };
   }
 
   #recipientEvent(link: LinkRecord, recipient: LinkRecipient, viewer: Viewer, origin: RequestOrigin, more: Record<string, unknown> = {}): AuditInput {

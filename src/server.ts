@@ -17,6 +17,8 @@ import type { ClientMetadata, Configuration } from 'oidc-provider';
 
 import type { Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
+import { consoleAssetsRouter, consoleRouter } from '../interactions/admin/router.ts';
+import { consoleRelyingParty, type ConsoleRelyingParty } from '../interactions/admin/relying_party.ts';
 import { interactionRouter, type InteractionDeps } from '../interactions/router.ts';
 import { assetsRouter } from '../interactions/routes/assets.ts';
 import { federationCallbackRouter } from '../interactions/routes/federation_callback.ts';
@@ -24,11 +26,14 @@ import { invitationRoutes } from '../interactions/routes/invitations.ts';
 import { resumeOnce } from '../interactions/routes/resume_once.ts';
 import { SignInFlow } from '../interactions/sign_in/flow.ts';
 import { providerPages } from '../interactions/views/provider_pages.ts';
+import { adminClientMetadata, adminClientSecret, consoleEligibility } from './admin/client.ts';
+import { ConsoleRoles } from './admin/roles.ts';
 import { apiMiddleware } from './api/router.ts';
 import { AuditLog } from './audit.ts';
 import { brandingOf } from './branding.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { demoClientMetadata, demoRouter } from './dev/demo.ts';
+import { Directory } from './directory.ts';
 import { linkEligibility, type EligibilityCheck } from './eligibility.ts';
 import { federationPlanner } from './federation_planner.ts';
 import { LinkAccess } from './link_access.ts';
@@ -150,9 +155,12 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     organizationDomains: config.organization.domains,
     allowPrivateNetworkCalls: config.allowPrivateNetworkCalls,
   });
+  const roles = new ConsoleRoles(config.admin, people);
+  const adminSecret = adminClientSecret(keys.secrets);
   const clients = [
     ...config.clients,
     invitationsClientMetadata(config.issuer),
+    adminClientMetadata(config.issuer, adminSecret),
     ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : []),
   ] as ClientMetadata[];
   const openSignInClients = new Set(clients.filter((client) => client[openSignInMetadata] === true).map((client) => client.client_id));
@@ -168,7 +176,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     redirectOrigins,
     invitationMailsPerHour: config.rateLimits.invitationMailsPerAddressPerHour,
   });
-  const eligibility = deps.eligibility ?? linkEligibility({ links, people, policy, openSignInClients });
+  // The console's client sends codes only to its admins and auditors; every other client keeps its rules.
+  const eligibility = consoleEligibility({ roles, policy, people }, deps.eligibility ?? linkEligibility({ links, people, policy, openSignInClients }));
   const planner = federationPlanner(federation, policy);
   const flow = new SignInFlow({
     store,
@@ -188,6 +197,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   let stopping = false;
   let auditTrimmer: NodeJS.Timeout | undefined;
   let metricsServer: Server | undefined;
+  let consoleClient: ConsoleRelyingParty | undefined;
   const trimAudit = () => store.trimAudit(clock.now() - config.audit.retentionDays * 24 * 60 * 60 * 1000);
   const trimAuditInBackground = () => {
     trimAudit().catch((error: unknown) => logger.warn({ err: error }, 'audit trim failed'));
@@ -216,6 +226,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     clearInterval(auditTrimmer);
     await linkChecks.stop();
     if (metricsServer) await closeServer(metricsServer);
+    await consoleClient?.close();
     await outbox.stop();
     if (!deps.mailTransport) await mailTransport.close();
     if (!deps.store) await store.close();
@@ -260,6 +271,11 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(
         interactionRouter(interactionDeps(provider)).routes(),
       );
+      consoleClient = consoleRelyingParty(provider, config.issuer, adminSecret);
+      provider.use(consoleAssetsRouter().routes());
+      const directory = new Directory({ people, sessions, audit });
+      const consoleSettings = { issuer: config.issuer, organizationName: config.organization.name, secrets: keys.secrets, sessionMinutes: config.admin.sessionMinutes };
+      provider.use(consoleRouter({ provider, relyingParty: consoleClient, roles, links, people, directory, invitations, policy, audit, store, clock, logger, ...consoleSettings }).routes());
       provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer, clock).routes());
       await assertClientsValid(provider, clients as { client_id: string }[]);

@@ -1,5 +1,5 @@
 /** The audit log in memory: an array in append order, ids `<ms>-<sequence>` as Redis stream ids are. */
-import { auditMatches, compareAuditIds, decodeAuditCursor, toAuditPage } from '../shared/audit.ts';
+import { auditMatches, compareAuditIds, decodeAuditCursor, isBeforeWindow, toAuditPage } from '../shared/audit.ts';
 import type { AuditEvent, AuditQuery, AuditStore } from '../store/audit.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import { clone } from './maps.ts';
@@ -26,6 +26,18 @@ export class MemoryAudit implements AuditStore {
     // One match more than asked tells whether another page exists.
     for (; index < this.#audit.length && items.length <= page.limit; index += 1) {
       const event = this.#audit[index]!;
+      if (auditMatches(event, query)) items.push(clone(event));
+    }
+    return toAuditPage(items, page.limit);
+  }
+
+  async listAuditNewestFirst(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>> {
+    const beforeId = page.cursor === undefined ? undefined : decodeAuditCursor(page.cursor);
+    const items: AuditEvent[] = [];
+    for (let index = this.#audit.length - 1; index >= 0 && items.length <= page.limit; index -= 1) {
+      const event = this.#audit[index]!;
+      if (beforeId !== undefined && compareAuditIds(event.id, beforeId) >= 0) continue;
+      if (isBeforeWindow(event, query)) break;
       if (auditMatches(event, query)) items.push(clone(event));
     }
     return toAuditPage(items, page.limit);

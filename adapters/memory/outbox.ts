@@ -1,6 +1,6 @@
 /** The mail outbox in memory: claiming walks the mails in the order they were enqueued. */
 import { enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
-import type { MailOutcome, OutboxMail, OutboxStore } from '../store/outbox.ts';
+import type { MailOutcome, OutboxBacklog, OutboxMail, OutboxStore } from '../store/outbox.ts';
 import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
 
 export class MemoryOutbox implements OutboxStore {
@@ -48,5 +48,19 @@ export class MemoryOutbox implements OutboxStore {
   async getMail(id: string): Promise<OutboxMail | undefined> {
     const mail = this.#mail.get(id);
     return mail && clone(mail);
+  }
+
+  async outboxBacklog(limit: number): Promise<OutboxBacklog> {
+    let waiting = 0;
+    let read = 0;
+    let oldestCreatedAt: number | undefined;
+    for (const mail of this.#mail.values()) {
+      if (!isClaimable(mail)) continue;
+      if (read === limit) return { waiting, oldestCreatedAt, complete: false };
+      read += 1;
+      waiting += 1;
+      oldestCreatedAt = Math.min(oldestCreatedAt ?? Infinity, mail.createdAt);
+    }
+    return { waiting, oldestCreatedAt, complete: true };
   }
 }

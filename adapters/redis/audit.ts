@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 import { CorruptRecordError } from '../errors.ts';
-import { auditMatches, decodeAuditCursor, toAuditPage } from '../shared/audit.ts';
+import { auditMatches, decodeAuditCursor, isBeforeWindow, toAuditPage } from '../shared/audit.ts';
 import { auditActorTypes, auditResults, type AuditEvent, type AuditQuery, type AuditStore } from '../store/audit.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import { RedisPart, type RedisConnection } from './connection.ts';
@@ -55,6 +55,26 @@ export class RedisAudit extends RedisPart implements AuditStore {
       }
       if (entries.length < chunk) break;
       start = `(${entries.at(-1)![0]}`;
+    }
+    return toAuditPage(items, page.limit);
+  }
+
+  async listAuditNewestFirst(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>> {
+    const beforeId = page.cursor === undefined ? undefined : decodeAuditCursor(page.cursor);
+    const key = this.keys.audit();
+    const chunk = auditChunk(page.limit);
+    const items: AuditEvent[] = [];
+    let end = beforeId === undefined ? '+' : `(${beforeId}`;
+    scan: while (items.length <= page.limit) {
+      const entries = await this.redis.run((client) => client.xrevrange(key, end, '-', 'COUNT', chunk));
+      for (const [id, fields] of entries) {
+        const event = parseAuditEntry(id, fields, this.#eventSchema);
+        if (isBeforeWindow(event, query)) break scan;
+        if (auditMatches(event, query)) items.push(event);
+        if (items.length > page.limit) break;
+      }
+      if (entries.length < chunk) break;
+      end = `(${entries.at(-1)![0]}`;
     }
     return toAuditPage(items, page.limit);
   }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 import { enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
-import { mailStates, type MailOutcome, type OutboxMail, type OutboxStore } from '../store/outbox.ts';
+import { mailStates, type MailOutcome, type OutboxBacklog, type OutboxMail, type OutboxStore } from '../store/outbox.ts';
 import { RedisPart, toMs } from './connection.ts';
 import { hashFields, pairsToRecord, parseStored, storedInteger, storedNumber } from './stored.ts';
 
@@ -67,5 +67,10 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
   async getMail(id: string): Promise<OutboxMail | undefined> {
     const stored = await this.redis.run((client) => client.hgetall(this.keys.outboxMail(id)));
     return Object.keys(stored).length === 0 ? undefined : parseStored(mailSchema, stored, `mail ${id}`);
+  }
+
+  async outboxBacklog(limit: number): Promise<OutboxBacklog> {
+    const [waiting, oldest, complete] = (await this.redis.script('gpOutboxBacklog', this.keys.outboxDue(), this.keys.outboxMail(), limit)) as [number, string, number];
+    return { waiting, oldestCreatedAt: oldest === '' ? undefined : Number(oldest), complete: complete === 1 };
   }
 }

@@ -174,6 +174,29 @@ for _ = 1, 100 do
 end
 return claimed`,
   },
+  /**
+   * KEYS: {outbox}:due. ARGV: mail key prefix, limit. Reads the first `limit` ids of the due set
+   * (every waiting mail is in it) and answers {waiting, oldest createdAt or '', 1 if that was all}.
+   * Read-only; the mail hashes share the \`{outbox}\` tag of KEYS[1], as in gpClaimDueMail.
+   */
+  gpOutboxBacklog: {
+    numberOfKeys: 1,
+    lua: `
+local limit = tonumber(ARGV[2])
+local ids = redis.call('ZRANGE', KEYS[1], 0, limit - 1)
+local waiting, oldest, oldestText = 0, nil, ''
+for _, id in ipairs(ids) do
+  local fields = redis.call('HMGET', ARGV[1] .. id, 'state', 'createdAt', 'sealed')
+  local state = fields[1]
+  if (state == 'queued' or state == 'retrying' or state == 'sending') and fields[3] then
+    waiting = waiting + 1
+    local created = tonumber(fields[2])
+    if created and (not oldest or created < oldest) then oldest, oldestText = created, fields[2] end
+  end
+end
+local complete = redis.call('ZCARD', KEYS[1]) <= limit and 1 or 0
+return {waiting, oldestText, complete}`,
+  },
   /** KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, state, finished ttl ms, sentAt, error, nextAttemptAt. */
   gpCompleteMail: {
     numberOfKeys: 2,

@@ -11,10 +11,16 @@ export function auditMatches(event: AuditEvent, query: AuditQuery): boolean {
   if (query.clientId !== undefined && event.detail.clientId !== query.clientId) return false;
   if (query.sharingId && event.sharingId !== query.sharingId) return false;
   if (query.email && event.detail.email !== query.email) return false;
+  if (query.result && event.result !== query.result) return false;
   const time = Date.parse(event.time);
   if (query.since !== undefined && time < query.since) return false;
   if (query.until !== undefined && time > query.until) return false;
   return true;
+}
+
+/** Newest first: an event older than `since` ends the scan, since every one after it is older still. */
+export function isBeforeWindow(event: AuditEvent, query: AuditQuery): boolean {
+  return query.since !== undefined && Date.parse(event.time) < query.since;
 }
 
 /** Audit ids are `<ms>-<sequence>`, as Redis stream ids are. */

@@ -39,6 +39,8 @@ export interface AuditQuery {
   /** Inclusive bounds, epoch ms. */
   since?: number | undefined;
   until?: number | undefined;
+  /** Only successes, or only failures. */
+  result?: (typeof auditResults)[number] | undefined;
 }
 
 export interface AuditStore {
@@ -46,6 +48,12 @@ export interface AuditStore {
   appendAudit(events: Omit<AuditEvent, 'id'>[]): Promise<AuditEvent[]>;
   /** Oldest first. `cursor` is the `nextCursor` of the previous page. */
   listAudit(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>>;
+  /**
+   * Newest first, for "what happened lately" (the admin console). `cursor` is the `nextCursor`
+   * of the previous page of this listing. Events are appended in time order, so with `since` the
+   * scan stops at the first event older than it instead of reading the whole log.
+   */
+  listAuditNewestFirst(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>>;
   /** Drops events older than `before` (epoch ms). */
   trimAudit(before: number): Promise<void>;
 }

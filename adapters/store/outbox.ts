@@ -36,4 +36,17 @@ export interface OutboxStore {
   /** Records the result of an attempt; a finished mail keeps its status (not its body) for a day. */
   completeMail(id: string, outcome: MailOutcome): Promise<void>;
   getMail(id: string): Promise<OutboxMail | undefined>;
+  /**
+   * The mail still waiting to go (queued, retrying or being sent): how many, and when the oldest
+   * was enqueued. Reads at most `limit` mails; `complete` is false when there were more.
+   */
+  outboxBacklog(limit: number): Promise<OutboxBacklog>;
+}
+
+export interface OutboxBacklog {
+  waiting: number;
+  /** Epoch ms; undefined when nothing waits. */
+  oldestCreatedAt: number | undefined;
+  /** False when more than `limit` mails were in the queue and only the first were read. */
+  complete: boolean;
 }

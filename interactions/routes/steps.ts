@@ -164,7 +164,8 @@ export async function finishSignIn(ctx: Context, deps: RouteDeps): Promise<void>
   ctx.body = noAccessPage(pageFrame(ctx, deps, details, record), { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(finished.email), action: 'restart', purpose: signInPurpose(record) });
 }
 
-function sameToken(given: string, expected: string): boolean {
+/** Compares a posted token with the expected one in constant time (the admin console's forms too). */
+export function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);

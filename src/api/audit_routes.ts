@@ -61,7 +61,8 @@ export function wantsNdjson(ctx: Context): boolean {
   return ctx.accepts('application/json', 'application/x-ndjson') === 'application/x-ndjson' && ctx.get('accept').includes('application/x-ndjson');
 }
 
-async function* exportLines(store: Pick<AuditStore, 'listAudit'>, filter: AuditQuery, cursor: string | undefined): AsyncGenerator<string> {
+/** The matching trail as NDJSON lines, oldest first, read a page at a time (the admin console's export too). */
+export async function* exportLines(store: Pick<AuditStore, 'listAudit'>, filter: AuditQuery, cursor: string | undefined): AsyncGenerator<string> {
   let next = cursor;
   do {
     const page = await store.listAudit(filter, { cursor: next, limit: exportPageSize });

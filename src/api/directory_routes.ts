@@ -4,11 +4,11 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 
 import type { PersonRecord } from '../../adapters/store.ts';
-import type { AuditLog, RequestOrigin } from '../audit.ts';
+import type { RequestOrigin } from '../audit.ts';
+import type { Directory } from '../directory.ts';
 import { locales, type Locale } from '../i18n/index.ts';
 import type { Invitations } from '../invitations.ts';
 import type { People } from '../people.ts';
-import type { Sessions } from '../sessions.ts';
 import { callerOf, requireScope } from './auth.ts';
 import { normalizeEmail } from '../emails.ts';
 import { NotFoundError } from '../errors.ts';
@@ -40,12 +40,11 @@ const invitationBody = z.strictObject({
 export interface DirectoryDeps {
   people: People;
   invitations: Invitations;
-  sessions: Sessions;
-  audit: AuditLog;
+  directory: Directory;
   origin: (ctx: Context) => RequestOrigin;
 }
 
-export function directoryRoutes(router: Router, { people, invitations, sessions, audit, origin }: DirectoryDeps): void {
+export function directoryRoutes(router: Router, { people, invitations, directory, origin }: DirectoryDeps): void {
   const idPattern = /^[A-Za-z0-9-]{1,64}$/;
   const find = async (id: string): Promise<PersonRecord> => {
     const person = idPattern.test(id) ? await people.get(id) : undefined;
@@ -71,39 +70,17 @@ export function directoryRoutes(router: Router, { people, invitations, sessions,
     if (body.groups !== undefined || body.displayName !== undefined) {
       person = (await people.setProfile(before.id, { groups: body.groups, displayName: body.displayName })) ?? person;
     }
-    if (body.disabled !== undefined && body.disabled !== before.disabled) {
-      person = (await people.setDisabled(before.id, body.disabled)) ?? person;
-      // A disabled person's sessions end at once, everywhere.
-      const ended = body.disabled ? await sessions.endAll(before.id) : undefined;
-      await audit.record('UserDisabled', {
-        actor: actor(ctx),
-        detail: { email: before.emailNormalized, personId: before.id, disabled: body.disabled, ...(ended ? { sessionsEnded: ended.sessions } : {}) },
-        ...origin(ctx),
-      });
-    }
+    if (body.disabled !== undefined) person = await directory.setDisabled(actor(ctx), person, body.disabled, origin(ctx));
     ctx.body = personView(person);
   });
 
   router.delete('/users/:id', requireScope('directory:write'), async (ctx) => {
-    const person = await find(String(ctx.params.id));
-    const ended = await sessions.endAll(person.id);
-    await people.delete(person.id);
-    await audit.record('UserDeleted', {
-      actor: actor(ctx),
-      detail: { email: person.emailNormalized, personId: person.id, userType: person.userType, sessionsEnded: ended.sessions },
-      ...origin(ctx),
-    });
+    await directory.delete(actor(ctx), await find(String(ctx.params.id)), origin(ctx));
     ctx.status = 204;
   });
 
   router.post('/users/:id/revoke-sessions', requireScope('directory:write'), async (ctx) => {
-    const person = await find(String(ctx.params.id));
-    const ended = await sessions.endAll(person.id);
-    await audit.record('SessionsRevoked', {
-      actor: actor(ctx),
-      detail: { email: person.emailNormalized, personId: person.id, ...ended },
-      ...origin(ctx),
-    });
+    const ended = await directory.endSessions(actor(ctx), await find(String(ctx.params.id)), origin(ctx));
     ctx.body = ended;
   });
 

@@ -13,6 +13,7 @@ import type { Invitations } from '../invitations.ts';
 import type { People } from '../people.ts';
 import type { StorePolicySource } from '../policy.ts';
 import type { Sessions } from '../sessions.ts';
+import { Directory } from '../directory.ts';
 import { directoryRoutes } from './directory_routes.ts';
 import { settingsRoutes } from './settings_routes.ts';
 import type { Clock } from '../clock.ts';
@@ -72,7 +73,7 @@ export function apiRouter(deps: ApiDeps): Router {
   linksRoutes(router, deps.links, requestOrigin);
   auditRoutes(router, deps.store);
   reportsRoutes(router, deps.links, deps.clock);
-  directoryRoutes(router, { people: deps.people, invitations: deps.invitations, sessions: deps.sessions, audit: deps.audit, origin: requestOrigin });
+  directoryRoutes(router, { people: deps.people, invitations: deps.invitations, directory: new Directory(deps), origin: requestOrigin });
   settingsRoutes(router, { policy: deps.policy, audit: deps.audit, origin: requestOrigin });
   return router;
 }

@@ -34,6 +34,7 @@ describe('configuration', () => {
     });
     expect(config.policy).to.include({ sharingLevel: 'newAndExistingGuests', reverificationDays: 30, guestUpgrade: 'automatic' });
     expect(config.demo.enabled, 'the embedded default has the demo client').to.equal(true);
+    expect(config.admin.emails, 'the embedded default has a console admin, whose codes land in the dev outbox').to.deep.equal(['admin@example.com']);
   });
 
   it('takes the environment over the file, and the file over the defaults', () => {
@@ -46,6 +47,7 @@ describe('configuration', () => {
     expect(config.smtp.url).to.equal('smtp://mail:25');
     expect(config.redis.url).to.equal('redis://cache:6379');
     expect(config.demo.enabled, 'a configuration file turns the demo client off').to.equal(false);
+    expect(config.admin.emails, 'and names its own console admins').to.deep.equal([]);
   });
 
   it('names every bad field, with where its value came from', () => {

@@ -1,6 +1,7 @@
 /**
  * The embedded default of `npm start`: in-memory store, mail written to <dataDir>/outbox/ as
- * .eml files with one log line each, and the demo relying party at /demo.
+ * .eml files with one log line each, the demo relying party at /demo, and the admin console
+ * for admin@example.com.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { Browser, visibleText } from '../support/browser.ts';
 import { testKeys } from '../support/guestpass.ts';
 import { freePort } from '../support/redis_server.ts';
 
-async function waitForFile(directory: string, timeoutMs = 5000): Promise<string> {
+async function waitForFile(directory: string, timeoutMs = 5000, skip = 0): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const files = (() => {
@@ -26,7 +27,7 @@ async function waitForFile(directory: string, timeoutMs = 5000): Promise<string>
         return [];
       }
     })();
-    if (files.length > 0) return join(directory, files[0]!);
+    if (files.length > skip) return join(directory, files.sort()[skip]!);
     if (Date.now() > deadline) throw new Error(`no .eml file in ${directory}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -85,5 +86,17 @@ describe('the embedded default (npm start)', () => {
     expect(text).to.contain('"user_type": "adhoc"');
     expect(text).to.contain('"email_verified": true');
     expect(text).to.match(/"amr": \[\s*"otp"\s*\]/);
+  });
+
+  it('opens the admin console for admin@example.com, with the code from the outbox folder', async () => {
+    const browser = new Browser(issuer);
+    let page = await browser.get('/admin');
+    const before = readdirSync(join(dataDir, 'outbox')).filter((name) => name.endsWith('.eml')).length;
+    page = await browser.submit(page, '/email', { email: 'admin@example.com' });
+    const mail = await PostalMime.parse(readFileSync(await waitForFile(join(dataDir, 'outbox'), 5000, before)));
+    expect(mail.to?.[0]?.address).to.equal('admin@example.com');
+    page = await browser.submit(page, '/code', { code: /^\s*(\d{6})\s*$/m.exec(mail.text ?? '')![1]! });
+    expect(new URL(page.url).pathname).to.equal('/admin');
+    expect(visibleText(page.body)).to.contain('admin@example.com (admin)');
   });
 });

@@ -67,6 +67,8 @@ describe('the packed package, installed with --omit=dev into an empty project', 
       'dist/src/cli/main.js',
       'dist/interactions/views/assets/guestpass.css',
       'dist/interactions/views/assets/guestpass.js',
+      'dist/interactions/admin/assets/admin.css',
+      'dist/interactions/admin/assets/admin.js',
     ]);
     expect(paths.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts')), 'no TypeScript sources').to.deep.equal([]);
     expect(paths.filter((path) => /(^|\/)(test|bench|\.ci|screenshots|examples)\//.test(path))).to.deep.equal([]);
@@ -86,8 +88,8 @@ const files = [];
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) walk(path);
-    // Not the two entry points (they start things) nor the pages' browser script.
-    else if (path.endsWith('.js') && !/(cli\\/main|src\\/main|assets\\/guestpass)\\.js$/.test(path)) files.push(path);
+    // Not the two entry points (they start things) nor the pages' browser scripts.
+    else if (path.endsWith('.js') && !/(cli\\/main|src\\/main|assets\\/(guestpass|admin))\\.js$/.test(path)) files.push(path);
   }
 })('node_modules/guestpass/dist');
 for (const file of files) await import(pathToFileURL(file).href);
@@ -149,6 +151,8 @@ export { port, wrong };
       const css = await fetch(`${issuer}/assets/guestpass.css`);
       expect(css.status).to.equal(200);
       expect(await css.text()).to.equal(readFileSync(join(repositoryRoot, 'interactions/views/assets/guestpass.css'), 'utf8'));
+      const consoleCss = await fetch(`${issuer}/admin/assets/admin.css`);
+      expect(await consoleCss.text()).to.equal(readFileSync(join(repositoryRoot, 'interactions/admin/assets/admin.css'), 'utf8'));
     } finally {
       process.kill(-serve.pid!, 'SIGINT');
     }

@@ -180,6 +180,29 @@ describe('the audit trail and the sharing report', () => {
     }
   });
 
+  it('writes the sharing report as CSV for Accept: text/csv, a row per recipient, formula-like cells as text', async () => {
+    const reporting = await startGuestpass({ store: 'memory', smtp: gp.smtp, clock, config: { clients: [rpClient, filesWithAudit, adminClient], organization: { name: 'Contoso', domains: ['contoso.com'] } } });
+    try {
+      const api = await ManagementApi.as(reporting.issuer, filesWithAudit, 'links:read links:write audit:read');
+      const link = (await api.post<LinkBody>('/links', { resource: '=HYPERLINK("http://evil.test")', recipients: ['ext@example.org', 'two@example.net', 'colleague@contoso.com'] })).body;
+
+      const csv = await api.get('/reports/external-sharing', { accept: 'text/csv' });
+      expect(csv.status).to.equal(200);
+      expect(csv.headers.get('content-type')).to.equal('text/csv; charset=utf-8');
+      expect(csv.headers.get('content-disposition')).to.contain('guestpass-external-sharing.csv');
+      const rows = String(csv.body).trimEnd().split('\r\n');
+      expect(rows[0]).to.equal('link_id,resource,client_id,expires_at,email,user_type,added_at,verified_at,last_access_at');
+      expect(rows.slice(1).map((row) => row.split(',').slice(4, 6).join(' '))).to.deep.equal(['ext@example.org adhoc', 'two@example.net adhoc']);
+      // The sharing id may itself start with "-": defused like any other cell.
+      expect(rows[1]).to.contain(`${link.id},"'=HYPERLINK(""http://evil.test"")",files,`);
+
+      // Anything else still gets JSON: CSV only when a client names it.
+      expect((await api.get('/reports/external-sharing', { accept: '*/*' })).headers.get('content-type')).to.contain('application/json');
+    } finally {
+      await reporting.close();
+    }
+  });
+
   it('drops events older than audit.retentionDays', async () => {
     const short = await startGuestpass({ store: 'redis', smtp: gp.smtp, clock, config: { clients: [filesWithAudit], audit: { retentionDays: 1 } } });
     try {

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 
 import type { AuditEvent } from '../../../adapters/store.ts';
 import type { ManagementClient } from '../api_client.ts';
-import { csvRow } from '../csv.ts';
+import { csvRow } from '../../csv.ts';
 import { UsageError, writeLine, type CliIo } from '../io.ts';
 import { outputFile } from '../output_file.ts';
 import { connectionOptions, managementClient, parseInstant } from '../management.ts';

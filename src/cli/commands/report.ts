@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 
 import type { LinkView } from '../../api/views.ts';
-import { csvRow } from '../csv.ts';
+import { sharingReportCsvHeader, sharingReportCsvRows } from '../../sharing_report.ts';
 import { UsageError, writeLine, type CliIo } from '../io.ts';
 import { connectionOptions, managementClient } from '../management.ts';
 import { outputFile } from '../output_file.ts';
@@ -32,16 +32,14 @@ export function registerReport(program: Command, io: CliIo): void {
       const progress = progressBar(io, options.progress, 'external sharing | {links} links, {recipients} recipients', 0, { links: 0, recipients: 0 });
       let links = 0;
       let recipients = 0;
-      if (options.format === 'csv') await write(csvRow(['link_id', 'resource', 'client_id', 'expires_at', 'email', 'user_type', 'added_at', 'verified_at', 'last_access_at']));
+      if (options.format === 'csv') await write(sharingReportCsvHeader);
       if (options.format === 'json') await write('[');
       for await (const link of api.lines<LinkView>('links:read', '/reports/external-sharing')) {
         links += 1;
         recipients += link.recipients.length;
         progress.update(0, { links, recipients });
         if (options.format === 'csv') {
-          for (const recipient of link.recipients) {
-            await write(csvRow([link.id, link.resource, link.clientId, link.expiresAt, recipient.email, recipient.userType, recipient.addedAt, recipient.verifiedAt, recipient.lastAccessAt]));
-          }
+          await write(sharingReportCsvRows(link));
         } else if (options.format === 'json') {
           await write(`${links > 1 ? ',' : ''}\n  ${JSON.stringify(link)}`);
         } else {

@@ -113,5 +113,15 @@ async function banner(config: Config, port: number): Promise<string> {
       `  redirect_uri=${config.issuer}/demo/callback   (PKCE S256 required)`,
     );
   }
+  lines.push(...consoleLines(config, outbox));
   return `${lines.join('\n')}\n`;
+}
+
+/** How to open the admin console, when anyone may (docs/console.md). */
+function consoleLines(config: Config, outbox: string): string[] {
+  const { emails, auditorEmails, groups } = config.admin;
+  if (emails.length + auditorEmails.length + groups.admin.length + groups.auditor.length === 0) return [];
+  const lines = ['', `Admin console: ${config.issuer}/admin`];
+  if (emails.length > 0) lines.push(`  sign in as ${emails.length === 1 ? emails[0] : `one of ${emails.join(', ')}`}${config.smtp.url ? '' : ` (without SMTP the code is in ${outbox}/, the newest .eml file)`}`);
+  return lines;
 }

@@ -137,5 +137,28 @@ export function auditContract(store: ContractStore): void {
       const { items } = await store.listAudit({}, { limit: 10 });
       expect(items.map((event) => event.detail.index)).to.deep.equal([1, 2]);
     });
+
+    it('lists newest first, pages, and stops at the first event older than since', async () => {
+      const start = Date.parse('2026-01-01T00:00:00.000Z');
+      await store.appendAudit(times(7, (index) => auditEvent({ time: new Date(start + index * 60_000).toISOString(), operation: index % 2 ? 'SignedIn' : 'VerificationCodeSent', detail: { index } })));
+      const pages: unknown[][] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await store.listAuditNewestFirst({}, { cursor, limit: 3 });
+        pages.push(page.items.map((event) => event.detail.index));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      expect(pages).to.deep.equal([[6, 5, 4], [3, 2, 1], [0]]);
+      const recent = await store.listAuditNewestFirst({ since: start + 3 * 60_000, operation: 'SignedIn' }, { limit: 10 });
+      expect(recent.items.map((event) => event.detail.index)).to.deep.equal([5, 3]);
+      expect(recent.nextCursor).to.equal(null);
+    });
+
+    it('filters by result', async () => {
+      await store.appendAudit([auditEvent({ detail: { index: 0 } }), auditEvent({ result: 'failure', detail: { index: 1 } }), auditEvent({ detail: { index: 2 } })]);
+      expect((await store.listAudit({ result: 'failure' }, { limit: 10 })).items.map((event) => event.detail.index)).to.deep.equal([1]);
+      expect((await store.listAuditNewestFirst({ result: 'success' }, { limit: 10 })).items.map((event) => event.detail.index)).to.deep.equal([2, 0]);
+    });
   });
 }

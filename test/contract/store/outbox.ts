@@ -110,5 +110,25 @@ export function outboxContract(store: ContractStore): void {
       await store.completeMail('mail-unknown', { state: 'sent', at: Date.now() });
       expect(await store.getMail('mail-unknown')).to.equal(undefined);
     });
+
+    it('outboxBacklog counts the mail still waiting and finds the oldest', async () => {
+      const now = Date.now();
+      expect(await store.outboxBacklog(100)).to.deep.equal({ waiting: 0, oldestCreatedAt: undefined, complete: true });
+      await store.enqueueMail(outboxMail('mail-new', { createdAt: now - 1000, nextAttemptAt: now - 1000 }));
+      await store.enqueueMail(outboxMail('mail-old', { createdAt: now - 60_000, nextAttemptAt: now + 5000, state: 'retrying' }));
+      await store.enqueueMail(outboxMail('mail-sent', { state: 'sent', sealed: undefined, createdAt: now - 120_000, nextAttemptAt: now - 5000 }));
+      await store.claimDueMail(now, 30_000, 1);
+
+      expect(await store.outboxBacklog(100)).to.deep.equal({ waiting: 2, oldestCreatedAt: now - 60_000, complete: true });
+      await store.completeMail('mail-new', { state: 'sent', at: now });
+      expect(await store.outboxBacklog(100)).to.deep.equal({ waiting: 1, oldestCreatedAt: now - 60_000, complete: true });
+    });
+
+    it('outboxBacklog reads no more than its limit and says so', async () => {
+      const now = Date.now();
+      for (const index of times(3, (index) => index)) await store.enqueueMail(outboxMail(`mail-${index}`, { createdAt: now - index, nextAttemptAt: now + index }));
+      const backlog = await store.outboxBacklog(2);
+      expect(backlog).to.include({ waiting: 2, complete: false });
+    });
   });
 }
