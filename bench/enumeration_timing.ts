@@ -13,7 +13,7 @@ import { randomInt } from 'node:crypto';
 
 import { parseConfig } from '../config/load.ts';
 import { createLogger } from '../src/log.ts';
-import { createServer } from '../src/server.ts';
+import { createServer } from '../src/http_server.ts';
 import { filesClient, testKeys } from '../test/support/guestpass.ts';
 import { managementToken } from '../test/support/management.ts';
 import { freePort, startRedisServer } from '../test/support/redis_server.ts';

@@ -12,7 +12,7 @@ import { relative, resolve } from 'node:path';
 import { parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../src/errors.ts';
-import { createServer } from '../src/server.ts';
+import { createServer } from '../src/http_server.ts';
 import { startFileHost } from './file-host/app.ts';
 import { jsonLinesLog, type Log } from './file-host/log.ts';
 import { fileHostClientMetadata } from './file-host/registration.ts';

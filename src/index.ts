@@ -4,7 +4,8 @@
  * oidc-provider `Adapter`, the interaction routes and sign-in state machine, and the
  * configuration loader.
  */
-export { createServer, createGuestpass, type Guestpass, type GuestpassServer, type ServerDeps } from './server.ts';
+export { createGuestpass, type Guestpass, type ServerDeps } from './server.ts';
+export { createServer, type GuestpassServer } from './http_server.ts';
 export { createProvider, providerConfiguration, claimsFor, scopeClaims, managementScopes, sharingIdPattern } from './provider.ts';
 export { loadConfig, parseConfig } from '../config/load.ts';
 export { configSchema, type Config } from '../config/schema.ts';

@@ -1,15 +1,14 @@
 /**
  * Two ways to run guestpass, neither reading the environment:
  *
- * - `createServer(config, deps)`: the whole provider on its own HTTP server (what `guestpass
- *   serve` and the tests use), with a graceful `shutdown`.
+ * - `createServer(config, deps)` (src/http_server.ts): the whole provider on its own HTTP server
+ *   (what `guestpass serve` and the tests use), with a graceful `shutdown`.
  * - `createGuestpass(config, deps)`: the pieces — store, outbox, audit, sign-in flow — plus the
  *   oidc-provider configuration they need and a `mount(provider)` for their routes, for an
  *   application that builds its own oidc-provider around them; `mountInHost` serves the plugin
  *   (src/plugin/), where the application keeps its own Provider configuration (docs/library.md).
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
@@ -41,6 +40,7 @@ import { LinkChecks } from './link_checks.ts';
 import { Links } from './links.ts';
 import { listenForMetrics, Metrics, metricsRouter } from './metrics.ts';
 import { healthRouter } from './http/health.ts';
+import { closeServer, withDeadline } from './http/lifecycle.ts';
 import { requestLog } from './http/request_log.ts';
 import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts';
 import { errorsAsHttpErrors } from './http/errors.ts';
@@ -54,7 +54,7 @@ import { StorePolicySource } from './policy.ts';
 import { Federation } from './federation.ts';
 import { Invitations, invitationsClientMetadata } from './invitations.ts';
 import { Sessions } from './sessions.ts';
-import { assertClientsValid, createProvider, openSignInMetadata, providerConfiguration } from './provider.ts';
+import { assertClientsValid, openSignInMetadata, providerConfiguration } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
 /** What a caller may supply instead of what the configuration would build. */
@@ -319,103 +319,4 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       await close();
     },
   };
-}
-
-/** Whether `work` settled before `timeoutMs` passed. */
-async function withDeadline(work: Promise<unknown>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([work.then(() => true), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export interface GuestpassServer extends Omit<Guestpass, 'start' | 'close' | 'mount' | 'drainAndClose' | 'markStopping'> {
-  readonly provider: Provider;
-  /** Starts the HTTP server (port 0 picks a free one; default `config.port` on `config.host`) and the outbox worker. */
-  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
-  /** Closes at once: connections are cut, the outbox worker finishes its pass, what this server opened closes. */
-  close(): Promise<void>;
-  /**
-   * A graceful stop (SIGTERM): stop accepting connections, let requests in flight finish (their
-   * connections then close), drain the outbox (`Guestpass.drainAndClose`), close. What is still
-   * open after `timeoutMs` (default `shutdownTimeoutSeconds`) is cut. Resolves whether it was
-   * clean, i.e. nothing had to be cut.
-   */
-  shutdown(timeoutMs?: number): Promise<{ clean: boolean }>;
-}
-
-export async function createServer(config: Config, deps: ServerDeps = {}): Promise<GuestpassServer> {
-  const guestpass = await createGuestpass(config, deps);
-  const provider = createProvider(config, guestpass.providerConfiguration(), guestpass.logger);
-  await guestpass.mount(provider);
-  const { start, close, mount: _mount, drainAndClose, markStopping, ...pieces } = guestpass;
-
-  let http: Server | undefined;
-  const inFlight = new Set<ServerResponse>();
-  let draining = false;
-  return {
-    ...pieces,
-    provider,
-    async listen(port = config.port, host = config.host) {
-      http = createHttpServer(provider.callback());
-      const server = http;
-      // Node reads a socket's peer address when first asked and keeps it: asked at once, it is known
-      // even when the client resets the connection before its request is handled (the audit's ip).
-      server.on('connection', (socket) => void socket.remoteAddress);
-      server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-        inFlight.add(response);
-        // While draining, a request that comes on a kept-alive connection is its last one.
-        if (draining && !response.headersSent) response.setHeader('Connection', 'close');
-        response.once('close', () => {
-          inFlight.delete(response);
-          if (draining) setImmediate(() => server.closeIdleConnections());
-        });
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve());
-      });
-      start();
-      return { port: (server.address() as AddressInfo).port, url: config.issuer };
-    },
-    async close() {
-      if (http) {
-        const server = http;
-        http = undefined;
-        await closeServer(server);
-      }
-      await close();
-    },
-    async shutdown(timeoutMs = config.shutdownTimeoutSeconds * 1000) {
-      const deadline = Date.now() + timeoutMs;
-      markStopping();
-      let clean = true;
-      if (http) {
-        const server = http;
-        http = undefined;
-        draining = true;
-        for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        clean = await withDeadline(closed, timeoutMs);
-        if (!clean) {
-          guestpass.logger.warn({ requests: inFlight.size, timeoutMs }, 'requests still in flight at the shutdown timeout; closing their connections');
-          server.closeAllConnections();
-          await closed;
-        }
-      }
-      await drainAndClose(Math.max(1, deadline - Date.now()));
-      return { clean };
-    },
-  };
-}
-
-async function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

@@ -7,7 +7,7 @@
  * bench keeps working while its internals are refactored.
  */
 import { parseConfig } from '../../config/load.ts';
-import { createServer } from '../../src/server.ts';
+import { createServer } from '../../src/http_server.ts';
 import { startBaseline } from '../baseline/app.ts';
 
 export type SystemName = 'guestpass' | 'baseline';

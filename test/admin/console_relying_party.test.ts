@@ -9,7 +9,7 @@ import * as client from 'openid-client';
 import { parseConfig } from '../../config/load.ts';
 import { adminClientSecret } from '../../src/admin/client.ts';
 import { createLogger } from '../../src/log.ts';
-import { createServer } from '../../src/server.ts';
+import { createServer } from '../../src/http_server.ts';
 import { consoleRelyingParty } from '../../interactions/admin/relying_party.ts';
 import { testKeys } from '../support/guestpass.ts';
 

@@ -12,7 +12,7 @@ import PostalMime from 'postal-mime';
 
 import { parseConfig } from '../../config/load.ts';
 import { createLogger } from '../../src/log.ts';
-import { createServer, type GuestpassServer } from '../../src/server.ts';
+import { createServer, type GuestpassServer } from '../../src/http_server.ts';
 import { Browser, visibleText } from '../support/browser.ts';
 import { testKeys } from '../support/guestpass.ts';
 import { freePort } from '../support/redis_server.ts';

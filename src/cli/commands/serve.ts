@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 
 import type { Config } from '../../../config/schema.ts';
 import { ConfigError } from '../../errors.ts';
-import type { GuestpassServer } from '../../server.ts';
+import type { GuestpassServer } from '../../http_server.ts';
 import { Exit, exitCodes, writeLine, type CliIo } from '../io.ts';
 
 export function registerServe(program: Command, io: CliIo): void {
@@ -27,7 +27,7 @@ export function registerServe(program: Command, io: CliIo): void {
 export async function serve(env: CliIo['env'], io: CliIo): Promise<number> {
   // Loaded here rather than at the top: the other commands start without oidc-provider.
   const { loadConfig } = await import('../../../config/load.ts');
-  const { createServer } = await import('../../server.ts');
+  const { createServer } = await import('../../http_server.ts');
   let config: Config;
   try {
     config = loadConfig(env);
