@@ -36,6 +36,13 @@ export const auditOperations = [
   'SessionsRevoked',
   'SettingsUpdated',
   'MailDeliveryFailed',
+  // Relying parties and keys changing while guestpass runs (docs/clients.md, docs/operations.md).
+  'ClientRegistered',
+  'ClientUpdated',
+  'ClientSecretRotated',
+  'ClientDeleted',
+  'InitialAccessTokenIssued',
+  'KeysRotated',
 ] as const;
 export type AuditOperation = (typeof auditOperations)[number];
 
