@@ -34,7 +34,7 @@ export const scopeClaims = {
 } as const;
 
 /** Scopes of the management API (SPEC §6), granted only through client_credentials for `<ISSUER>/api`. */
-export const managementScopes = ['links:read', 'links:write', 'directory:read', 'directory:write', 'audit:read', 'settings:write', 'admin'] as const;
+export const managementScopes = ['links:read', 'links:write', 'directory:read', 'directory:write', 'audit:read', 'settings:write', 'clients:read', 'clients:write', 'admin'] as const;
 
 export interface ProviderDeps {
   config: Config;
