@@ -6,6 +6,7 @@
  */
 import type { Store } from './store.ts';
 import type { AuditStore } from './store/audit.ts';
+import type { ClientIndexStore } from './store/clients.ts';
 import type { CodeInspection, CodeStore } from './store/codes.ts';
 import type { CounterStore } from './store/counters.ts';
 import type { LinkStore } from './store/links.ts';
@@ -25,6 +26,7 @@ export interface StoreParts {
   settings: SettingsStore;
   audit: AuditStore;
   links: LinkStore;
+  clients: ClientIndexStore;
 }
 
 export abstract class ComposedStore implements Store, CodeInspection {
@@ -68,6 +70,18 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   findModelsByAccount(...args: Parameters<OidcModelStore['findModelsByAccount']>): ReturnType<OidcModelStore['findModelsByAccount']> {
     return this.#parts.models.findModelsByAccount(...args);
+  }
+
+  indexClient(...args: Parameters<ClientIndexStore['indexClient']>): ReturnType<ClientIndexStore['indexClient']> {
+    return this.#parts.clients.indexClient(...args);
+  }
+
+  unindexClient(...args: Parameters<ClientIndexStore['unindexClient']>): ReturnType<ClientIndexStore['unindexClient']> {
+    return this.#parts.clients.unindexClient(...args);
+  }
+
+  listClientIds(...args: Parameters<ClientIndexStore['listClientIds']>): ReturnType<ClientIndexStore['listClientIds']> {
+    return this.#parts.clients.listClientIds(...args);
   }
 
   putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void> {

@@ -6,10 +6,15 @@
  * it. Two parallel token requests with one authorization code (or one refresh token) could both
  * pass the read. Here consuming is atomic in the store, and the loser is treated exactly like a
  * sequential replay: the whole grant is revoked and the request fails with `invalid_grant`.
+ *
+ * Dynamically registered clients (model `Client`) are also kept in the store's client index, so
+ * they can be listed: the id is indexed before the client is stored and unindexed after it is
+ * destroyed (a store without the index, a library user's, simply cannot list them).
  */
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
 import { isStoreUnavailable } from './errors.ts';
+import type { ClientIndexStore } from './store/clients.ts';
 import type { OidcModelStore, OidcPayload } from './store/oidc_models.ts';
 
 /** oidc-provider's error for a store outage: 503 `temporarily_unavailable`, never a 500. */
@@ -37,7 +42,7 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-export function oidcAdapterFor(store: OidcModelStore): AdapterConstructor {
+export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>): AdapterConstructor {
   return class GuestpassOidcAdapter implements Adapter {
     readonly #model: string;
 
@@ -46,6 +51,7 @@ export function oidcAdapterFor(store: OidcModelStore): AdapterConstructor {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      if (this.#model === 'Client' && store.indexClient) await guarded(() => store.indexClient!(id));
       await guarded(() => store.upsertModel(this.#model, id, payload as OidcPayload, expiresIn));
     }
 
@@ -71,6 +77,7 @@ export function oidcAdapterFor(store: OidcModelStore): AdapterConstructor {
 
     async destroy(id: string): Promise<void> {
       await guarded(() => store.destroyModel(this.#model, id));
+      if (this.#model === 'Client' && store.unindexClient) await guarded(() => store.unindexClient!(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -16,6 +16,7 @@
  * - A store that cannot answer throws `StoreUnavailableError`; callers fail closed (503).
  */
 import type { AuditStore } from './store/audit.ts';
+import type { ClientIndexStore } from './store/clients.ts';
 import type { CodeStore } from './store/codes.ts';
 import type { CounterStore } from './store/counters.ts';
 import type { LinkStore } from './store/links.ts';
@@ -28,6 +29,7 @@ import type { SettingsStore } from './store/settings.ts';
 export { mailStates } from './store/outbox.ts';
 export { guestStates, userTypes } from './store/people.ts';
 export type { AuditActor, AuditEvent, AuditQuery, AuditStore } from './store/audit.ts';
+export type { ClientIndexStore } from './store/clients.ts';
 export type { CodeInspection, CodeStore, StoredCode } from './store/codes.ts';
 export type { CounterState, CounterStore } from './store/counters.ts';
 export type { DueLinkCheck, LinkQuery, LinkRecipient, LinkRecord, LinkStore } from './store/links.ts';
@@ -47,7 +49,8 @@ export interface Store
     CounterStore,
     OutboxStore,
     PeopleStore,
-    AuditStore {
+    AuditStore,
+    ClientIndexStore {
   readonly kind: 'memory' | 'redis';
   /** Resolves when the store answers; throws `StoreUnavailableError` otherwise. */
   ping(): Promise<void>;

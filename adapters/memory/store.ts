@@ -6,6 +6,7 @@
  */
 import { ComposedStore } from '../composed_store.ts';
 import { MemoryAudit } from './audit.ts';
+import { MemoryClients } from './clients.ts';
 import { MemoryCodes } from './codes.ts';
 import { MemoryCounters } from './counters.ts';
 import { ExpiringMaps } from './maps.ts';
@@ -32,6 +33,7 @@ export class MemoryStore extends ComposedStore {
       settings: new MemorySettings(),
       audit: new MemoryAudit(),
       links: new MemoryLinks(),
+      clients: new MemoryClients(),
     });
     // Expired entries are invisible at once; this only frees their memory now and then.
     this.#sweeper = setInterval(() => maps.sweep(), 60_000);

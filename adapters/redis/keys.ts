@@ -40,6 +40,8 @@
  *                                                                            expiry, at once after someone lost access) or its lease ends
  *   P link-grants:<id>                zset    longest member                 grant id → epoch ms when the entry expires (with the grant):
  *                                                                            the grants issued for the link, revoked when access ends
+ *   P clients:all                     zset    none (durable)                 every score 0: the ids of the dynamically registered clients
+ *                                                                            (model:Client:<id>), in byte order, for the clients list
  *   P audit                           stream  none (durable; trimAudit)      the audit log, one JSON field `event` per entry
  *
  * People, links, the settings and the audit log are the only durable keys: they are the
@@ -159,6 +161,10 @@ export class RedisKeys {
 
   linksOfClient(clientId: string): string {
     return this.#key('links', 'client', clientId);
+  }
+
+  clientsAll(): string {
+    return this.#key('clients', 'all');
   }
 
   linksOfRecipient(emailNormalized: string): string {

@@ -6,6 +6,7 @@
 import { ComposedStore } from '../composed_store.ts';
 import { StoreUnavailableError } from '../errors.ts';
 import { RedisAudit } from './audit.ts';
+import { RedisClients } from './clients.ts';
 import { RedisCodes } from './codes.ts';
 import { RedisConnection, type RedisStoreOptions } from './connection.ts';
 import { RedisCounters } from './counters.ts';
@@ -32,6 +33,7 @@ export class RedisStore extends ComposedStore {
       settings: new RedisSettings(redis),
       audit: new RedisAudit(redis, options.auditOperations),
       links: new RedisLinks(redis),
+      clients: new RedisClients(redis),
     });
     this.#connection = redis;
   }

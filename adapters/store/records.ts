@@ -5,7 +5,7 @@
  * record comes back `unknown` and its reader parses it (`src/records.ts`).
  */
 
-export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket';
+export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket' | 'clientSecretGrace';
 
 export interface RecordStore {
   putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;

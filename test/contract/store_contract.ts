@@ -6,6 +6,7 @@
  * itself is split; this entry runs them all, in one `describe` per store.
  */
 import { auditContract } from './store/audit.ts';
+import { clientsContract } from './store/clients.ts';
 import { codesContract } from './store/codes.ts';
 import { countersContract } from './store/counters.ts';
 import { expiryContract } from './store/expiry.ts';
@@ -45,6 +46,7 @@ export function storeContract(name: string, createStore: () => Promise<ContractS
     linksContract(store);
     linkAccessContract(store);
     auditContract(store);
+    clientsContract(store);
 
     describe('health', () => {
       it('ping resolves while the store answers', async () => {
