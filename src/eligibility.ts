@@ -36,8 +36,8 @@ export interface EligibilityDeps {
   links: Links;
   people: People;
   policy: PolicySource;
-  /** Clients registered with `guestpass_open_sign_in: true`. */
-  openSignInClients: ReadonlySet<string>;
+  /** Clients registered with `guestpass_open_sign_in: true` (static ones, and dynamic ones whose policy allowed it). */
+  openSignInClients: { has(clientId: string): boolean | Promise<boolean> };
 }
 
 const withhold = (reason: string): CodeEligibility => ({ kind: 'withhold', operation: 'RecipientNotOnLink', reason });
@@ -51,7 +51,7 @@ export function linkEligibility({ links, people, policy, openSignInClients }: El
       const verdict = await links.recipientVerdict(sharingId, clientId, emailNormalized);
       return verdict.ok ? { kind: 'deliver' } : withhold(verdict.reason);
     }
-    if (openSignInClients.has(clientId)) return { kind: 'deliver' };
+    if (await openSignInClients.has(clientId)) return { kind: 'deliver' };
     // Both asked for every address, so the answer takes as long whoever the address belongs to.
     const [person, recipient] = await Promise.all([people.findByEmail(emailNormalized), links.isRecipientOfAnyLiveLink(clientId, emailNormalized)]);
     if (person && person.userType !== 'adhoc' && !person.disabled) return { kind: 'deliver' };

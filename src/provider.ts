@@ -11,6 +11,7 @@ import { oidcAdapterFor, TemporarilyUnavailable } from '../adapters/oidc_adapter
 import type { OidcModelStore, PersonRecord, RecordStore, Store } from '../adapters/store.ts';
 import type { Config } from '../config/schema.ts';
 import { apiAudience } from './api/auth.ts';
+import { registrationFeatures, requestPolicy } from './client_registration.ts';
 import { ConfigError, isStoreUnavailable } from './errors.ts';
 import { invitationIdPattern, invitationsClientId } from './invitations.ts';
 import type { EligibilityCheck } from './eligibility.ts';
@@ -113,14 +114,20 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     } as unknown as Configuration['extraParams'],
     extraClientMetadata: {
       properties: [openSignInMetadata],
-      validator(_ctx, key, value) {
+      validator(ctx, key, value) {
         if (key === openSignInMetadata && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${openSignInMetadata} must be a boolean`);
+        }
+        // Registration and RFC 7592 checks it again in their policy; this holds even without one.
+        if (key === openSignInMetadata && value === true && ['registration', 'client_update'].includes(ctx?.oidc?.route ?? '')) {
+          if (!requestPolicy(ctx)?.openSignIn) throw new errors.InvalidClientMetadata(`${openSignInMetadata}: not allowed by the initial access token's policy`);
         }
       },
     },
     features: {
       devInteractions: { enabled: false },
+      // RFC 7591 registration with an initial access token and its policy, RFC 7592 management (src/client_registration.ts).
+      ...registrationFeatures({ issuer: config.issuer, store, managementScopes }),
       clientCredentials: { enabled: true },
       // The management API is a resource server of this provider: `resource=<ISSUER>/api` with
       // client_credentials gets a short-lived JWT access token with the management scopes the

@@ -54,6 +54,9 @@ import { StorePolicySource } from './policy.ts';
 import { Federation } from './federation.ts';
 import { Invitations, invitationsClientMetadata } from './invitations.ts';
 import { Sessions } from './sessions.ts';
+import { Clients } from './clients.ts';
+import { auditRegistrations } from './client_events.ts';
+import { acceptPreviousSecretsInGrace } from './client_secret_grace.ts';
 import { assertClientsValid, openSignInMetadata, providerConfiguration } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
@@ -163,7 +166,12 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     adminClientMetadata(config.issuer, adminSecret),
     ...(config.demo.enabled ? [demoClientMetadata(config.issuer)] : []),
   ] as ClientMetadata[];
-  const openSignInClients = new Set(clients.filter((client) => client[openSignInMetadata] === true).map((client) => client.client_id));
+  const staticOpenSignIn = new Set(clients.filter((client) => client[openSignInMetadata] === true).map((client) => client.client_id));
+  const staticIds = new Set(clients.map((client) => client.client_id));
+  // A dynamic client has open sign-in only if its registration policy allowed it (src/client_registration.ts).
+  const openSignInClients = {
+    has: async (clientId: string) => staticOpenSignIn.has(clientId) || (!staticIds.has(clientId) && (await store.findModel('Client', clientId))?.[openSignInMetadata] === true),
+  };
   const redirectOrigins = new Set(config.clients.flatMap((client) => (client.redirect_uris ?? []).flatMap((uri) => URL.parse(uri)?.origin ?? [])));
   const invitations = new Invitations({
     store,
@@ -276,7 +284,10 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       const directory = new Directory({ people, sessions, audit });
       const consoleSettings = { issuer: config.issuer, organizationName: config.organization.name, secrets: keys.secrets, sessionMinutes: config.admin.sessionMinutes };
       provider.use(consoleRouter({ provider, relyingParty: consoleClient, roles, links, people, directory, invitations, policy, audit, store, clock, logger, ...consoleSettings }).routes());
-      provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
+      acceptPreviousSecretsInGrace(provider, store, clock);
+      auditRegistrations(provider, audit, logger);
+      const runtimeClients = new Clients({ provider, store, audit, clock, issuer: config.issuer, staticClients: clients });
+      provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clients: runtimeClients, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer, clock).routes());
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },

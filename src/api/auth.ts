@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { InsufficientScopeError, UnauthorizedError } from '../errors.ts';
 
-export type ManagementScope = 'links:read' | 'links:write' | 'directory:read' | 'directory:write' | 'audit:read' | 'settings:write' | 'admin';
+export type ManagementScope = 'links:read' | 'links:write' | 'directory:read' | 'directory:write' | 'audit:read' | 'settings:write' | 'clients:read' | 'clients:write' | 'admin';
 
 export interface ApiCaller {
   clientId: string;

@@ -16,11 +16,13 @@ import type { Sessions } from '../sessions.ts';
 import { Directory } from '../directory.ts';
 import { directoryRoutes } from './directory_routes.ts';
 import { settingsRoutes } from './settings_routes.ts';
+import type { Clients } from '../clients.ts';
 import type { Clock } from '../clock.ts';
 import type { Links } from '../links.ts';
 import type { Logger } from '../log.ts';
 import { auditRoutes } from './audit_routes.ts';
 import { bearerAuth } from './auth.ts';
+import { clientsRoutes } from './clients_routes.ts';
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError, RequestTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 import { apiErrors } from './errors.ts';
 import { requestOrigin } from '../http/request_origin.ts';
@@ -37,6 +39,8 @@ export interface ApiDeps {
   sessions: Sessions;
   policy: StorePolicySource;
   audit: AuditLog;
+  /** Relying parties at runtime; without it, /clients and /initial-access-tokens are not served. */
+  clients?: Clients;
   clock: Clock;
   logger: Logger;
 }
@@ -75,6 +79,7 @@ export function apiRouter(deps: ApiDeps): Router {
   reportsRoutes(router, deps.links, deps.clock);
   directoryRoutes(router, { people: deps.people, invitations: deps.invitations, directory: new Directory(deps), origin: requestOrigin });
   settingsRoutes(router, { policy: deps.policy, audit: deps.audit, origin: requestOrigin });
+  if (deps.clients) clientsRoutes(router, deps.clients, requestOrigin);
   return router;
 }
 
