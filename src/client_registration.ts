@@ -67,7 +67,8 @@ export function checkRedirectSchemes(issuer: string, metadata: Partial<ClientMet
   for (const field of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
     const uris = (metadata[field] ?? []) as unknown[];
     const bad = uris.find((uri) => typeof uri !== 'string' || !uri.startsWith('https://'));
-    if (bad !== undefined) throw new errors.InvalidRedirectUri(`${field}: ${String(bad)} must be an https URI (the issuer is https)`);
+    // oidc-provider's InvalidRedirectUri has a fixed description (the authorization request's); ours names the field.
+    if (bad !== undefined) throw Object.assign(new errors.InvalidRedirectUri(), { error_description: `${field}: ${String(bad)} must be an https URI (the issuer is https)` });
   }
 }
 
