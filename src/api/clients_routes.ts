@@ -11,6 +11,8 @@ import type { Context, Next } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
 import { z } from 'zod';
 
+import { StoreUnavailableError } from '../../adapters/errors.ts';
+import { TemporarilyUnavailable } from '../../adapters/oidc_adapter.ts';
 import type { RequestOrigin } from '../audit.ts';
 import { defaultRegistrationPolicy, registrableGrantTypes } from '../client_registration.ts';
 import { defaultGraceSeconds, maxGraceSeconds, reservedMetadata, type Clients } from '../clients.ts';
@@ -43,11 +45,15 @@ const iatBody = z.strictObject({
 });
 const listQuery = z.strictObject(pageQuery);
 
-/** oidc-provider's metadata errors, answered as it would at its registration endpoint. */
-async function metadataErrors(ctx: Context, next: Next): Promise<void> {
+/**
+ * oidc-provider's metadata errors, answered as it would at its registration endpoint; its
+ * `temporarily_unavailable` (the store is away, through its adapter) as the API's 503.
+ */
+async function providerErrors(ctx: Context, next: Next): Promise<void> {
   try {
     await next();
   } catch (error) {
+    if (error instanceof TemporarilyUnavailable) throw new StoreUnavailableError(error);
     if (!(error instanceof oidcErrors.OIDCProviderError) || error.status >= 500) throw error;
     ctx.status = error.status;
     ctx.body = { error: error.error, error_description: error.error_description ?? error.message };
@@ -62,16 +68,16 @@ export function clientsRoutes(router: Router, clients: Clients, origin: (ctx: Co
     return next();
   });
 
-  router.get('/clients', requireScope('clients:read', 'clients:write'), async (ctx) => {
+  router.get('/clients', requireScope('clients:read', 'clients:write'), providerErrors, async (ctx) => {
     const query = parseOr400(listQuery, ctx.query, 'query');
     ctx.body = await clients.list({ cursor: query.cursor, limit: query.limit });
   });
 
-  router.get('/clients/:clientId', requireScope('clients:read', 'clients:write'), async (ctx) => {
+  router.get('/clients/:clientId', requireScope('clients:read', 'clients:write'), providerErrors, async (ctx) => {
     ctx.body = await clients.get(ctx.params.clientId!);
   });
 
-  router.post('/clients', requireScope('clients:write'), metadataErrors, async (ctx) => {
+  router.post('/clients', requireScope('clients:write'), providerErrors, async (ctx) => {
     const body = parseOr400(metadataBody(false), ctx.request.body ?? {}, 'request body');
     const created = await clients.create(body, actor(ctx), origin(ctx));
     ctx.status = 201;
@@ -79,22 +85,22 @@ export function clientsRoutes(router: Router, clients: Clients, origin: (ctx: Co
     ctx.body = created;
   });
 
-  router.patch('/clients/:clientId', requireScope('clients:write'), metadataErrors, async (ctx) => {
+  router.patch('/clients/:clientId', requireScope('clients:write'), providerErrors, async (ctx) => {
     const body = parseOr400(metadataBody(true), ctx.request.body ?? {}, 'request body');
     ctx.body = await clients.update(ctx.params.clientId!, body, actor(ctx), origin(ctx));
   });
 
-  router.delete('/clients/:clientId', requireScope('clients:write'), async (ctx) => {
+  router.delete('/clients/:clientId', requireScope('clients:write'), providerErrors, async (ctx) => {
     await clients.delete(ctx.params.clientId!, actor(ctx), origin(ctx));
     ctx.status = 204;
   });
 
-  router.post('/clients/:clientId/rotate-secret', requireScope('clients:write'), metadataErrors, async (ctx) => {
+  router.post('/clients/:clientId/rotate-secret', requireScope('clients:write'), providerErrors, async (ctx) => {
     const body = parseOr400(rotateBody, ctx.request.body ?? {}, 'request body');
     ctx.body = await clients.rotateSecret(ctx.params.clientId!, body.graceSeconds, actor(ctx), origin(ctx));
   });
 
-  router.post('/initial-access-tokens', requireScope('clients:write'), async (ctx) => {
+  router.post('/initial-access-tokens', requireScope('clients:write'), providerErrors, async (ctx) => {
     const body = parseOr400(iatBody, ctx.request.body ?? {}, 'request body');
     ctx.status = 201;
     ctx.body = await clients.issueInitialAccessToken({ expiresInSeconds: body.expiresInSeconds, policy: { ...body.policy, singleUse: body.singleUse } }, actor(ctx), origin(ctx));
