@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 
 import { adminClient, rpClient, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
-import { ManagementApi } from '../support/management.ts';
+import type { ManagementApi } from '../support/management.ts';
 import { startRedisServer, type RunningRedis } from '../support/redis_server.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 import { clientsAdmin, clientsApi, initialAccessToken, registration } from './support.ts';
