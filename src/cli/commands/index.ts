@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 
 import type { CliIo } from '../io.ts';
 import { registerAudit } from './audit.ts';
+import { registerClients } from './clients.ts';
 import { registerConfig } from './config.ts';
 import { registerKeys } from './keys.ts';
 import { registerLinks } from './links.ts';
@@ -23,4 +24,5 @@ export const commandGroups: readonly ((program: Command, io: CliIo) => void)[] =
   registerAudit,
   registerReport,
   registerSettings,
+  registerClients,
 ];
