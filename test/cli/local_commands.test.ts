@@ -20,7 +20,7 @@ describe('guestpass CLI: help, exit codes, config check, keys generate', () => {
   it('lists every command group in --help, and a group its subcommands', async () => {
     const help = await runCli(['--help'], cliEnvironment());
     expect(help.status).to.equal(0);
-    for (const group of ['serve', 'config', 'keys', 'links', 'users', 'audit', 'report', 'settings']) expect(help.stdout).to.match(new RegExp(`^  ${group}\\b`, 'm'));
+    for (const group of ['serve', 'config', 'keys', 'links', 'users', 'audit', 'report', 'settings', 'clients']) expect(help.stdout).to.match(new RegExp(`^  ${group}\\b`, 'm'));
     const users = await runCli(['users', '--help'], cliEnvironment());
     expect(users.status).to.equal(0);
     for (const command of ['list', 'invite', 'disable', 'enable', 'delete', 'revoke-sessions']) expect(users.stdout).to.match(new RegExp(`^  ${command}\\b`, 'm'));
