@@ -84,8 +84,12 @@ export function presentationImageSources(presentation: ClientPresentation, issue
 
 function shownName(name: unknown): string | undefined {
   if (typeof name !== 'string') return undefined;
-  // Control characters have no business in a name on a page; runs of spaces collapse.
-  const clean = name.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+  // Control characters have no business in a name on a page, nor bidi overrides that would show
+  // it reversed (the page isolates the name with <bdi> as well); runs of spaces collapse.
+  const clean = name
+    .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/[\p{Cc}\s]+/gu, ' ')
+    .trim();
   if (!clean) return undefined;
   const characters = [...clean];
   return characters.length > maxShownNameLength ? `${characters.slice(0, maxShownNameLength - 1).join('')}…` : clean;

@@ -66,6 +66,7 @@ describe('client presentation metadata', () => {
     expect([...long]).to.have.length(maxShownNameLength);
     expect(long.endsWith('…')).to.equal(true);
     expect(clientPresentationOf({ clientName: ' \t ' }, production).name).to.equal(undefined);
+    expect(clientPresentationOf({ clientName: 'Files \u202egnp.exe\u202c' }, production).name, 'no bidi override').to.equal('Files gnp.exe');
     expect(clientPresentationOf({}, production)).to.deep.equal({ name: undefined, logoUri: undefined, policyUri: undefined, tosUri: undefined });
   });
 
