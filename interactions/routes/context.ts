@@ -106,15 +106,27 @@ export async function pageFrame(ctx: Context, deps: Pick<InteractionDeps, 'brand
   const locale = localeOf(ctx, details, record);
   const t = messagesFor(locale);
   const clientId = String(details.params.client_id);
-  const client = clientId === invitationsClientId ? undefined : await deps.provider.Client.find(clientId);
+  const client = clientId === invitationsClientId ? undefined : await clientOf(deps, details);
   // Pages judge the URLs by the issuer alone; registration already held them to `production`.
   const presentation = client && clientPresentationOf(client, { issuer: deps.issuer, production: false });
   await setPageSecurity(ctx, deps, details, presentation ? presentationImageSources(presentation, deps.issuer) : []);
   return { locale, t, ...deps.branding.page, languageSwitch: true, clientSlot: presentation && clientSlot(t, presentation) };
 }
 
+/** One request's interaction asks for its client once: a registered client is a read from the store. */
+const clientLookups = new WeakMap<InteractionDetails, ReturnType<Provider['Client']['find']>>();
+
+function clientOf(deps: Pick<InteractionDeps, 'provider'>, details: InteractionDetails): ReturnType<Provider['Client']['find']> {
+  let lookup = clientLookups.get(details);
+  if (!lookup) {
+    lookup = deps.provider.Client.find(String(details.params.client_id));
+    clientLookups.set(details, lookup);
+  }
+  return lookup;
+}
+
 export async function clientNameOf(deps: Pick<InteractionDeps, 'provider'>, details: InteractionDetails): Promise<string> {
-  const client = await deps.provider.Client.find(String(details.params.client_id));
+  const client = await clientOf(deps, details);
   return client?.clientName ?? String(details.params.client_id);
 }
 
