@@ -279,14 +279,14 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(
         interactionRouter(interactionDeps(provider)).routes(),
       );
+      acceptPreviousSecretsInGrace(provider, store, clock);
+      auditRegistrations(provider, audit, logger);
+      const runtimeClients = new Clients({ provider, store, audit, clock, issuer: config.issuer, staticClients: clients });
       consoleClient = consoleRelyingParty(provider, config.issuer, adminSecret);
       provider.use(consoleAssetsRouter().routes());
       const directory = new Directory({ people, sessions, audit });
       const consoleSettings = { issuer: config.issuer, organizationName: config.organization.name, secrets: keys.secrets, sessionMinutes: config.admin.sessionMinutes };
-      provider.use(consoleRouter({ provider, relyingParty: consoleClient, roles, links, people, directory, invitations, policy, audit, store, clock, logger, ...consoleSettings }).routes());
-      acceptPreviousSecretsInGrace(provider, store, clock);
-      auditRegistrations(provider, audit, logger);
-      const runtimeClients = new Clients({ provider, store, audit, clock, issuer: config.issuer, staticClients: clients });
+      provider.use(consoleRouter({ provider, relyingParty: consoleClient, roles, links, people, directory, invitations, policy, audit, clients: runtimeClients, store, clock, logger, ...consoleSettings }).routes());
       provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clients: runtimeClients, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer, clock).routes());
       await assertClientsValid(provider, clients as { client_id: string }[]);

@@ -10,6 +10,7 @@ import type { AuditStore, OutboxStore } from '../../adapters/store.ts';
 import { adminClientId } from '../../src/admin/client.ts';
 import type { ConsoleRole, ConsoleRoles } from '../../src/admin/roles.ts';
 import type { AuditLog } from '../../src/audit.ts';
+import type { Clients } from '../../src/clients.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { Directory } from '../../src/directory.ts';
 import type { Invitations } from '../../src/invitations.ts';
@@ -29,6 +30,8 @@ export interface ConsoleDeps {
   invitations: Invitations;
   policy: StorePolicySource;
   audit: AuditLog;
+  /** Relying parties, for the read-only clients page (absent: no such page). */
+  clients?: Clients;
   store: Pick<AuditStore, 'listAudit' | 'listAuditNewestFirst'> & Pick<OutboxStore, 'outboxBacklog'>;
   clock: Clock;
   logger: Logger;

@@ -13,6 +13,7 @@ export const sections = [
   { path: '/admin/people', label: 'People' },
   { path: '/admin/reports/external-sharing', label: 'Sharing report' },
   { path: '/admin/audit', label: 'Audit' },
+  { path: '/admin/clients', label: 'Clients' },
   { path: '/admin/settings', label: 'Settings' },
 ] as const;
 
