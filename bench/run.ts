@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 
+import { benchAuditQuery } from './audit_query.ts';
 import { benchCodeVerification } from './code_verification.ts';
 import { benchEnumerationTiming } from './enumeration_timing.ts';
 import { defaultMeasureOptions } from './measure.ts';
@@ -21,6 +22,11 @@ console.log();
 console.log(await benchStoreOperations());
 console.log();
 console.log(await benchEnumerationTiming());
+console.log();
+// GUESTPASS_BENCH_AUDIT_EVENTS sets the size of the audit log (1 M by default; 0 leaves the section out).
+const auditEvents = Number(process.env.GUESTPASS_BENCH_AUDIT_EVENTS ?? 1_000_000);
+if (auditEvents > 0) console.log(await benchAuditQuery(auditEvents));
+else console.log('audit queries: left out (GUESTPASS_BENCH_AUDIT_EVENTS=0); run them with npm run bench:audit');
 console.log();
 // The end-to-end section takes about a minute; GUESTPASS_BENCH_SIGNIN=0 leaves it out.
 if (process.env.GUESTPASS_BENCH_SIGNIN === '0') console.log('end-to-end sign-in: left out (GUESTPASS_BENCH_SIGNIN=0); run it with npm run bench:signin');
