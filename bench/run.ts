@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { benchAuditQuery } from './audit_query.ts';
 import { benchCodeVerification } from './code_verification.ts';
 import { benchEnumerationTiming } from './enumeration_timing.ts';
+import { benchInstances } from './instances.ts';
 import { defaultMeasureOptions } from './measure.ts';
 import { benchSignInSection } from './signin/section.ts';
 import { benchStoreOperations } from './store_operations.ts';
@@ -31,4 +32,9 @@ console.log();
 // The end-to-end section takes about a minute; GUESTPASS_BENCH_SIGNIN=0 leaves it out.
 if (process.env.GUESTPASS_BENCH_SIGNIN === '0') console.log('end-to-end sign-in: left out (GUESTPASS_BENCH_SIGNIN=0); run it with npm run bench:signin');
 else console.log(await benchSignInSection());
+console.log();
+// Two instances against one takes about 40 s; GUESTPASS_BENCH_INSTANCES=0 leaves it out.
+if (process.env.GUESTPASS_BENCH_INSTANCES === '0') console.log('several instances: left out (GUESTPASS_BENCH_INSTANCES=0)');
+else console.log(await benchInstances());
+console.log('soak (RSS and Redis memory over a long run): npm run bench:soak -- --minutes 10');
 console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
