@@ -230,6 +230,31 @@ export function auditContract(store: ContractStore): void {
       expect(items.map((event) => event.detail.index)).to.deep.equal([1]);
     });
 
+    it('keeps every event in its indexes when appends race', async () => {
+      await Promise.all(times(20, (index) => store.appendAudit([auditEvent({ sharingId: 'link-1', detail: { index, email: 'ada@example.com' } }), auditEvent({ operation: 'GuestInvited', sharingId: 'link-1', detail: { index: 100 + index } })])));
+      const all = (await store.listAudit({}, { limit: 100 })).items;
+      expect(all).to.have.length(40);
+      expect(new Set(all.map((event) => event.id)).size).to.equal(40);
+      expect((await store.listAudit({ sharingId: 'link-1' }, { limit: 100 })).items).to.deep.equal(all);
+      expect((await store.listAudit({ email: 'ada@example.com' }, { limit: 100 })).items).to.deep.equal(all.filter((event) => event.detail.email));
+      expect((await store.listAuditNewestFirst({ operation: 'GuestInvited' }, { limit: 100 })).items).to.deep.equal(all.filter((event) => event.operation === 'GuestInvited').toReversed());
+    });
+
+    it('does not let a value spelled like another filter, or with braces and colons, reach another index', async () => {
+      await store.appendAudit([
+        auditEvent({ operation: 'SignedIn', sharingId: 'operation:GuestInvited', detail: { index: 0, email: 'x}{y:z@example.com' } }),
+        auditEvent({ operation: 'GuestInvited', detail: { index: 1, email: 'sharingId:link-1' } }),
+        auditEvent({ operation: 'SignedIn', sharingId: 'link-1', detail: { index: 2 } }),
+      ]);
+      const indexes = async (query: Parameters<Store['listAudit']>[0]) => (await store.listAudit(query, { limit: 10 })).items.map((event) => event.detail.index);
+      expect(await indexes({ operation: 'GuestInvited' })).to.deep.equal([1]);
+      expect(await indexes({ sharingId: 'operation:GuestInvited' })).to.deep.equal([0]);
+      expect(await indexes({ sharingId: 'link-1' })).to.deep.equal([2]);
+      expect(await indexes({ email: 'x}{y:z@example.com' })).to.deep.equal([0]);
+      expect(await indexes({ email: 'sharingId:link-1' })).to.deep.equal([1]);
+      expect(await indexes({ email: 'link-1' })).to.deep.equal([]);
+    });
+
     it('filters by result', async () => {
       await store.appendAudit([auditEvent({ detail: { index: 0 } }), auditEvent({ result: 'failure', detail: { index: 1 } }), auditEvent({ detail: { index: 2 } })]);
       expect((await store.listAudit({ result: 'failure' }, { limit: 10 })).items.map((event) => event.detail.index)).to.deep.equal([1]);
