@@ -54,6 +54,7 @@ async function fill(admin: Redis, keys: RedisKeys, total: number, start: number)
   const batch = 5000;
   let lastMs = 0;
   const newest = new Map<string, number>();
+  let inFlight: Promise<unknown> = Promise.resolve();
   for (let from = 0; from < total; from += batch) {
     const pipeline = admin.pipeline();
     const members = new Map<string, (string | number)[]>();
@@ -72,8 +73,11 @@ async function fill(admin: Redis, keys: RedisKeys, total: number, start: number)
       if (index === 0) pipeline.set(keys.auditIndexStart(), id);
     }
     for (const [key, list] of members) pipeline.zadd(key, ...list);
-    await pipeline.exec();
+    // One batch on the wire while the next is built.
+    await inFlight;
+    inFlight = pipeline.exec();
   }
+  await inFlight;
   const registry = [...newest].flatMap(([key, ms]) => [ms, key]);
   for (let offset = 0; offset < registry.length; offset += 10_000) await admin.zadd(keys.auditIndexRegistry(), ...registry.slice(offset, offset + 10_000));
   return (total * 1000) / (performance.now() - started);
