@@ -45,6 +45,8 @@ export class RedisAudit extends RedisPart implements AuditStore {
   readonly #eventSchema: ReturnType<typeof storedEventSchema>;
   /** Once no event from before the indexes is left, none comes back: the indexes alone answer. */
   #indexesComplete = false;
+  /** Whether this instance has set the mark of the first indexed event (or seen it set): it never changes after. */
+  #startMarked = false;
 
   constructor(redis: RedisConnection, operations: readonly string[] | undefined) {
     super(redis);
@@ -53,12 +55,13 @@ export class RedisAudit extends RedisPart implements AuditStore {
 
   async appendAudit(events: Omit<AuditEvent, 'id'>[]): Promise<AuditEvent[]> {
     if (events.length === 0) return [];
-    const args: (string | number)[] = [this.keys.auditIndex('')];
+    const args: (string | number)[] = [this.keys.auditIndex(''), this.#startMarked ? '0' : '1'];
     for (const event of events) {
       const terms = auditIndexTerms(event);
       args.push(auditTimeMs(event), JSON.stringify(event), terms.length, ...terms);
     }
     const ids = (await this.redis.script('gpAppendAudit', this.keys.audit(), this.keys.auditIndexRegistry(), this.keys.auditIndexStart(), ...args)) as string[];
+    this.#startMarked = true;
     return events.map((event, index) => ({ id: ids[index]!, ...structuredClone(event) }));
   }
 

@@ -19,15 +19,18 @@ end
 export const auditScripts = {
   /**
    * KEYS: audit stream, index registry (zset: index key → ms of its newest member), start mark
-   * (string: the first id appended with indexes). ARGV: index key prefix, then per event: its
-   * time (ms), its JSON, the number of its terms, the terms. Appends each event under the id
-   * `<its time>-*`, or after the stream's last id when that is later; returns the ids.
+   * (string: the first id appended with indexes). ARGV: index key prefix, '1' to set the start
+   * mark if it is not set yet ('0': this instance has seen it set), then per event: its time
+   * (ms), its JSON, the number of its terms, the terms. Appends each event under the id
+   * `<its time>-*`, or after the stream's last id when that is later, and its id to each of its
+   * terms' indexes; registers the indexes in one ZADD per call. Returns the ids.
    */
   gpAppendAudit: {
     numberOfKeys: 3,
     lua: `${memberLua}
 local ids = {}
-local i = 2
+local newest = {}
+local i = 3
 local last = nil
 while i <= #ARGV do
   local ms, json, count = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
@@ -39,16 +42,27 @@ while i <= #ARGV do
     if type(id) == 'table' then id = redis.call('XADD', KEYS[1], '*', 'event', json) end
   end
   ids[#ids + 1] = id
-  redis.call('SET', KEYS[3], id, 'NX')
   last = tonumber(string.match(id, '^(%d+)'))
   local m = member(id)
   for t = 1, count do
     local key = ARGV[1] .. ARGV[i + 2 + t]
     redis.call('ZADD', key, 0, m)
-    redis.call('ZADD', KEYS[2], 'GT', last, key)
+    newest[key] = last
   end
   i = i + 3 + count
 end
+if ARGV[2] == '1' and #ids > 0 then redis.call('SET', KEYS[3], ids[1], 'NX') end
+-- In ZADDs of at most 500 indexes: unpack has a limit on how many values it spreads.
+local registered = {}
+for key, ms in pairs(newest) do
+  registered[#registered + 1] = ms
+  registered[#registered + 1] = key
+  if #registered == 1000 then
+    redis.call('ZADD', KEYS[2], 'GT', unpack(registered))
+    registered = {}
+  end
+end
+if #registered > 0 then redis.call('ZADD', KEYS[2], 'GT', unpack(registered)) end
 return ids`,
   },
   /**

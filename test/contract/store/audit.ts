@@ -230,6 +230,12 @@ export function auditContract(store: ContractStore): void {
       expect(items.map((event) => event.detail.index)).to.deep.equal([1]);
     });
 
+    it('indexes a large batch of events with many distinct values', async () => {
+      await store.appendAudit(times(3000, (index) => auditEvent({ sharingId: `link-${index}`, detail: { index, email: `guest-${index}@example.com` } })));
+      expect((await store.listAudit({ sharingId: 'link-2999' }, { limit: 10 })).items.map((event) => event.detail.index)).to.deep.equal([2999]);
+      expect((await store.listAuditNewestFirst({ email: 'guest-7@example.com' }, { limit: 10 })).items.map((event) => event.detail.index)).to.deep.equal([7]);
+    });
+
     it('keeps every event in its indexes when appends race', async () => {
       await Promise.all(times(20, (index) => store.appendAudit([auditEvent({ sharingId: 'link-1', detail: { index, email: 'ada@example.com' } }), auditEvent({ operation: 'GuestInvited', sharingId: 'link-1', detail: { index: 100 + index } })])));
       const all = (await store.listAudit({}, { limit: 100 })).items;
