@@ -14,6 +14,7 @@
 import { errors, type Provider } from 'oidc-provider';
 import type { Context } from 'koa';
 
+import { readFresh } from '../../adapters/request_cache.ts';
 import type { CounterStore, LinkStore, RecordStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../../src/audit.ts';
 import { waitFor, type Clock } from '../../src/clock.ts';
@@ -159,7 +160,8 @@ export class SignInFinish {
     const returnTo = await waitFor(
       this.#deps.clock,
       async () => {
-        const interaction = await this.#deps.provider.Interaction.find(details.uid);
+        // From the store each time (never this request's cache): it is the other request's progress.
+        const interaction = await readFresh(() => this.#deps.provider.Interaction.find(details.uid));
         if (!interaction) throw new errors.SessionNotFound('the sign-in was completed by another request');
         return interaction.result ? interaction.returnTo : undefined;
       },
