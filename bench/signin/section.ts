@@ -4,7 +4,7 @@
  */
 import { benchSignIn } from './bench.ts';
 import { parseOptions } from './options.ts';
-import { commandVerdict, ratioLines, signInTable, tokenTable } from './report.ts';
+import { commandVerdict, ratioLines, retainedVerdict, signInTable, tokenTable } from './report.ts';
 
 export async function benchSignInSection(): Promise<string> {
   const options = parseOptions(['--quick']);
@@ -17,7 +17,7 @@ export async function benchSignInSection(): Promise<string> {
     '',
     ratioLines(result.pairs, options.concurrency),
     commandVerdict(result.costs.guestpass, result.costs.baseline),
-    `kept in Redis per sign-in: ${kept('guestpass', result.costs.guestpass)}; ${kept('baseline', result.costs.baseline)}`,
+    retainedVerdict(result.costs.guestpass, result.costs.baseline),
     '',
     tokenTable(result.tokens),
   ].join('\n');
