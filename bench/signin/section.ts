@@ -9,7 +9,6 @@ import { commandVerdict, ratioLines, retainedVerdict, signInTable, tokenTable } 
 export async function benchSignInSection(): Promise<string> {
   const options = parseOptions(['--quick']);
   const result = await benchSignIn(options, () => undefined);
-  const kept = (label: string, cost: typeof result.costs.guestpass) => `${label} ${cost.retainedBytesPerSignIn.toFixed(0)} B in ${cost.keysPerSignIn.toFixed(1)} keys`;
   return [
     `end-to-end sign-in, quick (${options.rounds} alternating rounds of ${options.roundSeconds} s, concurrency ${options.concurrency}); the full run with breakdowns: npm run bench:signin`,
     'ratios here are rates, guestpass/baseline (1.00× = as fast as the bare oidc-provider baseline, below = slower)',
