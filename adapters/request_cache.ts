@@ -69,6 +69,14 @@ export function readFresh<T>(read: () => Promise<T>): Promise<T> {
   return requestEntries.exit(read);
 }
 
+/**
+ * Runs `work` outside any request: for work a request starts that outlives it (the outbox's
+ * timers), which must neither read through that request's cache nor keep it alive.
+ */
+export function outsideRequest<T>(work: () => T): T {
+  return requestEntries.exit(work);
+}
+
 function copyOf<T>(value: T): T {
   return value === undefined || value === null || typeof value !== 'object' ? value : structuredClone(value);
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 
-import { forget, forgetAll, readFresh, readOnce, remember, withRequestCache } from '../../adapters/request_cache.ts';
+import { forget, forgetAll, outsideRequest, readFresh, readOnce, remember, withRequestCache } from '../../adapters/request_cache.ts';
 
 describe('the request cache', () => {
   const counting = () => {
@@ -69,5 +69,17 @@ describe('the request cache', () => {
       expect((await readOnce('k', read)).version).to.equal(1);
     });
     expect(reads.count).to.equal(3);
+  });
+});
+
+describe('work a request starts that outlives it', () => {
+  it('runs outside the request cache', async () => {
+    let reads = 0;
+    const read = async () => (reads += 1);
+    await withRequestCache(async () => {
+      await readOnce('k', read);
+      const later = await new Promise<number>((resolve) => outsideRequest(() => setTimeout(() => void readOnce('k', read).then(resolve), 0)));
+      expect(later).to.equal(2);
+    });
   });
 });
