@@ -57,6 +57,7 @@ import { Sessions } from './sessions.ts';
 import { Clients } from './clients.ts';
 import { auditRegistrations } from './client_events.ts';
 import { acceptPreviousSecretsInGrace } from './client_secret_grace.ts';
+import { requestCache } from '../adapters/request_cache.ts';
 import { assertClientsValid, openSignInMetadata, providerConfiguration } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
@@ -260,6 +261,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(branding.page) }),
     async mount(provider) {
       sessions.attach(provider);
+      // First, so every later step of a request shares what it read (adapters/request_cache.ts).
+      provider.use(requestCache);
       provider.use(errorsAsHttpErrors);
       // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's;
       // the client address, Host and X-Forwarded-Host it decides itself, whatever `trustProxy` says.
@@ -293,6 +296,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     },
     async mountInHost(provider, ownsInteraction) {
       sessions.attach(provider);
+      provider.use(requestCache);
       const headers = securityHeaders({ https: config.issuer.startsWith('https:'), imageSources: branding.imageSources });
       const edge = trustedEdge(config.issuer, config.trustProxy);
       const interactions = interactionRouter(interactionDeps(provider)).routes();
