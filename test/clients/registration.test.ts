@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 
-import { adminClient, filesClient, rpClient, useGuestpass } from '../support/guestpass.ts';
+import { adminClient, filesClient, openSignIn, rpClient, submitEmail, useGuestpass } from '../support/guestpass.ts';
+import { TestRelyingParty } from '../support/relying_party.ts';
 import type { ManagementApi } from '../support/management.ts';
 import { clientsAdmin, clientsApi, initialAccessToken, registration } from './support.ts';
 
@@ -129,5 +130,17 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
     for (const secret of [token, created.body.client_secret, created.body.registration_access_token] as string[]) {
       expect(trail).to.not.include(secret);
     }
+  });
+
+  it('gives a registered client no open sign-in unless its policy allowed it: a stranger is sent no code', async () => {
+    const redirectUri = 'http://closed.test/callback';
+    const created = await registration(endpoint, 'POST', await initialAccessToken(api), { redirect_uris: [redirectUri] });
+    const { client_id: clientId, client_secret: secret } = created.body as Record<string, string>;
+    const rp = await TestRelyingParty.discover(gp.issuer, clientId!, secret!, redirectUri);
+    const journey = await openSignIn({ rp, browser: () => gp.browser() });
+    await submitEmail(journey, 'stranger@example.org');
+    const withheld = (await gp.store.listAudit({ operation: 'RecipientNotOnLink' }, { limit: 1000 })).items.filter((event) => event.detail.email === 'stranger@example.org');
+    expect(withheld, 'the code was withheld').to.have.length(1);
+    expect(gp.smtp.mailsTo('stranger@example.org')).to.have.length(0);
   });
 });
