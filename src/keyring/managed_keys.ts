@@ -195,7 +195,7 @@ export class ManagedKeys {
   }
 
   async #applyTo(provider: Provider): Promise<void> {
-    await replaceSigningKeys(provider, this.#view.jwks);
+    replaceSigningKeys(provider, this.#view.jwks);
     replaceCookieKeys(provider, this.#view.cookieKeys);
   }
 }

@@ -15,25 +15,16 @@
  * Cookie keys need no internals: Provider is a Koa application, and Koa reads `app.keys` on each
  * request.
  */
-import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
-
-type InitializeKeystore = (this: Provider, jwks: { keys: JWK[] }) => void;
-
-let initializer: Promise<InitializeKeystore> | undefined;
-
-async function initializeKeystore(): Promise<InitializeKeystore> {
-  initializer ??= import(new URL('./helpers/initialize_keystore.js', import.meta.resolve('oidc-provider')).href).then((module: { default?: unknown }) => {
-    if (typeof module.default !== 'function') throw new Error('oidc-provider/lib/helpers/initialize_keystore.js no longer exports its initializer: check src/keyring/provider_keystore.ts');
-    return module.default as InitializeKeystore;
-  });
-  return initializer;
-}
+import type Provider from 'oidc-provider';
+// A static import, so it is loaded the way `oidc-provider` itself is, as the same module instance
+// sharing the internal-instance reader (weak_cache.js) the Provider registered.
+import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
 
 /** Makes `provider` sign with the first key of each algorithm in `jwks`, verify with all, and publish them all. */
-export async function replaceSigningKeys(provider: Provider, jwks: { keys: JWK[] }): Promise<void> {
-  const initialize = await initializeKeystore();
-  initialize.call(provider, structuredClone(jwks));
+export function replaceSigningKeys(provider: Provider, jwks: { keys: JWK[] }): void {
+  if (typeof initializeKeystore !== 'function') throw new Error('oidc-provider/lib/helpers/initialize_keystore.js no longer exports its initializer: check src/keyring/provider_keystore.ts');
+  initializeKeystore.call(provider, structuredClone(jwks));
 }
 
 /** Makes `provider` set cookies with the first key and accept every one. */
