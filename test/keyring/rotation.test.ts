@@ -11,8 +11,9 @@ import { parseConfig } from '../../config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { createServer } from '../../src/http_server.ts';
 import { createLogger } from '../../src/log.ts';
+import { cliEnvironment, runCli } from '../support/cli.ts';
 import { ManualClock } from '../support/clock.ts';
-import { adminClient, filesClient, openSignIn, rpClient, signIn, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { adminClient, filesClient, openSignIn, rpClient, signIn, startGuestpass, submitCode, submitEmail, testKeys, useGuestpass, type TestGuestpass } from '../support/guestpass.ts';
 import { ManagementApi } from '../support/management.ts';
 import { testRedisUrl } from '../support/redis.ts';
 import { codeFrom, SmtpCapture } from '../support/smtp.ts';
@@ -168,6 +169,27 @@ describe('managed keys: rotation while running (redis store)', () => {
     expect((await files.get('/keys')).status).to.equal(403);
   });
 
+  it('guestpass keys status and keys rotate, as an operator runs them', async () => {
+    const env = cliEnvironment({ GUESTPASS_ISSUER: a.issuer, GUESTPASS_CLIENT_ID: adminClient.client_id, GUESTPASS_CLIENT_SECRET: adminClient.client_secret });
+    const pending = a.server.keyring!.status().pending!;
+    const status = await runCli(['keys', 'status'], env);
+    expect(status.status, status.stderr).to.equal(0);
+    expect(JSON.parse(status.stdout)).to.deep.include({ pending });
+
+    const refused = await runCli(['keys', 'rotate'], env);
+    expect(refused.status).to.not.equal(0);
+    expect(refused.stderr).to.match(/already pending/);
+
+    clock.advance(leadTimeMs + 1000);
+    await refreshBoth();
+    const rotated = await runCli(['keys', 'rotate'], env);
+    expect(rotated.status, rotated.stderr).to.equal(0);
+    const output = JSON.parse(rotated.stdout) as { rotation: { generation: number; kids: string[] } };
+    expect(output.rotation.generation).to.equal(pending.generation + 1);
+    expect(rotated.stdout).to.not.match(/"d"|"secret"|"cookieKey"/);
+    expect(kidsOf(await jwksOf(a.issuer))).to.include.members(output.rotation.kids);
+  });
+
   it('refuses to start, naming keys.encryptionKey, when the stored keyring was sealed with another key', async () => {
     const config = parseConfig({
       issuer: a.issuer,
@@ -189,5 +211,22 @@ describe('managed keys: rotation while running (redis store)', () => {
     // The ring is left as it was: the instances that have the right key go on.
     expect((await jwksOf(a.issuer)).keys).to.have.length.greaterThan(0);
     expect(a.server.keyring!.status().version).to.equal((await a.store.getKeyring())!.version);
+  });
+});
+
+describe('static keys (keys given to the server)', () => {
+  const gp = useGuestpass({ store: 'redis' });
+
+  it('serves exactly the given keys, keeps no keyring, and answers 409 to the keys API', async () => {
+    const given = await testKeys();
+    expect(gp.server.keyring).to.equal(undefined);
+    expect(kidsOf(await jwksOf(gp.issuer))).to.deep.equal(given.jwks.keys.map((key) => key.kid));
+    expect(await gp.store.getKeyring()).to.equal(undefined);
+    const admin = await ManagementApi.as(gp.issuer, adminClient, 'admin');
+    for (const response of [await admin.get('/keys'), await admin.post('/keys/rotate', {})]) {
+      expect(response.status).to.equal(409);
+      expect(response.body).to.deep.include({ error: 'conflict' });
+      expect(String(response.body.error_description)).to.match(/static/);
+    }
   });
 });
