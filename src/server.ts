@@ -293,7 +293,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     },
     async mountInHost(provider, ownsInteraction) {
       sessions.attach(provider);
-      await managedKeys?.attach(provider);
+      // The host owns its Provider's signing and cookie keys; managed keys rotate guestpass's secrets only.
       const headers = securityHeaders({ https: config.issuer.startsWith('https:'), imageSources: branding.imageSources });
       const edge = trustedEdge(config.issuer, config.trustProxy);
       const interactions = interactionRouter(interactionDeps(provider)).routes();

@@ -163,10 +163,16 @@ describe('managed keys: rotation while running (redis store)', () => {
     expect(a.server.keyring!.status().pending?.generation).to.equal(a.server.keyring!.status().activeGeneration + 1);
   });
 
-  it('refuses to rotate for a caller without the admin scope (403)', async () => {
+  it('refuses to rotate for a caller without a token (401), without the admin scope (403), or with an oversized body (413)', async () => {
     const files = await ManagementApi.as(a.issuer, filesClient, 'links:read');
     expect((await files.post('/keys/rotate', {})).status).to.equal(403);
     expect((await files.get('/keys')).status).to.equal(403);
+    const anonymous = await fetch(`${a.issuer}/api/v1/keys/rotate`, { method: 'POST' });
+    expect(anonymous.status).to.equal(401);
+    const admin = await ManagementApi.as(a.issuer, adminClient, 'admin');
+    const before = a.server.keyring!.status();
+    expect((await admin.post('/keys/rotate', `"${'x'.repeat(300_000)}"`)).status).to.equal(413);
+    expect(a.server.keyring!.status()).to.deep.equal(before);
   });
 
   it('guestpass keys status and keys rotate, as an operator runs them', async () => {
