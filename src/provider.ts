@@ -15,6 +15,7 @@ import { ConfigError, isStoreUnavailable } from './errors.ts';
 import { invitationIdPattern, invitationsClientId } from './invitations.ts';
 import type { EligibilityCheck } from './eligibility.ts';
 import { grantTtlSeconds, loadExistingGrantFor, readGrantContext, type GrantContext } from './grants.ts';
+import { assertPresentationMetadata } from './client_presentation.ts';
 import type { Clock } from './clock.ts';
 import type { KeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
@@ -116,10 +117,12 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     } as unknown as Configuration['extraParams'],
     extraClientMetadata: {
       properties: [openSignInMetadata],
-      validator(_ctx, key, value) {
+      validator(_ctx, key, value, metadata) {
         if (key === openSignInMetadata && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${openSignInMetadata} must be a boolean`);
         }
+        // Called once per property of ours for every client, static or registered; this one carries the presentation check.
+        if (key === openSignInMetadata) assertPresentationMetadata(metadata, { issuer: config.issuer, production: config.production });
       },
     },
     features: {

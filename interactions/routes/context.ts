@@ -9,6 +9,7 @@ import type { Provider } from 'oidc-provider';
 
 import type { AuditLog } from '../../src/audit.ts';
 import type { Branding, PageBranding } from '../../src/branding.ts';
+import { clientPresentationOf, presentationImageSources } from '../../src/client_presentation.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { EligibilityCheck } from '../../src/eligibility.ts';
 import { normalizeEmail } from '../../src/emails.ts';
@@ -17,8 +18,9 @@ import type { FederationPlanner } from '../../src/federation_planner.ts';
 import { requestOrigin } from '../../src/http/request_origin.ts';
 import { contentSecurityPolicy } from '../../src/http/security_headers.ts';
 import { messagesFor, negotiateLocale, type Locale, type Messages } from '../../src/i18n/index.ts';
-import { invitationCookie, type InvitationRecord, type Invitations, type PresentedInvitation } from '../../src/invitations.ts';
+import { invitationCookie, invitationsClientId, type InvitationRecord, type Invitations, type PresentedInvitation } from '../../src/invitations.ts';
 import type { Links } from '../../src/links.ts';
+import type { SafeHtml } from '../../src/html.ts';
 import type { Logger } from '../../src/log.ts';
 import type { People } from '../../src/people.ts';
 import type { PolicySource } from '../../src/policy.ts';
@@ -26,6 +28,7 @@ import type { RequestContext } from '../sign_in/code_requests.ts';
 import type { FinishDeps, InteractionDetails, SignInFinish } from '../sign_in/finish.ts';
 import type { SignInFlow } from '../sign_in/flow.ts';
 import type { SignInRecord } from '../sign_in/state.ts';
+import { clientSlot } from '../views/client_slot.ts';
 
 export type { InteractionDetails } from '../sign_in/finish.ts';
 
@@ -93,13 +96,37 @@ export function localeOf(ctx: Context, details?: InteractionDetails, record?: Si
   return record?.locale ?? negotiateLocale({ uiLocales: details?.params.ui_locales, acceptLanguage: ctx.get('accept-language') });
 }
 
-export function pageFrame(ctx: Context, deps: Pick<InteractionDeps, 'branding'>, details?: InteractionDetails, record?: SignInRecord): PageBranding & { locale: Locale; t: Messages; languageSwitch: boolean } {
+/**
+ * The frame of a sign-in page — the person's language, the organisation, and who is asking —
+ * and the CSP that lets exactly what it shows through: forms to the relying party and the work
+ * providers, images from here, the organisation's logo and this client's logo, nothing else.
+ * An invitation is guestpass's own client: its page speaks of the inviter instead.
+ */
+export async function pageFrame(ctx: Context, deps: Pick<InteractionDeps, 'branding' | 'provider' | 'federation' | 'issuer'>, details: InteractionDetails, record?: SignInRecord): Promise<PageBranding & { locale: Locale; t: Messages; languageSwitch: boolean; clientSlot?: SafeHtml | undefined }> {
   const locale = localeOf(ctx, details, record);
-  return { locale, t: messagesFor(locale), ...deps.branding.page, languageSwitch: true };
+  const t = messagesFor(locale);
+  const clientId = String(details.params.client_id);
+  const client = clientId === invitationsClientId ? undefined : await clientOf(deps, details);
+  // Pages judge the URLs by the issuer alone; registration already held them to `production`.
+  const presentation = client && clientPresentationOf(client, { issuer: deps.issuer, production: false });
+  await setPageSecurity(ctx, deps, details, presentation ? presentationImageSources(presentation, deps.issuer) : []);
+  return { locale, t, ...deps.branding.page, languageSwitch: true, clientSlot: presentation && clientSlot(t, presentation) };
+}
+
+/** One request's interaction asks for its client once: a registered client is a read from the store. */
+const clientLookups = new WeakMap<InteractionDetails, ReturnType<Provider['Client']['find']>>();
+
+function clientOf(deps: Pick<InteractionDeps, 'provider'>, details: InteractionDetails): ReturnType<Provider['Client']['find']> {
+  let lookup = clientLookups.get(details);
+  if (!lookup) {
+    lookup = deps.provider.Client.find(String(details.params.client_id));
+    clientLookups.set(details, lookup);
+  }
+  return lookup;
 }
 
 export async function clientNameOf(deps: Pick<InteractionDeps, 'provider'>, details: InteractionDetails): Promise<string> {
-  const client = await deps.provider.Client.find(String(details.params.client_id));
+  const client = await clientOf(deps, details);
   return client?.clientName ?? String(details.params.client_id);
 }
 
@@ -125,11 +152,11 @@ export async function clientDisplayName(deps: Pick<InteractionDeps, 'provider'>,
   return (await deps.provider.Client.find(clientId))?.clientName;
 }
 
-/** Forms may end at the relying party (the end of a sign-in) and at the work providers (an upgrade). */
-export async function setPageSecurity(ctx: Context, deps: Pick<InteractionDeps, 'federation' | 'branding'>, details: InteractionDetails): Promise<void> {
+/** Forms may end at the relying party (the end of a sign-in) and at the work providers (an upgrade); images come from where the page shows them. */
+async function setPageSecurity(ctx: Context, deps: Pick<InteractionDeps, 'federation' | 'branding'>, details: InteractionDetails, clientImageSources: readonly string[]): Promise<void> {
   const redirectUri = typeof details.params.redirect_uri === 'string' ? URL.parse(details.params.redirect_uri) : null;
   const targets = [...(redirectUri ? [redirectUri.origin] : []), ...(await deps.federation.formTargets())];
-  ctx.set('Content-Security-Policy', contentSecurityPolicy([...new Set(targets)], deps.branding.imageSources));
+  ctx.set('Content-Security-Policy', contentSecurityPolicy([...new Set(targets)], [...deps.branding.imageSources, ...clientImageSources]));
 }
 
 /** Post/redirect/get: every form answers with a 303. */

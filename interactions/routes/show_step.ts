@@ -18,7 +18,6 @@ import {
   pageFrame,
   presentedInvitation,
   redirect303,
-  setPageSecurity,
   shownInvitation,
   signInOf,
   type InteractionDetails,
@@ -82,13 +81,12 @@ export function showStep(deps: RouteDeps): Step[] {
     async function showPage(ctx) {
       const details = interactionOf(ctx);
       const record = signInOf(ctx);
-      const frame = pageFrame(ctx, deps, details, record);
+      const frame = await pageFrame(ctx, deps, details, record);
       const notice = await deps.flow.takeNotice(record);
       const policy = await deps.policy.get();
       const now = deps.clock.now();
       const form = { uid: details.uid, csrf: record.csrf };
       const purpose = signInPurpose(record);
-      await setPageSecurity(ctx, deps, details);
       ctx.type = 'html';
       const step = record.step;
       switch (step.name) {

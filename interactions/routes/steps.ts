@@ -18,7 +18,7 @@ import { ForbiddenError, InvalidRequestError, RecordChangedError, UnexpectedStep
 import { signInPurpose } from '../../src/sign_in_purpose.ts';
 import type { SignInRecord } from '../sign_in/state.ts';
 import { noAccessPage } from '../views/pages.ts';
-import { interactionOf, interactionPath, pageFrame, presentedInvitation, redirect303, setPageSecurity, signInOf, uidParam, type InteractionDeps, type RouteDeps } from './context.ts';
+import { interactionOf, interactionPath, pageFrame, presentedInvitation, redirect303, signInOf, uidParam, type InteractionDeps, type RouteDeps } from './context.ts';
 
 export type Step = RouterMiddleware;
 
@@ -158,10 +158,10 @@ export async function finishSignIn(ctx: Context, deps: RouteDeps): Promise<void>
     });
     return redirect303(ctx, interactionPath(details.uid));
   }
-  await setPageSecurity(ctx, deps, details);
+  const frame = await pageFrame(ctx, deps, details, record);
   ctx.status = 403;
   ctx.type = 'html';
-  ctx.body = noAccessPage(pageFrame(ctx, deps, details, record), { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(finished.email), action: 'restart', purpose: signInPurpose(record) });
+  ctx.body = noAccessPage(frame, { uid: details.uid, csrf: record.csrf, maskedEmail: maskEmail(finished.email), action: 'restart', purpose: signInPurpose(record) });
 }
 
 /** Compares a posted token with the expected one in constant time (the admin console's forms too). */

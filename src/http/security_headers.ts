@@ -9,13 +9,17 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 
-/** `imageSources`: where else images may come from — the organisation's logo (src/branding.ts), exactly its origin. */
+/**
+ * `imageSources`: where else images may come from — the organisation's logo (src/branding.ts)
+ * and, on a sign-in page that shows it, the relying party's logo (src/client_presentation.ts):
+ * exactly their origins. Nothing else, not even `data:`, unless a development logo is one.
+ */
 export function contentSecurityPolicy(formTargets?: readonly string[], imageSources: readonly string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    `img-src ${[...new Set(["'self'", 'data:', ...imageSources])].join(' ')}`,
+    `img-src ${[...new Set(["'self'", ...imageSources])].join(' ')}`,
     "connect-src 'self'",
     ...(formTargets ? [`form-action 'self'${formTargets.map((origin) => ` ${origin}`).join('')}`] : []),
     "frame-ancestors 'none'",

@@ -7,6 +7,13 @@ const de: Messages = {
     poweredBy: (organization) => `${organization} · sicheres Teilen`,
     language: 'Sprache',
   },
+  client: {
+    requestedBy: 'Anmeldung angefordert von',
+    unnamed: 'Eine Anwendung bittet Sie, sich anzumelden.',
+    privacyPolicy: 'Datenschutzerklärung',
+    termsOfService: 'Nutzungsbedingungen',
+    linksLabel: 'Dokumente der Anwendung',
+  },
   email: {
     title: {
       link: 'E-Mail-Adresse bestätigen',

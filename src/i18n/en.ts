@@ -13,6 +13,14 @@ const en = {
     poweredBy: (organization: string) => `${organization} · secure sharing`,
     language: 'Language',
   },
+  /** Who is asking, above the title (interactions/views/client_slot.ts); the name follows `requestedBy`. */
+  client: {
+    requestedBy: 'Sign-in requested by',
+    unnamed: 'An application asks you to sign in.',
+    privacyPolicy: 'Privacy policy',
+    termsOfService: 'Terms of service',
+    linksLabel: 'The application’s documents',
+  },
   email: {
     title: {
       link: 'Verify your email',

@@ -7,6 +7,13 @@ const es: Messages = {
     poweredBy: (organization) => `${organization} · uso compartido seguro`,
     language: 'Idioma',
   },
+  client: {
+    requestedBy: 'Inicio de sesión solicitado por',
+    unnamed: 'Una aplicación te pide que inicies sesión.',
+    privacyPolicy: 'Política de privacidad',
+    termsOfService: 'Condiciones del servicio',
+    linksLabel: 'Documentos de la aplicación',
+  },
   email: {
     title: {
       link: 'Verifica tu correo electrónico',

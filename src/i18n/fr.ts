@@ -11,6 +11,13 @@ const fr: Messages = {
     poweredBy: (organization) => `${organization} · partage sécurisé`,
     language: 'Langue',
   },
+  client: {
+    requestedBy: 'Connexion demandée par',
+    unnamed: 'Une application vous demande de vous connecter.',
+    privacyPolicy: 'Politique de confidentialité',
+    termsOfService: 'Conditions d’utilisation',
+    linksLabel: 'Documents de l’application',
+  },
   email: {
     title: {
       link: 'Vérifiez votre adresse e-mail',

@@ -7,6 +7,13 @@ const it: Messages = {
     poweredBy: (organization) => `${organization} · condivisione sicura`,
     language: 'Lingua',
   },
+  client: {
+    requestedBy: 'Accesso richiesto da',
+    unnamed: 'Un’applicazione ti chiede di accedere.',
+    privacyPolicy: 'Informativa sulla privacy',
+    termsOfService: 'Termini di servizio',
+    linksLabel: 'Documenti dell’applicazione',
+  },
   email: {
     title: {
       link: 'Verifica la tua email',

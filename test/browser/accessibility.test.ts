@@ -47,6 +47,7 @@ describe('the pages a recipient sees, checked with axe-core and photographed', (
     const page = await tab();
     await page.goto(linkUrl);
     await expectHeading(page, 'Verify your email');
+    expect(await page.evaluate(`document.querySelector('.client-logo')?.naturalWidth ?? 0`), 'the file host\'s logo is on the page axe checks').to.be.greaterThan(0);
     await saveScreenshot(page, '01-email');
     await audit.check(page, 'the email page');
 

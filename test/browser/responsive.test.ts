@@ -3,7 +3,8 @@
  * demo relying party, and the example file host's owner and recipient pages — on a narrow phone:
  * at 320 and 390 px wide nothing scrolls sideways (support/fit.ts), and at 320 px axe-core finds
  * no serious or critical violation. guestpass runs with an organisation's own logo and accent
- * colour here, so the contrast of a configured colour is checked on every page too.
+ * colour here, so the contrast of a configured colour is checked on every page too; the file host
+ * shows its logo and policy links on the sign-in pages, with a name long enough to wrap.
  */
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
@@ -12,14 +13,32 @@ import { seriousViolations } from './support/axe.ts';
 import { fitAt, fitProblems, phoneWidths, restoreViewport } from './support/fit.ts';
 import { holdCountdownAtStart, saveScreenshot, steadyDynamicValues } from './support/screenshots.ts';
 import { brandedOrganization, startServers, workDomain, type RunningServers } from './support/servers.ts';
-import { enterCode, enterEmail, expectHeading, mailedCode, mainText, newPerson, nextPage, openTab, shareFromOwnerPage, signInThroughLink, waitUntilDelivered, wrongCodeFor, type PersonOptions } from './support/steps.ts';
+import {
+  enterCode,
+  enterEmail,
+  expectHeading,
+  expectNoPageProblems,
+  mailedCode,
+  mainText,
+  newPerson,
+  nextPage,
+  openTab,
+  shareFromOwnerPage,
+  signInThroughLink,
+  waitUntilDelivered,
+  wrongCodeFor,
+  type PersonOptions,
+} from './support/steps.ts';
+
+/** A relying party's name long enough to need several lines on a phone. */
+const longFileHostName = 'Example File Host of the Regional Directorate for Shared Documents, Archives and Records Management';
 
 describe('every page on a 320 and 390 px wide phone, with an organisation\'s own branding', () => {
   let servers: RunningServers;
   const found: string[] = [];
 
   before(async () => {
-    servers = await startServers({ workProvider: true, demo: true, branding: true });
+    servers = await startServers({ workProvider: true, demo: true, branding: true, fileHostName: longFileHostName });
   });
   after(async () => {
     await servers?.stop();
@@ -85,6 +104,34 @@ describe('every page on a 320 and 390 px wide phone, with an organisation\'s own
     await expectHeading(recipient, 'roadmap.md shared with you');
     await check(recipient, 'the file host\'s download page');
     expectAllFit();
+  });
+
+  it('the relying party\'s logo, long name and links at 320 px, under the page\'s own CSP', async () => {
+    const linkUrl = await shareFromOwnerPage(servers, 'roadmap.md', 'cleo@example.org');
+    // The pages' CSP enforced: the logo must load from exactly the origin it allows.
+    const page = await openTab(await newPerson(servers.browser));
+    const logoFetches = servers.clientSite.logoRequests.length;
+    await page.goto(linkUrl);
+    await expectHeading(page, 'Verify your email');
+    await fitAt(page, 320);
+    const client = (await page.evaluate(`(() => {
+      const box = (selector) => { const rect = document.querySelector(selector).getBoundingClientRect(); return { left: rect.left, right: rect.right, width: rect.width, height: rect.height }; };
+      const logo = document.querySelector('.client-logo');
+      return { logo: box('.client-logo'), loaded: logo.complete && logo.naturalWidth > 0, name: box('.client-name'), card: box('main.card'), lineHeight: parseFloat(getComputedStyle(document.querySelector('.client-name')).lineHeight) };
+    })()`)) as { logo: { width: number; height: number; right: number }; loaded: boolean; name: { left: number; right: number; height: number }; card: { left: number; right: number }; lineHeight: number };
+    expect(client.loaded, 'the logo loaded under the CSP').to.equal(true);
+    expect(client.logo.width, 'the logo keeps its bounded box').to.be.at.most(48);
+    expect(client.logo.height).to.be.at.most(48);
+    expect(client.name.height, 'the long name wraps onto several lines').to.be.at.least(2 * client.lineHeight);
+    expect(client.name.left).to.be.at.least(client.logo.right);
+    expect(client.name.right, 'and stays inside the card').to.be.at.most(client.card.right);
+    expect(fitProblems(await fitAt(page, 320))).to.deep.equal([]);
+    expect(await page.getByRole('link', { name: 'Privacy policy' }).getAttribute('rel')).to.equal('noopener noreferrer');
+    expect(await page.getByRole('link', { name: 'Terms of service' }).getAttribute('referrerpolicy')).to.equal('no-referrer');
+    expect(servers.clientSite.logoRequests.slice(logoFetches), 'fetched without a Referer').to.deep.equal([{ referer: undefined }]);
+    await saveScreenshot(page, '17-phone-email-client');
+    expectNoPageProblems(page);
+    await restoreViewport(page);
   });
 
   it('a link that is not theirs, choosing an account, signing out, and the error pages', async () => {

@@ -70,6 +70,7 @@ describe('the pages of an invitation', () => {
     expect(emailPage.body).to.contain('value="ivy@example.org"');
     expect(text).to.not.match(linkWording);
     expect(text, 'the first-party client stays out of sight').to.not.contain('guestpass invitations');
+    expect(emailPage.body, 'no "requested by" block for guestpass\'s own invitations client').to.not.contain('<div class="client">');
 
     const codeText = visibleText(codePage.body);
     expect(codeText).to.contain('Check that this is the address the invitation was sent to.');

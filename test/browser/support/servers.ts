@@ -18,6 +18,7 @@ import { freePort } from '../../support/redis_server.ts';
 import { SmtpCapture } from '../../support/smtp.ts';
 import { startWorkProvider, type RunningWorkProvider } from '../../support/work_provider.ts';
 import { launchChromium } from './chromium.ts';
+import { startClientSite, type RunningClientSite } from './client_site.ts';
 
 export const sampleFilesDir = join(import.meta.dirname, '..', '..', '..', 'examples', 'file-host', 'files');
 const fileHostSecret = 'file-host-secret-for-browser-tests';
@@ -51,6 +52,8 @@ export interface ServerOptions {
   demo?: boolean;
   /** `brandedOrganization` instead of the default name and colours. */
   branding?: boolean;
+  /** The file host's `client_name` instead of the example's own (a long one, to see it wrap). */
+  fileHostName?: string;
 }
 
 export interface RunningServers {
@@ -64,13 +67,15 @@ export interface RunningServers {
   admin: ManagementApi;
   /** The directory API as `Partner Portal`, a client whose invitations name it. */
   inviter: ManagementApi;
+  /** Where the file host's logo, privacy policy and terms are (its client metadata points there). */
+  clientSite: RunningClientSite;
   /** With `workProvider`: its accounts can be changed while it runs. */
   work: RunningWorkProvider | undefined;
   browser: Browser;
   stop(): Promise<void>;
 }
 
-export async function startServers({ workProvider = false, demo = false, branding = false }: ServerOptions = {}): Promise<RunningServers> {
+export async function startServers({ workProvider = false, demo = false, branding = false, fileHostName }: ServerOptions = {}): Promise<RunningServers> {
   const smtp = await new SmtpCapture().start();
   const clock = new ManualClock();
   const [guestpassPort, fileHostPort] = [await freePort(), await freePort()];
@@ -83,6 +88,10 @@ export async function startServers({ workProvider = false, demo = false, brandin
       work = await startWorkProvider({ clientId: 'guestpass', clientSecret: workProviderSecret, redirectUris: [`${issuer}/federation/partner/callback`] });
       running.push(work);
     }
+    const clientSite = await startClientSite();
+    running.push(clientSite);
+    // The file host shows itself on the sign-in pages with a logo and policy links, as a relying party would.
+    const fileHostClient = { ...fileHostClientMetadata({ publicUrl: fileHostUrl, clientSecret: fileHostSecret }), ...clientSite.metadata, ...(fileHostName ? { client_name: fileHostName } : {}) };
     const gp = await startGuestpass({
       store: 'redis',
       smtp,
@@ -90,7 +99,7 @@ export async function startServers({ workProvider = false, demo = false, brandin
       config: {
         port: guestpassPort,
         issuer,
-        clients: [fileHostClientMetadata({ publicUrl: fileHostUrl, clientSecret: fileHostSecret }), adminClient, partnerPortal],
+        clients: [fileHostClient, adminClient, partnerPortal],
         // Every recipient here signs in from 127.0.0.1; the per-IP cap has tests of its own.
         rateLimits: { codesPerIpPerHour: 1000 },
         demo: { enabled: demo },
@@ -119,7 +128,7 @@ export async function startServers({ workProvider = false, demo = false, brandin
     const inviter = await ManagementApi.as(gp.issuer, partnerPortal, 'directory:write');
     const browser = await launchChromium();
     running.push({ stop: () => browser.close() });
-    return { smtp, clock, gp, fileHost, fileHostUrl, admin, inviter, work, browser, stop: () => stopAll(running) };
+    return { smtp, clock, gp, fileHost, fileHostUrl, admin, inviter, clientSite, work, browser, stop: () => stopAll(running) };
   } catch (error) {
     await stopAll(running);
     throw error;
