@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 
 import { benchCodeVerification } from './code_verification.ts';
 import { benchEnumerationTiming } from './enumeration_timing.ts';
+import { benchKeyring } from './keyring.ts';
 import { defaultMeasureOptions } from './measure.ts';
 import { benchSignInSection } from './signin/section.ts';
 import { benchStoreOperations } from './store_operations.ts';
@@ -19,6 +20,8 @@ console.log('ratios are time per operation relative to the named baseline (×2.0
 console.log(await benchCodeVerification());
 console.log();
 console.log(await benchStoreOperations());
+console.log();
+console.log(await benchKeyring());
 console.log();
 console.log(await benchEnumerationTiming());
 console.log();
