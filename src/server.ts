@@ -47,7 +47,7 @@ import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts
 import { errorsAsHttpErrors } from './http/errors.ts';
 import { trustedEdge } from './http/trusted_edge.ts';
 import { loadKeyMaterial, type KeyMaterial } from './keys.ts';
-import { openManagedKeys, type ManagedKeys } from './keyring/managed_keys.ts';
+import { openManagedKeys, type ManagedKeys, type RotationOutcome } from './keyring/managed_keys.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Outbox } from './mail/outbox.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
@@ -125,11 +125,6 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
   const store = deps.store ?? (await createStore(config, logger));
-  const managedKeys = deps.keys || keyMode(config) === 'static' ? undefined : await openManagedKeys(config, store, clock, logger).catch(async (error: unknown) => {
-    if (!deps.store) await store.close();
-    throw error;
-  });
-  const keys = deps.keys ?? managedKeys?.material ?? (await loadKeyMaterial(config, logger));
   const mailTransport =
     deps.mailTransport ??
     createMailTransport({ smtpUrl: config.smtp.url, maxConnections: config.smtp.maxConnections, from: config.mail.from, dataDir: config.dataDir, logger });
@@ -137,6 +132,14 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const metrics = config.metrics.enabled ? new Metrics() : undefined;
   const branding = brandingOf(config.organization, config.issuer);
   const audit = new AuditLog(store, clock, logger, metrics && ((event) => metrics.auditEvent(event)));
+  const auditRotation = async (outcome: RotationOutcome) => {
+    await audit.record('KeysRotated', { actor: { type: 'system', id: 'key-schedule' }, detail: { generation: outcome.generation, activatesAt: outcome.activatesAt, kids: outcome.kids } });
+  };
+  const managedKeys = deps.keys || keyMode(config) === 'static' ? undefined : await openManagedKeys(config, store, clock, logger, auditRotation).catch(async (error: unknown) => {
+    if (!deps.store) await store.close();
+    throw error;
+  });
+  const keys = deps.keys ?? managedKeys?.material ?? (await loadKeyMaterial(config, logger));
   const outbox = new Outbox({
     store,
     transport: mailTransport,

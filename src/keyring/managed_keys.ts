@@ -36,6 +36,8 @@ export interface ManagedKeysDeps {
   logger: Logger;
   times: KeyringTimes;
   pollIntervalMs: number;
+  /** Told of each rotation the schedule made on this instance (the audit records it as `KeysRotated`). */
+  onScheduledRotation?: (outcome: RotationOutcome) => Promise<void>;
 }
 
 /** What a rotation did, for the CLI, the API and the audit: no key material. */
@@ -119,7 +121,10 @@ export class ManagedKeys {
     const now = this.#deps.clock.now();
     if (!pendingGeneration(this.#ring, now) && now >= nextRotationAt(this.#ring, this.#deps.times)) {
       const outcome = await this.#rotate();
-      if (outcome) this.#deps.logger.info({ generation: outcome.generation, activatesAt: outcome.activatesAt }, 'rotated the managed keys on schedule');
+      if (outcome) {
+        this.#deps.logger.info({ generation: outcome.generation, activatesAt: outcome.activatesAt }, 'rotated the managed keys on schedule');
+        await this.#deps.onScheduledRotation?.(outcome);
+      }
     }
     await this.#apply();
   }
@@ -221,8 +226,14 @@ export function keyringTimes(keys: Config['keys']): KeyringTimes {
   };
 }
 
-export function openManagedKeys(config: Config, store: KeyringStore, clock: Clock, logger: Logger): Promise<ManagedKeys> {
+export function openManagedKeys(
+  config: Config,
+  store: KeyringStore,
+  clock: Clock,
+  logger: Logger,
+  onScheduledRotation?: ManagedKeysDeps['onScheduledRotation'],
+): Promise<ManagedKeys> {
   const { encryptionKey, pollIntervalSeconds } = config.keys;
   if (!encryptionKey) throw new ConfigError(['keys.encryptionKey: required in managed key mode (the keyring is sealed with it)']);
-  return ManagedKeys.open({ store, encryptionKey, clock, logger, times: keyringTimes(config.keys), pollIntervalMs: pollIntervalSeconds * 1000 });
+  return ManagedKeys.open({ store, encryptionKey, clock, logger, times: keyringTimes(config.keys), pollIntervalMs: pollIntervalSeconds * 1000, onScheduledRotation });
 }

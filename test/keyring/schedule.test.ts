@@ -26,7 +26,8 @@ describe('managed keys: the rotation schedule', () => {
   it('rotates once per interval, one of three instances making each rotation, all switching at its activation time', async () => {
     const clock = new ManualClock();
     clock.freezeAt(Date.UTC(2030, 0, 1));
-    const instances = await Promise.all([1, 2, 3].map(() => openManagedKeys(config, store, clock, logger)));
+    const told: number[] = [];
+    const instances = await Promise.all([1, 2, 3].map(() => openManagedKeys(config, store, clock, logger, async (outcome) => void told.push(outcome.generation))));
     expect((await store.getKeyring())!.version).to.equal(1);
     const firstKid = instances[0]!.material.jwks.keys[0]!.kid;
 
@@ -37,6 +38,7 @@ describe('managed keys: the rotation schedule', () => {
     clock.freezeAt(Date.UTC(2030, 0, 31));
     await Promise.all(instances.map((instance) => instance.refresh()));
     expect((await store.getKeyring())!.version, 'one rotation however many instances saw it due').to.equal(2);
+    expect(told, 'the instance that rotated says so (for the audit), once').to.deep.equal([2]);
     await Promise.all(instances.map((instance) => instance.refresh()));
     for (const instance of instances) {
       expect(instance.status().pending?.generation).to.equal(2);
