@@ -265,7 +265,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(branding.page) }),
     async mount(provider) {
       sessions.attach(provider);
-      await managedKeys?.attach(provider);
+      managedKeys?.attach(provider);
       provider.use(errorsAsHttpErrors);
       // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's;
       // the client address, Host and X-Forwarded-Host it decides itself, whatever `trustProxy` says.

@@ -88,9 +88,9 @@ export class ManagedKeys {
   }
 
   /** Gives `provider` the current keys now and every new set from now on. */
-  async attach(provider: Provider): Promise<void> {
+  attach(provider: Provider): void {
+    this.#applyTo(provider, this.#view);
     this.#providers.add(provider);
-    await this.#applyTo(provider);
   }
 
   /** Polls the store and rotates when the schedule says so; the first refresh runs after one interval. */
@@ -191,17 +191,18 @@ export class ManagedKeys {
   async #apply(): Promise<void> {
     const view = keyringView(this.#ring, this.#deps.clock.now(), this.#deps.times);
     if (view.fingerprint === this.#view.fingerprint) return;
+    // The Providers first: should one refuse the keys, nothing has switched and the next poll tries again.
+    for (const provider of this.#providers) this.#applyTo(provider, view);
     this.#view = view;
     this.material.jwks.keys.splice(0, Infinity, ...view.jwks.keys);
     this.material.cookieKeys.splice(0, Infinity, ...view.cookieKeys);
     this.material.secrets.splice(0, Infinity, ...view.secrets);
-    for (const provider of this.#providers) await this.#applyTo(provider);
     this.#deps.logger.info({ activeGeneration: view.activeGeneration, kids: view.jwks.keys.map((key) => key.kid) }, 'switched to the current managed keys');
   }
 
-  async #applyTo(provider: Provider): Promise<void> {
-    replaceSigningKeys(provider, this.#view.jwks);
-    replaceCookieKeys(provider, this.#view.cookieKeys);
+  #applyTo(provider: Provider, view: KeyringView): void {
+    replaceSigningKeys(provider, view.jwks);
+    replaceCookieKeys(provider, view.cookieKeys);
   }
 }
 
