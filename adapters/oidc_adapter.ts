@@ -10,6 +10,7 @@
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
 import { isStoreUnavailable } from './errors.ts';
+import { forget, forgetAll, readOnce, remember } from './request_cache.ts';
 import type { OidcModelStore, OidcPayload } from './store/oidc_models.ts';
 
 /** oidc-provider's error for a store outage: 503 `temporarily_unavailable`, never a 500. */
@@ -37,20 +38,32 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Entries read once per request (adapters/request_cache.ts): oidc-provider loads an interaction
+ * again to finish it. Codes and tokens are always read from the store: whether one is consumed
+ * must be the store's answer at that moment.
+ */
+const readOncePerRequest = new Set(['Interaction', 'Session', 'Grant']);
+
 export function oidcAdapterFor(store: OidcModelStore): AdapterConstructor {
   return class GuestpassOidcAdapter implements Adapter {
     readonly #model: string;
+    readonly #cached: boolean;
 
     constructor(model: string) {
       this.#model = model;
+      this.#cached = readOncePerRequest.has(model);
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      if (this.#cached) forget(this.#key(id));
       await guarded(() => store.upsertModel(this.#model, id, payload as OidcPayload, expiresIn));
+      if (this.#cached) remember(this.#key(id), payload);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return guarded(() => store.findModel(this.#model, id)) as Promise<AdapterPayload | undefined>;
+      const read = () => guarded(() => store.findModel(this.#model, id)) as Promise<AdapterPayload | undefined>;
+      return this.#cached ? readOnce(this.#key(id), read) : read();
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -65,16 +78,25 @@ export function oidcAdapterFor(store: OidcModelStore): AdapterConstructor {
       const outcome = await guarded(() => store.consumeModel(this.#model, id));
       if (outcome !== 'already_consumed') return;
       const payload = await guarded(() => store.findModel(this.#model, id));
-      if (payload?.grantId) await guarded(() => store.revokeByGrantId(payload.grantId!));
+      if (payload?.grantId) {
+        forgetAll();
+        await guarded(() => store.revokeByGrantId(payload.grantId!));
+      }
       throw new errors.InvalidGrant(`${consumableLabels[this.#model] ?? this.#model} already consumed`);
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.#cached) forget(this.#key(id));
       await guarded(() => store.destroyModel(this.#model, id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      forgetAll();
       await guarded(() => store.revokeByGrantId(grantId));
+    }
+
+    #key(id: string): string {
+      return `model:${this.#model}:${id}`;
     }
   };
 }

@@ -15,7 +15,11 @@ import type { FederatedIdentity, GuestState, LinkIdentityOutcome, Page, PeopleQu
 import type { Clock } from './clock.ts';
 import { domainOf } from './emails.ts';
 import { ConflictError, InvalidRequestError } from './errors.ts';
+import { forget, readOnce, remember } from '../adapters/request_cache.ts';
 import { issuerSpellings, sameIssuer } from '../config/issuers.ts';
+
+/** The request cache's name for a person (adapters/request_cache.ts). */
+const personKey = (id: string) => `person:${id}`;
 
 export class People {
   readonly #store: PeopleStore;
@@ -33,8 +37,9 @@ export class People {
     return this.#organizationDomains.has(domainOf(emailNormalized)) ? 'member' : 'adhoc';
   }
 
+  /** Read once per request (adapters/request_cache.ts); every write below tells the request what it wrote. */
   get(id: string): Promise<PersonRecord | undefined> {
-    return this.#store.getPerson(id);
+    return readOnce(personKey(id), () => this.#store.getPerson(id));
   }
 
   findByEmail(emailNormalized: string): Promise<PersonRecord | undefined> {
@@ -66,7 +71,10 @@ export class People {
   async recordVerification(email: { display: string; normalized: string }): Promise<PersonRecord> {
     const now = this.#clock.now();
     const { person, created } = await this.#store.createPersonIfAbsent(this.#newPerson(email, this.userTypeFor(email.normalized), now, { lastVerifiedAt: now }));
-    if (created) return person;
+    if (created) {
+      remember(personKey(person.id), person);
+      return person;
+    }
     return (await this.update(person.id, (current) => ({ ...current, lastVerifiedAt: now }))) ?? person;
   }
 
@@ -78,7 +86,10 @@ export class People {
     if (this.userTypeFor(email.normalized) === 'member') throw new ConflictError(`${email.normalized} is a member of the organisation, not a guest`);
     const now = this.#clock.now();
     const result = await this.#store.createPersonIfAbsent(this.#newPerson(email, 'guest', now, { state: 'PendingAcceptance', displayName, invitedAt: now }));
-    if (result.created) return result;
+    if (result.created) {
+      remember(personKey(result.person.id), result.person);
+      return result;
+    }
     const existing = result.person;
     if (existing.userType === 'guest' && existing.state === 'Accepted') {
       throw new ConflictError(`${email.normalized} is already a guest who accepted an invitation`);
@@ -104,6 +115,14 @@ export class People {
    * checked that the upstream address equals the code-verified one and is verified upstream.
    */
   async linkIdentity(id: string, identity: FederatedIdentity, becomes: UserType): Promise<Exclude<LinkIdentityOutcome, { outcome: 'stale' }> | { outcome: 'gone' }> {
+    try {
+      return await this.#linkIdentity(id, identity, becomes);
+    } finally {
+      forget(personKey(id));
+    }
+  }
+
+  async #linkIdentity(id: string, identity: FederatedIdentity, becomes: UserType): Promise<Exclude<LinkIdentityOutcome, { outcome: 'stale' }> | { outcome: 'gone' }> {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const current = await this.#store.getPerson(id);
       if (!current) return { outcome: 'gone' };
@@ -141,8 +160,12 @@ export class People {
     });
   }
 
-  delete(id: string): Promise<PersonRecord | undefined> {
-    return this.#store.deletePerson(id);
+  async delete(id: string): Promise<PersonRecord | undefined> {
+    try {
+      return await this.#store.deletePerson(id);
+    } finally {
+      forget(personKey(id));
+    }
   }
 
   /** Read, change, compare-and-set, retried when another writer got there first. `undefined` from `change`: nothing to do. */
@@ -152,7 +175,13 @@ export class People {
       if (!current) return undefined;
       const next = change(current);
       if (!next) return current;
-      if (await this.#store.savePerson(next, current.version)) return { ...next, version: current.version + 1 };
+      const saved = await this.#store.savePerson(next, current.version);
+      forget(personKey(id));
+      if (saved) {
+        const person = { ...next, version: current.version + 1 };
+        remember(personKey(id), person);
+        return person;
+      }
     }
     throw new ConflictError('the person is changing too often to update; try again');
   }

@@ -3,13 +3,18 @@
  * policy; `PUT /api/v1/settings` stores a new one, which every instance sharing the store reads
  * on its next decision — so a change applies at once everywhere.
  *
- * `get()` is what every decision uses (one store read); `snapshot()` is the last value read,
- * for the few places oidc-provider asks synchronously (session and grant lifetimes).
+ * `get()` is what every decision uses: one store read per request (adapters/request_cache.ts), so
+ * the decisions of one request see one policy; `snapshot()` is the last value read, for the few
+ * places oidc-provider asks synchronously (session and grant lifetimes).
  */
 import type { SettingsStore } from '../adapters/store.ts';
 import { policySchema, type Policy } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
+import { forget, readOnce } from '../adapters/request_cache.ts';
+
+/** The request cache's name for the stored settings (adapters/request_cache.ts). */
+const settingsKey = 'settings';
 
 export interface PolicySource {
   get(): Promise<Policy>;
@@ -52,7 +57,7 @@ export class StorePolicySource implements PolicySource {
 
   /** The policy in force and its version (0: the configuration's, never changed through the API). */
   async current(): Promise<{ policy: Policy; version: number; updatedAt?: number }> {
-    const stored = await this.#store.getSettings<Policy>();
+    const stored = await readOnce(settingsKey, () => this.#store.getSettings<Policy>());
     if (!stored) {
       this.#last = this.#initial;
       return { policy: this.#initial, version: 0 };
@@ -73,6 +78,8 @@ export class StorePolicySource implements PolicySource {
     const before = await this.current();
     if (before.version !== expectedVersion) return undefined;
     const saved = await this.#store.saveSettings(policy, this.#clock.now(), expectedVersion === 0 ? undefined : expectedVersion);
+    // Saved or beaten to it: either way what this request read is no longer the stored policy.
+    forget(settingsKey);
     if (!saved) return undefined;
     this.#last = policy;
     const changed = (Object.keys(policy) as (keyof Policy)[]).filter((key) => JSON.stringify(policy[key]) !== JSON.stringify(before.policy[key]));

@@ -56,6 +56,7 @@ import { StorePolicySource } from './policy.ts';
 import { Federation } from './federation.ts';
 import { Invitations, invitationsClientMetadata } from './invitations.ts';
 import { Sessions } from './sessions.ts';
+import { requestCache } from '../adapters/request_cache.ts';
 import { assertClientsValid, openSignInMetadata, providerConfiguration } from './provider.ts';
 import { createStore } from './store_factory.ts';
 
@@ -266,6 +267,8 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     async mount(provider) {
       sessions.attach(provider);
       managedKeys?.attach(provider);
+      // First, so every later step of a request shares what it read (adapters/request_cache.ts).
+      provider.use(requestCache);
       provider.use(errorsAsHttpErrors);
       // Koa then takes the scheme from X-Forwarded-Proto, which `trustedEdge` pins to the issuer's;
       // the client address, Host and X-Forwarded-Host it decides itself, whatever `trustProxy` says.
@@ -297,6 +300,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     async mountInHost(provider, ownsInteraction) {
       sessions.attach(provider);
       // The host owns its Provider's signing and cookie keys; managed keys rotate guestpass's secrets only.
+      provider.use(requestCache);
       const headers = securityHeaders({ https: config.issuer.startsWith('https:'), imageSources: branding.imageSources });
       const edge = trustedEdge(config.issuer, config.trustProxy);
       const interactions = interactionRouter(interactionDeps(provider)).routes();

@@ -103,6 +103,8 @@ export const toMs = (seconds: number) => Math.max(1, Math.round(seconds * 1000))
 /** One client for the whole store, and the key names; every concern of the store talks to Redis through it. */
 export class RedisConnection {
   readonly keys: RedisKeys;
+  /** A Cluster: a script may touch only keys of one slot. Elsewhere (one server, Sentinel) one script may span any keys. */
+  readonly cluster: boolean;
   readonly #client: RedisClient;
   readonly #commandTimeoutMs: number;
   /** Resolves on the next 'ready'; shared by every caller waiting for a connection. */
@@ -111,6 +113,7 @@ export class RedisConnection {
   constructor(options: RedisStoreOptions) {
     this.#client = connect(options.redis);
     this.keys = new RedisKeys(options.redis.keyPrefix);
+    this.cluster = options.redis.cluster !== undefined;
     this.#commandTimeoutMs = options.redis.commandTimeoutMs;
     // Without a listener ioredis prints every connection error; they reach callers as causes.
     this.#client.on('error', (error: Error) => options.onConnectionError?.(error));

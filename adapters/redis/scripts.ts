@@ -38,6 +38,39 @@ local current = redis.call('PTTL', KEYS[1])
 if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 1`,
   },
+  /**
+   * Not for a Cluster (its keys span slots): an oidc entry and its indexes in one step, on a
+   * single server or behind Sentinel (the indexes are written in the same step, so no crash can
+   * come between them and the entry). KEYS: model hash, then one index key per letter of ARGV[4]
+   * ('m': a set that gets the member, as gpAddMember; 's': a string that gets the id). ARGV: ttl
+   * ms (0: none), member, id, index letters, field, value, …
+   */
+  gpUpsertModel: {
+    // No numberOfKeys: the caller passes the count of keys first, as EVALSHA takes it.
+    lua: `
+local ttl, member, id, kinds = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+for i = 1, #kinds do
+  local key = KEYS[i + 1]
+  if string.sub(kinds, i, i) == 'm' then
+    local existed = redis.call('EXISTS', key)
+    redis.call('SADD', key, member)
+    if ttl <= 0 then
+      redis.call('PERSIST', key)
+    else
+      local current = redis.call('PTTL', key)
+      if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', key, ttl) end
+    end
+  elseif ttl > 0 then
+    redis.call('SET', key, id, 'PX', ttl)
+  else
+    redis.call('SET', key, id)
+  end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`,
+  },
   /** KEYS: model hash. ARGV: now (epoch s). */
   gpConsumeModel: {
     numberOfKeys: 1,

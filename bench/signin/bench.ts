@@ -10,7 +10,7 @@ import { runSignIns, summarize, type Batch, type Summary, type Target } from './
 import { MailSink } from './mail_sink.ts';
 import type { SignInBenchOptions } from './options.ts';
 import { measureRedisCost, type RedisCost } from './redis_cost.ts';
-import { commandTable, commandVerdict, cpuTable, driverLine, errorLines, ratioLines, retainedTable, signInTable, stepTable, tokenTable, type Pair } from './report.ts';
+import { commandTable, commandVerdict, cpuTable, driverLine, errorLines, ratioLines, retainedTable, retainedVerdict, signInTable, stepTable, tokenTable, type Pair } from './report.ts';
 import { generateKeys, startRedis, startServer, type BenchRedis, type ServerUnderTest } from './servers.ts';
 import type { StoreName, SystemName } from './server_process.ts';
 import { measureTokenEndpoint, type TokenSummary } from './token_endpoint.ts';
@@ -98,6 +98,8 @@ export async function benchSignIn(options: SignInBenchOptions, print: Print = co
     print(retainedTable(costs.guestpass));
     print();
     print(retainedTable(costs.baseline));
+    print();
+    print(retainedVerdict(costs.guestpass, costs.baseline));
 
     const batches = new Map<Target, Batch[]>(targets.map((target) => [target, []]));
     for (let round = 0; round < options.rounds; round += 1) {

@@ -7,6 +7,12 @@ import { stepNames } from './journey.ts';
 
 export const targets = { redisRatio: 0.9, p99OverP50: 2, commandsPerSignIn: 40 };
 
+/**
+ * guestpass's figures when issue 13 was opened (this bench, main before the hot-path work), so
+ * each run shows how far it has come: commands per sign-in executed and sent, bytes kept.
+ */
+export const beforeIssue13 = { executed: 162.7, sent: 75.4, retainedBytes: 7600 };
+
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const percent = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(0)}%`);
 const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
@@ -106,9 +112,22 @@ export function commandTable(cost: RedisCost, top = 12): string {
 
 export function commandVerdict(guestpass: RedisCost, baseline: RedisCost): string {
   return [
+    'how counted: executed = every command Redis ran, a Lua script\'s own calls included (INFO commandstats);',
+    '             sent = the commands the server sent over the wire, each parsed and answered by Redis (MONITOR): what scripts lower',
     `commands per sign-in, executed (commandstats): guestpass ${fixed(guestpass.executedPerSignIn, 1)}, baseline ${fixed(baseline.executedPerSignIn, 1)}   target ≤ ${targets.commandsPerSignIn} for guestpass: ${verdict(guestpass.executedPerSignIn <= targets.commandsPerSignIn)}`,
     `commands per sign-in, sent by the server (MONITOR): guestpass ${fixed(guestpass.sentPerSignIn, 1)}, baseline ${fixed(baseline.sentPerSignIn, 1)}   target ≤ ${targets.commandsPerSignIn} for guestpass: ${verdict(guestpass.sentPerSignIn <= targets.commandsPerSignIn)}`,
+    `  (guestpass when issue 13 was opened: ${beforeIssue13.executed} executed, ${beforeIssue13.sent} sent)`,
   ].join('\n');
+}
+
+/** Bytes kept per sign-in, against the baseline and against guestpass before issue 13; the target is "only what must outlive the sign-in". */
+export function retainedVerdict(guestpass: RedisCost, baseline: RedisCost): string {
+  const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
+  return (
+    `bytes kept per sign-in (MEMORY USAGE): guestpass ${kb(guestpass.retainedBytesPerSignIn)}, baseline ${kb(baseline.retainedBytesPerSignIn)} ` +
+    `(${(guestpass.retainedBytesPerSignIn / baseline.retainedBytesPerSignIn).toFixed(1)}×); guestpass when issue 13 was opened: ${kb(beforeIssue13.retainedBytes)}   ` +
+    'target: nothing that need not outlive the sign-in (see the table)'
+  );
 }
 
 export function retainedTable(cost: RedisCost, top = 24): string {

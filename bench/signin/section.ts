@@ -4,12 +4,11 @@
  */
 import { benchSignIn } from './bench.ts';
 import { parseOptions } from './options.ts';
-import { commandVerdict, ratioLines, signInTable, tokenTable } from './report.ts';
+import { commandVerdict, ratioLines, retainedVerdict, signInTable, tokenTable } from './report.ts';
 
 export async function benchSignInSection(): Promise<string> {
   const options = parseOptions(['--quick']);
   const result = await benchSignIn(options, () => undefined);
-  const kept = (label: string, cost: typeof result.costs.guestpass) => `${label} ${cost.retainedBytesPerSignIn.toFixed(0)} B in ${cost.keysPerSignIn.toFixed(1)} keys`;
   return [
     `end-to-end sign-in, quick (${options.rounds} alternating rounds of ${options.roundSeconds} s, concurrency ${options.concurrency}); the full run with breakdowns: npm run bench:signin`,
     'ratios here are rates, guestpass/baseline (1.00× = as fast as the bare oidc-provider baseline, below = slower)',
@@ -17,7 +16,7 @@ export async function benchSignInSection(): Promise<string> {
     '',
     ratioLines(result.pairs, options.concurrency),
     commandVerdict(result.costs.guestpass, result.costs.baseline),
-    `kept in Redis per sign-in: ${kept('guestpass', result.costs.guestpass)}; ${kept('baseline', result.costs.baseline)}`,
+    retainedVerdict(result.costs.guestpass, result.costs.baseline),
     '',
     tokenTable(result.tokens),
   ].join('\n');

@@ -27,7 +27,7 @@ import type { CodeStore, CounterStore, OutboxStore } from '../../adapters/store.
 import type { OtpPolicy } from '../../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
 import { clientNetwork } from '../../src/client_network.ts';
-import { waitFor, type Clock } from '../../src/clock.ts';
+import type { Clock } from '../../src/clock.ts';
 import type { CodeEligibility, EligibilityCheck } from '../../src/eligibility.ts';
 import { maskEmail } from '../../src/emails.ts';
 import type { Locale } from '../../src/i18n/index.ts';
@@ -35,6 +35,7 @@ import type { Outbox } from '../../src/mail/outbox.ts';
 import { verificationCodeMail } from '../../src/mail/templates.ts';
 import { signInPurpose } from '../../src/sign_in_purpose.ts';
 import { codeMatches, digestCode, generateCode, normalizeCodeInput } from '../one_time_code.ts';
+import { codeConsumed, followSignIn, wasCodeConsumedHere } from './progress.ts';
 import type { SignInRecords } from './records.ts';
 import { expectStep, followParallelRequest, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
@@ -200,6 +201,14 @@ export class CodeRequests {
     };
 
     const code = await store.countCodeAttempt(keys.code(email));
+    if (!code) {
+      // A parallel entry of the same right code may have consumed it just before we counted (a
+      // double click): follow it rather than call the code expired. Only once it has moved the
+      // sign-in past the code, which this browser (the interaction's cookie, the CSRF token) would
+      // see by loading the page anyway, so following grants nothing a code had not.
+      const settled = await this.#winnerAfterMissingCode(record.uid);
+      if (settled) return { kind: 'followed', record: settled };
+    }
     if (!code || code.email !== email) return refuse('no_code', { kind: 'code_expired' });
     // An exhausted code is left in place: its count only grows, so it can never match again, and
     // deleting it here could race a parallel request that has already matched and is consuming it.
@@ -226,6 +235,7 @@ export class CodeRequests {
       await rejected('already_used');
       return refused({ kind: 'code_used' });
     }
+    codeConsumed(record.uid, followParallelRequest.withinMs);
     await store.deleteCounter(keys.failures(email));
     if (probeLockedUntil !== undefined) await store.releaseSlot(keys.lockout(email));
     return { kind: 'right' };
@@ -284,10 +294,22 @@ export class CodeRequests {
     });
   }
 
-  /** Waits (briefly) for the request that consumed this interaction's code to move the sign-in on. */
+  /**
+   * The code is gone. When a request of this process consumed it lately, follow that request;
+   * otherwise (an expired or replaced code, or a winner on another instance) one read of the
+   * sign-in says whether a parallel request has moved it on already.
+   */
+  async #winnerAfterMissingCode(uid: string): Promise<SignInRecord | undefined> {
+    if (wasCodeConsumedHere(uid)) return this.#awaitWinner(uid);
+    const fresh = await this.#deps.records.read(uid);
+    return fresh && isPastCodeEntry(fresh.step) ? fresh : undefined;
+  }
+
+  /** Waits (briefly, woken by its commit: progress.ts) for the request that consumed this interaction's code to move the sign-in on. */
   #awaitWinner(uid: string): Promise<SignInRecord | undefined> {
-    return waitFor(
+    return followSignIn(
       this.#deps.clock,
+      uid,
       async () => {
         const fresh = await this.#deps.records.read(uid);
         return fresh && isPastCodeEntry(fresh.step) ? fresh : undefined;

@@ -14,9 +14,10 @@
 import { errors, type Provider } from 'oidc-provider';
 import type { Context } from 'koa';
 
+import { readFresh } from '../../adapters/request_cache.ts';
 import type { CounterStore, LinkStore, RecordStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../../src/audit.ts';
-import { waitFor, type Clock } from '../../src/clock.ts';
+import type { Clock } from '../../src/clock.ts';
 import type { EligibilityCheck } from '../../src/eligibility.ts';
 import { UnexpectedStepError } from '../../src/errors.ts';
 import { createGrant, grantTtlSeconds, type GrantRequest } from '../../src/grants.ts';
@@ -25,6 +26,7 @@ import type { Invitations } from '../../src/invitations.ts';
 import type { Links } from '../../src/links.ts';
 import type { People } from '../../src/people.ts';
 import type { PolicySource } from '../../src/policy.ts';
+import { followSignIn, signInMoved } from './progress.ts';
 import { followParallelRequest, type SignInRecord } from './state.ts';
 
 /** What oidc-provider says of the interaction a request belongs to. */
@@ -99,6 +101,8 @@ export class SignInFinish {
       },
       { mergeWithLastSubmission: false },
     );
+    // A double click waiting in this process (#followFinished) can go there now.
+    signInMoved(record.uid);
     await audit.record('SignedIn', {
       actor: { type: 'person', id: person.id },
       sharingId: record.sharingId,
@@ -154,12 +158,14 @@ export class SignInFinish {
     return undefined;
   }
 
-  /** Waits (briefly) for the request that is finishing this sign-in, then goes where it went. */
+  /** Waits (briefly, woken by its result: progress.ts) for the request that is finishing this sign-in, then goes where it went. */
   async #followFinished(details: InteractionDetails): Promise<string> {
-    const returnTo = await waitFor(
+    const returnTo = await followSignIn(
       this.#deps.clock,
+      details.uid,
       async () => {
-        const interaction = await this.#deps.provider.Interaction.find(details.uid);
+        // From the store each time (never this request's cache): it is the other request's progress.
+        const interaction = await readFresh(() => this.#deps.provider.Interaction.find(details.uid));
         if (!interaction) throw new errors.SessionNotFound('the sign-in was completed by another request');
         return interaction.result ? interaction.returnTo : undefined;
       },

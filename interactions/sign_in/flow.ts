@@ -55,10 +55,11 @@ export class SignInFlow {
     return this.#records.read(uid);
   }
 
-  /** The record of an interaction, created at its first page (or the one a parallel request created). */
+  /**
+   * The record of an interaction, created at its first page (the caller has just read none): a
+   * record a parallel request created meanwhile wins, and is what this returns.
+   */
   async start(interaction: NewInteraction): Promise<SignInRecord> {
-    const existing = await this.read(interaction.uid);
-    if (existing) return existing;
     return this.#records.create({ ...interaction, firstStep: await this.#firstStep(interaction) });
   }
 

@@ -9,6 +9,7 @@ import type { RecordStore } from '../../adapters/store.ts';
 import type { Clock } from '../../src/clock.ts';
 import { RecordChangedError } from '../../src/errors.ts';
 import { readRecord } from '../../src/records.ts';
+import { signInMoved } from './progress.ts';
 import { noticeSchema, signInRecordSchema, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
 export interface NewSignIn {
@@ -54,6 +55,8 @@ export class SignInRecords {
       throw new RecordChangedError(record.uid);
     }
     Object.assign(record, next);
+    // A parallel request of this sign-in waiting in this process (a double click) reads it now.
+    signInMoved(record.uid);
   }
 
   async notify(record: SignInRecord, notice: Notice): Promise<void> {

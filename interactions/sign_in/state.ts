@@ -133,8 +133,12 @@ export function expectStep<N extends SignInStepName>(record: SignInRecord, ...na
   return record.step as Extract<SignInStep, { name: N }>;
 }
 
-/** How long a request follows a parallel one of the same sign-in (a double click) before giving up. */
-export const followParallelRequest = { withinMs: 5000, everyMs: 20 };
+/**
+ * How long a request follows a parallel one of the same sign-in (a double click) before giving
+ * up, and how often it reads the store meanwhile when no signal from this process came
+ * (`progress.ts`: the winner on another instance).
+ */
+export const followParallelRequest = { withinMs: 5000, recheckMs: 250 };
 
 /** Neither entering an address nor a code any more: where a request that lost a race to a parallel one follows it. */
 export function isPastCodeEntry(step: SignInStep): boolean {

@@ -9,6 +9,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 
 import type { MailOutcome, OutboxMail, OutboxStore } from '../../adapters/store.ts';
+import { outsideRequest } from '../../adapters/request_cache.ts';
 import type { AuditLog } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -94,10 +95,13 @@ export class Outbox {
         () => undefined,
         (error: unknown) => this.#deps.logger.error({ err: error, mailId: id, mail: options.label }, 'mail could not be queued'),
       );
-    const timer = setTimeout(() => {
-      this.#later.delete(timer);
-      void write();
-    }, randomInt(Math.min(this.#deps.settings.pollIntervalMs, laterAtMostMs) + 1));
+    // Started by a request, run after it: outside its cache (adapters/request_cache.ts).
+    const timer = outsideRequest(() =>
+      setTimeout(() => {
+        this.#later.delete(timer);
+        void write();
+      }, randomInt(Math.min(this.#deps.settings.pollIntervalMs, laterAtMostMs) + 1)),
+    );
     this.#later.set(timer, write);
   }
 
@@ -162,15 +166,18 @@ export class Outbox {
 
   #schedule(delayMs: number): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#running = this.#pass().finally(() => {
-        this.#running = undefined;
-        if (this.#stopped) return;
-        const again = this.#again;
-        this.#again = false;
-        this.#schedule(again ? 0 : this.#deps.settings.pollIntervalMs);
-      });
-    }, delayMs);
+    // A request's nudge starts this chain, which outlives the request: outside its cache.
+    this.#timer = outsideRequest(() =>
+      setTimeout(() => {
+        this.#running = this.#pass().finally(() => {
+          this.#running = undefined;
+          if (this.#stopped) return;
+          const again = this.#again;
+          this.#again = false;
+          this.#schedule(again ? 0 : this.#deps.settings.pollIntervalMs);
+        });
+      }, delayMs),
+    );
     this.#timer.unref();
   }
 
