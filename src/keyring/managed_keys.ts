@@ -64,6 +64,7 @@ export class ManagedKeys {
   #view: KeyringView;
   #poller: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(deps: ManagedKeysDeps, ring: Keyring, version: number) {
     this.#deps = deps;
@@ -109,11 +110,18 @@ export class ManagedKeys {
 
   /** Adopts the stored ring when it changed, rotates when one is due, and switches keys whose time has come. */
   refresh(): Promise<void> {
-    // One refresh at a time per instance: the poller and an API call must not interleave their applies.
-    this.#refreshing ??= this.#refresh().finally(() => {
+    // A refresh asked for while one waits or runs is that one.
+    this.#refreshing ??= this.#exclusive(() => this.#refresh()).finally(() => {
       this.#refreshing = undefined;
     });
     return this.#refreshing;
+  }
+
+  /** One step at a time per instance: a poll and an API rotation must not interleave their reads and saves. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(work, work);
+    this.#queue = result.catch(() => undefined);
+    return result;
   }
 
   async #refresh(): Promise<void> {
@@ -133,7 +141,11 @@ export class ManagedKeys {
    * Makes a new pending generation (on demand). Refused (409) while one is pending: it would
    * replace keys relying parties may have just fetched, before they were ever used.
    */
-  async rotate(): Promise<RotationOutcome> {
+  rotate(): Promise<RotationOutcome> {
+    return this.#exclusive(() => this.#rotateOnDemand());
+  }
+
+  async #rotateOnDemand(): Promise<RotationOutcome> {
     await this.#load();
     const pending = pendingGeneration(this.#ring, this.#deps.clock.now());
     if (pending) throw new ConflictError(`generation ${pending.id} is already pending until ${new Date(pending.activatesAt).toISOString()}; rotate again after it is active`);
@@ -169,13 +181,14 @@ export class ManagedKeys {
   /** Saves a rotated ring over the version this instance holds; undefined when another instance saved first (its ring is then adopted). */
   async #rotate(): Promise<RotationOutcome | undefined> {
     const now = this.#deps.clock.now();
+    const version = this.#version;
     const ring = await rotatedKeyring(this.#ring, now, this.#deps.times);
-    if (!(await this.#deps.store.saveKeyring(seal([this.#deps.encryptionKey], ring, keyringPurpose), now, this.#version))) {
+    if (!(await this.#deps.store.saveKeyring(seal([this.#deps.encryptionKey], ring, keyringPurpose), now, version))) {
       await this.#load();
       return undefined;
     }
     this.#ring = ring;
-    this.#version += 1;
+    this.#version = version + 1;
     const generation = ring.generations[0]!;
     return { generation: generation.id, activatesAt: new Date(generation.activatesAt).toISOString(), kids: generation.signingKeys.map((key) => key.kid!) };
   }

@@ -80,4 +80,21 @@ describe('managed keys: the rotation schedule', () => {
     expect(secrets).to.have.length(2);
     expect(cookieKeys).to.have.length(2);
   });
+
+  it('keeps its version in step with the store when a poll and an on-demand rotation run at once', async () => {
+    const clock = new ManualClock();
+    clock.freezeAt(Date.UTC(2030, 0, 1));
+    const keys = await openManagedKeys(config, store, clock, logger);
+    clock.freezeAt(Date.UTC(2030, 1, 1));
+    const [polled, rotated] = await Promise.allSettled([keys.refresh(), keys.rotate(), keys.refresh()]);
+    expect(polled.status).to.equal('fulfilled');
+    // The poll made the due rotation first; the rotation asked for meanwhile is refused as pending.
+    expect(rotated.status).to.equal('rejected');
+    expect(keys.status().version).to.equal((await store.getKeyring())!.version);
+    clock.freezeAt(Date.UTC(2030, 1, 1, 1, 0, 1));
+    await keys.refresh();
+    expect((await keys.rotate()).generation).to.equal(3);
+    expect(keys.status().version).to.equal(3);
+  });
 });
+
