@@ -233,9 +233,11 @@ export function keyMode(config: Pick<Config, 'keys'>): 'static' | 'managed' {
 }
 
 function keyModeProblems(config: Config): string[] {
-  const { mode, jwks, cookies, secrets, encryptionKey } = config.keys;
-  if (mode !== 'managed') return [];
+  const { mode, jwks, cookies, secrets, encryptionKey, leadTimeSeconds, pollIntervalSeconds } = config.keys;
   const problems: string[] = [];
+  // Every instance must have read a new key before any instance signs with it.
+  if (keyMode(config) === 'managed' && pollIntervalSeconds >= leadTimeSeconds) problems.push(`keys.pollIntervalSeconds: must be shorter than keys.leadTimeSeconds (${leadTimeSeconds})`);
+  if (mode !== 'managed') return problems;
   if (!encryptionKey) problems.push('keys.encryptionKey: required in managed key mode (the keyring is sealed with it)');
   for (const [field, value] of [['jwks', jwks], ['cookies', cookies], ['secrets', secrets]] as const) {
     if (value) problems.push(`keys.${field}: not used in managed key mode; remove it, or set keys.mode to "static"`);

@@ -83,6 +83,7 @@ describe('managed keys: choosing the key mode', () => {
     expect(problemsOf(() => parseConfig({ keys: { mode: 'managed', encryptionKey: secret, secrets: [secret] } }))).to.include('keys.secrets: not used in managed key mode; remove it, or set keys.mode to "static"');
     expect(problemsOf(() => parseConfig({ keys: { encryptionKey: 'short' } })).join('\n')).to.match(/^keys\.encryptionKey.*32/m);
     expect(problemsOf(() => parseConfig({ keys: { leadTimeSeconds: 60 } })).join('\n')).to.match(/^keys\.leadTimeSeconds.*at least 300/m);
+    expect(problemsOf(() => parseConfig({ keys: { encryptionKey: secret, leadTimeSeconds: 300, pollIntervalSeconds: 300 } }))).to.include('keys.pollIntervalSeconds: must be shorter than keys.leadTimeSeconds (300)');
   });
 
   it('reads the key-encryption key from KEYS_ENCRYPTION_KEY', () => {
