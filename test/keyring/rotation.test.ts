@@ -20,7 +20,7 @@ import { codeFrom, SmtpCapture } from '../support/smtp.ts';
 
 const encryptionKey = 'test-key-encryption-key-0123456789abcdef';
 // The poller is left to real time and a long interval: the tests refresh each instance when they mean to.
-const managedKeys = { keys: { encryptionKey, leadTimeSeconds: 300, pollIntervalSeconds: 600 } };
+const managedKeys = { keys: { encryptionKey, leadTimeSeconds: 300, pollIntervalSeconds: 299 } };
 const leadTimeMs = 300_000;
 const tokenRetentionMs = 3600_000;
 
