@@ -321,9 +321,27 @@ export const configSchema = z.strictObject({
         .min(1)
         .optional()
         .describe('Secrets for code HMACs and outbox encryption, newest first (older ones still verify). Required in production.'),
+      mode: z
+        .enum(['static', 'managed'])
+        .optional()
+        .describe(
+          '`static`: the keys are `jwks`, `cookies` and `secrets` above (or generated into dataDir in development), changed only by editing them. `managed`: guestpass keeps its keys in the store, sealed with `encryptionKey`, and rotates them while running (docs/operations.md). Default: `managed` when `encryptionKey` is set and `jwks`, `cookies` and `secrets` are not, `static` otherwise.',
+        ),
+      encryptionKey: secret
+        .optional()
+        .describe('Key-encryption key of managed keys: the keyring is sealed with it (AES-256-GCM) in the store. Required in managed mode; every instance needs the same one; losing it loses the keys.'),
+      rotationIntervalDays: boundedInt(1, 3650, 90, 'Managed mode: days between automatic rotations of the signing keys, cookie keys and secrets.'),
+      // At least the JWKS max-age (src/http/security_headers.ts `publicMetadataMaxAgeSeconds`, 300): a cached JWKS then always holds the signing key.
+      leadTimeSeconds: boundedInt(
+        300,
+        30 * 24 * 60 * 60,
+        3600,
+        'Managed mode: seconds a new signing key is published in the JWKS (and new cookie keys and secrets are known to every instance) before it is used. At least the JWKS `Cache-Control` max-age relying parties are told (300 s).',
+      ),
+      pollIntervalSeconds: boundedInt(1, 600, 10, 'Managed mode: how often each instance reads the keyring version from the store (and switches keys whose time has come).'),
     })
     .prefault({})
-    .describe('Keys and secrets; generated into dataDir in development.'),
+    .describe('Keys and secrets: static (given here, or generated into dataDir in development) or managed (kept in the store and rotated while running).'),
   audit: z
     .strictObject({
       retentionDays: boundedInt(1, 3650, 365, 'Days audit events are kept.'),

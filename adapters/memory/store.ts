@@ -16,6 +16,7 @@ import { MemoryOutbox } from './outbox.ts';
 import { MemoryPeople } from './people.ts';
 import { MemoryRecords } from './records.ts';
 import { MemorySettings } from './settings.ts';
+import { MemoryKeyring } from './keyring.ts';
 
 export class MemoryStore extends ComposedStore {
   readonly kind = 'memory' as const;
@@ -31,6 +32,7 @@ export class MemoryStore extends ComposedStore {
       outbox: new MemoryOutbox(maps),
       people: new MemoryPeople(),
       settings: new MemorySettings(),
+      keyring: new MemoryKeyring(),
       audit: new MemoryAudit(),
       links: new MemoryLinks(),
       clients: new MemoryClients(),

@@ -17,6 +17,8 @@ import { Directory } from '../directory.ts';
 import { directoryRoutes } from './directory_routes.ts';
 import { settingsRoutes } from './settings_routes.ts';
 import type { Clients } from '../clients.ts';
+import { keysRoutes } from './keys_routes.ts';
+import type { ManagedKeys } from '../keyring/managed_keys.ts';
 import type { Clock } from '../clock.ts';
 import type { Links } from '../links.ts';
 import type { Logger } from '../log.ts';
@@ -32,6 +34,8 @@ import { reportsRoutes } from './reports_routes.ts';
 export interface ApiDeps {
   issuer: string;
   jwks: { keys: JWK[] };
+  /** Managed keys; undefined with static keys. */
+  keyring?: ManagedKeys | undefined;
   store: Pick<AuditStore, 'listAudit'>;
   links: Links;
   people: People;
@@ -80,6 +84,7 @@ export function apiRouter(deps: ApiDeps): Router {
   directoryRoutes(router, { people: deps.people, invitations: deps.invitations, directory: new Directory(deps), origin: requestOrigin });
   settingsRoutes(router, { policy: deps.policy, audit: deps.audit, origin: requestOrigin });
   if (deps.clients) clientsRoutes(router, deps.clients, requestOrigin);
+  keysRoutes(router, { keyring: deps.keyring, audit: deps.audit, origin: requestOrigin });
   return router;
 }
 

@@ -10,6 +10,7 @@ import { clientsContract } from './store/clients.ts';
 import { codesContract } from './store/codes.ts';
 import { countersContract } from './store/counters.ts';
 import { expiryContract } from './store/expiry.ts';
+import { keyringContract } from './store/keyring.ts';
 import { storeOfEachTest, type ContractStore } from './store/fixtures.ts';
 import { linkAccessContract } from './store/link_access.ts';
 import { linksContract } from './store/links.ts';
@@ -43,6 +44,7 @@ export function storeContract(name: string, createStore: () => Promise<ContractS
     outboxContract(store);
     peopleContract(store);
     settingsContract(store);
+    keyringContract(store);
     linksContract(store);
     linkAccessContract(store);
     auditContract(store);
