@@ -73,12 +73,17 @@ function connect(config: RedisStoreConfig): RedisClient {
     // a resent consume could report "already consumed" to the caller that consumed.
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
+    // Commands issued in one turn of the event loop (concurrent requests) go out in one socket
+    // write: a write per command was the server's largest CPU cost in profiles. Order, replies
+    // and errors stay per command.
+    enableAutoPipelining: true,
     ...(config.username === undefined ? {} : { username: config.username }),
     ...(config.password === undefined ? {} : { password: config.password }),
   };
   if (config.cluster) {
     return new Cluster(config.cluster, {
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       clusterRetryStrategy: reconnectDelayMs,
       redisOptions: { ...failFast, ...(config.tls ? { tls: {} } : {}) },
       scripts,
