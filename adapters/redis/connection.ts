@@ -73,17 +73,15 @@ function connect(config: RedisStoreConfig): RedisClient {
     // a resent consume could report "already consumed" to the caller that consumed.
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
-    // Commands issued in one turn of the event loop (concurrent requests) go out in one socket
-    // write: a write per command was the server's largest CPU cost in profiles. Order, replies
-    // and errors stay per command.
-    enableAutoPipelining: true,
+    // No auto-pipelining: a socket write per command leads the profile, but ioredis builds a
+    // Pipeline (binding every script) per batch, and measured A/B in one bench that cost more
+    // server CPU per sign-in than the writes it saved (bench/README.md).
     ...(config.username === undefined ? {} : { username: config.username }),
     ...(config.password === undefined ? {} : { password: config.password }),
   };
   if (config.cluster) {
     return new Cluster(config.cluster, {
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
       clusterRetryStrategy: reconnectDelayMs,
       redisOptions: { ...failFast, ...(config.tls ? { tls: {} } : {}) },
       scripts,
