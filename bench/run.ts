@@ -4,8 +4,10 @@
  */
 import { cpus } from 'node:os';
 
+import { benchAuditQuery } from './audit_query.ts';
 import { benchCodeVerification } from './code_verification.ts';
 import { benchEnumerationTiming } from './enumeration_timing.ts';
+import { benchInstances } from './instances.ts';
 import { defaultMeasureOptions } from './measure.ts';
 import { benchSignInSection } from './signin/section.ts';
 import { benchStoreOperations } from './store_operations.ts';
@@ -22,7 +24,18 @@ console.log(await benchStoreOperations());
 console.log();
 console.log(await benchEnumerationTiming());
 console.log();
+// GUESTPASS_BENCH_AUDIT_EVENTS sets the size of the audit log (250 000 here, to keep the run short:
+// an index walk does not grow with the log; npm run bench:audit fills 1 M; 0 leaves the section out).
+const auditEvents = Number(process.env.GUESTPASS_BENCH_AUDIT_EVENTS ?? 250_000);
+if (auditEvents > 0) console.log(await benchAuditQuery(auditEvents));
+else console.log('audit queries: left out (GUESTPASS_BENCH_AUDIT_EVENTS=0); run them with npm run bench:audit');
+console.log();
 // The end-to-end section takes about a minute; GUESTPASS_BENCH_SIGNIN=0 leaves it out.
 if (process.env.GUESTPASS_BENCH_SIGNIN === '0') console.log('end-to-end sign-in: left out (GUESTPASS_BENCH_SIGNIN=0); run it with npm run bench:signin');
 else console.log(await benchSignInSection());
+console.log();
+// Two instances against one takes about 40 s; GUESTPASS_BENCH_INSTANCES=0 leaves it out.
+if (process.env.GUESTPASS_BENCH_INSTANCES === '0') console.log('several instances: left out (GUESTPASS_BENCH_INSTANCES=0)');
+else console.log(await benchInstances());
+console.log('soak (RSS and Redis memory over a long run): npm run bench:soak -- --minutes 10');
 console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);

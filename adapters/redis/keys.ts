@@ -40,7 +40,13 @@
  *                                                                            expiry, at once after someone lost access) or its lease ends
  *   P link-grants:<id>                zset    longest member                 grant id → epoch ms when the entry expires (with the grant):
  *                                                                            the grants issued for the link, revoked when access ends
- *   P audit                           stream  none (durable; trimAudit)      the audit log, one JSON field `event` per entry
+ *   P audit                           stream  none (durable; trimAudit)      the audit log, one JSON field `event` per entry; ids
+ *                                                                            `<event time ms>-<seq>` (after the last id when that is later)
+ *   P audit-by:{P audit}:term:<term>  zset    none (durable; trimAudit)      the ids (`auditIndexMember`, score 0) of the events with the
+ *                                                                            term `operation:…`, `sharingId:…`, `email:…`, `clientId:…`
+ *   P audit-by:{P audit}:indexes      zset    none (durable; trimAudit)      index key → ms of its newest id: every index, for trimAudit
+ *   P audit-by:{P audit}:start        string  none (durable)                 the first id appended with indexes (older ones, from
+ *                                                                            before indexes existed, are found by reading the stream)
  *
  * People, links, the settings and the audit log are the only durable keys: they are the
  * directory (with the marks of deleted addresses, which must outlive the person they name), what
@@ -175,5 +181,22 @@ export class RedisKeys {
 
   audit(): string {
     return this.#key('audit');
+  }
+
+  /** Before a term: the audit index of the term. The hash tag is the stream's whole name, so every audit key shares its slot. */
+  auditIndexPrefix(): string {
+    return `${this.#prefix}audit-by:{${this.audit()}}:`;
+  }
+
+  auditIndex(term: string): string {
+    return this.auditIndexPrefix() + 'term:' + term;
+  }
+
+  auditIndexRegistry(): string {
+    return this.auditIndexPrefix() + 'indexes';
+  }
+
+  auditIndexStart(): string {
+    return this.auditIndexPrefix() + 'start';
   }
 }

@@ -5,6 +5,8 @@
  * return numbers, strings or nil instead. ioredis defines each as a command on the client.
  */
 
+import { auditScripts } from './audit_scripts.ts';
+
 /** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
 const extendExpiryLua = `
 local function extendExpiry(key, ttl)
@@ -348,14 +350,7 @@ if not current or tonumber(current) ~= tonumber(ARGV[2]) then return 0 end
 if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
 return 1`,
   },
-  /** KEYS: audit stream. ARGV: event JSON, … Appends them in order; returns their ids. */
-  gpAppendAudit: {
-    numberOfKeys: 1,
-    lua: `
-local ids = {}
-for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'event', ARGV[i]) end
-return ids`,
-  },
+  ...auditScripts,
 } as const;
 
 export type ScriptName = keyof typeof scripts;

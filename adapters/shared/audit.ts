@@ -46,3 +46,41 @@ export function decodeAuditCursor(cursor: string): string {
 export function toAuditPage(found: AuditEvent[], limit: number): Page<AuditEvent> {
   return toPage(found, limit, (last) => encodeAuditCursor(last.id));
 }
+
+/**
+ * The index terms of an event: the filters of `AuditQuery` a store may answer from an index
+ * rather than by reading the log, `<kind>:<value>`. Only non-empty values are indexed.
+ */
+export function auditIndexTerms(event: Pick<AuditEvent, 'operation' | 'sharingId' | 'detail'>): string[] {
+  const terms = [`operation:${event.operation}`];
+  if (event.sharingId) terms.push(`sharingId:${event.sharingId}`);
+  if (typeof event.detail.email === 'string' && event.detail.email) terms.push(`email:${event.detail.email}`);
+  if (typeof event.detail.clientId === 'string' && event.detail.clientId) terms.push(`clientId:${event.detail.clientId}`);
+  return terms;
+}
+
+/**
+ * The index terms a query asks for; every match carries all of them. `clientId: ''` asks for
+ * a term no event has (it is a scope that matches nothing), so the answer is empty.
+ */
+export function auditQueryTerms(query: AuditQuery): string[] {
+  const terms: string[] = [];
+  if (query.operation) terms.push(`operation:${query.operation}`);
+  if (query.sharingId) terms.push(`sharingId:${query.sharingId}`);
+  if (query.email) terms.push(`email:${query.email}`);
+  if (query.clientId !== undefined) terms.push(`clientId:${query.clientId}`);
+  return terms;
+}
+
+/** An event's time as epoch ms, what its id starts with; an unreadable time counts as 0 (the store's clock then decides). */
+export function auditTimeMs(event: Pick<AuditEvent, 'time'>): number {
+  const ms = Date.parse(event.time);
+  return Number.isFinite(ms) && ms >= 0 ? Math.floor(ms) : 0;
+}
+
+/**
+ * How far past `until` a listing still reads: ids are `max(event time, the last id)`, so an
+ * event appended after a later-timed one (clocks of two instances apart) gets an id after its
+ * time. Its own time still decides whether it matches; this only bounds where a scan stops.
+ */
+export const auditUntilSlackMs = 5 * 60 * 1000;

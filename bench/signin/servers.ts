@@ -93,6 +93,8 @@ export interface ServerUnderTest {
   system: SystemName;
   store: StoreName;
   issuer: string;
+  /** Where it listens (its issuer may be a balancer's). */
+  port: number;
   pid: number;
   redis?: BenchRedis | undefined;
   stop(): Promise<void>;
@@ -106,11 +108,14 @@ export interface ServerOptions {
   keys: KeySet;
   /** guestpass only: false queues code mails right after the answer (config `outbox.codeMailJitter`). */
   codeMailJitter?: boolean;
+  /** Several instances of one deployment: the issuer they share (a balancer in front) and their key prefix. */
+  issuer?: string | undefined;
+  keyPrefix?: string | undefined;
 }
 
 export async function startServer(options: ServerOptions): Promise<ServerUnderTest> {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = options.issuer ?? `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-bench-data-'));
   const spec: ServerSpec = {
     system: options.system,
@@ -118,7 +123,7 @@ export async function startServer(options: ServerOptions): Promise<ServerUnderTe
     port,
     issuer,
     redisUrl: options.redis?.url,
-    keyPrefix: options.system === 'guestpass' ? 'guestpass:' : 'base:',
+    keyPrefix: options.keyPrefix ?? (options.system === 'guestpass' ? 'guestpass:' : 'base:'),
     smtpUrl: options.smtpUrl,
     dataDir,
     jwks: options.keys.jwks as ServerSpec['jwks'],
@@ -146,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<ServerUnderTe
     system: options.system,
     store: options.store,
     issuer,
+    port,
     pid: child.pid!,
     redis: options.redis,
     async stop() {

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { setTimeout as delay } from 'node:timers/promises';
 
 import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
 import { CorruptRecordError } from '../../adapters/errors.ts';
@@ -95,6 +96,9 @@ describe('RedisStore', () => {
         'people:by-email',
         'settings',
         'audit',
+        `audit-by:{${config.keyPrefix}audit}:term:operation:SignedIn`,
+        `audit-by:{${config.keyPrefix}audit}:indexes`,
+        `audit-by:{${config.keyPrefix}audit}:start`,
         'link:link-1',
         'links:all',
         'links:client:client-1',
@@ -110,6 +114,9 @@ describe('RedisStore', () => {
         'people:by-email',
         'settings',
         'audit',
+        `audit-by:{${config.keyPrefix}audit}:term:operation:SignedIn`,
+        `audit-by:{${config.keyPrefix}audit}:indexes`,
+        `audit-by:{${config.keyPrefix}audit}:start`,
         'link:link-1',
         'links:all',
         'links:client:client-1',
@@ -317,6 +324,33 @@ describe('RedisStore', () => {
       expect(error).to.be.instanceOf(Error);
       expect(error).not.to.be.instanceOf(StoreUnavailableError);
       expect((error as Error).message).to.match(/^WRONGTYPE/);
+    });
+
+    it('still finds audit events written before the indexes existed, by reading the stream', async () => {
+      const legacy = { time: new Date().toISOString(), operation: 'GuestInvited', actor: { type: 'system' as const, id: 'test' }, sharingId: 'link-1', detail: { email: 'ada@example.com' }, result: 'success' as const };
+      await admin.xadd(`${config.keyPrefix}audit`, '*', 'event', JSON.stringify(legacy));
+      await delay(2);
+      const since = Date.now();
+      await store.appendAudit([{ ...legacy, time: new Date(since).toISOString(), operation: 'SignedIn' }]);
+      const operations = async (query: Parameters<typeof store.listAudit>[0]) => (await store.listAudit(query, { limit: 10 })).items.map((event) => event.operation);
+      expect(await operations({ sharingId: 'link-1' })).to.deep.equal(['GuestInvited', 'SignedIn']);
+      expect(await operations({ email: 'ada@example.com', since })).to.deep.equal(['SignedIn']);
+      expect((await store.listAuditNewestFirst({ email: 'ada@example.com' }, { limit: 10 })).items.map((event) => event.operation)).to.deep.equal(['SignedIn', 'GuestInvited']);
+      // Once retention has trimmed the older events, the indexes answer alone.
+      await store.trimAudit(since);
+      expect(await operations({ sharingId: 'link-1' })).to.deep.equal(['SignedIn']);
+    });
+
+    it('trimAudit deletes the index keys it empties and keeps the others', async () => {
+      const old = Date.now() - 60_000;
+      await store.appendAudit([{ time: new Date(old).toISOString(), operation: 'GuestInvited', actor: { type: 'system', id: 'test' }, sharingId: 'link-1', detail: {}, result: 'success' }]);
+      await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, sharingId: 'link-1', detail: {}, result: 'success' }]);
+      await store.trimAudit(old + 1);
+      const names = (await keysUnder(admin, config.keyPrefix)).map((key) => key.slice(config.keyPrefix.length)).filter((name) => name.startsWith('audit-by:'));
+      const tag = `audit-by:{${config.keyPrefix}audit}:`;
+      expect(names).to.have.members([`${tag}term:operation:SignedIn`, `${tag}term:sharingId:link-1`, `${tag}indexes`, `${tag}start`]);
+      expect(await admin.zrange(`${config.keyPrefix}${tag}indexes`, '0', '-1')).to.have.members([`${config.keyPrefix}${tag}term:operation:SignedIn`, `${config.keyPrefix}${tag}term:sharingId:link-1`]);
+      expect(await admin.zcard(`${config.keyPrefix}${tag}term:sharingId:link-1`)).to.equal(1);
     });
 
     it('keeps the audit entries with the stream ids it returned', async () => {

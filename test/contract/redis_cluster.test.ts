@@ -35,6 +35,23 @@ describeWithRedisSetup('RedisStore on a Redis Cluster', () => {
   redisStoreContract('redis cluster', clusterConfig, deleteKeysOnEveryMaster);
 
   describe('redis store on a cluster', () => {
+    it('keeps the audit stream and every audit index in the stream\'s slot', async () => {
+      const config = clusterConfig();
+      const store = await createRedisStore({ redis: config });
+      try {
+        await store.appendAudit([{ time: new Date().toISOString(), operation: 'SignedIn', actor: { type: 'system', id: 'test' }, sharingId: 'link-{1}', detail: { email: 'ada@example.com', clientId: 'rp' }, result: 'success' }]);
+        const keys = (await Promise.all(admin.nodes('master').map((node) => keysUnder(node, config.keyPrefix)))).flat();
+        const audit = keys.filter((key) => key.startsWith(`${config.keyPrefix}audit`));
+        expect(audit).to.have.length(7);
+        const slots = new Set(await Promise.all(audit.map((key) => admin.call('CLUSTER', 'KEYSLOT', key))));
+        expect(slots.size).to.equal(1);
+        expect((await store.listAudit({ sharingId: 'link-{1}' }, { limit: 10 })).items).to.have.length(1);
+      } finally {
+        await store.close();
+        await deleteKeysOnEveryMaster(config.keyPrefix);
+      }
+    });
+
     it('keeps the outbox keys of one atomic step in one slot and spreads the other keys over every master', async () => {
       const config = clusterConfig();
       const store = await createRedisStore({ redis: config });

@@ -1,0 +1,159 @@
+/**
+ * Several guestpass instances behind one issuer, sharing one Redis (one key prefix): a sign-in
+ * starts on instance 1 (authorization request, email form), the code from the mail is entered on
+ * instance 2, and the code is redeemed at the token endpoint of instance 3; then the same on a
+ * real three-master Redis Cluster. Real HTTP through a test load balancer that sends each step
+ * where the test says, openid-client as the relying party, mail over SMTP to a capture server.
+ * Also what a replay on another instance gets: the code and the authorization code work once,
+ * whichever instance is asked.
+ */
+import { expect } from 'chai';
+import { Cluster } from 'ioredis';
+import * as client from 'openid-client';
+
+import { TestBalancer } from '../support/balancer.ts';
+import { openSignIn, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
+import { deleteKeys } from '../support/guestpass.ts';
+import { deleteKeysUnder, describeWithRedisSetup, testRedisUrl, uniqueKeyPrefix } from '../support/redis.ts';
+import { startRedisCluster, type RunningRedisCluster } from '../support/redis_cluster.ts';
+import { freePorts } from '../support/redis_server.ts';
+import { codeFrom, SmtpCapture } from '../support/smtp.ts';
+
+interface Deployment {
+  balancer: TestBalancer;
+  instances: TestGuestpass[];
+  smtp: SmtpCapture;
+}
+
+/** Three instances on one Redis configuration (`redis`), behind a balancer whose address is the issuer. */
+async function startDeployment(redis: Record<string, unknown>): Promise<Deployment> {
+  const smtp = await new SmtpCapture().start();
+  const balancer = new TestBalancer();
+  const issuer = await balancer.listen();
+  const ports = await freePorts(3);
+  balancer.backends.push(...ports);
+  const instances: TestGuestpass[] = [];
+  for (const [index, port] of ports.entries()) {
+    // Each instance discovers the issuer as it starts: point the balancer at it meanwhile.
+    balancer.target = index;
+    instances.push(await startGuestpass({ store: 'redis', smtp, keyPrefix: String(redis.keyPrefix), config: { port, issuer, redis, trustProxy: true } }));
+  }
+  return { balancer, instances, smtp };
+}
+
+async function stopDeployment(deployment: Deployment | undefined): Promise<void> {
+  if (!deployment) return;
+  for (const instance of deployment.instances) await instance.close();
+  await deployment.balancer.close();
+  await deployment.smtp.stop();
+}
+
+function severalInstancesSuite(redisOf: () => Record<string, unknown>, cleanUp: (prefix: string) => Promise<void>): void {
+  let deployment: Deployment;
+  let prefix: string;
+
+  beforeEach(async () => {
+    const redis = redisOf();
+    prefix = String(redis.keyPrefix);
+    deployment = await startDeployment(redis);
+  });
+
+  afterEach(async () => {
+    await stopDeployment(deployment);
+    await cleanUp(prefix);
+  });
+
+  it('signs in with the steps on three instances: start on 1, code on 2, token endpoint on 3', async () => {
+    const { balancer, instances, smtp } = deployment;
+    const [first, second, third] = instances as [TestGuestpass, TestGuestpass, TestGuestpass];
+    const email = 'ada@example.com';
+
+    balancer.target = 0;
+    const startedAt = balancer.log.length;
+    const journey = await openSignIn(first);
+    await submitEmail(journey, email);
+    expect(journey.page.status).to.equal(200);
+    const mail = await smtp.waitForMail(email);
+
+    balancer.target = 1;
+    const codeAt = balancer.log.length;
+    const done = await submitCode(journey, codeFrom(mail));
+    expect(done.leftTo, done.body.slice(0, 300)).to.be.a('string');
+
+    balancer.target = 2;
+    const tokenAt = balancer.log.length;
+    const tokens = await third.rp.redeem(journey.pending, done.leftTo!);
+    expect(tokens.claims()).to.deep.include({ email, email_verified: true, iss: first.issuer, aud: 'rp' });
+    const userinfo = await third.rp.userinfo(tokens.access_token, tokens.claims()!.sub);
+    expect(userinfo.email).to.equal(email);
+
+    // Each step was answered where the test sent it: the code's POST by instance 2, the token request by instance 3.
+    const answered = (from: number, to: number) => balancer.log.slice(from, to);
+    expect(new Set(answered(startedAt, codeAt).map(([index]) => index))).to.deep.equal(new Set([0]));
+    expect(answered(codeAt, tokenAt).filter(([, method, path]) => method === 'POST' && path.endsWith('/code'))).to.deep.equal([[1, 'POST', answered(codeAt, tokenAt)[0]![2]]]);
+    expect(answered(tokenAt, balancer.log.length).filter(([, method, path]) => method === 'POST' && path === '/token').map(([index]) => index)).to.deep.equal([2]);
+
+    // One audit trail, whichever instance wrote to it; read through another one.
+    const operations = (await second.store.listAudit({ email }, { limit: 50 })).items.map((event) => event.operation);
+    expect(operations).to.include.members(['VerificationCodeSent', 'VerificationSucceeded']);
+  });
+
+  it('lets a code and an authorization code work once across instances', async () => {
+    const { balancer, instances, smtp } = deployment;
+    const [first, , third] = instances as [TestGuestpass, TestGuestpass, TestGuestpass];
+    const email = 'bob@example.com';
+
+    balancer.target = 0;
+    const journey = await openSignIn(first);
+    await submitEmail(journey, email);
+    const codePage = journey.page;
+    const code = codeFrom(await smtp.waitForMail(email));
+
+    balancer.target = 1;
+    const done = await submitCode(journey, code);
+    expect(done.leftTo).to.be.a('string');
+
+    // The same code again, on instance 3: the interaction is over, so nothing is signed in.
+    balancer.target = 2;
+    journey.page = codePage;
+    const replayed = await submitCode(journey, code);
+    expect(replayed.leftTo ?? '').not.to.match(/[?&]code=/);
+
+    // The authorization code redeemed on instance 3, then again on instance 1: the second is refused.
+    await third.rp.redeem(journey.pending, done.leftTo!);
+    balancer.target = 0;
+    const again = await first.rp.redeem(journey.pending, done.leftTo!).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(again).to.be.instanceOf(client.ResponseBodyError);
+    expect((again as client.ResponseBodyError).error).to.equal('invalid_grant');
+  });
+}
+
+describe('several instances on one Redis', () => {
+  severalInstancesSuite(() => ({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('instances') }), deleteKeys);
+});
+
+describeWithRedisSetup('several instances on a Redis Cluster', () => {
+  let cluster: RunningRedisCluster;
+  let admin: Cluster;
+
+  before(async () => {
+    cluster = await startRedisCluster();
+    admin = new Cluster(cluster.nodes);
+    await admin.ping();
+  });
+
+  after(async () => {
+    await admin?.quit();
+    await cluster?.stop();
+  });
+
+  severalInstancesSuite(
+    () => ({ cluster: cluster.nodes, keyPrefix: uniqueKeyPrefix('instances') }),
+    async (prefix) => {
+      await Promise.all(admin.nodes('master').map((node) => deleteKeysUnder(node, prefix)));
+    },
+  );
+});
