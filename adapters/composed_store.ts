@@ -8,6 +8,7 @@ import type { Store } from './store.ts';
 import type { AuditStore } from './store/audit.ts';
 import type { CodeInspection, CodeStore } from './store/codes.ts';
 import type { CounterStore } from './store/counters.ts';
+import type { KeyringStore, StoredKeyring } from './store/keyring.ts';
 import type { LinkStore } from './store/links.ts';
 import type { OidcModelStore } from './store/oidc_models.ts';
 import type { OutboxStore } from './store/outbox.ts';
@@ -23,6 +24,7 @@ export interface StoreParts {
   outbox: OutboxStore;
   people: PeopleStore;
   settings: SettingsStore;
+  keyring: KeyringStore;
   audit: AuditStore;
   links: LinkStore;
 }
@@ -196,6 +198,14 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {
     return this.#parts.settings.saveSettings(value, updatedAt, expectedVersion);
+  }
+
+  getKeyring(): Promise<StoredKeyring | undefined> {
+    return this.#parts.keyring.getKeyring();
+  }
+
+  saveKeyring(sealed: string, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {
+    return this.#parts.keyring.saveKeyring(sealed, updatedAt, expectedVersion);
   }
 
   appendAudit(...args: Parameters<AuditStore['appendAudit']>): ReturnType<AuditStore['appendAudit']> {

@@ -6,7 +6,7 @@
  *
  * Data model and threats, in short:
  * - Everything expires: every key has a TTL, so an abandoned sign-in leaves nothing behind.
- *   Only the directory, links, settings and the audit log are durable (see their files).
+ *   Only the directory, links, settings, the keyring and the audit log are durable (see their files).
  * - Steps that must not interleave are one atomic operation in the store (one Lua script on
  *   one key in Redis): counting a code attempt, consuming a code, consuming an authorization
  *   code or refresh token, claiming a slot, creating a person for an address, claiming mail.
@@ -18,6 +18,7 @@
 import type { AuditStore } from './store/audit.ts';
 import type { CodeStore } from './store/codes.ts';
 import type { CounterStore } from './store/counters.ts';
+import type { KeyringStore } from './store/keyring.ts';
 import type { LinkStore } from './store/links.ts';
 import type { OidcModelStore } from './store/oidc_models.ts';
 import type { OutboxStore } from './store/outbox.ts';
@@ -30,6 +31,7 @@ export { guestStates, userTypes } from './store/people.ts';
 export type { AuditActor, AuditEvent, AuditQuery, AuditStore } from './store/audit.ts';
 export type { CodeInspection, CodeStore, StoredCode } from './store/codes.ts';
 export type { CounterState, CounterStore } from './store/counters.ts';
+export type { KeyringStore, StoredKeyring } from './store/keyring.ts';
 export type { DueLinkCheck, LinkQuery, LinkRecipient, LinkRecord, LinkStore } from './store/links.ts';
 export type { ConsumeOutcome, OidcModelStore, OidcPayload } from './store/oidc_models.ts';
 export type { MailOutcome, MailState, OutboxBacklog, OutboxMail, OutboxStore } from './store/outbox.ts';
@@ -42,6 +44,7 @@ export interface Store
   extends OidcModelStore,
     LinkStore,
     SettingsStore,
+    KeyringStore,
     RecordStore,
     CodeStore,
     CounterStore,

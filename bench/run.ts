@@ -8,6 +8,7 @@ import { benchAuditQuery } from './audit_query.ts';
 import { benchCodeVerification } from './code_verification.ts';
 import { benchEnumerationTiming } from './enumeration_timing.ts';
 import { benchInstances } from './instances.ts';
+import { benchKeyring } from './keyring.ts';
 import { defaultMeasureOptions } from './measure.ts';
 import { benchSignInSection } from './signin/section.ts';
 import { benchStoreOperations } from './store_operations.ts';
@@ -21,6 +22,8 @@ console.log('ratios are time per operation relative to the named baseline (×2.0
 console.log(await benchCodeVerification());
 console.log();
 console.log(await benchStoreOperations());
+console.log();
+console.log(await benchKeyring());
 console.log();
 console.log(await benchEnumerationTiming());
 console.log();

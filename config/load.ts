@@ -27,6 +27,7 @@ export const environmentVariables = {
   KEYS_JWKS: 'keys.jwks',
   KEYS_COOKIES: 'keys.cookies',
   KEYS_SECRETS: 'keys.secrets',
+  KEYS_ENCRYPTION_KEY: 'keys.encryptionKey',
   METRICS_BEARER_TOKEN: 'metrics.bearerToken',
 } as const;
 
@@ -184,11 +185,14 @@ function crossFieldProblems(config: Config): string[] {
   });
   problems.push(...federationProblems(config));
   problems.push(...brandingProblems(config));
+  problems.push(...keyModeProblems(config));
   if (config.production) {
     problems.push(...productionProblems(config));
-    if (!config.keys.jwks) problems.push('keys.jwks: required in production (a JWKS of private signing keys)');
-    if (!config.keys.cookies) problems.push('keys.cookies: required in production (cookie signing keys)');
-    if (!config.keys.secrets) problems.push('keys.secrets: required in production (secrets for code HMACs)');
+    if (keyMode(config) === 'static') {
+      if (!config.keys.jwks) problems.push('keys.jwks: required in production in static key mode (a JWKS of private signing keys), or set keys.encryptionKey for managed keys');
+      if (!config.keys.cookies) problems.push('keys.cookies: required in production in static key mode (cookie signing keys)');
+      if (!config.keys.secrets) problems.push('keys.secrets: required in production in static key mode (secrets for code HMACs)');
+    }
     if (config.demo.enabled) problems.push('demo.enabled: the demo client must not run in production');
     if (!config.issuer.startsWith('https://')) problems.push('issuer: must be an https URL in production');
     if (config.metrics.enabled && !config.metrics.bearerToken && config.metrics.port === undefined) {
@@ -219,4 +223,24 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Static keys when any are given or no key-encryption key is, managed otherwise (docs/operations.md). */
+export function keyMode(config: Pick<Config, 'keys'>): 'static' | 'managed' {
+  const { mode, jwks, cookies, secrets, encryptionKey } = config.keys;
+  if (mode) return mode;
+  return encryptionKey && !jwks && !cookies && !secrets ? 'managed' : 'static';
+}
+
+function keyModeProblems(config: Config): string[] {
+  const { mode, jwks, cookies, secrets, encryptionKey, leadTimeSeconds, pollIntervalSeconds } = config.keys;
+  const problems: string[] = [];
+  // Every instance must have read a new key before any instance signs with it.
+  if (keyMode(config) === 'managed' && pollIntervalSeconds >= leadTimeSeconds) problems.push(`keys.pollIntervalSeconds: must be shorter than keys.leadTimeSeconds (${leadTimeSeconds})`);
+  if (mode !== 'managed') return problems;
+  if (!encryptionKey) problems.push('keys.encryptionKey: required in managed key mode (the keyring is sealed with it)');
+  for (const [field, value] of [['jwks', jwks], ['cookies', cookies], ['secrets', secrets]] as const) {
+    if (value) problems.push(`keys.${field}: not used in managed key mode; remove it, or set keys.mode to "static"`);
+  }
+  return problems;
 }

@@ -78,6 +78,7 @@ function secretFields(config: Config): SecretField[] {
   });
   config.keys.cookies?.forEach((value, index) => add(`keys.cookies[${index}]`, value));
   config.keys.secrets?.forEach((value, index) => add(`keys.secrets[${index}]`, value));
+  add('keys.encryptionKey', config.keys.encryptionKey);
   config.clients.forEach((client, index) => add(`clients[${index}].client_secret`, client.client_secret));
   config.federation.forEach((entry, index) => add(`federation[${index}].clientSecret`, entry.clientSecret));
   add('redis.password', config.redis.password);

@@ -240,10 +240,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       memoryStore: z.boolean().default(false).describe('Accept the in-memory store in production: everything is lost on restart and instances share nothing (a single-instance trial).'),
       fileOutbox: z.boolean().default(false).describe('Accept writing mail to `<dataDir>/outbox/` in production instead of sending it (another process delivers those files).'),
-      codeMailWithoutJitter: z
-        .boolean()
-        .default(false)
-        .describe('Accept `outbox.codeMailJitter: false` in production: code mails go out right after the answer, which lets someone who watches response times tell a link\'s recipients from other addresses.'),
+      codeMailWithoutJitter: z.boolean().default(false).describe('Accept `outbox.codeMailJitter: false` in production: code mails go out right after the answer, which lets someone who watches response times tell a link\'s recipients from other addresses.'),
     })
     .prefault({})
     .describe('Development fallbacks that production refuses unless named here.'),
@@ -310,12 +307,7 @@ export const configSchema = z.strictObject({
       initialBackoffSeconds: z.int().min(1).max(3600).default(5).describe('Wait before the first retry; doubles each time.'),
       maxBackoffSeconds: z.int().min(1).max(86400).default(120).describe('Longest wait between two attempts.'),
       pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due. A code mail is also written and sent at a random moment within this interval (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests.'),
-      codeMailJitter: z
-        .boolean()
-        .default(true)
-        .describe(
-          'Write and send a code mail at a random moment within `pollIntervalMs` (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests and tell recipients from everyone else by timing (docs/security-model.md). `false` queues it right after the answer: a sign-in is up to a second faster, and that timing side channel is open. Production refuses `false` unless `allowInProduction.codeMailWithoutJitter` names the exception.',
-        ),
+      codeMailJitter: z.boolean().default(true).describe('Write and send a code mail at a random moment within `pollIntervalMs` (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests and tell recipients from everyone else by timing (docs/security-model.md). `false` queues it right after the answer: a sign-in is up to a second faster, and that timing side channel is open. Production refuses `false` unless `allowInProduction.codeMailWithoutJitter` names the exception.'),
     })
     .prefault({})
     .describe('The durable mail queue and its retries.'),
@@ -331,9 +323,27 @@ export const configSchema = z.strictObject({
         .min(1)
         .optional()
         .describe('Secrets for code HMACs and outbox encryption, newest first (older ones still verify). Required in production.'),
+      mode: z
+        .enum(['static', 'managed'])
+        .optional()
+        .describe(
+          '`static`: the keys are `jwks`, `cookies` and `secrets` above (or generated into dataDir in development), changed only by editing them. `managed`: guestpass keeps its keys in the store, sealed with `encryptionKey`, and rotates them while running (docs/operations.md). Default: `managed` when `encryptionKey` is set and `jwks`, `cookies` and `secrets` are not, `static` otherwise.',
+        ),
+      encryptionKey: secret
+        .optional()
+        .describe('Key-encryption key of managed keys: the keyring is sealed with it (AES-256-GCM) in the store. Required in managed mode; every instance needs the same one; losing it loses the keys.'),
+      rotationIntervalDays: boundedInt(1, 3650, 90, 'Managed mode: days between automatic rotations of the signing keys, cookie keys and secrets.'),
+      // At least the JWKS max-age (src/http/security_headers.ts `publicMetadataMaxAgeSeconds`, 300): a cached JWKS then always holds the signing key.
+      leadTimeSeconds: boundedInt(
+        300,
+        30 * 24 * 60 * 60,
+        3600,
+        'Managed mode: seconds a new signing key is published in the JWKS (and new cookie keys and secrets are known to every instance) before it is used. At least the JWKS `Cache-Control` max-age relying parties are told (300 s).',
+      ),
+      pollIntervalSeconds: boundedInt(1, 600, 10, 'Managed mode: how often each instance reads the keyring version from the store (and switches keys whose time has come).'),
     })
     .prefault({})
-    .describe('Keys and secrets; generated into dataDir in development.'),
+    .describe('Keys and secrets: static (given here, or generated into dataDir in development) or managed (kept in the store and rotated while running).'),
   audit: z
     .strictObject({
       retentionDays: boundedInt(1, 3650, 365, 'Days audit events are kept.'),

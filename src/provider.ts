@@ -65,6 +65,9 @@ export const openSignInMetadata = 'guestpass_open_sign_in';
 
 const day = 24 * 60 * 60;
 
+/** Lifetimes of the tokens guestpass signs with its keys: a retired signing key stays published this long (src/keyring/). */
+export const signedTokenTtlSeconds = { AccessToken: 60 * 60, ClientCredentials: 10 * 60, IdToken: 60 * 60 } as const;
+
 /**
  * Everything guestpass needs from oidc-provider, as one `Configuration`. An application that
  * builds its own Provider merges its settings over this one (see docs/library.md).
@@ -184,10 +187,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     rotateRefreshToken: true,
     ttl: {
-      AccessToken: 60 * 60,
+      ...signedTokenTtlSeconds,
       AuthorizationCode: 60,
-      ClientCredentials: 10 * 60,
-      IdToken: 60 * 60,
       Interaction: 60 * 60,
       // A session ends when its person must verify again; "keep me signed in" never outlives that.
       Session: (_ctx, session) => {

@@ -15,6 +15,7 @@ import compose from 'koa-compose';
 import type { ClientMetadata, Configuration } from 'oidc-provider';
 
 import type { Store } from '../adapters/store.ts';
+import { keyMode } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { consoleAssetsRouter, consoleRouter } from '../interactions/admin/router.ts';
 import { consoleRelyingParty, type ConsoleRelyingParty } from '../interactions/admin/relying_party.ts';
@@ -46,6 +47,7 @@ import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts
 import { errorsAsHttpErrors } from './http/errors.ts';
 import { trustedEdge } from './http/trusted_edge.ts';
 import { loadKeyMaterial, type KeyMaterial } from './keys.ts';
+import { openManagedKeys, type ManagedKeys, type RotationOutcome } from './keyring/managed_keys.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Outbox } from './mail/outbox.ts';
 import { createMailTransport, type MailTransport } from './mail/transport.ts';
@@ -88,6 +90,8 @@ export interface Guestpass {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly keys: KeyMaterial;
+  /** Managed keys (`keys.mode: managed`): the keyring in the store, its rotation and status. Undefined with static keys. */
+  readonly keyring: ManagedKeys | undefined;
   /** The clients of the configuration, plus the demo client when it is on. */
   readonly clients: ClientMetadata[];
   /** The oidc-provider configuration guestpass needs; merge your own settings over it. */
@@ -121,7 +125,6 @@ export interface Guestpass {
 export async function createGuestpass(config: Config, deps: ServerDeps = {}): Promise<Guestpass> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const clock = deps.clock ?? systemClock;
-  const keys = deps.keys ?? (await loadKeyMaterial(config, logger));
   const store = deps.store ?? (await createStore(config, logger));
   const mailTransport =
     deps.mailTransport ??
@@ -130,6 +133,14 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
   const metrics = config.metrics.enabled ? new Metrics() : undefined;
   const branding = brandingOf(config.organization, config.issuer);
   const audit = new AuditLog(store, clock, logger, metrics && ((event) => metrics.auditEvent(event)));
+  const auditRotation = async (outcome: RotationOutcome) => {
+    await audit.record('KeysRotated', { actor: { type: 'system', id: 'key-schedule' }, detail: { generation: outcome.generation, activatesAt: outcome.activatesAt, kids: outcome.kids } });
+  };
+  const managedKeys = deps.keys || keyMode(config) === 'static' ? undefined : await openManagedKeys(config, store, clock, logger, auditRotation).catch(async (error: unknown) => {
+    if (!deps.store) await store.close();
+    throw error;
+  });
+  const keys = deps.keys ?? managedKeys?.material ?? (await loadKeyMaterial(config, logger));
   const outbox = new Outbox({
     store,
     transport: mailTransport,
@@ -225,6 +236,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
 
   const close = async () => {
     clearInterval(auditTrimmer);
+    managedKeys?.stop();
     await linkChecks.stop();
     if (metricsServer) await closeServer(metricsServer);
     await consoleClient?.close();
@@ -244,6 +256,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     clock,
     logger,
     keys,
+    keyring: managedKeys,
     clients,
     links,
     federation,
@@ -253,6 +266,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
     providerConfiguration: () => providerConfiguration({ config, clock, keys, store, people, policy, eligibility, clients, pages: providerPages(branding.page) }),
     async mount(provider) {
       sessions.attach(provider);
+      managedKeys?.attach(provider);
       // First, so every later step of a request shares what it read (adapters/request_cache.ts).
       provider.use(requestCache);
       provider.use(errorsAsHttpErrors);
@@ -279,12 +293,13 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       const directory = new Directory({ people, sessions, audit });
       const consoleSettings = { issuer: config.issuer, organizationName: config.organization.name, secrets: keys.secrets, sessionMinutes: config.admin.sessionMinutes };
       provider.use(consoleRouter({ provider, relyingParty: consoleClient, roles, links, people, directory, invitations, policy, audit, store, clock, logger, ...consoleSettings }).routes());
-      provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, store, links, people, invitations, sessions, policy, audit, clock, logger }));
+      provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, keyring: managedKeys, store, links, people, invitations, sessions, policy, audit, clock, logger }));
       if (config.demo.enabled) provider.use(demoRouter(config.issuer, clock).routes());
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },
     async mountInHost(provider, ownsInteraction) {
       sessions.attach(provider);
+      // The host owns its Provider's signing and cookie keys; managed keys rotate guestpass's secrets only.
       provider.use(requestCache);
       const headers = securityHeaders({ https: config.issuer.startsWith('https:'), imageSources: branding.imageSources });
       const edge = trustedEdge(config.issuer, config.trustProxy);
@@ -310,6 +325,7 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       auditTrimmer = setInterval(trimAuditInBackground, 60 * 60 * 1000);
       auditTrimmer.unref();
       linkChecks.start();
+      managedKeys?.start();
     },
     close,
     markStopping() {

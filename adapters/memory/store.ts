@@ -15,6 +15,7 @@ import { MemoryOutbox } from './outbox.ts';
 import { MemoryPeople } from './people.ts';
 import { MemoryRecords } from './records.ts';
 import { MemorySettings } from './settings.ts';
+import { MemoryKeyring } from './keyring.ts';
 
 export class MemoryStore extends ComposedStore {
   readonly kind = 'memory' as const;
@@ -30,6 +31,7 @@ export class MemoryStore extends ComposedStore {
       outbox: new MemoryOutbox(maps),
       people: new MemoryPeople(),
       settings: new MemorySettings(),
+      keyring: new MemoryKeyring(),
       audit: new MemoryAudit(),
       links: new MemoryLinks(),
     });

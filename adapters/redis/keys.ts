@@ -31,6 +31,7 @@
  *   P people:by-email                 zset    none (durable)                 "<emailNormalized>\0<id>", every score 0: every person in
  *                                                                            address order (ZRANGEBYLEX), for the directory list
  *   P settings                        string  none (durable)                 the runtime policy: JSON {version, value, updatedAt}
+ *   P keyring                         string  none (durable)                 the managed keys, sealed: JSON {version, sealed, updatedAt}
  *   P link:<id>                       string  none (durable)                 a secure link (JSON with its `version`)
  *   P links:all                       zset    none (durable)                 link id → createdAt: every link, for lists and the sharing report
  *   P links:client:<clientId>         zset    none (durable)                 link id → createdAt: the links a client owns
@@ -48,7 +49,7 @@
  *   P audit-by:{P audit}:start        string  none (durable)                 the first id appended with indexes (older ones, from
  *                                                                            before indexes existed, are found by reading the stream)
  *
- * People, links, the settings and the audit log are the only durable keys: they are the
+ * People, links, the settings, the keyring and the audit log are the only durable keys: they are the
  * directory (with the marks of deleted addresses, which must outlive the person they name), what
  * is shared with whom, the policy, and the record of what happened; a person goes with
  * `deletePerson`, a link with `deleteLink`, the audit log is trimmed by age with `trimAudit`.
@@ -153,6 +154,10 @@ export class RedisKeys {
 
   settings(): string {
     return this.#key('settings');
+  }
+
+  keyring(): string {
+    return this.#key('keyring');
   }
 
   link(id: string): string {

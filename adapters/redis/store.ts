@@ -15,6 +15,7 @@ import { RedisOutbox } from './outbox.ts';
 import { RedisPeople } from './people.ts';
 import { RedisRecords } from './records.ts';
 import { RedisSettings } from './settings.ts';
+import { RedisKeyring } from './keyring.ts';
 
 export class RedisStore extends ComposedStore {
   readonly kind = 'redis' as const;
@@ -30,6 +31,7 @@ export class RedisStore extends ComposedStore {
       outbox: new RedisOutbox(redis),
       people: new RedisPeople(redis),
       settings: new RedisSettings(redis),
+      keyring: new RedisKeyring(redis),
       audit: new RedisAudit(redis, options.auditOperations),
       links: new RedisLinks(redis),
     });

@@ -32,9 +32,18 @@ export function apiAudience(issuer: string): string {
   return `${issuer}/api`;
 }
 
+/** `jwks` may change while running (managed keys replace its `keys` in place): the key set follows it. */
 export function bearerAuth({ issuer, jwks }: { issuer: string; jwks: { keys: JWK[] } }) {
-  const publicKeys = { keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => !(privateParts as readonly string[]).includes(name))) as JWK) };
-  const keySet = createLocalJWKSet(publicKeys);
+  let keySetOf = '';
+  let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
+  const currentKeySet = () => {
+    const kids = jwks.keys.map((key) => key.kid ?? '').join(' ');
+    if (!keySet || kids !== keySetOf) {
+      keySet = createLocalJWKSet({ keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => !(privateParts as readonly string[]).includes(name))) as JWK) });
+      keySetOf = kids;
+    }
+    return keySet;
+  };
   const audience = apiAudience(issuer);
 
   return async function authenticate(ctx: Context, next: Next): Promise<void> {
@@ -42,7 +51,7 @@ export function bearerAuth({ issuer, jwks }: { issuer: string; jwks: { keys: JWK
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
     if (!match) throw header ? new UnauthorizedError('the Authorization header must be "Bearer <token>"', 'invalid_request') : new UnauthorizedError('a bearer access token is required');
     try {
-      const { payload } = await jwtVerify(match[1]!, keySet, { issuer, audience, typ: 'at+jwt', clockTolerance: 5 });
+      const { payload } = await jwtVerify(match[1]!, currentKeySet(), { issuer, audience, typ: 'at+jwt', clockTolerance: 5 });
       const claims = claimsSchema.parse(payload);
       const scopes = new Set(claims.scope.split(' ').filter(Boolean));
       ctx.state.caller = { clientId: claims.client_id, scopes, admin: scopes.has('admin') };

@@ -16,6 +16,8 @@ import type { Sessions } from '../sessions.ts';
 import { Directory } from '../directory.ts';
 import { directoryRoutes } from './directory_routes.ts';
 import { settingsRoutes } from './settings_routes.ts';
+import { keysRoutes } from './keys_routes.ts';
+import type { ManagedKeys } from '../keyring/managed_keys.ts';
 import type { Clock } from '../clock.ts';
 import type { Links } from '../links.ts';
 import type { Logger } from '../log.ts';
@@ -30,6 +32,8 @@ import { reportsRoutes } from './reports_routes.ts';
 export interface ApiDeps {
   issuer: string;
   jwks: { keys: JWK[] };
+  /** Managed keys; undefined with static keys. */
+  keyring?: ManagedKeys | undefined;
   store: Pick<AuditStore, 'listAudit'>;
   links: Links;
   people: People;
@@ -75,6 +79,7 @@ export function apiRouter(deps: ApiDeps): Router {
   reportsRoutes(router, deps.links, deps.clock);
   directoryRoutes(router, { people: deps.people, invitations: deps.invitations, directory: new Directory(deps), origin: requestOrigin });
   settingsRoutes(router, { policy: deps.policy, audit: deps.audit, origin: requestOrigin });
+  keysRoutes(router, { keyring: deps.keyring, audit: deps.audit, origin: requestOrigin });
   return router;
 }
 

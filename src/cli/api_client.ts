@@ -12,7 +12,7 @@ import * as client from 'openid-client';
 import { CliError } from './io.ts';
 import type { Connection } from './connection.ts';
 
-export type ManagementScope = 'links:read' | 'links:write' | 'directory:read' | 'directory:write' | 'audit:read' | 'settings:write';
+export type ManagementScope = 'links:read' | 'links:write' | 'directory:read' | 'directory:write' | 'audit:read' | 'settings:write' | 'admin';
 
 export interface ApiResponse<T> {
   status: number;

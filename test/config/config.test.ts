@@ -83,12 +83,14 @@ describe('configuration', () => {
   it('refuses to run in production without keys, with the demo client or over plain http', () => {
     const problems = problemsOf(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'http://id.contoso.com' }));
     expect(problems).to.include.members([
-      'keys.jwks: required in production (a JWKS of private signing keys)',
-      'keys.cookies: required in production (cookie signing keys)',
-      'keys.secrets: required in production (secrets for code HMACs)',
+      'keys.jwks: required in production in static key mode (a JWKS of private signing keys), or set keys.encryptionKey for managed keys',
+      'keys.cookies: required in production in static key mode (cookie signing keys)',
+      'keys.secrets: required in production in static key mode (secrets for code HMACs)',
       'issuer: must be an https URL in production',
     ]);
     expect(problemsOf(() => parseConfig({ production: true, demo: { enabled: true } }))).to.include('demo.enabled: the demo client must not run in production');
+    // Managed keys need no static ones.
+    expect(problemsOf(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'http://id.contoso.com', KEYS_ENCRYPTION_KEY: 'a-real-looking-key-encryption-key-9f8e7d6c5b4a' })).filter((problem) => problem.startsWith('keys.'))).to.deep.equal([]);
   });
 
   it('says when CONFIG_FILE cannot be read or is not JSON', () => {

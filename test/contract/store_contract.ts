@@ -9,6 +9,7 @@ import { auditContract } from './store/audit.ts';
 import { codesContract } from './store/codes.ts';
 import { countersContract } from './store/counters.ts';
 import { expiryContract } from './store/expiry.ts';
+import { keyringContract } from './store/keyring.ts';
 import { storeOfEachTest, type ContractStore } from './store/fixtures.ts';
 import { linkAccessContract } from './store/link_access.ts';
 import { linksContract } from './store/links.ts';
@@ -42,6 +43,7 @@ export function storeContract(name: string, createStore: () => Promise<ContractS
     outboxContract(store);
     peopleContract(store);
     settingsContract(store);
+    keyringContract(store);
     linksContract(store);
     linkAccessContract(store);
     auditContract(store);

@@ -1,7 +1,10 @@
 /**
  * `guestpass keys generate`: a signing key (RS256 JWKS), a cookie key and a secret, freshly
  * drawn — as the `keys` object of the configuration file, as environment variables, or as the
- * files `KEYS_*_FILE` variables name (mode 0600, never over an existing file).
+ * files `KEYS_*_FILE` variables name (mode 0600, never over an existing file). For static keys.
+ *
+ * `guestpass keys status` and `guestpass keys rotate`: managed keys through the management API
+ * (`GET /api/v1/keys`, `POST /api/v1/keys/rotate`, scope `admin`); no key material is printed.
  */
 import { writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -10,6 +13,7 @@ import type { Command } from 'commander';
 
 import { generateKeyMaterial } from '../../keys.ts';
 import { CliError, UsageError, writeJson, writeLine, type CliIo } from '../io.ts';
+import { connectionOptions, managementClient } from '../management.ts';
 
 interface GenerateOptions {
   format: string;
@@ -52,4 +56,17 @@ export function registerKeys(program: Command, io: CliIo): void {
       }
       writeJson(io.stdout, { keys });
     });
+
+  connectionOptions(group.command('status').description('managed keys: the active generation, a pending one, the next scheduled rotation and the published key ids (JSON)')).action(
+    async (_options: unknown, command: Command) => {
+      writeJson(io.stdout, await managementClient(command, io).get('admin', '/keys'));
+    },
+  );
+
+  connectionOptions(
+    group.command('rotate').description('managed keys: make a new generation now; it is published at once and used after keys.leadTimeSeconds (JSON)'),
+  ).action(async (_options: unknown, command: Command) => {
+    const response = await managementClient(command, io).request('admin', 'POST', '/keys/rotate');
+    writeJson(io.stdout, response.body);
+  });
 }
