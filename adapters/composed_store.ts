@@ -126,6 +126,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.counters.incrementCounter(...args);
   }
 
+  incrementCountersWithin(...args: Parameters<CounterStore['incrementCountersWithin']>): ReturnType<CounterStore['incrementCountersWithin']> {
+    return this.#parts.counters.incrementCountersWithin(...args);
+  }
+
   readCounter(...args: Parameters<CounterStore['readCounter']>): ReturnType<CounterStore['readCounter']> {
     return this.#parts.counters.readCounter(...args);
   }

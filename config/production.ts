@@ -6,7 +6,8 @@
  *   repeated. A deployment copied from the example and started before every value was filled
  *   in would otherwise sign tokens and seal mail with keys anyone can read in this repository;
  * - the in-memory store (everything is lost on restart and instances do not share it) and the
- *   file outbox (codes are written to disk instead of being mailed), unless `allowInProduction`
+ *   file outbox (codes are written to disk instead of being mailed), and code mails queued
+ *   without their random delay (a timing side channel, SPEC §2), unless `allowInProduction`
  *   names the exception.
  *
  * A message names the field and the fix, and never the value: a real secret that merely looks
@@ -51,6 +52,11 @@ export function productionProblems(config: Config): string[] {
   if (!smtp.url && !allowInProduction.fileOutbox) {
     problems.push(
       `smtp.url: production needs an SMTP relay (SMTP_URL): without one codes are written to ${config.dataDir}/outbox/ instead of being mailed; set allowInProduction.fileOutbox to true to accept that`,
+    );
+  }
+  if (!config.outbox.codeMailJitter && !allowInProduction.codeMailWithoutJitter) {
+    problems.push(
+      'outbox.codeMailJitter: production keeps code mails at a random moment after the answer: queued at once, the work a real mail causes tells a link\'s recipients from other addresses by timing; set allowInProduction.codeMailWithoutJitter to true to accept that',
     );
   }
   return problems;

@@ -235,11 +235,12 @@ export const configSchema = z.strictObject({
   production: z
     .boolean()
     .default(false)
-    .describe('Refuse development fallbacks: generated keys, the demo client, placeholder secrets, the in-memory store and the file outbox (unless `allowInProduction` names them). Set by NODE_ENV=production.'),
+    .describe('Refuse development fallbacks: generated keys, the demo client, placeholder secrets, the in-memory store, the file outbox and code mails without jitter (unless `allowInProduction` names them). Set by NODE_ENV=production.'),
   allowInProduction: z
     .strictObject({
       memoryStore: z.boolean().default(false).describe('Accept the in-memory store in production: everything is lost on restart and instances share nothing (a single-instance trial).'),
       fileOutbox: z.boolean().default(false).describe('Accept writing mail to `<dataDir>/outbox/` in production instead of sending it (another process delivers those files).'),
+      codeMailWithoutJitter: z.boolean().default(false).describe('Accept `outbox.codeMailJitter: false` in production: code mails go out right after the answer, which lets someone who watches response times tell a link\'s recipients from other addresses.'),
     })
     .prefault({})
     .describe('Development fallbacks that production refuses unless named here.'),
@@ -306,6 +307,7 @@ export const configSchema = z.strictObject({
       initialBackoffSeconds: z.int().min(1).max(3600).default(5).describe('Wait before the first retry; doubles each time.'),
       maxBackoffSeconds: z.int().min(1).max(86400).default(120).describe('Longest wait between two attempts.'),
       pollIntervalMs: z.int().min(50).max(60000).default(1000).describe('How often each instance looks for mail that is due. A code mail is also written and sent at a random moment within this interval (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests.'),
+      codeMailJitter: z.boolean().default(true).describe('Write and send a code mail at a random moment within `pollIntervalMs` (at most 1 s) after the sign-in page answered, so the work it causes does not line up with the person\'s next requests and tell recipients from everyone else by timing (docs/security-model.md). `false` queues it right after the answer: a sign-in is up to a second faster, and that timing side channel is open. Production refuses `false` unless `allowInProduction.codeMailWithoutJitter` names the exception.'),
     })
     .prefault({})
     .describe('The durable mail queue and its retries.'),

@@ -23,6 +23,16 @@ export class MemoryCounters implements CounterStore {
     return { ...current };
   }
 
+  async incrementCountersWithin(counters: readonly { key: string; windowSeconds: number; limit: number }[], now: number): Promise<CounterState[]> {
+    const states: CounterState[] = [];
+    for (const { key, windowSeconds, limit } of counters) {
+      const state = await this.incrementCounter(key, windowSeconds, now);
+      states.push(state);
+      if (state.count > limit) break;
+    }
+    return states;
+  }
+
   async readCounter(key: string, now: number): Promise<CounterState | undefined> {
     const current = this.#counters.get(key);
     return current && current.resetAt > now ? { ...current } : undefined;

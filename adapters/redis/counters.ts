@@ -7,6 +7,8 @@ import { parseStored, storedNumber } from './stored.ts';
 
 /** What the counter scripts answer: { count, resetAt }, or nil (no live window) from gpReadCounter. */
 const counterReply = z.tuple([z.int(), z.number()]);
+/** What gpIncrementCountersWithin answers: count, resetAt, … for each counter it incremented. */
+const countersReply = z.array(z.number()).min(2).refine((values) => values.length % 2 === 0, 'pairs of count and resetAt');
 /** What gpClaimSlot answers: { 1 if claimed else 0, held until }. */
 const claimReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number()]);
 
@@ -16,6 +18,31 @@ export class RedisCounters extends RedisPart implements CounterStore {
     const reply = await this.redis.script('gpIncrementCounter', this.keys.counter(key), by, toMs(windowSeconds), Math.floor(now));
     const [count, resetAt] = parseStored(counterReply, reply, 'counter');
     return { count, resetAt };
+  }
+
+  async incrementCountersWithin(counters: readonly { key: string; windowSeconds: number; limit: number }[], now: number): Promise<CounterState[]> {
+    if (this.redis.cluster) {
+      // The counters live in different slots: one script per counter, in order.
+      const states: CounterState[] = [];
+      for (const { key, windowSeconds, limit } of counters) {
+        const state = await this.incrementCounter(key, windowSeconds, now);
+        states.push(state);
+        if (state.count > limit) break;
+      }
+      return states;
+    }
+    if (counters.length === 0) return [];
+    const reply = await this.redis.script(
+      'gpIncrementCountersWithin',
+      counters.length,
+      ...counters.map(({ key }) => this.keys.counter(key)),
+      Math.floor(now),
+      ...counters.flatMap(({ windowSeconds, limit }) => [toMs(windowSeconds), limit]),
+    );
+    const flat = parseStored(countersReply, reply, 'counter');
+    const states: CounterState[] = [];
+    for (let index = 0; index + 1 < flat.length; index += 2) states.push({ count: flat[index]!, resetAt: flat[index + 1]! });
+    return states;
   }
 
   async readCounter(key: string, now: number): Promise<CounterState | undefined> {

@@ -115,6 +115,34 @@ if not resetAt or resetAt <= now then
 end
 return { redis.call('HINCRBY', KEYS[1], 'count', ARGV[1]), resetAt }`,
   },
+  /**
+   * KEYS: counter hashes, any slots (so never on a Cluster). ARGV: now ms, then window ms and
+   * limit for each counter. Adds 1 to each in order as gpIncrementCounter does, stopping after
+   * the first whose count passes its limit. Returns { count, resetAt, … } for those incremented.
+   */
+  gpIncrementCountersWithin: {
+    // No numberOfKeys: the caller passes the count of keys first, as EVALSHA takes it.
+    lua: `
+local now = tonumber(ARGV[1])
+local states = {}
+for i = 1, #KEYS do
+  local window, limit = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local resetAt = tonumber(redis.call('HGET', KEYS[i], 'resetAt'))
+  local count
+  if not resetAt or resetAt <= now then
+    resetAt = now + window
+    count = 1
+    redis.call('HSET', KEYS[i], 'count', 1, 'resetAt', resetAt)
+    redis.call('PEXPIRE', KEYS[i], window)
+  else
+    count = redis.call('HINCRBY', KEYS[i], 'count', 1)
+  end
+  states[#states + 1] = count
+  states[#states + 1] = resetAt
+  if count > limit then break end
+end
+return states`,
+  },
   /** KEYS: counter hash. ARGV: now ms. Returns { count, resetAt } or nil when there is no live window. */
   gpReadCounter: {
     numberOfKeys: 1,

@@ -26,6 +26,8 @@ export interface ServerSpec {
   cookieKeys: string[];
   secrets: string[];
   clients: Record<string, unknown>[];
+  /** guestpass's `outbox.codeMailJitter` (default on): off, to show what the side-channel defence costs. */
+  codeMailJitter?: boolean | undefined;
 }
 
 export type ServerMessage = { type: 'ready' } | { type: 'failed'; message: string };
@@ -60,6 +62,7 @@ async function start(spec: ServerSpec): Promise<() => Promise<void>> {
     smtp: { url: spec.smtpUrl },
     keys: { jwks: spec.jwks, cookies: spec.cookieKeys, secrets: spec.secrets },
     rateLimits: benchRateLimits,
+    ...(spec.codeMailJitter === false ? { outbox: { codeMailJitter: false } } : {}),
     ...(spec.store === 'redis' ? { redis: { url: spec.redisUrl, keyPrefix: spec.keyPrefix } } : {}),
   });
   const server = await createServer(config);

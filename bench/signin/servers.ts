@@ -106,6 +106,8 @@ export interface ServerOptions {
   redis?: BenchRedis | undefined;
   smtpUrl: string;
   keys: KeySet;
+  /** guestpass only: false queues code mails right after the answer (config `outbox.codeMailJitter`). */
+  codeMailJitter?: boolean;
   /** Several instances of one deployment: the issuer they share (a balancer in front) and their key prefix. */
   issuer?: string | undefined;
   keyPrefix?: string | undefined;
@@ -128,8 +130,9 @@ export async function startServer(options: ServerOptions): Promise<ServerUnderTe
     cookieKeys: options.keys.cookieKeys,
     secrets: options.keys.secrets,
     clients: clientMetadata(options.system),
+    codeMailJitter: options.codeMailJitter,
   };
-  const child = fork(fileURLToPath(new URL('./server_process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./server_process.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx', ...profileArgs(options.system)], stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   forwardStderr(child, `${options.system} (${options.store})`);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -157,6 +160,16 @@ export async function startServer(options: ServerOptions): Promise<ServerUnderTe
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `GUESTPASS_BENCH_CPU_PROF=<dir>`: each guestpass server writes a V8 CPU profile there when it
+ * stops (`node --cpu-prof`; NODE_OPTIONS may not carry it). Open it in Chrome DevTools, or sum
+ * it with `npx tsx bench/signin/profile_top.ts <file>`.
+ */
+function profileArgs(system: SystemName): string[] {
+  const dir = process.env.GUESTPASS_BENCH_CPU_PROF;
+  return dir && system === 'guestpass' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** The server's errors, labelled; oidc-provider's notes on the Node version and its development adapter are expected here and dropped. */

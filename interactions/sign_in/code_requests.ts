@@ -117,12 +117,20 @@ export class CodeRequests {
     const cooldown = await store.claimSlot(keys.cooldown(email.normalized), policy.resendCooldownSeconds, now);
     if (!cooldown.claimed) return stayOnCodePage({ kind: 'resend_wait', until: cooldown.availableAt });
 
-    const perAddress = await store.incrementCounter(keys.sentToAddress(email.normalized), hourSeconds, now);
-    if (perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress.resetAt });
-    // A request whose address is unknown (its client reset the connection before it was read) is
-    // counted too, all such requests as one: skipping them would let anyone past this cap.
-    const perIp = await store.incrementCounter(keys.sentFromIp(request.ip ? clientNetwork(request.ip) : 'unknown'), hourSeconds, now);
-    if (perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp.resetAt });
+    // Per address, then per client network (counted only when the address is within its cap), in
+    // one store step. A request whose address is unknown (its client reset the connection before
+    // it was read) is counted too, all such requests as one: skipping them would let anyone past this cap.
+    const sent = await store.incrementCountersWithin(
+      [
+        { key: keys.sentToAddress(email.normalized), windowSeconds: hourSeconds, limit: policy.maxCodesPerHour },
+        { key: keys.sentFromIp(request.ip ? clientNetwork(request.ip) : 'unknown'), windowSeconds: hourSeconds, limit: this.#deps.codesPerIpPerHour },
+      ],
+      now,
+    );
+    const [perAddress, perIp] = sent;
+    const hourFromNow = now + hourSeconds * 1000;
+    if (!perAddress || perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress?.resetAt ?? hourFromNow });
+    if (!perIp || perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp?.resetAt ?? hourFromNow });
 
     const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
     const deliver = eligibility.kind === 'deliver';

@@ -11,10 +11,9 @@ export function requestLog(logger: Logger, observe?: (method: string, path: stri
     } finally {
       const elapsed = performance.now() - started;
       observe?.(ctx.method, ctx.path, ctx.status, elapsed / 1000);
-      const ms = Math.round(elapsed);
-      const line = { method: ctx.method, path: loggablePath(ctx.originalUrl), status: ctx.status, ms };
-      if (ctx.status >= 500) logger.warn(line, 'request');
-      else logger.debug(line, 'request');
+      const level = ctx.status >= 500 ? 'warn' : 'debug';
+      // The line (and scrubbing its path) only when it is written: below debug that is only for 5xx.
+      if (logger.isLevelEnabled(level)) logger[level]({ method: ctx.method, path: loggablePath(ctx.originalUrl), status: ctx.status, ms: Math.round(elapsed) }, 'request');
     }
   };
 }

@@ -23,6 +23,8 @@ export interface OutboxSettings {
   initialBackoffSeconds: number;
   maxBackoffSeconds: number;
   pollIntervalMs: number;
+  /** false: `enqueueLater` writes right after the answer, without the random delay (config `outbox.codeMailJitter`). */
+  codeMailJitter?: boolean;
 }
 
 interface OutboxDeps {
@@ -86,7 +88,8 @@ export class Outbox {
    * makes next, which told recipients from everyone else (SPEC §2). At a random moment it lines
    * up with nothing the person does. Its delivery time counts from the request, so a withheld
    * code's pretended delivery (`sampleDeliveryMs`) includes the wait too. A mail lost meanwhile
-   * (the process dies, the store fails) is logged; a new code can be asked for.
+   * (the process dies, the store fails) is logged; a new code can be asked for. With
+   * `codeMailJitter: false` (an operator's named exception) the moment is right after the answer.
    */
   enqueueLater(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
     const requestedAt = this.#deps.clock.now();
@@ -100,7 +103,7 @@ export class Outbox {
       setTimeout(() => {
         this.#later.delete(timer);
         void write();
-      }, randomInt(Math.min(this.#deps.settings.pollIntervalMs, laterAtMostMs) + 1)),
+      }, this.#deps.settings.codeMailJitter === false ? 0 : randomInt(Math.min(this.#deps.settings.pollIntervalMs, laterAtMostMs) + 1)),
     );
     this.#later.set(timer, write);
   }

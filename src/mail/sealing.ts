@@ -17,8 +17,17 @@ export interface SealPurpose {
 
 const queuedMail: SealPurpose = { salt: 'guestpass-outbox', info: 'sealed-mail-v1' };
 
+/** Derived keys by purpose and secret: the secrets are the configured few, and HKDF per seal showed in profiles. */
+const derivedKeys = new Map<string, Buffer>();
+
 function keyFor(secret: string, purpose: SealPurpose): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, purpose.salt, purpose.info, 32));
+  const id = `${purpose.salt}\u0000${purpose.info}\u0000${secret}`;
+  let key = derivedKeys.get(id);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secret, purpose.salt, purpose.info, 32));
+    derivedKeys.set(id, key);
+  }
+  return key;
 }
 
 export function seal(secrets: readonly string[], value: unknown, purpose: SealPurpose = queuedMail): string {

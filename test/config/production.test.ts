@@ -37,6 +37,15 @@ describe('production guardrails', () => {
     expect(() => parseConfig({ ...production, redis: {}, smtp: {}, allowInProduction: { memoryStore: true, fileOutbox: true } })).to.not.throw();
   });
 
+  it('keeps the random delay of code mails unless allowInProduction names the exception (a timing side channel)', () => {
+    const problems = problemsOf(() => parseConfig({ ...production, outbox: { codeMailJitter: false } }));
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^outbox\.codeMailJitter: production keeps code mails at a random moment.*set allowInProduction\.codeMailWithoutJitter to true to accept that$/);
+    expect(parseConfig(production).outbox.codeMailJitter, 'on by default').to.equal(true);
+    expect(() => parseConfig({ ...production, outbox: { codeMailJitter: false }, allowInProduction: { codeMailWithoutJitter: true } })).to.not.throw();
+    expect(() => parseConfig({ ...production, outbox: { codeMailJitter: 'no' } })).to.throw(/outbox\.codeMailJitter/);
+  });
+
   it('refuses placeholder secrets wherever a secret goes, naming the field and never the value', () => {
     const placeholder = 'REPLACE-with-a-long-random-secret-of-yours';
     const problems = problemsOf(() =>

@@ -108,6 +108,21 @@ describe('the mail outbox', () => {
     expect(queued?.createdAt, 'counted from the request, so a pretended delivery lasts as long').to.be.within(requestedAt, requestedAt + 1000);
   });
 
+  it('with codeMailJitter off, queues a code mail right after the answer', async () => {
+    const quick = await startGuestpass({ store: 'memory', smtp, clock, config: { outbox: { codeMailJitter: false } } });
+    try {
+      const message = { to: 'at-once@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+      quick.server.outbox.enqueueLater('at-once-mail', () => message, { label: 'verification code to a***@example.org', notAfter: clock.now() + 600_000 });
+      expect(await quick.store.getMail('at-once-mail'), 'not before the answer').to.equal(undefined);
+      // A timer of 0 ms: after this turn, before any timer the random delay could have drawn.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await quick.store.getMail('at-once-mail')).to.not.equal(undefined);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('drops a mail whose code expired before it could be delivered', async () => {
     smtp.refuseNext(100, 421, 'service not available');
     const journey = await openSignIn(gp);

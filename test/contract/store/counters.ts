@@ -36,6 +36,39 @@ export function countersContract(store: ContractStore): void {
       expect(restarted).to.deep.equal({ count: 1, resetAt: later + 3_600_000 });
     });
 
+    it('incrementCountersWithin adds 1 to each in order and stops after the first over its limit', async () => {
+      const now = Date.now();
+      const pair = (addressLimit: number) => [
+        { key: 'sent:ada@example.com', windowSeconds: 3600, limit: addressLimit },
+        { key: 'sent-ip:192.0.2.7', windowSeconds: 60, limit: 2 },
+      ];
+      expect(await store.incrementCountersWithin(pair(5), now)).to.deep.equal([
+        { count: 1, resetAt: now + 3_600_000 },
+        { count: 1, resetAt: now + 60_000 },
+      ]);
+      // The first over its limit: the second is left as it was.
+      expect(await store.incrementCountersWithin(pair(1), now + 1000)).to.deep.equal([{ count: 2, resetAt: now + 3_600_000 }]);
+      expect((await store.readCounter('sent-ip:192.0.2.7', now + 1000))?.count).to.equal(1);
+      await store.incrementCountersWithin(pair(5), now + 2000);
+      const over = await store.incrementCountersWithin(pair(5), now + 3000);
+      expect(over.map((state) => state.count), 'the last one over its limit of 2').to.deep.equal([4, 3]);
+      // A window that ended starts again, each on its own length.
+      expect(await store.incrementCountersWithin(pair(5), now + 61_000)).to.deep.equal([
+        { count: 5, resetAt: now + 3_600_000 },
+        { count: 1, resetAt: now + 121_000 },
+      ]);
+    });
+
+    it('incrementCountersWithin counts parallel calls as distinct numbers', async () => {
+      const now = Date.now();
+      const counters = [
+        { key: 'sent:bob@example.com', windowSeconds: 3600, limit: 100 },
+        { key: 'sent-ip:192.0.2.8', windowSeconds: 3600, limit: 100 },
+      ];
+      const states = await Promise.all(times(10, () => store.incrementCountersWithin(counters, now)));
+      for (const index of [0, 1]) expect(states.map((pair) => pair[index]!.count).toSorted((a, b) => a - b)).to.deep.equal(times(10, (n) => n + 1));
+    });
+
     it('readCounter tells the count and when the window ends', async () => {
       const now = Date.now();
       const incremented = await store.incrementCounter('codes:ada@example.com', 3600, now);
