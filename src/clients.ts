@@ -81,14 +81,14 @@ export class Clients {
   }
 
   /** Creates a client from its metadata; the answer carries the secret, this once. */
-  async create(metadata: Record<string, unknown>, actor: AuditActor, origin: RequestOrigin): Promise<ClientView & { client_secret?: string }> {
+  async create(metadata: Record<string, unknown>, actor: AuditActor, origin: RequestOrigin, via: 'api' | 'console' = 'api'): Promise<ClientView & { client_secret?: string }> {
     const { Client } = this.#deps.provider;
     const properties: Stored = { ...metadata, client_id: `gp-${randomBytes(12).toString('base64url')}`, client_id_issued_at: Math.floor(this.#deps.clock.now() / 1000) };
     if ((Client as unknown as { needsSecret(m: unknown): boolean }).needsSecret({ token_endpoint_auth_method: 'client_secret_basic', ...properties })) {
       properties.client_secret = newSecret();
     }
     const saved = await this.#save(properties);
-    await this.#deps.audit.record('ClientRegistered', { actor, detail: { clientId: saved.client_id, via: 'api', clientName: saved.client_name }, ...origin });
+    await this.#deps.audit.record('ClientRegistered', { actor, detail: { clientId: saved.client_id, via, clientName: saved.client_name }, ...origin });
     return { ...this.#view(saved, false), ...(saved.client_secret ? { client_secret: saved.client_secret } : {}) };
   }
 
@@ -105,11 +105,11 @@ export class Clients {
     return this.#view(saved, false);
   }
 
-  async delete(clientId: string, actor: AuditActor, origin: RequestOrigin): Promise<void> {
+  async delete(clientId: string, actor: AuditActor, origin: RequestOrigin, via: 'api' | 'console' = 'api'): Promise<void> {
     await this.#dynamic(clientId, 'deleted');
     await this.#adapter().destroy(clientId);
     await endGrace(this.#deps.store, clientId);
-    await this.#deps.audit.record('ClientDeleted', { actor, detail: { clientId, via: 'api' }, ...origin });
+    await this.#deps.audit.record('ClientDeleted', { actor, detail: { clientId, via }, ...origin });
   }
 
   /** A new secret; the previous one keeps working for `graceSeconds` (see client_secret_grace.ts). */

@@ -13,7 +13,7 @@ import { httpStatusOf, storeErrorAsGuestpassError } from '../../src/http/errors.
 import { contentSecurityPolicy, noStore } from '../../src/http/security_headers.ts';
 import type { ConsoleDeps } from './context.ts';
 import { exportAudit, showAudit } from './routes/audit.ts';
-import { showClients } from './routes/clients.ts';
+import { deleteClient, issueInitialAccessToken, registerClient, rotateClientSecret, showClient, showClients } from './routes/clients.ts';
 import { changeExpiry, deleteLink, listLinks, removeRecipient, showLink } from './routes/links.ts';
 import { showOverview } from './routes/overview.ts';
 import { deletePerson, invite, listPeople, revokeSessions, setDisabled, showPerson } from './routes/people.ts';
@@ -52,6 +52,11 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.get('/audit', ...showAudit(deps));
   router.get('/audit/export', ...exportAudit(deps));
   router.get('/clients', ...showClients(deps));
+  router.post('/clients/register', ...registerClient(deps));
+  router.post('/clients/initial-access-tokens', ...issueInitialAccessToken(deps));
+  router.get('/clients/:clientId', ...showClient(deps));
+  router.post('/clients/:clientId/rotate-secret', ...rotateClientSecret(deps));
+  router.post('/clients/:clientId/delete', ...deleteClient(deps));
   router.get('/settings', ...showSettings(deps));
   router.post('/settings', ...saveSettings(deps));
   return router;

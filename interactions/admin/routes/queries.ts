@@ -24,6 +24,7 @@ const notices: Record<string, string> = {
   enabled: 'The person was enabled.',
   sessions_revoked: 'Every session of this person ended.',
   person_deleted: 'The person was deleted.',
+  client_deleted: 'The client was deleted; its secret no longer works.',
   settings_saved: 'The settings were saved. They apply at once, on every instance.',
 };
 

@@ -1,18 +1,18 @@
-/** The clients page: every relying party, read-only — the configuration file's and those registered at runtime (docs/clients.md). */
+/** The clients page: every relying party — the configuration file's and those registered at runtime (docs/clients.md) — and, for admins, the forms that add them. */
 import type { ClientView } from '../../../src/clients.ts';
-import { html } from '../../../src/html.ts';
+import { html, type SafeHtml } from '../../../src/html.ts';
 import { pager, table, time } from './common.ts';
 import { consoleLayout, type ConsoleFrame } from './layout.ts';
 
-export function clientsPage(frame: Omit<ConsoleFrame, 'title'>, found: { items: ClientView[]; nextCursor: string | null }): string {
+export function clientsPage(frame: Omit<ConsoleFrame, 'title'>, found: { items: ClientView[]; nextCursor: string | null }, forms: SafeHtml | string): string {
   return consoleLayout(
     { ...frame, title: 'Clients', section: '/admin/clients' },
     html`<p>Relying parties that sign people in. Those of the configuration file change with the file; the others are
-registered at runtime and are changed, rotated and removed with <code>guestpass clients</code> or the clients API.</p>
+registered at runtime: open one to rotate its secret or delete it (admins), or use <code>guestpass clients</code> or the clients API.</p>
 ${table<ClientView>(
   'Clients',
   [
-    { wrap: true, label: 'Client id', cell: (client) => client.client_id },
+    { wrap: true, label: 'Client id', cell: (client) => html`<a href="/admin/clients/${client.client_id}">${client.client_id}</a>` },
     { wrap: true, label: 'Name', cell: (client) => (typeof client.client_name === 'string' ? client.client_name : '—') },
     { label: 'Source', cell: (client) => (client.readOnly ? 'configuration file' : 'runtime') },
     { label: 'Registered', cell: (client) => (client.registeredAt ? time(client.registeredAt) : '—') },
@@ -21,6 +21,7 @@ ${table<ClientView>(
   found.items,
   'No clients.',
 )}
-${pager('/admin/clients', {}, found.nextCursor)}`,
+${pager('/admin/clients', {}, found.nextCursor)}
+${forms}`,
   );
 }
