@@ -163,6 +163,7 @@ describe('the admin console: clients', () => {
       ['/admin/clients/initial-access-tokens', { expiresInHours: '0' }, 'expiresInHours'],
       ['/admin/clients/initial-access-tokens', { expiresInHours: 'soon' }, 'expiresInHours'],
       ['/admin/clients/initial-access-tokens', { grantTypes: 'password' }, 'grantTypes'],
+      ['/admin/clients/initial-access-tokens', { expiresInHours: '1' }, 'grantTypes: tick at least one'],
     ];
     for (const [path, fields, field] of cases) {
       const answer = await admin.browser.post(path, { csrf: admin.csrf, ...fields });
@@ -184,7 +185,7 @@ describe('the admin console: clients', () => {
     const clientId = clientIdOn(await register(admin.browser, admin.csrf));
     const forms: [string, Record<string, string>][] = [
       ['/admin/clients/register', { client_name: 'Forged', redirect_uris: 'http://forged.test/cb' }],
-      ['/admin/clients/initial-access-tokens', { expiresInHours: '1' }],
+      ['/admin/clients/initial-access-tokens', { expiresInHours: '1', grantTypes: 'authorization_code' }],
       [`/admin/clients/${clientId}/rotate-secret`, { graceHours: '0' }],
       [`/admin/clients/${clientId}/delete`, { confirm: 'yes' }],
     ];

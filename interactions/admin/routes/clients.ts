@@ -51,7 +51,8 @@ const deleteForm = csrfForm.extend({ confirm: z.literal('yes', { error: 'tick th
 const iatForm = csrfForm.extend({
   expiresInHours: wholeHours(1, (30 * 24 * hour) / hour).default(24),
   singleUse: box,
-  grantTypes: checked(registrableGrantTypes),
+  // A token that allows no grant type could register nothing (the API lets it be; the form says so).
+  grantTypes: checked(registrableGrantTypes).refine((list) => list.length > 0, 'tick at least one'),
   scopes: checked(managementScopes),
   openSignIn: box,
 });
