@@ -142,6 +142,17 @@ describe('the admin console in Chromium', () => {
         ['console-sharing-report', '/admin/reports/external-sharing'],
         ['console-audit', '/admin/audit'],
         ['console-settings', '/admin/settings'],
+        ['console-clients', '/admin/clients'],
+        ['console-client', `/admin/clients/${filesClient.client_id}`],
+        [
+          'console-client-registered',
+          '/admin/clients',
+          async () => {
+            await page.getByLabel('Client name').fill('Fabrikam Files, a relying party with a long name');
+            await page.getByLabel('Redirect URIs, one per line').fill('https://files.fabrikam.example/auth/callback');
+            await nextPage(page, () => page.getByRole('button', { name: 'Register' }).click());
+          },
+        ],
         [
           'console-settings-refused',
           '/admin/settings',
