@@ -1,26 +1,19 @@
 /** No client secret, initial or registration access token reaches a log line, even at the most verbose level. */
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 
-import { createLogger } from '../../src/log.ts';
 import { adminClient, rpClient, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
+import { capturingLogger } from '../support/log_capture.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 import { clientsAdmin, clientsApi, initialAccessToken, registration } from './support.ts';
 
 describe('logs of client registration and secret rotation', () => {
   let smtp: SmtpCapture;
   let gp: TestGuestpass;
-  const lines: string[] = [];
+  const capture = capturingLogger('trace');
 
   before(async () => {
     smtp = await new SmtpCapture().start();
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(String(chunk));
-        callback();
-      },
-    });
-    gp = await startGuestpass({ store: 'redis', smtp, config: { clients: [rpClient, adminClient, clientsAdmin] }, deps: { logger: createLogger('trace', sink) } });
+    gp = await startGuestpass({ store: 'redis', smtp, config: { clients: [rpClient, adminClient, clientsAdmin] }, deps: { logger: capture.logger } });
   });
   after(async () => {
     await gp?.close();
@@ -35,7 +28,7 @@ describe('logs of client registration and secret rotation', () => {
     const updated = await registration(uri!, 'PUT', rat, { client_id: clientId, redirect_uris: ['http://logs.test/cb2'] });
     const created = await api.post<{ client_id: string; client_secret: string }>('/clients', { redirect_uris: ['http://logs.test/cb'] });
     const rotated = await api.post<{ client_secret: string }>(`/clients/${created.body.client_id}/rotate-secret`, {});
-    const log = lines.join('');
+    const log = capture.text();
     expect(log).to.contain('"audit":"ClientRegistered"');
     const secrets = { iat, registeredSecret, rat, rotatedRat: updated.body.registration_access_token as string, createdSecret: created.body.client_secret, rotatedSecret: rotated.body.client_secret };
     for (const [name, value] of Object.entries(secrets)) {

@@ -1,28 +1,21 @@
 /** No code, token or secret ever reaches a log line, even at the most verbose level. */
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import * as client from 'openid-client';
 
-import { createLogger } from '../../src/log.ts';
 import { adminClient, rpClient, signIn, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
 import { ManagementApi, type InvitationBody } from '../support/management.ts';
 import { startRedisServer, type RunningRedis } from '../support/redis_server.ts';
+import { capturingLogger } from '../support/log_capture.ts';
 import { codeFrom, SmtpCapture } from '../support/smtp.ts';
 
 describe('logs', () => {
   let smtp: SmtpCapture;
   let gp: TestGuestpass;
-  const lines: string[] = [];
+  const capture = capturingLogger('trace');
 
   before(async () => {
     smtp = await new SmtpCapture().start();
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(String(chunk));
-        callback();
-      },
-    });
-    gp = await startGuestpass({ store: 'redis', smtp, deps: { logger: createLogger('trace', sink) } });
+    gp = await startGuestpass({ store: 'redis', smtp, deps: { logger: capture.logger } });
   });
   after(async () => {
     await gp?.close();
@@ -33,8 +26,8 @@ describe('logs', () => {
     const { tokens, mail, journey } = await signIn(gp, smtp, 'logs@example.org', { scope: 'openid email offline_access', prompt: 'consent' });
     const refreshed = await client.refreshTokenGrant(gp.rp.config, tokens.refresh_token!);
     await client.fetchUserInfo(gp.rp.config, refreshed.access_token, refreshed.claims()!.sub);
-    const log = lines.join('');
-    expect(lines.length, 'something was logged').to.be.greaterThan(5);
+    const log = capture.text();
+    expect(capture.lines.length, 'something was logged').to.be.greaterThan(5);
     expect(log).to.contain('"audit":"VerificationCodeSent"');
     const secrets = {
       code: codeFrom(mail),
@@ -54,22 +47,16 @@ describe('logs of invitations, redeem URLs and client secrets (ASVS 5.0 16.2.5)'
   let smtp: SmtpCapture;
   let redis: RunningRedis;
   let gp: TestGuestpass;
-  const lines: string[] = [];
+  const capture = capturingLogger('trace');
 
   before(async () => {
     smtp = await new SmtpCapture().start();
     redis = await startRedisServer();
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(String(chunk));
-        callback();
-      },
-    });
     gp = await startGuestpass({
       store: 'redis',
       smtp,
       config: { clients: [rpClient, adminClient], redis: { url: redis.url, keyPrefix: 'gp:', commandTimeoutMs: 300 } },
-      deps: { logger: createLogger('trace', sink) },
+      deps: { logger: capture.logger },
     });
   });
   after(async () => {
@@ -100,7 +87,7 @@ describe('logs of invitations, redeem URLs and client secrets (ASVS 5.0 16.2.5)'
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: adminClient.client_id, client_secret: wrongSecret, resource: `${gp.issuer}/api` }),
     });
-    const log = lines.join('');
+    const log = capture.text();
     expect(log).to.contain('/invitations/[redacted]');
     expect(log, 'the redeem token').to.not.contain(token);
     expect(log, 'the redeem URL').to.not.contain(invited.body.inviteRedeemUrl);

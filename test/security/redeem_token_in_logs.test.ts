@@ -3,28 +3,22 @@
  * router matches paths case-insensitively and decodes percent-escapes, so `/INVITATIONS/<token>`
  * and `/invitations/%41…` open the same invitation as the URL that was mailed.
  */
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 
-import { createLogger, loggablePath } from '../../src/log.ts';
+import { loggablePath } from '../../src/log.ts';
 import { adminClient, rpClient, startGuestpass, type TestGuestpass } from '../support/guestpass.ts';
 import { ManagementApi, type InvitationBody } from '../support/management.ts';
+import { capturingLogger } from '../support/log_capture.ts';
 import { SmtpCapture } from '../support/smtp.ts';
 
 describe('security: a redeem token reaches no log line, however its URL is spelled (ASVS 5.0 16.2.5)', () => {
   let smtp: SmtpCapture;
   let gp: TestGuestpass;
-  const lines: string[] = [];
+  const capture = capturingLogger('trace');
 
   before(async () => {
     smtp = await new SmtpCapture().start();
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(String(chunk));
-        callback();
-      },
-    });
-    gp = await startGuestpass({ store: 'redis', smtp, config: { clients: [rpClient, adminClient] }, deps: { logger: createLogger('trace', sink) } });
+    gp = await startGuestpass({ store: 'redis', smtp, config: { clients: [rpClient, adminClient] }, deps: { logger: capture.logger } });
   });
   after(async () => {
     await gp?.close();
@@ -41,7 +35,7 @@ describe('security: a redeem token reaches no log line, however its URL is spell
       const opened = await fetch(`${gp.issuer}${path}`, { redirect: 'manual' });
       expect(opened.status, `${path} opens the invitation`).to.equal(303);
     }
-    const log = lines.join('');
+    const log = capture.text();
     expect(log).to.contain('"path":"/INVITATIONS/[redacted]"');
     expect(log, 'the token').to.not.contain(token);
     expect(log, 'the percent-encoded token').to.not.contain(encoded);
@@ -56,7 +50,7 @@ describe('security: a redeem token reaches no log line, however its URL is spell
     await browser.submit(page, '/email', { email: 'ticket@example.org' });
     const ticket = browser.cookie('gp_invitation')!.value;
     const ticketId = new URL(page.history.find((url) => url.includes('invitation='))!).searchParams.get('invitation')!;
-    const log = lines.join('');
+    const log = capture.text();
     expect(log, 'the ticket').to.not.contain(ticket);
     expect(log, 'the ticket id').to.not.contain(ticketId);
   });
