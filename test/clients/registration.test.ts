@@ -123,6 +123,18 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
     expect(badName.body.error_description).to.match(/client_name/);
   });
 
+  it('answers an oversized or malformed registration with a 4xx, registers nothing and keeps a single-use token', async () => {
+    const token = await initialAccessToken(api, { singleUse: true });
+    const before = (await api.get<{ items: unknown[] }>('/clients?limit=100')).body.items.length;
+    const send = (body: string) => fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const oversized = await send(JSON.stringify({ ...metadata, client_name: 'x'.repeat(2_000_000) }));
+    expect(oversized.status).to.be.within(400, 499);
+    const malformed = await send('{"redirect_uris": [');
+    expect(malformed.status).to.be.within(400, 499);
+    expect((await api.get<{ items: unknown[] }>('/clients?limit=100')).body.items.length).to.equal(before);
+    expect((await registration(endpoint, 'POST', token, metadata)).status).to.equal(201);
+  });
+
   it('keeps secrets and tokens out of the audit trail', async () => {
     const token = await initialAccessToken(api);
     const created = await registration(endpoint, 'POST', token, metadata);
