@@ -9,6 +9,7 @@ import { discover } from './journey.ts';
 import { runSignIns, summarize, type Batch, type Summary, type Target } from './load.ts';
 import { MailSink } from './mail_sink.ts';
 import type { SignInBenchOptions } from './options.ts';
+import { measureCapacity } from './capacity.ts';
 import { measureRedisCost, type RedisCost } from './redis_cost.ts';
 import { commandTable, commandVerdict, cpuTable, driverLine, errorLines, ratioLines, retainedTable, retainedVerdict, signInTable, stepTable, tokenTable, type Pair } from './report.ts';
 import { generateKeys, startRedis, startServer, type BenchRedis, type ServerUnderTest } from './servers.ts';
@@ -20,6 +21,8 @@ export interface SignInBenchResult {
   pairs: Pair[];
   costs: { guestpass: RedisCost; baseline: RedisCost };
   tokens: TokenSummary[];
+  /** The capacity section's lines, when it ran (`--capacity-concurrency` above 0). */
+  capacity?: string;
 }
 
 type Print = (text?: string) => void;
@@ -140,6 +143,15 @@ export async function benchSignIn(options: SignInBenchOptions, print: Print = co
     const errors = errorLines(summaries);
     if (errors) print(`\n${errors}`);
 
+    let capacity: string | undefined;
+    if (options.capacityConcurrency > 0) {
+      capacity = [
+        `Capacity: the same sign-ins with ${options.capacityConcurrency} in flight, so that CPU rather than waiting limits each server (${options.rounds} alternating rounds of ${options.roundSeconds} s)`,
+        await measureCapacity(byLabel('guestpass', 'redis'), byLabel('baseline', 'redis'), running.sink, { concurrency: options.capacityConcurrency, rounds: options.rounds, roundSeconds: options.roundSeconds }),
+      ].join('\n');
+      print(`\n${capacity}`);
+    }
+
     let tokens: TokenSummary[] = [];
     if (options.tokens) {
       // On Redis only: oidc-provider's in-memory adapter keeps 1000 entries (an LRU), fewer than a round's codes need.
@@ -148,7 +160,7 @@ export async function benchSignIn(options: SignInBenchOptions, print: Print = co
       print(`\nToken endpoint alone: code + PKCE exchanges (client_secret_basic), ${options.tokenRounds} rounds of ${options.tokenCodes}, concurrency ${options.concurrency}`);
       print(tokenTable(tokens));
     }
-    return { summaries, pairs, costs, tokens };
+    return { summaries, pairs, costs, tokens, capacity };
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);

@@ -13,6 +13,7 @@ const optionsSchema = z.strictObject({
   countSignIns: count(200, 10_000),
   tokenRounds: count(5, 50),
   tokenCodes: count(500, 2000),
+  capacityConcurrency: z.coerce.number().int().min(0).max(512).default(128),
   tokens: z.boolean().default(true),
   quick: z.boolean().default(false),
 });
@@ -23,7 +24,8 @@ export type SignInBenchOptions = z.output<typeof optionsSchema>;
 const quickDefaults = { rounds: 3, roundSeconds: 2, warmupSeconds: 1, countSignIns: 50, tokenRounds: 2, tokenCodes: 150 };
 
 export const usage = `npm run bench:signin -- [--quick] [--concurrency=16] [--rounds=5] [--round-seconds=8]
-    [--warmup-seconds=3] [--count-sign-ins=200] [--token-rounds=5] [--token-codes=500] [--no-tokens]`;
+    [--warmup-seconds=3] [--count-sign-ins=200] [--token-rounds=5] [--token-codes=500] [--no-tokens]
+    [--capacity-concurrency=128 (0 leaves the capacity section out)]`;
 
 export function parseOptions(argv: string[]): SignInBenchOptions {
   const { values } = parseArgs({
@@ -38,6 +40,7 @@ export function parseOptions(argv: string[]): SignInBenchOptions {
       'token-rounds': { type: 'string' },
       'token-codes': { type: 'string' },
       'no-tokens': { type: 'boolean' },
+      'capacity-concurrency': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -53,6 +56,7 @@ export function parseOptions(argv: string[]): SignInBenchOptions {
     countSignIns: values['count-sign-ins'],
     tokenRounds: values['token-rounds'],
     tokenCodes: values['token-codes'],
+    capacityConcurrency: values['capacity-concurrency'],
   };
   const explicit = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
   const parsed = optionsSchema.safeParse({

@@ -17,6 +17,7 @@ export async function benchSignInSection(): Promise<string> {
     ratioLines(result.pairs, options.concurrency),
     commandVerdict(result.costs.guestpass, result.costs.baseline),
     retainedVerdict(result.costs.guestpass, result.costs.baseline),
+    ...(result.capacity ? ['', result.capacity] : []),
     '',
     tokenTable(result.tokens),
   ].join('\n');
