@@ -9,6 +9,7 @@ import { Cluster, Redis, ReplyError } from 'ioredis';
 import { StoreError, StoreUnavailableError } from '../errors.ts';
 import { RedisKeys } from './keys.ts';
 import { scripts, type ScriptName } from './scripts.ts';
+import { coalesceWrites } from './write_coalescing.ts';
 
 export interface RedisNode {
   host: string;
@@ -73,30 +74,34 @@ function connect(config: RedisStoreConfig): RedisClient {
     // a resent consume could report "already consumed" to the caller that consumed.
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
-    // No auto-pipelining: a socket write per command leads the profile, but ioredis builds a
-    // Pipeline (binding every script) per batch, and measured A/B in one bench that cost more
-    // server CPU per sign-in than the writes it saved (bench/README.md).
+    // No auto-pipelining: ioredis builds a Pipeline (binding every script) per batch, and measured
+    // A/B that cost more server CPU per sign-in than the writes it saved (bench/README.md);
+    // commands of one turn share a socket write through coalesceWrites instead.
     ...(config.username === undefined ? {} : { username: config.username }),
     ...(config.password === undefined ? {} : { password: config.password }),
   };
   if (config.cluster) {
-    return new Cluster(config.cluster, {
-      enableOfflineQueue: false,
-      clusterRetryStrategy: reconnectDelayMs,
-      redisOptions: { ...failFast, ...(config.tls ? { tls: {} } : {}) },
-      scripts,
-    });
+    return coalesceWrites(
+      new Cluster(config.cluster, {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: reconnectDelayMs,
+        redisOptions: { ...failFast, ...(config.tls ? { tls: {} } : {}) },
+        scripts,
+      }),
+    );
   }
   const common = { ...failFast, enableOfflineQueue: false, retryStrategy: reconnectDelayMs, scripts };
   if (config.sentinels) {
-    return new Redis({
-      ...common,
-      sentinels: config.sentinels,
-      name: config.sentinelName,
-      ...(config.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
-    });
+    return coalesceWrites(
+      new Redis({
+        ...common,
+        sentinels: config.sentinels,
+        name: config.sentinelName,
+        ...(config.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      }),
+    );
   }
-  if (config.url) return new Redis(config.url, common);
+  if (config.url) return coalesceWrites(new Redis(config.url, common));
   throw new TypeError('the Redis store needs redis.url, redis.sentinels or redis.cluster');
 }
 
