@@ -130,6 +130,14 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.counters.incrementCountersWithin(...args);
   }
 
+  passLimits(...args: Parameters<CounterStore['passLimits']>): ReturnType<CounterStore['passLimits']> {
+    return this.#parts.counters.passLimits(...args);
+  }
+
+  countAttempt(...args: Parameters<CounterStore['countAttempt']>): ReturnType<CounterStore['countAttempt']> {
+    return this.#parts.counters.countAttempt(...args);
+  }
+
   readCounter(...args: Parameters<CounterStore['readCounter']>): ReturnType<CounterStore['readCounter']> {
     return this.#parts.counters.readCounter(...args);
   }

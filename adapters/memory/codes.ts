@@ -1,12 +1,16 @@
 /** One-time codes in memory, one per interaction. */
-import type { CodeInspection, CodeStore, StoredCode } from '../store/codes.ts';
+import type { CodeInspection, CodeStore, ConsumedCodeReset, StoredCode } from '../store/codes.ts';
+import type { CounterStore } from '../store/counters.ts';
 import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
 
 export class MemoryCodes implements CodeStore, CodeInspection {
   readonly #codes: ExpiringMap<StoredCode>;
+  /** What a consumed code resets; its methods change the maps before they first await. */
+  readonly #counters: Pick<CounterStore, 'deleteCounter' | 'releaseSlot'>;
 
-  constructor(maps: ExpiringMaps) {
+  constructor(maps: ExpiringMaps, counters: Pick<CounterStore, 'deleteCounter' | 'releaseSlot'>) {
     this.#codes = maps.create();
+    this.#counters = counters;
   }
 
   async putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void> {
@@ -25,10 +29,12 @@ export class MemoryCodes implements CodeStore, CodeInspection {
     return clone(code);
   }
 
-  async consumeCode(interactionUid: string, codeId: string): Promise<boolean> {
+  async consumeCode(interactionUid: string, codeId: string, reset: ConsumedCodeReset = {}): Promise<boolean> {
     const code = this.#codes.get(interactionUid);
     if (!code || code.codeId !== codeId) return false;
     this.#codes.delete(interactionUid);
+    // Called without awaiting in between, so all of it happens before anything else runs.
+    await Promise.all([...(reset.counters ?? []).map((key) => this.#counters.deleteCounter(key)), ...(reset.slots ?? []).map((key) => this.#counters.releaseSlot(key))]);
     return true;
   }
 

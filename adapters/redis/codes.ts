@@ -1,7 +1,7 @@
 /** One-time codes in Redis: one hash per interaction, so a script can count an attempt or consume the code atomically. */
 import { z } from 'zod';
 
-import type { CodeInspection, CodeStore, StoredCode } from '../store/codes.ts';
+import type { CodeInspection, CodeStore, ConsumedCodeReset, StoredCode } from '../store/codes.ts';
 import { RedisPart, toMs } from './connection.ts';
 import { hashFields, pairsToRecord, parseStored, storedInteger, storedNumber } from './stored.ts';
 
@@ -30,8 +30,15 @@ export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
     return reply === null ? undefined : parseCode(pairsToRecord(reply), interactionUid);
   }
 
-  async consumeCode(interactionUid: string, codeId: string): Promise<boolean> {
-    return (await this.redis.script('gpConsumeCode', this.keys.code(interactionUid), codeId)) === 1;
+  async consumeCode(interactionUid: string, codeId: string, reset: ConsumedCodeReset = {}): Promise<boolean> {
+    const cleared = [...(reset.counters ?? []).map((key) => this.keys.counter(key)), ...(reset.slots ?? []).map((key) => this.keys.slot(key))];
+    if (cleared.length > 0 && !this.redis.cluster) {
+      return (await this.redis.script('gpConsumeCodeAndClear', 1 + cleared.length, this.keys.code(interactionUid), ...cleared, codeId)) === 1;
+    }
+    if ((await this.redis.script('gpConsumeCode', this.keys.code(interactionUid), codeId)) !== 1) return false;
+    // Other slots: after the code, one key at a time (a crash between keeps counts, never loses the code's single use).
+    for (const key of cleared) await this.redis.run((client) => client.del(key));
+    return true;
   }
 
   async deleteCode(interactionUid: string): Promise<void> {

@@ -17,13 +17,24 @@ export interface StoredCode {
   attempts: number;
 }
 
+/** What a right code clears as it is consumed, named as `CounterStore` names them: the counters to delete, the slots to free. */
+export interface ConsumedCodeReset {
+  counters?: readonly string[] | undefined;
+  slots?: readonly string[] | undefined;
+}
+
 export interface CodeStore {
   /** Stores the interaction's code, replacing (and so invalidating) any previous one. */
   putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void>;
   /** Adds one to the code's attempt count in one atomic step and returns the code with the new count. */
   countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined>;
-  /** Deletes the code if `codeId` is still the current one; true for exactly one caller. */
-  consumeCode(interactionUid: string, codeId: string): Promise<boolean>;
+  /**
+   * Deletes the code if `codeId` is still the current one; true for exactly one caller. That
+   * caller's `reset` is cleared too (`deleteCounter`, `releaseSlot`): in the same step on a
+   * single server or Sentinel, right after on a Cluster (where a crash between leaves the counts,
+   * the safe side); nothing is cleared for a code that was not consumed.
+   */
+  consumeCode(interactionUid: string, codeId: string, reset?: ConsumedCodeReset): Promise<boolean>;
 }
 
 /**

@@ -51,6 +51,37 @@ export function codesContract(store: ContractStore): void {
       expect(await store.consumeCode('interaction-2', 'code-b')).to.equal(false);
     });
 
+    it('consumeCode clears the counters and slots it is given only when it consumes, and for one of 20 parallel consumers', async () => {
+      const now = Date.now();
+      const reset = { counters: ['failures:ada@example.com'], slots: ['lockout:ada@example.com'] };
+      const countAndLock = async () => {
+        await store.incrementCounter('failures:ada@example.com', 86_400, now, 4);
+        await store.claimSlot('lockout:ada@example.com', 900, now);
+      };
+      await countAndLock();
+      await store.putCode('interaction-1', storedCode('code-b'), 600);
+      // Not the current code: nothing consumed, nothing cleared.
+      expect(await store.consumeCode('interaction-1', 'code-a', reset)).to.equal(false);
+      expect((await store.readCounter('failures:ada@example.com', now))?.count).to.equal(4);
+      expect(await store.peekSlot('lockout:ada@example.com', now)).to.equal(now + 900_000);
+
+      const results = await Promise.all(times(20, () => store.consumeCode('interaction-1', 'code-b', reset)));
+      expect(results.filter(Boolean)).to.have.length(1);
+      expect(await store.readCode('interaction-1')).to.equal(undefined);
+      expect(await store.readCounter('failures:ada@example.com', now)).to.equal(undefined);
+      expect(await store.peekSlot('lockout:ada@example.com', now)).to.equal(undefined);
+
+      // A code already consumed clears nothing counted since.
+      await countAndLock();
+      expect(await store.consumeCode('interaction-1', 'code-b', reset)).to.equal(false);
+      expect((await store.readCounter('failures:ada@example.com', now))?.count).to.equal(4);
+      // Only what it is given: a counter alone leaves the slot held.
+      await store.putCode('interaction-1', storedCode('code-c'), 600);
+      expect(await store.consumeCode('interaction-1', 'code-c', { counters: ['failures:ada@example.com'] })).to.equal(true);
+      expect(await store.readCounter('failures:ada@example.com', now)).to.equal(undefined);
+      expect(await store.peekSlot('lockout:ada@example.com', now)).to.equal(now + 900_000);
+    });
+
     it('deleteCode removes the code', async () => {
       await store.putCode('interaction-1', storedCode('code-a'), 600);
       await store.deleteCode('interaction-1');
