@@ -210,6 +210,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.people.isEmailDeleted(...args);
   }
 
+  lookUpEmail(...args: Parameters<PeopleStore['lookUpEmail']>): ReturnType<PeopleStore['lookUpEmail']> {
+    return this.#parts.people.lookUpEmail(...args);
+  }
+
   listPeople(...args: Parameters<PeopleStore['listPeople']>): ReturnType<PeopleStore['listPeople']> {
     return this.#parts.people.listPeople(...args);
   }

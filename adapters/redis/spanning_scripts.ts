@@ -82,4 +82,22 @@ if redis.call('HGET', KEYS[1], 'codeId') ~= ARGV[1] then return 0 end
 redis.call('DEL', unpack(KEYS))
 return 1`,
   },
+  /**
+   * createPersonIfAbsent for an address no one has: SET of the address index, ZADD of the listing
+   * entry, SET of the person, DEL of the deletion mark, in one step. KEYS: address index,
+   * deletion mark, listing, person. ARGV: id, listing member, person JSON. Returns 1 when created,
+   * the id the index names when there is one (nothing written), 0 when the person key is taken.
+   */
+  gpCreatePerson: {
+    numberOfKeys: 4,
+    lua: `
+local id = redis.call('GET', KEYS[1])
+if id then return id end
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[3], 0, ARGV[2])
+redis.call('SET', KEYS[4], ARGV[3])
+redis.call('DEL', KEYS[2])
+return 1`,
+  },
 } as const;
