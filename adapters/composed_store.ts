@@ -110,6 +110,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.codes.countCodeAttempt(...args);
   }
 
+  countCodeEntry(...args: Parameters<CodeStore['countCodeEntry']>): ReturnType<CodeStore['countCodeEntry']> {
+    return this.#parts.codes.countCodeEntry(...args);
+  }
+
   consumeCode(...args: Parameters<CodeStore['consumeCode']>): ReturnType<CodeStore['consumeCode']> {
     return this.#parts.codes.consumeCode(...args);
   }

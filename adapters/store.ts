@@ -31,7 +31,7 @@ export { mailStates } from './store/outbox.ts';
 export { guestStates, userTypes } from './store/people.ts';
 export type { AuditActor, AuditEvent, AuditQuery, AuditStore } from './store/audit.ts';
 export type { ClientIndexStore } from './store/clients.ts';
-export type { CodeInspection, CodeStore, ConsumedCodeReset, StoredCode } from './store/codes.ts';
+export type { CodeEntry, CodeInspection, CodeStore, ConsumedCodeReset, StoredCode } from './store/codes.ts';
 export type { AttemptLimits, AttemptOutcome, CounterState, CounterStore, LimitsOutcome, RequestLimits } from './store/counters.ts';
 export type { KeyringStore, StoredKeyring } from './store/keyring.ts';
 export type { DueLinkCheck, LinkQuery, LinkRecipient, LinkRecord, LinkStore } from './store/links.ts';

@@ -31,6 +31,11 @@ export class MemoryCounters implements CounterStore {
   }
 
   async countAttempt(limits: AttemptLimits, now: number): Promise<AttemptOutcome> {
+    return this.countAttemptNow(limits, now);
+  }
+
+  /** `countAttempt` without a promise, for the codes of this store to count an entry in the same step. */
+  countAttemptNow(limits: AttemptLimits, now: number): AttemptOutcome {
     const heldUntil = this.#heldUntil(limits.lockout.key, now);
     if (heldUntil !== undefined) return { kind: 'locked', until: heldUntil, counted: false };
     const state = this.#increment(limits.counter.key, limits.counter.windowSeconds, now, 1);
@@ -46,7 +51,13 @@ export class MemoryCounters implements CounterStore {
   }
 
   async deleteCounter(key: string): Promise<void> {
-    this.#counters.delete(key);
+    this.clearNow([key], []);
+  }
+
+  /** `deleteCounter` and `releaseSlot` without a promise, for a consumed code to clear in the same step. */
+  clearNow(counters: readonly string[], slots: readonly string[]): void {
+    for (const key of counters) this.#counters.delete(key);
+    for (const key of slots) this.#slots.delete(key);
   }
 
   async claimSlot(key: string, ttlSeconds: number, now: number): Promise<{ claimed: boolean; availableAt: number }> {
@@ -58,7 +69,7 @@ export class MemoryCounters implements CounterStore {
   }
 
   async releaseSlot(key: string): Promise<void> {
-    this.#slots.delete(key);
+    this.clearNow([], [key]);
   }
 
   #increment(key: string, windowSeconds: number, now: number, by: number): CounterState {

@@ -28,6 +28,22 @@ local function heldUntil(key, now)
 end
 `;
 
+/**
+ * Lua: an attempt counted unless the lockout slot is held, claiming it at `lockAt`, as
+ * peekSlot, incrementCounter, claimSlot. Returns { 0, held until } (nothing counted) |
+ * { 1, count, resetAt } | { 2, count, resetAt, locked until } (claimed: free, as the first read found).
+ */
+const countAttemptLua = `${incrementLua}${heldUntilLua}
+local function countAttempt(slot, counter, now, window, ttl, lockAt)
+  local held = heldUntil(slot, now)
+  if held then return { 0, held } end
+  local count, resetAt = increment(counter, now, window)
+  if count < lockAt then return { 1, count, resetAt } end
+  redis.call('SET', slot, now + ttl, 'PX', ttl)
+  return { 2, count, resetAt, now + ttl }
+end
+`;
+
 export const spanningScripts = {
   /**
    * passLimits: gpPeekSlot, gpClaimSlot, gpIncrementCountersWithin in one step. KEYS: slot
@@ -62,14 +78,26 @@ return reply`,
    */
   gpCountAttempt: {
     numberOfKeys: 2,
-    lua: `${incrementLua}${heldUntilLua}
-local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[3])
-local held = heldUntil(KEYS[1], now)
-if held then return { 0, held } end
-local count, resetAt = increment(KEYS[2], now, tonumber(ARGV[2]))
-if count < tonumber(ARGV[4]) then return { 1, count, resetAt } end
-redis.call('SET', KEYS[1], now + ttl, 'PX', ttl)
-return { 2, count, resetAt, now + ttl }`,
+    lua: `${countAttemptLua}
+return countAttempt(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))`,
+  },
+  /**
+   * countCodeEntry: gpCountAttempt, then gpCountCodeAttempt when it allows the entry. KEYS:
+   * lockout slot, counter, code hash. ARGV as gpCountAttempt. Returns { 0, held until } |
+   * { 1 or 2, count, resetAt, locked until (0: not claimed), the code's fields and values after
+   * counting (empty: no code) }.
+   */
+  gpCountCodeEntry: {
+    numberOfKeys: 3,
+    lua: `${countAttemptLua}
+local reply = countAttempt(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+if reply[1] == 0 then return reply end
+local code = {}
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HINCRBY', KEYS[3], 'attempts', 1)
+  code = redis.call('HGETALL', KEYS[3])
+end
+return { reply[1], reply[2], reply[3], reply[4] or 0, code }`,
   },
   /**
    * consumeCode with a reset: gpConsumeCode, then DEL of each other key, in one step. KEYS: code

@@ -182,32 +182,31 @@ export class CodeRequests {
         result: 'failure',
       });
 
-    // Counted before comparing, in the store, so parallel guesses cannot slip under the caps. One
-    // step: refused while the address is locked out (not counted); from the entry that reaches
-    // the limit on, each lockout period allows one entry: claiming the lockout is what allows it,
-    // so of parallel entries one is compared and the address is locked meanwhile. (Claimed already
-    // by the entry that reaches the limit: otherwise it and the first entry past it, arriving
-    // together, would both be compared.)
-    const attempt = await store.countAttempt(
+    // Counted before comparing, in the store, so parallel guesses cannot slip under the caps: per
+    // address and per code, in one step. Refused while the address is locked out (not counted);
+    // from the entry that reaches the limit on, each lockout period allows one entry: claiming
+    // the lockout is what allows it, so of parallel entries one is compared and the address is
+    // locked meanwhile. (Claimed already by the entry that reaches the limit: otherwise it and the
+    // first entry past it, arriving together, would both be compared.)
+    const entry = await store.countCodeEntry(
+      keys.code(email),
       {
         counter: { key: keys.failures(email), windowSeconds: Math.max(failureMemorySeconds, policy.lockoutSeconds) },
         lockout: { key: keys.lockout(email), ttlSeconds: policy.lockoutSeconds, lockAt: policy.lockoutAfterFailures },
       },
       clock.now(),
     );
-    if (attempt.kind === 'locked') {
+    if (entry.kind === 'locked') {
       await rejected('locked_out');
-      return refused({ kind: 'locked_out', until: attempt.until });
+      return refused({ kind: 'locked_out', until: entry.until });
     }
-    const failures = attempt.state;
-    const probeLockedUntil = attempt.lockedUntil;
+    const { state: failures, lockedUntil: probeLockedUntil, code } = entry;
     /** A refused entry; at the limit the lockout it claimed stays, whatever the reason. */
     const refuse = async (reason: string, notice: Notice, detail: Record<string, unknown> = {}): Promise<CodeCheck> => {
       await rejected(reason, detail);
       return refused(probeLockedUntil === undefined ? notice : { kind: 'locked_out', until: probeLockedUntil });
     };
 
-    const code = await store.countCodeAttempt(keys.code(email));
     if (!code) {
       // A parallel entry of the same right code may have consumed it just before we counted (a
       // double click): follow it rather than call the code expired. Only once it has moved the
