@@ -110,6 +110,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.codes.countCodeAttempt(...args);
   }
 
+  countCodeEntry(...args: Parameters<CodeStore['countCodeEntry']>): ReturnType<CodeStore['countCodeEntry']> {
+    return this.#parts.codes.countCodeEntry(...args);
+  }
+
   consumeCode(...args: Parameters<CodeStore['consumeCode']>): ReturnType<CodeStore['consumeCode']> {
     return this.#parts.codes.consumeCode(...args);
   }
@@ -128,6 +132,14 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   incrementCountersWithin(...args: Parameters<CounterStore['incrementCountersWithin']>): ReturnType<CounterStore['incrementCountersWithin']> {
     return this.#parts.counters.incrementCountersWithin(...args);
+  }
+
+  passLimits(...args: Parameters<CounterStore['passLimits']>): ReturnType<CounterStore['passLimits']> {
+    return this.#parts.counters.passLimits(...args);
+  }
+
+  countAttempt(...args: Parameters<CounterStore['countAttempt']>): ReturnType<CounterStore['countAttempt']> {
+    return this.#parts.counters.countAttempt(...args);
   }
 
   readCounter(...args: Parameters<CounterStore['readCounter']>): ReturnType<CounterStore['readCounter']> {
@@ -200,6 +212,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   isEmailDeleted(...args: Parameters<PeopleStore['isEmailDeleted']>): ReturnType<PeopleStore['isEmailDeleted']> {
     return this.#parts.people.isEmailDeleted(...args);
+  }
+
+  lookUpEmail(...args: Parameters<PeopleStore['lookUpEmail']>): ReturnType<PeopleStore['lookUpEmail']> {
+    return this.#parts.people.lookUpEmail(...args);
   }
 
   listPeople(...args: Parameters<PeopleStore['listPeople']>): ReturnType<PeopleStore['listPeople']> {

@@ -63,6 +63,11 @@ export class People {
     return this.#store.isEmailDeleted(emailNormalized);
   }
 
+  /** `findByEmail` and `isDeleted` at once (one store step where the store can): what a sign-in asks of every address. */
+  lookUp(emailNormalized: string): Promise<{ person: PersonRecord | undefined; deleted: boolean }> {
+    return this.#store.lookUpEmail(emailNormalized);
+  }
+
   list(query: PeopleQuery, page: { cursor?: string | undefined; limit: number }): Promise<Page<PersonRecord>> {
     return this.#store.listPeople(query, page);
   }

@@ -71,6 +71,11 @@ export class MemoryPeople implements PeopleStore {
     return this.#deletedEmails.has(emailNormalized);
   }
 
+  async lookUpEmail(emailNormalized: string): Promise<{ person: PersonRecord | undefined; deleted: boolean }> {
+    const person = await this.findPersonByEmail(emailNormalized);
+    return { person, deleted: !person && this.#deletedEmails.has(emailNormalized) };
+  }
+
   /** No index, as for links: every person is filtered and sorted, in the byte order Redis lists them in. */
   async listPeople(query: PeopleQuery, page: PageRequest): Promise<Page<PersonRecord>> {
     assertPageLimit(page.limit);

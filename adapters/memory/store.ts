@@ -24,11 +24,12 @@ export class MemoryStore extends ComposedStore {
 
   constructor() {
     const maps = new ExpiringMaps();
+    const counters = new MemoryCounters(maps);
     super({
       models: new MemoryOidcModels(maps),
       records: new MemoryRecords(maps),
-      codes: new MemoryCodes(maps),
-      counters: new MemoryCounters(maps),
+      codes: new MemoryCodes(maps, counters),
+      counters,
       outbox: new MemoryOutbox(maps),
       people: new MemoryPeople(),
       settings: new MemorySettings(),

@@ -1,8 +1,9 @@
 /** One-time codes in Redis: one hash per interaction, so a script can count an attempt or consume the code atomically. */
 import { z } from 'zod';
 
-import type { CodeInspection, CodeStore, StoredCode } from '../store/codes.ts';
-import { RedisPart, toMs } from './connection.ts';
+import type { CodeEntry, CodeInspection, CodeStore, ConsumedCodeReset, StoredCode } from '../store/codes.ts';
+import type { AttemptLimits, CounterStore } from '../store/counters.ts';
+import { RedisPart, toMs, type RedisConnection } from './connection.ts';
 import { hashFields, pairsToRecord, parseStored, storedInteger, storedNumber } from './stored.ts';
 
 const codeSchema = z.object({
@@ -16,7 +17,21 @@ const codeSchema = z.object({
 
 const codeFields = codeSchema.keyof().options;
 
+/** What gpCountCodeEntry answers: 0 and the lockout's end, or 1 or 2 (claimed the lockout), count, resetAt, locked until (0: none), the code's pairs. */
+const entryReply = z.union([
+  z.tuple([z.literal(0), z.number()]),
+  z.tuple([z.union([z.literal(1), z.literal(2)]), z.int(), z.number(), z.number(), z.array(z.string())]),
+]);
+
 export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
+  /** Where an entry is counted on a Cluster, before the code is. */
+  readonly #counters: Pick<CounterStore, 'countAttempt'>;
+
+  constructor(redis: RedisConnection, counters: Pick<CounterStore, 'countAttempt'>) {
+    super(redis);
+    this.#counters = counters;
+  }
+
   async putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void> {
     await this.redis.script('gpReplaceHash', this.keys.code(interactionUid), toMs(ttlSeconds), ...hashFields(code, codeFields));
   }
@@ -30,8 +45,39 @@ export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
     return reply === null ? undefined : parseCode(pairsToRecord(reply), interactionUid);
   }
 
-  async consumeCode(interactionUid: string, codeId: string): Promise<boolean> {
-    return (await this.redis.script('gpConsumeCode', this.keys.code(interactionUid), codeId)) === 1;
+  async countCodeEntry(interactionUid: string, limits: AttemptLimits, now: number): Promise<CodeEntry> {
+    if (this.redis.cluster) {
+      // Other slots: the entry first, then the code, only when the entry is allowed.
+      const attempt = await this.#counters.countAttempt(limits, now);
+      return attempt.kind === 'locked' ? attempt : { ...attempt, code: await this.countCodeAttempt(interactionUid) };
+    }
+    const { counter, lockout } = limits;
+    const reply = await this.redis.script(
+      'gpCountCodeEntry',
+      this.keys.slot(lockout.key),
+      this.keys.counter(counter.key),
+      this.keys.code(interactionUid),
+      Math.floor(now),
+      toMs(counter.windowSeconds),
+      toMs(lockout.ttlSeconds),
+      lockout.lockAt,
+    );
+    const parsed = parseStored(entryReply, reply, 'code entry');
+    if (parsed[0] === 0) return { kind: 'locked', until: parsed[1], counted: false };
+    const [claimed, count, resetAt, lockedUntil, pairs] = parsed;
+    const code = parseCode(pairsToRecord(pairs), interactionUid);
+    return claimed === 2 ? { kind: 'counted', state: { count, resetAt }, lockedUntil, code } : { kind: 'counted', state: { count, resetAt }, code };
+  }
+
+  async consumeCode(interactionUid: string, codeId: string, reset: ConsumedCodeReset = {}): Promise<boolean> {
+    const cleared = [...(reset.counters ?? []).map((key) => this.keys.counter(key)), ...(reset.slots ?? []).map((key) => this.keys.slot(key))];
+    if (cleared.length > 0 && !this.redis.cluster) {
+      return (await this.redis.script('gpConsumeCodeAndClear', 1 + cleared.length, this.keys.code(interactionUid), ...cleared, codeId)) === 1;
+    }
+    if ((await this.redis.script('gpConsumeCode', this.keys.code(interactionUid), codeId)) !== 1) return false;
+    // Other slots: after the code, one key at a time (a crash between keeps counts, never loses the code's single use).
+    for (const key of cleared) await this.redis.run((client) => client.del(key));
+    return true;
   }
 
   async deleteCode(interactionUid: string): Promise<void> {

@@ -6,8 +6,10 @@
  * Redis sees: `guestpass:model:Session:abc`, `guestpass:{outbox}:due`. Each atomic step
  * is one Lua script on one key, or on keys that share the hash tag `{outbox}` and so one slot.
  * Where a step spans slots (an oidc entry and its indexes, a person and their indexes, a link
- * and its indexes) it is a sequence of single-key commands, ordered so that a crash half-way
- * leaves nothing unsafe.
+ * and its indexes) it is a sequence of single-key commands on a Cluster, ordered so that a crash
+ * half-way leaves nothing unsafe; on a single server or Sentinel, where one script may span any
+ * keys, the hot ones are one script instead (`gpUpsertModel`, and `spanning_scripts.ts`: the
+ * limits of each sign-in form, consuming a code with its reset, creating a person).
  *
  *   key (after P)                     type    TTL                            purpose
  *   P model:<Model>:<id>              hash    expiresIn of the entry         oidc-provider entry: `payload` (JSON) and, once consumed, `consumed` (epoch s)

@@ -49,9 +49,44 @@ const peopleChunkMax = 1000;
 
 export class RedisPeople extends RedisPart implements PeopleStore {
   // A person is one key; the address index, the identity index, the listing and the deletion mark
-  // live in other slots and are written with single-key commands. Index entries are written
+  // live in other slots and are written with single-key commands (creating a person off a
+  // Cluster writes them all in one script, which no crash can split). Index entries are written
   // before the person and removed after, so a crash leaves at worst an entry naming a person who
   // is gone or no longer matches it — every read checks the person and skips such an entry.
+
+  /** One script off a Cluster for the common cases (#createInOneStep), and otherwise step by step. */
+  async createPersonIfAbsent(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean }> {
+    if (!this.redis.cluster) {
+      const created = await this.#createInOneStep(person);
+      if (created) return created;
+    }
+    return this.#createStepwise(person);
+  }
+
+  /**
+   * Off a Cluster, an address no one has gets its index, listing entry and person, and loses its
+   * deletion mark, in one script (gpCreatePerson); an index naming a person with the address
+   * answers that person. Anything else (an index left by a crash or by a stepwise creator still
+   * on its way, an id already taken) is undefined: the stepwise path sorts it out, as it would have.
+   */
+  async #createInOneStep(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean } | undefined> {
+    const candidate: PersonRecord = { ...person, version: 1 };
+    const emailNormalized = person.emailNormalized;
+    const reply = await this.redis.script(
+      'gpCreatePerson',
+      this.keys.personEmail(emailNormalized),
+      this.keys.personDeleted(emailNormalized),
+      this.keys.peopleByEmail(),
+      this.keys.person(person.id),
+      person.id,
+      personListingMember(candidate),
+      JSON.stringify(candidate),
+    );
+    if (reply === 1) return { person: candidate, created: true };
+    if (typeof reply !== 'string') return undefined;
+    const existing = await this.getPerson(reply);
+    return existing?.emailNormalized === emailNormalized ? { person: existing, created: false } : undefined;
+  }
 
   /**
    * Two writes in two slots, each atomic on its own: the address index (SET NX) decides the id,
@@ -61,7 +96,7 @@ export class RedisPeople extends RedisPart implements PeopleStore {
    * An index naming a deleted person — the deletion mark names that id — is pointed at a new id
    * instead: a deleted person's `sub` is never handed to the next person with the address.
    */
-  async createPersonIfAbsent(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean }> {
+  async #createStepwise(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean }> {
     const emailNormalized = person.emailNormalized;
     const indexKey = this.keys.personEmail(emailNormalized);
     const markKey = this.keys.personDeleted(emailNormalized);
@@ -203,6 +238,20 @@ export class RedisPeople extends RedisPart implements PeopleStore {
   async isEmailDeleted(emailNormalized: string): Promise<boolean> {
     const mark = await this.redis.run((client) => client.get(this.keys.personDeleted(emailNormalized)));
     return mark !== null && (await this.findPersonByEmail(emailNormalized)) === undefined;
+  }
+
+  /** Off a Cluster the index and the mark are one MGET; on one they live in other slots and are read in parallel. */
+  async lookUpEmail(emailNormalized: string): Promise<{ person: PersonRecord | undefined; deleted: boolean }> {
+    const markKey = this.keys.personDeleted(emailNormalized);
+    if (this.redis.cluster) {
+      const [person, mark] = await Promise.all([this.findPersonByEmail(emailNormalized), this.redis.run((client) => client.get(markKey))]);
+      return { person, deleted: !person && mark !== null };
+    }
+    const [id, mark] = await this.redis.run((client) => client.mget(this.keys.personEmail(emailNormalized), markKey));
+    const found = id ? await this.getPerson(id) : undefined;
+    // An index left behind by an interrupted creation or deletion names no one, or someone else.
+    const person = found?.emailNormalized === emailNormalized ? found : undefined;
+    return { person, deleted: !person && mark !== null && mark !== undefined };
   }
 
   /**

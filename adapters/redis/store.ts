@@ -24,11 +24,12 @@ export class RedisStore extends ComposedStore {
 
   constructor(options: RedisStoreOptions) {
     const redis = new RedisConnection(options);
+    const counters = new RedisCounters(redis);
     super({
       models: new RedisOidcModels(redis),
       records: new RedisRecords(redis),
-      codes: new RedisCodes(redis),
-      counters: new RedisCounters(redis),
+      codes: new RedisCodes(redis, counters),
+      counters,
       outbox: new RedisOutbox(redis),
       people: new RedisPeople(redis),
       settings: new RedisSettings(redis),

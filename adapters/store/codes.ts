@@ -3,6 +3,7 @@
  * keeps an HMAC, so a copy of the store cannot sign anyone in. Counting an attempt and consuming
  * a code are each one atomic step, so parallel guesses are all counted and a code is used once.
  */
+import type { AttemptLimits, AttemptOutcome } from './counters.ts';
 
 export interface StoredCode {
   /** Random id of this issuance; consuming names it, so a newer code is never consumed by mistake. */
@@ -17,13 +18,33 @@ export interface StoredCode {
   attempts: number;
 }
 
+/** What `countCodeEntry` found: refused by the lockout (the code untouched), or counted, with the code as `countCodeAttempt` returns it. */
+export type CodeEntry = Extract<AttemptOutcome, { kind: 'locked' }> | (Extract<AttemptOutcome, { kind: 'counted' }> & { code: StoredCode | undefined });
+
+/** What a right code clears as it is consumed, named as `CounterStore` names them: the counters to delete, the slots to free. */
+export interface ConsumedCodeReset {
+  counters?: readonly string[] | undefined;
+  slots?: readonly string[] | undefined;
+}
+
 export interface CodeStore {
   /** Stores the interaction's code, replacing (and so invalidating) any previous one. */
   putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void>;
   /** Adds one to the code's attempt count in one atomic step and returns the code with the new count. */
   countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined>;
-  /** Deletes the code if `codeId` is still the current one; true for exactly one caller. */
-  consumeCode(interactionUid: string, codeId: string): Promise<boolean>;
+  /**
+   * An entry of a code, counted before it is compared: `countAttempt(limits, now)` (CounterStore)
+   * and, when that allows it, `countCodeAttempt`. One step (one script) on a single server or
+   * Sentinel; those two calls in that order on a Cluster, where the keys live in other slots.
+   */
+  countCodeEntry(interactionUid: string, limits: AttemptLimits, now: number): Promise<CodeEntry>;
+  /**
+   * Deletes the code if `codeId` is still the current one; true for exactly one caller. That
+   * caller's `reset` is cleared too (`deleteCounter`, `releaseSlot`): in the same step on a
+   * single server or Sentinel, right after on a Cluster (where a crash between leaves the counts,
+   * the safe side); nothing is cleared for a code that was not consumed.
+   */
+  consumeCode(interactionUid: string, codeId: string, reset?: ConsumedCodeReset): Promise<boolean>;
 }
 
 /**

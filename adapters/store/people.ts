@@ -59,7 +59,8 @@ export type LinkIdentityOutcome =
 export interface PeopleStore {
   /**
    * Creates the person (version 1) unless one already has the address; of N parallel calls one
-   * creates, all get the same person. Creating clears a deletion mark on the address.
+   * creates, all get the same person. Creating clears a deletion mark on the address. On a single
+   * server or Sentinel, creating for an address no one has is one step (one script).
    */
   createPersonIfAbsent(person: PersonRecord): Promise<{ person: PersonRecord; created: boolean }>;
   getPerson(id: string): Promise<PersonRecord | undefined>;
@@ -83,6 +84,11 @@ export interface PeopleStore {
   deletePerson(id: string): Promise<PersonRecord | undefined>;
   /** Whether the address belonged to a deleted person who has not been re-created (re-invited) since. */
   isEmailDeleted(emailNormalized: string): Promise<boolean>;
+  /**
+   * `findPersonByEmail` and `isEmailDeleted` together, as a sign-in asks them for every address:
+   * on a single server or Sentinel one round trip for an address no one has (two for one someone has).
+   */
+  lookUpEmail(emailNormalized: string): Promise<{ person: PersonRecord | undefined; deleted: boolean }>;
   /** Sorted by normalised address. `cursor` is the previous page's `nextCursor`; a bad one is an `InvalidCursorError`. */
   listPeople(query: PeopleQuery, page: PageRequest): Promise<Page<PersonRecord>>;
 }

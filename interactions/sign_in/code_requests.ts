@@ -111,23 +111,24 @@ export class CodeRequests {
     };
 
     // Every limit below applies to every address alike, so hitting one says nothing about a link.
-    const lockedUntil = await store.peekSlot(keys.lockout(email.normalized), now);
-    if (lockedUntil !== undefined) return stayOnCodePage({ kind: 'locked_out', until: lockedUntil });
-
-    const cooldown = await store.claimSlot(keys.cooldown(email.normalized), policy.resendCooldownSeconds, now);
-    if (!cooldown.claimed) return stayOnCodePage({ kind: 'resend_wait', until: cooldown.availableAt });
-
-    // Per address, then per client network (counted only when the address is within its cap), in
-    // one store step. A request whose address is unknown (its client reset the connection before
-    // it was read) is counted too, all such requests as one: skipping them would let anyone past this cap.
-    const sent = await store.incrementCountersWithin(
-      [
-        { key: keys.sentToAddress(email.normalized), windowSeconds: hourSeconds, limit: policy.maxCodesPerHour },
-        { key: keys.sentFromIp(request.ip ? clientNetwork(request.ip) : 'unknown'), windowSeconds: hourSeconds, limit: this.#deps.codesPerIpPerHour },
-      ],
+    // In order, one store step: the lockout, the resend cooldown, then per address and per client
+    // network (counted only when the address is within its cap). A request whose address is
+    // unknown (its client reset the connection before it was read) is counted too, all such
+    // requests as one: skipping them would let anyone past this cap.
+    const limits = await store.passLimits(
+      {
+        refusedWhileHeld: keys.lockout(email.normalized),
+        claims: { key: keys.cooldown(email.normalized), ttlSeconds: policy.resendCooldownSeconds },
+        counters: [
+          { key: keys.sentToAddress(email.normalized), windowSeconds: hourSeconds, limit: policy.maxCodesPerHour },
+          { key: keys.sentFromIp(request.ip ? clientNetwork(request.ip) : 'unknown'), windowSeconds: hourSeconds, limit: this.#deps.codesPerIpPerHour },
+        ],
+      },
       now,
     );
-    const [perAddress, perIp] = sent;
+    if (limits.kind === 'held') return stayOnCodePage({ kind: 'locked_out', until: limits.until });
+    if (limits.kind === 'cooling') return stayOnCodePage({ kind: 'resend_wait', until: limits.availableAt });
+    const [perAddress, perIp] = limits.states;
     const hourFromNow = now + hourSeconds * 1000;
     if (!perAddress || perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress?.resetAt ?? hourFromNow });
     if (!perIp || perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp?.resetAt ?? hourFromNow });
@@ -181,34 +182,31 @@ export class CodeRequests {
         result: 'failure',
       });
 
-    const lockedUntil = await store.peekSlot(keys.lockout(email), clock.now());
-    if (lockedUntil !== undefined) {
-      await rejected('locked_out');
-      return refused({ kind: 'locked_out', until: lockedUntil });
-    }
-
-    // Counted before comparing, in the store, so parallel guesses cannot slip under the caps.
-    const failures = await store.incrementCounter(keys.failures(email), Math.max(failureMemorySeconds, policy.lockoutSeconds), clock.now());
-    // From the entry that reaches the limit on, each lockout period allows one entry: claiming
+    // Counted before comparing, in the store, so parallel guesses cannot slip under the caps: per
+    // address and per code, in one step. Refused while the address is locked out (not counted);
+    // from the entry that reaches the limit on, each lockout period allows one entry: claiming
     // the lockout is what allows it, so of parallel entries one is compared and the address is
-    // locked meanwhile. (Claimed already by the entry that reaches the limit: otherwise it and
-    // the first entry past it, arriving together, would both be compared.)
-    let probeLockedUntil: number | undefined;
-    if (failures.count >= policy.lockoutAfterFailures) {
-      const probe = await store.claimSlot(keys.lockout(email), policy.lockoutSeconds, clock.now());
-      if (!probe.claimed) {
-        await rejected('locked_out');
-        return refused({ kind: 'locked_out', until: probe.availableAt });
-      }
-      probeLockedUntil = probe.availableAt;
+    // locked meanwhile. (Claimed already by the entry that reaches the limit: otherwise it and the
+    // first entry past it, arriving together, would both be compared.)
+    const entry = await store.countCodeEntry(
+      keys.code(email),
+      {
+        counter: { key: keys.failures(email), windowSeconds: Math.max(failureMemorySeconds, policy.lockoutSeconds) },
+        lockout: { key: keys.lockout(email), ttlSeconds: policy.lockoutSeconds, lockAt: policy.lockoutAfterFailures },
+      },
+      clock.now(),
+    );
+    if (entry.kind === 'locked') {
+      await rejected('locked_out');
+      return refused({ kind: 'locked_out', until: entry.until });
     }
+    const { state: failures, lockedUntil: probeLockedUntil, code } = entry;
     /** A refused entry; at the limit the lockout it claimed stays, whatever the reason. */
     const refuse = async (reason: string, notice: Notice, detail: Record<string, unknown> = {}): Promise<CodeCheck> => {
       await rejected(reason, detail);
       return refused(probeLockedUntil === undefined ? notice : { kind: 'locked_out', until: probeLockedUntil });
     };
 
-    const code = await store.countCodeAttempt(keys.code(email));
     if (!code) {
       // A parallel entry of the same right code may have consumed it just before we counted (a
       // double click): follow it rather than call the code expired. Only once it has moved the
@@ -236,7 +234,9 @@ export class CodeRequests {
       await rejected('no_longer_eligible', { because: still.reason });
       return refused({ kind: 'access_removed' });
     }
-    if (!(await store.consumeCode(keys.code(email), code.codeId))) {
+    // A right code ends the address's run of failures, and frees the lockout this entry claimed.
+    const reset = { counters: [keys.failures(email)], slots: probeLockedUntil === undefined ? [] : [keys.lockout(email)] };
+    if (!(await store.consumeCode(keys.code(email), code.codeId, reset))) {
       // Another request with this same right code won (a double click): follow where it goes.
       const settled = await this.#awaitWinner(record.uid);
       if (settled) return { kind: 'followed', record: settled };
@@ -244,8 +244,6 @@ export class CodeRequests {
       return refused({ kind: 'code_used' });
     }
     codeConsumed(record.uid, followParallelRequest.withinMs);
-    await store.deleteCounter(keys.failures(email));
-    if (probeLockedUntil !== undefined) await store.releaseSlot(keys.lockout(email));
     return { kind: 'right' };
   }
 

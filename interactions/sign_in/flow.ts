@@ -23,7 +23,7 @@ export interface SignInDeps extends Omit<CodeRequestDeps, 'records' | 'store'> {
   store: RecordStore & CodeRequestDeps['store'];
   clock: Clock;
   audit: AuditLog;
-  people: Pick<People, 'get' | 'findByEmail' | 'isDeleted' | 'recordVerification'>;
+  people: Pick<People, 'get' | 'lookUp' | 'recordVerification'>;
   federation: FederationPlanner;
 }
 
@@ -99,7 +99,7 @@ export class SignInFlow {
       return record;
     }
     // Both asked for every address, so the answer takes as long for people the directory knows.
-    const [person, deleted] = await Promise.all([this.#deps.people.findByEmail(email.normalized), this.#deps.people.isDeleted(email.normalized)]);
+    const { person, deleted } = await this.#deps.people.lookUp(email.normalized);
     const removed = person?.disabled ? 'disabled' : !person && deleted ? 'deleted' : undefined;
     if (removed) {
       await this.#deps.audit.record('VerificationCodeRejected', {

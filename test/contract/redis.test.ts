@@ -156,6 +156,14 @@ describe('RedisStore', () => {
       expect((await store.findPersonByEmail('ada@example.com'))?.id).to.equal('person-orphaned');
     });
 
+    it('creates one person, under the id a left-over index names, among 10 parallel calls', async () => {
+      await admin.set(`${config.keyPrefix}person-email:ada@example.com`, 'person-orphaned');
+      const results = await Promise.all(Array.from({ length: 10 }, (_, index) => store.createPersonIfAbsent(person(`person-${index}`, 'ada@example.com'))));
+      expect(results.filter((result) => result.created)).to.have.length(1);
+      for (const result of results) expect(result.person).to.deep.include({ id: 'person-orphaned', version: 1 });
+      expect((await store.listPeople({}, { limit: 10 })).items.map((entry) => entry.id)).to.deep.equal(['person-orphaned']);
+    });
+
     it('never gives a deleted person\'s id to the next person with the address, even when the deletion stopped half-way', async () => {
       const prefix = config.keyPrefix;
       await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
@@ -164,6 +172,7 @@ describe('RedisStore', () => {
       await admin.set(`${prefix}person-deleted:ada@example.com`, 'person-1');
       await admin.del(`${prefix}person:person-1`);
       expect(await store.isEmailDeleted('ada@example.com')).to.equal(true);
+      expect(await store.lookUpEmail('ada@example.com')).to.deep.equal({ person: undefined, deleted: true });
       expect(await store.findPersonByEmail('ada@example.com')).to.equal(undefined);
       expect(await store.findPersonByIdentity(work('ada').issuer, 'ada')).to.equal(undefined);
       expect(await store.listPeople({}, { limit: 10 })).to.deep.equal({ items: [], nextCursor: null });
@@ -185,6 +194,7 @@ describe('RedisStore', () => {
       await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
       await admin.set(`${config.keyPrefix}person-deleted:ada@example.com`, 'person-0');
       expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+      expect(await store.lookUpEmail('ada@example.com')).to.deep.equal({ person: await store.getPerson('person-1'), deleted: false });
       await store.deletePerson('person-1');
       expect(await store.isEmailDeleted('ada@example.com')).to.equal(true);
     });

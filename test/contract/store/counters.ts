@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 
 import { type ContractStore, times } from './fixtures.ts';
+import { limitsContract } from './limits.ts';
 
 export function countersContract(store: ContractStore): void {
   describe('counters', () => {
@@ -124,4 +125,6 @@ export function countersContract(store: ContractStore): void {
       expect((await store.claimSlot('cooldown:ada@example.com', 60, now)).claimed).to.equal(true);
     });
   });
+
+  limitsContract(store);
 }

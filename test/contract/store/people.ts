@@ -41,6 +41,27 @@ export function peopleContract(store: ContractStore): void {
         expect((await store.listPeople({}, { limit: 100 })).items.map((entry) => entry.id)).to.deep.equal([id]);
       });
 
+      it('createPersonIfAbsent creates one person among 20 parallel calls for a deleted address, under a new id, and clears the mark', async () => {
+        await store.createPersonIfAbsent(person('person-old', 'ada@example.com'));
+        await store.deletePerson('person-old');
+        const results = await Promise.all(times(20, (index) => store.createPersonIfAbsent(person(`person-${index}`, 'ada@example.com'))));
+        const created = results.filter((result) => result.created);
+        expect(created).to.have.length(1);
+        const id = created[0]!.person.id;
+        expect(id).to.not.equal('person-old');
+        for (const result of results) expect(result.person).to.deep.equal(created[0]!.person);
+        expect(await store.isEmailDeleted('ada@example.com')).to.equal(false);
+        expect(await store.lookUpEmail('ada@example.com')).to.deep.equal({ person: created[0]!.person, deleted: false });
+        expect((await store.listPeople({}, { limit: 100 })).items.map((entry) => entry.id)).to.deep.equal([id]);
+      });
+
+      it('createPersonIfAbsent keeps one person per address when many addresses are created in parallel', async () => {
+        const results = await Promise.all(times(20, (index) => store.createPersonIfAbsent(person(`person-${index}`, `user-${index % 5}@example.com`))));
+        expect(results.filter((result) => result.created)).to.have.length(5);
+        for (const result of results) expect(result.person.emailNormalized).to.equal(`user-${Number(result.person.id.slice('person-'.length)) % 5}@example.com`);
+        expect(await emailsOf({})).to.deep.equal(times(5, (index) => `user-${index}@example.com`));
+      });
+
       it('savePerson writes the next version only over the version the caller read', async () => {
         await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
         const accepted = person('person-1', 'ada@example.com', {
@@ -130,6 +151,18 @@ export function peopleContract(store: ContractStore): void {
         // The deleted person's identities are free again.
         expect(await store.linkIdentity('person-2', work('ada'), 1)).to.deep.include({ outcome: 'linked' });
         expect((await store.findPersonByIdentity(workIssuer, 'ada'))?.id).to.equal('person-2');
+      });
+
+      it('lookUpEmail finds the person with the address and says whether it is marked deleted, as findPersonByEmail and isEmailDeleted', async () => {
+        expect(await store.lookUpEmail('ada@example.com')).to.deep.equal({ person: undefined, deleted: false });
+        await store.createPersonIfAbsent(person('person-1', 'ada@example.com'));
+        const ada = await store.getPerson('person-1');
+        expect(await store.lookUpEmail('ada@example.com')).to.deep.equal({ person: ada, deleted: false });
+        await store.deletePerson('person-1');
+        expect(await store.lookUpEmail('ada@example.com')).to.deep.equal({ person: undefined, deleted: true });
+        expect(await store.lookUpEmail('ADA@example.com')).to.deep.equal({ person: undefined, deleted: false });
+        await store.createPersonIfAbsent(person('person-2', 'ada@example.com'));
+        expect(await store.lookUpEmail('ada@example.com')).to.deep.equal({ person: await store.getPerson('person-2'), deleted: false });
       });
 
       it('deletePerson of a person who is not there deletes and marks nothing', async () => {
