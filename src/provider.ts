@@ -175,10 +175,10 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     },
     loadExistingGrant: loadExistingGrantFor(store),
     async findAccount(_ctx, sub, token) {
-      const person = await people.get(sub);
-      if (!person || person.disabled) return undefined;
       const grantId = (token as { grantId?: string } | undefined)?.grantId;
-      const context = grantId ? await readGrantContext(store, grantId) : undefined;
+      // Both reads at once: one round trip (and one socket write) instead of two in a row.
+      const [person, context] = await Promise.all([people.get(sub), grantId ? readGrantContext(store, grantId) : undefined]);
+      if (!person || person.disabled) return undefined;
       return { accountId: sub, claims: async () => claimsFor(person, context) };
     },
     // oidc-provider refuses to call non-public addresses (SSRF protection); an organisation whose
