@@ -36,6 +36,18 @@ export function requestCache(_ctx: unknown, next: () => Promise<unknown>): Promi
  * fails is not kept (the next caller tries again).
  */
 export async function readOnce<T>(key: string, read: () => Promise<T>): Promise<T> {
+  return copyOf(await entryOf(key, read));
+}
+
+/**
+ * `readOnce` for an answer nobody can change (deeply frozen): every caller gets that one answer,
+ * with no copy.
+ */
+export function readOnceShared<T>(key: string, read: () => Promise<T>): Promise<T> {
+  return entryOf(key, read);
+}
+
+function entryOf<T>(key: string, read: () => Promise<T>): Promise<T> {
   const entries = requestEntries.getStore();
   if (!entries) return read();
   let entry = entries.get(key) as Promise<T> | undefined;
@@ -46,7 +58,7 @@ export async function readOnce<T>(key: string, read: () => Promise<T>): Promise<
       if (entries.get(key) === entry) entries.delete(key);
     });
   }
-  return copyOf(await entry);
+  return entry;
 }
 
 /** What this request now knows `key` to hold (it has just written it). */
