@@ -8,7 +8,7 @@
  * It is `live` only from the moment its SUBSCRIBE is confirmed until the connection is lost: a
  * message published meanwhile cannot reach it, so the loss moves `generation` on too and, until
  * it has subscribed again, readers read the store (and fail, closed, while Redis is down). A PING
- * every few seconds finds a connection that died without closing.
+ * every 15 s finds a connection that died without closing.
  *
  * One server, Sentinel (the connection follows the master) and Cluster (any node: PUBLISH reaches
  * every node) alike.
@@ -19,7 +19,7 @@ import type { SettingsWatch } from '../store/settings.ts';
 import { reconnectDelayMs, type RedisConnection } from './connection.ts';
 
 /** How often a live subscription is checked with a PING. */
-const heartbeatMs = 5_000;
+const heartbeatMs = 15_000;
 
 export class RedisSettingsWatch implements SettingsWatch {
   readonly #redis: RedisConnection;
