@@ -10,7 +10,8 @@
  * Nothing is kept across requests, so a change made elsewhere (another instance, the settings
  * API) applies from the next request on, as before. A write made through this process forgets the
  * entry it changed, so the request that wrote reads its own write. Each reader gets its own copy:
- * one caller changing what it got cannot change what the next one gets.
+ * one caller changing what it got cannot change what the next one gets (`readOnceShared` skips
+ * the copies for an answer nobody can change: the policy, which src/policy.ts freezes).
  *
  * A probe that waits for a parallel request's progress must read the store every time: it runs
  * under `readFresh`.
