@@ -15,7 +15,7 @@ import type { OidcModelStore } from './store/oidc_models.ts';
 import type { OutboxStore } from './store/outbox.ts';
 import type { PeopleStore } from './store/people.ts';
 import type { RecordNamespace, RecordStore } from './store/records.ts';
-import type { SettingsStore, StoredSettings } from './store/settings.ts';
+import type { SettingsStore, SettingsWatch, StoredSettings } from './store/settings.ts';
 
 export interface StoreParts {
   models: OidcModelStore;
@@ -228,6 +228,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   saveSettings<T>(value: T, updatedAt: number, expectedVersion: number | undefined): Promise<boolean> {
     return this.#parts.settings.saveSettings(value, updatedAt, expectedVersion);
+  }
+
+  settingsWatch(): SettingsWatch | undefined {
+    return this.#parts.settings.settingsWatch?.();
   }
 
   getKeyring(): Promise<StoredKeyring | undefined> {

@@ -10,7 +10,8 @@
  * Nothing is kept across requests, so a change made elsewhere (another instance, the settings
  * API) applies from the next request on, as before. A write made through this process forgets the
  * entry it changed, so the request that wrote reads its own write. Each reader gets its own copy:
- * one caller changing what it got cannot change what the next one gets.
+ * one caller changing what it got cannot change what the next one gets (`readOnceShared` skips
+ * the copies for an answer nobody can change: the policy, which src/policy.ts freezes).
  *
  * A probe that waits for a parallel request's progress must read the store every time: it runs
  * under `readFresh`.
@@ -36,6 +37,18 @@ export function requestCache(_ctx: unknown, next: () => Promise<unknown>): Promi
  * fails is not kept (the next caller tries again).
  */
 export async function readOnce<T>(key: string, read: () => Promise<T>): Promise<T> {
+  return copyOf(await entryOf(key, read));
+}
+
+/**
+ * `readOnce` for an answer nobody can change (deeply frozen): every caller gets that one answer,
+ * with no copy.
+ */
+export function readOnceShared<T>(key: string, read: () => Promise<T>): Promise<T> {
+  return entryOf(key, read);
+}
+
+function entryOf<T>(key: string, read: () => Promise<T>): Promise<T> {
   const entries = requestEntries.getStore();
   if (!entries) return read();
   let entry = entries.get(key) as Promise<T> | undefined;
@@ -46,7 +59,7 @@ export async function readOnce<T>(key: string, read: () => Promise<T>): Promise<
       if (entries.get(key) === entry) entries.delete(key);
     });
   }
-  return copyOf(await entry);
+  return entry;
 }
 
 /** What this request now knows `key` to hold (it has just written it). */

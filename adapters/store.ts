@@ -40,7 +40,7 @@ export type { MailOutcome, MailState, OutboxBacklog, OutboxMail, OutboxStore } f
 export type { Page, PageRequest } from './store/paging.ts';
 export type { FederatedIdentity, GuestState, LinkIdentityOutcome, PeopleQuery, PeopleStore, PersonRecord, UserType } from './store/people.ts';
 export type { RecordNamespace, RecordStore } from './store/records.ts';
-export type { SettingsStore, StoredSettings } from './store/settings.ts';
+export type { SettingsStore, SettingsWatch, StoredSettings } from './store/settings.ts';
 
 export interface Store
   extends OidcModelStore,

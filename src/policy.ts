@@ -3,15 +3,19 @@
  * policy; `PUT /api/v1/settings` stores a new one, which every instance sharing the store reads
  * on its next decision — so a change applies at once everywhere.
  *
- * `get()` is what every decision uses: one store read per request (adapters/request_cache.ts), so
- * the decisions of one request see one policy; `snapshot()` is the last value read, for the few
+ * `get()` is what every decision uses. The policy is kept in memory between changes while the
+ * store's watch is live (`SettingsWatch`: on Redis, every save is announced to every instance
+ * over pub/sub), and read from the store on every request while it is not (starting, reconnecting,
+ * Redis down: then a read fails closed as any other), or with a store that has no watch. Either
+ * way the decisions of one request see one policy (adapters/request_cache.ts), and what is kept
+ * is frozen, so callers share it without copies. `snapshot()` is the last value read, for the few
  * places oidc-provider asks synchronously (session and grant lifetimes).
  */
-import type { SettingsStore } from '../adapters/store.ts';
+import type { SettingsStore, SettingsWatch, StoredSettings } from '../adapters/store.ts';
 import { policySchema, type Policy } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
-import { forget, readOnce } from '../adapters/request_cache.ts';
+import { forget, readOnceShared } from '../adapters/request_cache.ts';
 
 /** The request cache's name for the stored settings (adapters/request_cache.ts). */
 const settingsKey = 'settings';
@@ -23,6 +27,13 @@ export interface PolicySource {
 
 export function fixedPolicy(policy: Policy): PolicySource {
   return { get: async () => policy, snapshot: () => policy };
+}
+
+/** The policy in force and its version (0: the configuration's, never changed through the API). */
+export interface CurrentPolicy {
+  policy: Policy;
+  version: number;
+  updatedAt?: number;
 }
 
 export interface PolicyChange {
@@ -37,6 +48,9 @@ export class StorePolicySource implements PolicySource {
   readonly #initial: Policy;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #watch: SettingsWatch | undefined;
+  /** What was read at `generation` of the watch: the stored policy as long as the watch is live and there. */
+  #kept: { generation: number; current: CurrentPolicy } | undefined;
   #last: Policy;
 
   constructor(deps: { store: SettingsStore; initial: Policy; clock: Clock; logger: Logger }) {
@@ -45,6 +59,7 @@ export class StorePolicySource implements PolicySource {
     this.#clock = deps.clock;
     this.#logger = deps.logger;
     this.#last = deps.initial;
+    this.#watch = deps.store.settingsWatch?.();
   }
 
   async get(): Promise<Policy> {
@@ -56,21 +71,31 @@ export class StorePolicySource implements PolicySource {
   }
 
   /** The policy in force and its version (0: the configuration's, never changed through the API). */
-  async current(): Promise<{ policy: Policy; version: number; updatedAt?: number }> {
-    const stored = await readOnce(settingsKey, () => this.#store.getSettings<Policy>());
-    if (!stored) {
-      this.#last = this.#initial;
-      return { policy: this.#initial, version: 0 };
-    }
+  current(): Promise<CurrentPolicy> {
+    return readOnceShared(settingsKey, () => this.#read());
+  }
+
+  async #read(): Promise<CurrentPolicy> {
+    const watch = this.#watch;
+    const kept = this.#kept;
+    if (watch?.live && kept?.generation === watch.generation) return kept.current;
+    // Kept only if no save and no interruption of the watch came between the read and its answer.
+    const generation = watch?.live ? watch.generation : undefined;
+    const current = this.#parse(await this.#store.getSettings<Policy>());
+    this.#last = current.policy;
+    if (generation !== undefined && watch?.live && watch.generation === generation) this.#kept = { generation, current };
+    return current;
+  }
+
+  #parse(stored: StoredSettings<Policy> | undefined): CurrentPolicy {
+    if (!stored) return Object.freeze({ policy: this.#initial, version: 0 });
     const parsed = policySchema.safeParse(stored.value);
     if (!parsed.success) {
       // Written by another version of guestpass, or by hand: keep serving with the configured policy.
       this.#logger.error({ version: stored.version }, 'stored settings do not match the policy schema; using the configured policy');
-      this.#last = this.#initial;
-      return { policy: this.#initial, version: stored.version };
+      return Object.freeze({ policy: this.#initial, version: stored.version });
     }
-    this.#last = parsed.data;
-    return { policy: parsed.data, version: stored.version, updatedAt: stored.updatedAt };
+    return deepFreeze({ policy: parsed.data, version: stored.version, updatedAt: stored.updatedAt });
   }
 
   /** Replaces the policy if it is still at `expectedVersion`; undefined when someone changed it first. */
@@ -85,4 +110,13 @@ export class StorePolicySource implements PolicySource {
     const changed = (Object.keys(policy) as (keyof Policy)[]).filter((key) => JSON.stringify(policy[key]) !== JSON.stringify(before.policy[key]));
     return { policy, version: expectedVersion + 1, changed };
   }
+}
+
+/** Freezes `value` and everything it holds, so that one copy can be shared by every reader. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -22,6 +22,7 @@ import type { KeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
 import type { People } from './people.ts';
 import type { PolicySource } from './policy.ts';
+import { CookieKeys } from './http/cookie_keys.ts';
 import { policyRefusal } from './policy_rules.ts';
 
 export { sharingIdPattern } from './sharing_id.ts';
@@ -84,7 +85,7 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
     clients: deps.clients,
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {
-      keys: keys.cookieKeys,
+      keys: new CookieKeys(keys.cookieKeys),
       names: { session: 'gp_session', interaction: 'gp_interaction', resume: 'gp_resume' },
       long: cookieOptions,
       short: cookieOptions,

@@ -64,10 +64,11 @@ function toStoreError(error: unknown): unknown {
 }
 
 /** Reconnect after 50 ms, doubling up to 2 s, for as long as it takes; requests meanwhile fail fast. */
-const reconnectDelayMs = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
+export const reconnectDelayMs = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 
-function connect(config: RedisStoreConfig): RedisClient {
-  const failFast = {
+/** Options of every connection: fail fast, never queue or resend (see the header). */
+function failFastOptions(config: RedisStoreConfig) {
+  return {
     commandTimeout: config.commandTimeoutMs,
     connectTimeout: Math.max(config.commandTimeoutMs, 1000),
     // Nothing waits in a queue while Redis is away, and nothing is sent twice after a reconnect:
@@ -80,6 +81,10 @@ function connect(config: RedisStoreConfig): RedisClient {
     ...(config.username === undefined ? {} : { username: config.username }),
     ...(config.password === undefined ? {} : { password: config.password }),
   };
+}
+
+function connect(config: RedisStoreConfig): RedisClient {
+  const failFast = failFastOptions(config);
   if (config.cluster) {
     return coalesceWrites(
       new Cluster(config.cluster, {
@@ -114,12 +119,16 @@ export class RedisConnection {
   /** A Cluster: a script may touch only keys of one slot. Elsewhere (one server, Sentinel) one script may span any keys. */
   readonly cluster: boolean;
   readonly #client: RedisClient;
+  readonly #config: RedisStoreConfig;
   readonly #commandTimeoutMs: number;
+  /** Which known Cluster node the next subscriber connection goes to. */
+  #subscriberTurn = 0;
   /** Resolves on the next 'ready'; shared by every caller waiting for a connection. */
   #nextReady: Promise<void> | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#client = connect(options.redis);
+    this.#config = options.redis;
     this.keys = new RedisKeys(options.redis.keyPrefix);
     this.cluster = options.redis.cluster !== undefined;
     this.#commandTimeoutMs = options.redis.commandTimeoutMs;
@@ -170,6 +179,27 @@ export class RedisConnection {
   /** SET with an expiry in ms, or without one (durable) when `ttlMs` is 0. */
   setString(key: string, value: string, ttlMs: number): Promise<unknown> {
     return this.run((client) => (ttlMs > 0 ? client.set(key, value, 'PX', ttlMs) : client.set(key, value)));
+  }
+
+  /**
+   * A connection of its own for SUBSCRIBE (a subscribed connection can send nothing else but
+   * PING), with the store's options, that does not reconnect by itself: its owner opens another
+   * after its `end`. On a Cluster each one goes to the next node the cluster client knows (a
+   * message published on any node reaches every node), so a node that went away is left behind.
+   */
+  openSubscriber(): Redis {
+    const config = this.#config;
+    const options = { ...failFastOptions(config), enableOfflineQueue: false, autoResubscribe: false, retryStrategy: () => null };
+    if (config.cluster) {
+      const known = (this.#client as Cluster).nodes('all').map((node) => ({ host: node.options.host, port: node.options.port }));
+      const nodes = known.length > 0 ? known : config.cluster;
+      const node = nodes[this.#subscriberTurn++ % nodes.length]!;
+      return new Redis({ ...options, host: node.host, port: node.port, ...(config.tls ? { tls: {} } : {}) });
+    }
+    if (config.sentinels) {
+      return new Redis({ ...options, sentinels: config.sentinels, name: config.sentinelName, ...(config.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}) });
+    }
+    return new Redis(config.url!, options);
   }
 
   async ping(): Promise<void> {

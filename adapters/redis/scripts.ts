@@ -16,6 +16,17 @@ local function extendExpiry(key, ttl)
 end
 `;
 
+/** A record's `version` as text: '' when there is none, '-' when it holds no readable version. */
+const storedVersionLua = `
+local function storedVersion(key)
+  local current = redis.call('GET', key)
+  if not current then return '' end
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and type(decoded.version) == 'number' then return tostring(decoded.version) end
+  return '-'
+end
+`;
+
 export const scripts = {
   /** KEYS: hash. ARGV: ttl ms (0: none), field, value, … Replaces the whole hash at once. */
   gpReplaceHash: {
@@ -166,22 +177,28 @@ redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
 return { 1, heldUntil }`,
   },
   /**
-   * KEYS: record (or the settings). ARGV: expected version ('' for "no record"), JSON value, ttl
+   * KEYS: record (or the keyring). ARGV: expected version ('' for "no record"), JSON value, ttl
    * ms (0: none, durable). Writes only when the stored record's version is the expected one. A
    * record without a version field never matches, so it cannot be mistaken for "no record".
    */
   gpPutRecordIfVersion: {
     numberOfKeys: 1,
-    lua: `
-local current = redis.call('GET', KEYS[1])
-local version = ''
-if current then
-  local ok, decoded = pcall(cjson.decode, current)
-  version = '-'
-  if ok and type(decoded) == 'table' and type(decoded.version) == 'number' then version = tostring(decoded.version) end
-end
-if version ~= ARGV[1] then return 0 end
+    lua: `${storedVersionLua}
+if storedVersion(KEYS[1]) ~= ARGV[1] then return 0 end
 if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1`,
+  },
+  /**
+   * KEYS: settings. ARGV: expected version ('' for none), settings, channel. Saves durable
+   * settings as gpPutRecordIfVersion does and, in the same step, tells every instance on
+   * `channel` (PUBLISH reaches every node of a Cluster): no save is ever left unannounced.
+   */
+  gpPutSettings: {
+    numberOfKeys: 1,
+    lua: `${storedVersionLua}
+if storedVersion(KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], '1')
 return 1`,
   },
   /** KEYS: key. ARGV: expected, replacement. Replaces (or, without replacement, deletes) the value only if it is the expected one. */

@@ -5,6 +5,7 @@
  */
 import { ComposedStore } from '../composed_store.ts';
 import { StoreUnavailableError } from '../errors.ts';
+import type { SettingsWatch } from '../store/settings.ts';
 import { RedisAudit } from './audit.ts';
 import { RedisClients } from './clients.ts';
 import { RedisCodes } from './codes.ts';
@@ -21,10 +22,12 @@ import { RedisKeyring } from './keyring.ts';
 export class RedisStore extends ComposedStore {
   readonly kind = 'redis' as const;
   readonly #connection: RedisConnection;
+  readonly #settings: RedisSettings;
 
   constructor(options: RedisStoreOptions) {
     const redis = new RedisConnection(options);
     const counters = new RedisCounters(redis);
+    const settings = new RedisSettings(redis);
     super({
       models: new RedisOidcModels(redis),
       records: new RedisRecords(redis),
@@ -32,13 +35,14 @@ export class RedisStore extends ComposedStore {
       counters,
       outbox: new RedisOutbox(redis),
       people: new RedisPeople(redis),
-      settings: new RedisSettings(redis),
+      settings,
       keyring: new RedisKeyring(redis),
       audit: new RedisAudit(redis, options.auditOperations),
       links: new RedisLinks(redis),
       clients: new RedisClients(redis),
     });
     this.#connection = redis;
+    this.#settings = settings;
   }
 
   /** Resolves once connected; throws `StoreUnavailableError` after `timeoutMs`. The store keeps reconnecting either way. */
@@ -46,11 +50,16 @@ export class RedisStore extends ComposedStore {
     return this.#connection.waitUntilReady(timeoutMs);
   }
 
+  override settingsWatch(): SettingsWatch {
+    return this.#settings.settingsWatch();
+  }
+
   ping(): Promise<void> {
     return this.#connection.ping();
   }
 
   close(): Promise<void> {
+    this.#settings.close();
     return this.#connection.close();
   }
 }

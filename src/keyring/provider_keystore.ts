@@ -21,6 +21,8 @@ import type Provider from 'oidc-provider';
 // sharing the internal-instance reader (weak_cache.js) the Provider registered.
 import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
 
+import { CookieKeys } from '../http/cookie_keys.ts';
+
 /** Makes `provider` sign with the first key of each algorithm in `jwks`, verify with all, and publish them all. */
 export function replaceSigningKeys(provider: Provider, jwks: { keys: JWK[] }): void {
   if (typeof initializeKeystore !== 'function') throw new Error('oidc-provider/lib/helpers/initialize_keystore.js no longer exports its initializer: check src/keyring/provider_keystore.ts');
@@ -29,5 +31,5 @@ export function replaceSigningKeys(provider: Provider, jwks: { keys: JWK[] }): v
 
 /** Makes `provider` set cookies with the first key and accept every one. */
 export function replaceCookieKeys(provider: Provider, cookieKeys: readonly string[]): void {
-  provider.keys = [...cookieKeys];
+  provider.keys = new CookieKeys([...cookieKeys]);
 }

@@ -16,6 +16,7 @@ import { deleteKeysUnder, elapsedMs, keysUnder, testRedisUrl, uniqueKeyPrefix, w
 import { freePort, startRedisServer } from '../support/redis_server.ts';
 import { redisStoreContract } from './redis_store_contract.ts';
 import { person, recipient, secureLink } from './store_contract.ts';
+import { until } from './store/fixtures.ts';
 
 function redisConfig(overrides: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
   return { url: testRedisUrl(), tls: false, keyPrefix: uniqueKeyPrefix('contract'), commandTimeoutMs: 2000, ...overrides };
@@ -410,6 +411,38 @@ describe('RedisStore', () => {
         await control.call('CLIENT', 'UNPAUSE');
         await control.quit();
         await store.close();
+        await server.stop();
+      }
+    });
+
+    it('does not trust its settings watch while the subscription is lost or Redis is down, and subscribes again', async () => {
+      const server = await startRedisServer();
+      const redis = redisConfig({ url: server.url, commandTimeoutMs: 500 });
+      const [a, b] = await Promise.all([createRedisStore({ redis }), createRedisStore({ redis })]);
+      const control = new Redis(server.url);
+      try {
+        const watch = b.settingsWatch();
+        await until(() => watch.live, 'the watch to be live');
+
+        // The subscription alone is cut: not live (nothing published now can reach it), then subscribed again.
+        const beforeKill = watch.generation;
+        await control.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+        await until(() => !watch.live, 'the lost subscription to be noticed');
+        expect(watch.generation).to.not.equal(beforeKill);
+        await until(() => watch.live, 'the watch to subscribe again');
+        const seen = watch.generation;
+        await a.saveSettings({ sharingLevel: 'existingGuests' }, Date.now(), undefined);
+        await until(() => watch.generation !== seen, 'a save to reach the new subscription');
+
+        // Redis down: not live, and reading the settings fails (closed) instead of answering from memory.
+        await server.pause!();
+        await until(() => !watch.live, 'the loss to be noticed');
+        expect(await b.getSettings().then(() => undefined, (error: unknown) => error)).to.be.instanceOf(StoreUnavailableError);
+        await server.resume!();
+        await until(() => watch.live, 'the watch to subscribe once Redis is back');
+      } finally {
+        await control.quit();
+        await Promise.all([a.close(), b.close()]);
         await server.stop();
       }
     });

@@ -2,9 +2,12 @@
  * The store contract on RedisStores, for each Redis setup (one server, Cluster, Sentinel): every
  * store gets a fresh config (so its own key prefix) and afterwards only its keys are deleted.
  */
+import { expect } from 'chai';
+
 import { createRedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
 import type { Store } from '../../adapters/store.ts';
 import { storeContract } from './store_contract.ts';
+import { until } from './store/fixtures.ts';
 
 export function redisStoreContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>): void {
   const prefixes = new WeakMap<Store, string>();
@@ -21,4 +24,39 @@ export function redisStoreContract(name: string, config: () => RedisStoreConfig,
       await store.close();
     },
   );
+  settingsWatchContract(name, config, deleteKeysUnder);
+}
+
+/**
+ * Two stores of one deployment (one Redis setup, one key prefix), as two instances have: a save
+ * through either reaches the other's settings watch.
+ */
+function settingsWatchContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>): void {
+  describe(`${name}: the settings watch between instances`, () => {
+    const settings = (sharingLevel: string) => ({ sharingLevel, reverificationDays: 30 });
+
+    it('moves on in every instance when one of them saves', async () => {
+      const redis = config();
+      const [a, b] = await Promise.all([createRedisStore({ redis }), createRedisStore({ redis })]);
+      try {
+        const watchA = a.settingsWatch();
+        const watchB = b.settingsWatch();
+        await until(() => watchA.live && watchB.live, 'both watches to be live');
+
+        const seenByB = watchB.generation;
+        expect(await a.saveSettings(settings('existingGuests'), 1_700_000_000_000, undefined)).to.equal(true);
+        await until(() => watchB.generation !== seenByB, 'the save through A to reach B');
+        expect(watchB.live).to.equal(true);
+        expect(await b.getSettings()).to.deep.include({ version: 1, value: settings('existingGuests') });
+
+        const seenByA = watchA.generation;
+        expect(await b.saveSettings(settings('organizationOnly'), 1_700_000_001_000, 1)).to.equal(true);
+        await until(() => watchA.generation !== seenByA, 'the save through B to reach A');
+        expect(await a.getSettings()).to.deep.include({ version: 2, value: settings('organizationOnly') });
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+        await deleteKeysUnder(redis.keyPrefix);
+      }
+    });
+  });
 }

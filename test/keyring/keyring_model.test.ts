@@ -9,6 +9,7 @@ import Provider from 'oidc-provider';
 import { get as internalsOf } from 'oidc-provider/lib/helpers/weak_cache.js';
 
 import { keyMode, loadConfig, parseConfig } from '../../config/load.ts';
+import { CookieKeys } from '../../src/http/cookie_keys.ts';
 import { replaceCookieKeys, replaceSigningKeys } from '../../src/keyring/provider_keystore.ts';
 import { keyringView, nextRotationAt, pendingGeneration, rotatedKeyring, type KeyringTimes } from '../../src/keyring/ring.ts';
 import { problemsOf } from '../support/config.ts';
@@ -109,6 +110,9 @@ describe('managed keys: oidc-provider internals (checked against 9.13.3)', () =>
     expect(published().every((key) => key.d === undefined)).to.equal(true);
 
     replaceCookieKeys(provider, [next!.cookieKey, old!.cookieKey]);
-    expect(provider.keys).to.deep.equal([next!.cookieKey, old!.cookieKey]);
+    const cookieKeys = provider.keys as unknown as { sign(data: string): string; index(data: string, digest: string): number };
+    const signedBy = (key: string) => new CookieKeys([key]).sign('gp_interaction=abc');
+    expect(cookieKeys.sign('gp_interaction=abc'), 'signs with the new key').to.equal(signedBy(next!.cookieKey));
+    expect(cookieKeys.index('gp_interaction=abc', signedBy(old!.cookieKey)), 'still accepts the old one').to.equal(1);
   });
 });

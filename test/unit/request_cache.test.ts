@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 
-import { forget, forgetAll, outsideRequest, readFresh, readOnce, remember, withRequestCache } from '../../adapters/request_cache.ts';
+import { forget, forgetAll, outsideRequest, readFresh, readOnce, readOnceShared, remember, withRequestCache } from '../../adapters/request_cache.ts';
 
 describe('the request cache', () => {
   const counting = () => {
@@ -19,6 +19,16 @@ describe('the request cache', () => {
     const second = await withRequestCache(() => readOnce('k', read));
     expect(second.version).to.equal(2);
     expect(reads.count).to.equal(2);
+  });
+
+  it('shares one answer without copies through readOnceShared, read once per request and every time outside one', async () => {
+    const { reads, read } = counting();
+    const [first, second] = await withRequestCache(async () => [await readOnceShared('k', read), await readOnceShared('k', read)]);
+    expect(second).to.equal(first);
+    expect(reads.count).to.equal(1);
+    await readOnceShared('k', read);
+    await readOnceShared('k', read);
+    expect(reads.count).to.equal(3);
   });
 
   it('reads every time outside a request (the outbox, the CLI)', async () => {

@@ -38,6 +38,14 @@ export async function everyPage<Query, T>(query: Query, limit: number, list: (cu
 
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until `condition()` holds (checking every 10 ms), or fails naming `what` after 10 s. */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let checks = 0; !condition(); checks += 1) {
+    if (checks >= 1000) throw new Error(`still waiting for ${what}`);
+    await delay(10);
+  }
+}
+
 export const times = <T>(count: number, make: (index: number) => T): T[] => Array.from({ length: count }, (_, index) => make(index));
 
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {

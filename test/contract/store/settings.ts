@@ -1,7 +1,7 @@
-/** The contract for the runtime settings: versioned saves. */
+/** The contract for the runtime settings: versioned saves, and the watch that tells of every save. */
 import { expect } from 'chai';
 
-import { type ContractStore, times } from './fixtures.ts';
+import { type ContractStore, times, until } from './fixtures.ts';
 
 export function settingsContract(store: ContractStore): void {
   describe('settings', () => {
@@ -49,6 +49,19 @@ export function settingsContract(store: ContractStore): void {
       given.domains.allow.push('given.example');
       (await store.getSettings<ReturnType<typeof policy>>())!.value.domains.allow.push('got.example');
       expect(await store.getSettings()).to.deep.equal({ version: 1, value: policy('existingGuests'), updatedAt: 1_700_000_000_000 });
+    });
+
+    it('has a watch that, once live, moves on with every save made through this store, before the save returns', async () => {
+      const watch = store.settingsWatch?.();
+      expect(watch, 'a watch').to.not.equal(undefined);
+      await until(() => watch!.live, 'the watch to be live');
+      const before = watch!.generation;
+      expect(await store.saveSettings(policy('existingGuests'), 1_700_000_000_000, undefined)).to.equal(true);
+      const afterFirst = watch!.generation;
+      expect(afterFirst).to.not.equal(before);
+      expect(await store.saveSettings(policy('organizationOnly'), 1_700_000_001_000, 1)).to.equal(true);
+      expect(watch!.generation).to.not.equal(afterFirst);
+      expect(store.settingsWatch?.(), 'the same watch on every call').to.equal(watch);
     });
   });
 }
