@@ -14,7 +14,7 @@ import type { FederationPlanner } from '../../src/federation_planner.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import type { People } from '../../src/people.ts';
 import { CodeRequests, type CodeRequestDeps, type RequestContext } from './code_requests.ts';
-import { SignInRecords } from './records.ts';
+import { becomeFresh, SignInRecords } from './records.ts';
 import { expectStep, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep, type UpgradeFailure, type VerifiedFacts } from './state.ts';
 
 export type { RequestContext } from './code_requests.ts';
@@ -184,8 +184,7 @@ export class SignInFlow {
       await this.#records.commit(record, { step: { name: 'upgrade_failed', reason, verified: step.verified } });
       return record;
     }
-    await this.#records.commit(record, { step: { name: 'enter_email', emailDraft: step.email } });
-    await this.notify(record, { kind: 'federation_failed', reason });
+    await this.#records.commit(record, { step: { name: 'enter_email', emailDraft: step.email }, notice: { kind: 'federation_failed', reason } });
     return record;
   }
 
@@ -264,7 +263,7 @@ export class SignInFlow {
         if (!(error instanceof RecordChangedError) || attempt >= 10) throw error;
         const fresh = await this.read(record.uid);
         if (!fresh) throw error;
-        Object.assign(record, fresh);
+        becomeFresh(record, fresh);
         if (isPastCodeEntry(fresh.step)) return;
       }
     }

@@ -1,16 +1,18 @@
 /**
- * Keeping a sign-in's record and its one-shot notices in the store. Every save names the version
- * it read (compare-and-set), so a stale request never overwrites a newer step; what is read back
- * is parsed against the schemas of `state.ts`.
+ * Keeping a sign-in's record in the store, with the one-shot notice for its next page inside it,
+ * so a request reads both in one read. Every save names the version it read (compare-and-set),
+ * so a stale request never overwrites a newer step; what is read back is parsed against the
+ * schemas of `state.ts`.
  */
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 
 import type { RecordStore } from '../../adapters/store.ts';
 import type { Clock } from '../../src/clock.ts';
 import { RecordChangedError } from '../../src/errors.ts';
 import { readRecord } from '../../src/records.ts';
 import { signInMoved } from './progress.ts';
-import { noticeSchema, signInRecordSchema, type Notice, type SignInRecord, type SignInStep } from './state.ts';
+import { signInRecordSchema, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
 export interface NewSignIn {
   uid: string;
@@ -19,6 +21,9 @@ export interface NewSignIn {
   expiresAt: number;
   firstStep: SignInStep;
 }
+
+/** How often a save that only adds or takes a notice is tried again on top of a parallel request's save. */
+const noticeAttempts = 10;
 
 export class SignInRecords {
   readonly #store: RecordStore;
@@ -50,27 +55,58 @@ export class SignInRecords {
 
   /** Saves a change made on top of the version this request read; throws RecordChangedError when it is stale. */
   async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<void> {
-    const next: SignInRecord = { ...record, ...change, version: record.version + 1 };
-    if (!(await this.#store.putRecordIfVersion('signin', record.uid, next, this.#ttlSeconds(record), record.version))) {
-      throw new RecordChangedError(record.uid);
-    }
-    Object.assign(record, next);
+    if (!(await this.#save(record, change))) throw new RecordChangedError(record.uid);
     // A parallel request of this sign-in waiting in this process (a double click) reads it now.
     signInMoved(record.uid);
   }
 
+  /**
+   * Leaves `notice` for the next page. When a parallel request saved meanwhile, the notice goes on
+   * top of that save, and `record` becomes what the store holds (where the sign-in stands now,
+   * which is what this request then shows); only a record that is gone, or keeps changing, throws.
+   */
   async notify(record: SignInRecord, notice: Notice): Promise<void> {
-    await this.#store.putRecord('signinNotice', record.uid, notice, this.#ttlSeconds(record));
+    for (let attempt = 1; !(await this.#save(record, { notice })); attempt += 1) {
+      const fresh = await this.read(record.uid);
+      if (!fresh || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
+      becomeFresh(record, fresh);
+    }
   }
 
-  /** Takes the notice for the page being shown, so it shows once. */
+  /**
+   * Takes the notice of the record this request read, for the page being shown, so it shows
+   * once; no read and no write when there is none. When a parallel request saved meanwhile, the
+   * notice is taken from that save if it still holds it; `record` itself stays what the page shows.
+   */
   async takeNotice(record: SignInRecord): Promise<Notice | undefined> {
-    const notice = await readRecord(this.#store, 'signinNotice', record.uid, noticeSchema);
-    if (notice) await this.#store.deleteRecord('signinNotice', record.uid);
+    const notice = record.notice;
+    if (notice === undefined) return undefined;
+    let current: SignInRecord | undefined = record;
+    for (let attempt = 1; current && isDeepStrictEqual(current.notice, notice) && attempt <= noticeAttempts; attempt += 1) {
+      if (await this.#save(current, { notice: undefined })) break;
+      current = await this.read(record.uid);
+    }
+    delete record.notice;
     return notice;
+  }
+
+  /** One compare-and-set of `record` changed by `change` (a field changed to undefined is left out); `record` follows when it is written. */
+  async #save(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<boolean> {
+    const next: SignInRecord = { ...record, ...change, version: record.version + 1 };
+    for (const key of Object.keys(change) as (keyof typeof change)[]) if (change[key] === undefined) delete (next as Partial<SignInRecord>)[key];
+    if (!(await this.#store.putRecordIfVersion('signin', record.uid, next, this.#ttlSeconds(record), record.version))) return false;
+    becomeFresh(record, next);
+    return true;
   }
 
   #ttlSeconds(record: SignInRecord): number {
     return Math.max(1, Math.ceil((record.expiresAt - this.#clock.now()) / 1000));
   }
+}
+
+/** Makes the record this request holds the one read (or written) since, with no field left over from before. */
+export function becomeFresh(record: SignInRecord, fresh: SignInRecord): void {
+  if (record === fresh) return;
+  for (const key of Object.keys(record) as (keyof SignInRecord)[]) if (!(key in fresh)) delete (record as Partial<SignInRecord>)[key];
+  Object.assign(record, fresh);
 }

@@ -111,6 +111,25 @@ describe('the sign-in flow, without HTTP', () => {
     expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'wrong_code', triesLeft: otp.maxAttemptsPerCode - 1 });
   });
 
+  it('keeps the notice in the record: left on top of a parallel save, taken once, even from a newer save', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    const stale = structuredClone(record);
+    // Another request of the sign-in saves first (a language chosen in a second tab).
+    await flow.chooseLocale(record, 'it');
+    await flow.notify(stale, { kind: 'code_resent' });
+    expect(stale, 'the notifying request now holds where the sign-in stands').to.include({ locale: 'it' });
+    const shown = (await flow.read(record.uid))!;
+    expect(shown).to.deep.include({ locale: 'it', notice: { kind: 'code_resent' } });
+    // The page takes it from what it read; a parallel save meanwhile still carries it, and loses it.
+    await flow.chooseLocale((await flow.read(record.uid))!, 'de');
+    expect(await flow.takeNotice(shown)).to.deep.equal({ kind: 'code_resent' });
+    expect(await flow.takeNotice(shown), 'a notice shows once').to.equal(undefined);
+    const after = (await flow.read(record.uid))!;
+    expect(after.locale).to.equal('de');
+    expect(after).to.not.have.property('notice');
+  });
+
   it('refuses an event at a step it may not start from, and changes nothing', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
