@@ -154,6 +154,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.outbox.enqueueMail(...args);
   }
 
+  enqueueClaimedMail(...args: Parameters<OutboxStore['enqueueClaimedMail']>): ReturnType<OutboxStore['enqueueClaimedMail']> {
+    return this.#parts.outbox.enqueueClaimedMail(...args);
+  }
+
   claimDueMail(...args: Parameters<OutboxStore['claimDueMail']>): ReturnType<OutboxStore['claimDueMail']> {
     return this.#parts.outbox.claimDueMail(...args);
   }
