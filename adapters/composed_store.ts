@@ -46,6 +46,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.models.upsertModel(...args);
   }
 
+  upsertModelWithRecord(...args: Parameters<OidcModelStore['upsertModelWithRecord']>): ReturnType<OidcModelStore['upsertModelWithRecord']> {
+    return this.#parts.models.upsertModelWithRecord(...args);
+  }
+
   findModel(...args: Parameters<OidcModelStore['findModel']>): ReturnType<OidcModelStore['findModel']> {
     return this.#parts.models.findModel(...args);
   }

@@ -17,6 +17,7 @@ import { isStoreUnavailable } from './errors.ts';
 import { forget, forgetAll, readOnce, remember } from './request_cache.ts';
 import type { ClientIndexStore } from './store/clients.ts';
 import type { OidcModelStore, OidcPayload } from './store/oidc_models.ts';
+import type { RecordWrite } from './store/records.ts';
 
 /** oidc-provider's error for a store outage: 503 `temporarily_unavailable`, never a 500. */
 export class TemporarilyUnavailable extends errors.OIDCProviderError {
@@ -50,6 +51,27 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
  */
 const readOncePerRequest = new Set(['Interaction', 'Session', 'Grant']);
 
+/** Records to write in the same store step as the oidc entry named by the key (`saveWithRecord`). */
+const recordsAlongside = new Map<string, { record: RecordWrite; written: boolean }>();
+
+/**
+ * Runs `save` (oidc-provider saving entry `model` `id`, e.g. `grant.save()`) so that this
+ * adapter writes `record` in the same store step as the entry (`upsertModelWithRecord`).
+ * Returns whether it did: false when the entry went through another adapter (a host
+ * application's, in the plugin), and the caller then writes the record itself.
+ */
+export async function saveWithRecord(model: string, id: string, record: RecordWrite, save: () => Promise<unknown>): Promise<boolean> {
+  const key = `${model}:${id}`;
+  const pending = { record, written: false };
+  recordsAlongside.set(key, pending);
+  try {
+    await save();
+  } finally {
+    recordsAlongside.delete(key);
+  }
+  return pending.written;
+}
+
 export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>): AdapterConstructor {
   return class GuestpassOidcAdapter implements Adapter {
     readonly #model: string;
@@ -63,7 +85,13 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       if (this.#model === 'Client' && store.indexClient) await guarded(() => store.indexClient!(id));
       if (this.#cached) forget(this.#key(id));
-      await guarded(() => store.upsertModel(this.#model, id, payload as OidcPayload, expiresIn));
+      const alongside = recordsAlongside.get(`${this.#model}:${id}`);
+      if (alongside && !alongside.written) {
+        await guarded(() => store.upsertModelWithRecord(this.#model, id, payload as OidcPayload, expiresIn, alongside.record));
+        alongside.written = true;
+      } else {
+        await guarded(() => store.upsertModel(this.#model, id, payload as OidcPayload, expiresIn));
+      }
       if (this.#cached) remember(this.#key(id), payload);
     }
 

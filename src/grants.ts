@@ -17,6 +17,7 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import { z } from 'zod';
 
+import { saveWithRecord } from '../adapters/oidc_adapter.ts';
 import type { LinkStore, RecordStore } from '../adapters/store.ts';
 import { readRecord } from './records.ts';
 
@@ -53,13 +54,16 @@ export async function createGrant(provider: Provider, store: Pick<RecordStore, '
   if (typeof request.params.scope === 'string') grant.addOIDCScope(request.params.scope);
   const claims = requestedClaimNames(request.params.claims);
   if (claims.length > 0) grant.addOIDCClaims(claims);
-  const grantId = await grant.save();
+  // Named here (oidc-provider keeps an id it is given), so the context can be saved with the grant.
+  const grantId = (grant.jti = randomBytes(32).toString('base64url'));
   const keepSeconds = request.ttlSeconds + 24 * 60 * 60;
+  const context: GrantContext = { ...request.context, clientId: request.clientId, sid: randomBytes(16).toString('base64url') };
+  // In the grant's own store step where the store can (our adapter, off Cluster); else just after it.
+  const withGrant = await saveWithRecord('Grant', grantId, { namespace: 'grantContext', id: grantId, value: context, ttlSeconds: keepSeconds }, () => grant.save());
+  if (!withGrant) await store.putRecord<GrantContext>('grantContext', grantId, context, keepSeconds);
   // Indexed before the sign-in can finish: no token of this grant exists that ending access to
   // the link would not find. The entry lives as long as the context it is read with.
   if (request.context.sharingId) await store.indexLinkGrant(request.context.sharingId, grantId, keepSeconds);
-  const context: GrantContext = { ...request.context, clientId: request.clientId, sid: randomBytes(16).toString('base64url') };
-  await store.putRecord<GrantContext>('grantContext', grantId, context, keepSeconds);
   return grantId;
 }
 

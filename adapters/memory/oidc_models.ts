@@ -1,6 +1,7 @@
 /** oidc-provider's models in memory: the entries, and the indexes that find them by grant, account, session uid and user code. */
 import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
 import type { ConsumeOutcome, OidcModelStore, OidcPayload } from '../store/oidc_models.ts';
+import type { RecordStore, RecordWrite } from '../store/records.ts';
 import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
 
 export class MemoryOidcModels implements OidcModelStore {
@@ -10,7 +11,10 @@ export class MemoryOidcModels implements OidcModelStore {
   /** `uid:<uid>` and `userCode:<code>` → entry id. */
   readonly #secondary: ExpiringMap<string>;
 
-  constructor(maps: ExpiringMaps) {
+  readonly #records: Pick<RecordStore, 'putRecord'>;
+
+  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord'>) {
+    this.#records = records;
     this.#models = maps.create();
     this.#grantMembers = maps.create();
     this.#accountMembers = maps.create();
@@ -27,6 +31,11 @@ export class MemoryOidcModels implements OidcModelStore {
     }
     if (model === 'Session' && payload.uid) this.#secondary.set(`uid:${payload.uid}`, id, expiresInSeconds);
     if (payload.userCode) this.#secondary.set(`userCode:${payload.userCode}`, id, expiresInSeconds);
+  }
+
+  async upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void> {
+    await this.upsertModel(model, id, payload, expiresInSeconds);
+    await this.#records.putRecord(record.namespace, record.id, record.value, record.ttlSeconds);
   }
 
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {

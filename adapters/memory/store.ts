@@ -24,9 +24,10 @@ export class MemoryStore extends ComposedStore {
 
   constructor() {
     const maps = new ExpiringMaps();
+    const records = new MemoryRecords(maps);
     super({
-      models: new MemoryOidcModels(maps),
-      records: new MemoryRecords(maps),
+      models: new MemoryOidcModels(maps, records),
+      records,
       codes: new MemoryCodes(maps),
       counters: new MemoryCounters(maps),
       outbox: new MemoryOutbox(maps),

@@ -1,10 +1,19 @@
 /** oidc-provider's models in Redis: one hash per entry, and the indexes that find it by grant, account, session uid and user code. */
 import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
 import type { ConsumeOutcome, OidcModelStore, OidcPayload } from '../store/oidc_models.ts';
+import type { RecordWrite } from '../store/records.ts';
 import { RedisPart, toMs } from './connection.ts';
 
 export class RedisOidcModels extends RedisPart implements OidcModelStore {
   async upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
+    await this.#upsert(model, id, payload, expiresInSeconds, undefined);
+  }
+
+  async upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void> {
+    await this.#upsert(model, id, payload, expiresInSeconds, record);
+  }
+
+  async #upsert(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite | undefined): Promise<void> {
     const ttlMs = expiresInSeconds === undefined ? 0 : toMs(expiresInSeconds);
     const member = modelMember(model, id);
     // 'm': a set of members (grant, account); 's': a string naming the id (session uid, user code).
@@ -16,19 +25,23 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     const fields: (string | number)[] = ['payload', JSON.stringify(payload)];
     if (payload.consumed) fields.push('consumed', String(payload.consumed));
     const entryKey = this.keys.model(model, id);
+    const recordKey = record && this.keys.record(record.namespace, record.id);
+    const recordArgs = record ? [JSON.stringify(record.value), toMs(record.ttlSeconds)] : [];
     if (!this.redis.cluster) {
-      // One server: the entry and its indexes in one script, one round trip instead of up to four.
-      const kinds = indexes.map((index) => index.kind).join('');
-      await this.redis.script('gpUpsertModel', 1 + indexes.length, entryKey, ...indexes.map((index) => index.key), ttlMs, member, id, kinds, ...fields);
+      // One server: the entry, its indexes and its record in one script, one round trip instead of up to five.
+      const keys = [...indexes.map((index) => index.key), ...(recordKey ? [recordKey] : [])];
+      const kinds = indexes.map((index) => index.kind).join('') + (recordKey ? 'r' : '');
+      await this.redis.script('gpUpsertModel', 1 + keys.length, entryKey, ...keys, ttlMs, member, id, kinds, ...recordArgs, ...fields);
       return;
     }
     // A Cluster: the indexes first, each in its own slot. If we stop half-way, an index names a
     // missing entry (harmless), never a token that revokeByGrantId or "revoke every session"
-    // cannot find.
+    // cannot find. The record last, as it was written after the entry before it came with it.
     await Promise.all(
       indexes.map((index) => (index.kind === 'm' ? this.redis.script('gpAddMember', index.key, member, ttlMs) : this.redis.setString(index.key, id, ttlMs))),
     );
     await this.redis.script('gpReplaceHash', entryKey, ttlMs, ...fields);
+    if (recordKey) await this.redis.setString(recordKey, recordArgs[0] as string, recordArgs[1] as number);
   }
 
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {

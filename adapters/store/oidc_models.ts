@@ -5,6 +5,7 @@
  * revokes the grant, see `oidc_adapter.ts`). Indexes by grant and by account are written before
  * the entry, so a revocation always finds every token a grant or an account holds.
  */
+import type { RecordWrite } from './records.ts';
 
 export interface OidcPayload {
   [key: string]: unknown;
@@ -21,6 +22,12 @@ export type ConsumeOutcome = 'consumed' | 'already_consumed' | 'not_found';
 export interface OidcModelStore {
   /** Stores an entry for `expiresInSeconds` (or until deleted), and indexes it by grant, session uid, user code and account. */
   upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void>;
+  /**
+   * `upsertModel`, and `record` (as `putRecord` writes it) with it: a grant and the context it was
+   * made in. On one server (or behind Sentinel) one step, so no reader finds the entry without the
+   * record; on a Cluster, where they live in other slots, the entry and then the record.
+   */
+  upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void>;
   findModel(model: string, id: string): Promise<OidcPayload | undefined>;
   findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
   findModelByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;

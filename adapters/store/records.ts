@@ -7,6 +7,14 @@
 
 export type RecordNamespace = 'signin' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket' | 'clientSecretGrace';
 
+/** A record to be written in the same step as something else (`OidcModelStore.upsertModelWithRecord`). */
+export interface RecordWrite {
+  namespace: RecordNamespace;
+  id: string;
+  value: unknown;
+  ttlSeconds: number;
+}
+
 export interface RecordStore {
   putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;
   /**

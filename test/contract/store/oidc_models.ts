@@ -57,6 +57,37 @@ export function oidcModelsContract(store: ContractStore): void {
       expect(await store.consumeModel('AuthorizationCode', 'missing')).to.equal('not_found');
     });
 
+    it('upsertModelWithRecord stores the entry with its indexes and the record beside it', async () => {
+      const context = { personId: 'person-1', sharingId: 'link-1', sid: 'sid-1' };
+      await store.upsertModelWithRecord('Grant', 'grant-1', { accountId: 'account-1', clientId: 'client-1' }, 600, { namespace: 'grantContext', id: 'grant-1', value: context, ttlSeconds: 700 });
+      expect(await store.findModel('Grant', 'grant-1')).to.deep.equal({ accountId: 'account-1', clientId: 'client-1' });
+      expect(await store.getRecord('grantContext', 'grant-1')).to.deep.equal(context);
+      expect((await store.findModelsByAccount('account-1')).grants).to.deep.equal(['grant-1']);
+      await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
+      await store.revokeByGrantId('grant-1');
+      expect(await store.findModel('Grant', 'grant-1')).to.equal(undefined);
+      expect(await store.findModel('AccessToken', 'token-1')).to.equal(undefined);
+    });
+
+    it('upsertModelWithRecord: a reader that finds the record finds the entry too, while the two are written', async () => {
+      const grants = times(10, (index) => `grant-${index}`);
+      const seen: { record: boolean; entry: boolean }[] = [];
+      const read = async (id: string) => {
+        // As loadExistingGrant reads: the context first, then the grant.
+        const record = (await store.getRecord('grantContext', id)) !== undefined;
+        const entry = (await store.findModel('Grant', id)) !== undefined;
+        seen.push({ record, entry });
+      };
+      await Promise.all(
+        grants.flatMap((id) => [
+          store.upsertModelWithRecord('Grant', id, { accountId: 'account-1', clientId: 'client-1' }, 600, { namespace: 'grantContext', id, value: { personId: 'person-1' }, ttlSeconds: 600 }),
+          ...times(3, () => read(id)),
+        ]),
+      );
+      expect(seen.filter(({ record, entry }) => record && !entry)).to.deep.equal([]);
+      for (const id of grants) expect(await store.getRecord('grantContext', id)).to.deep.equal({ personId: 'person-1' });
+    });
+
     it('destroyModel removes the entry', async () => {
       await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
       await store.destroyModel('AccessToken', 'token-1');
