@@ -57,6 +57,8 @@ export class Outbox {
   readonly #later = new Map<NodeJS.Timeout, () => Promise<void>>();
   /** Mails this instance queued already claimed and is sending (see `enqueue`), waited for by `stop`. */
   readonly #sending = new Set<Promise<void>>();
+  /** Their ids: a pass of this worker that claims one (its lease ran out meanwhile) leaves it to its sender here. */
+  readonly #sendingIds = new Set<string>();
 
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
@@ -160,7 +162,7 @@ export class Outbox {
     let handled = 0;
     for (;;) {
       const batch = await store.claimDueMail(clock.now(), leaseMs, batchSize);
-      await Promise.all(batch.map((mail) => this.#deliver(mail)));
+      await Promise.all(batch.filter((mail) => !this.#sendingIds.has(mail.id)).map((mail) => this.#deliver(mail)));
       handled += batch.length;
       if (batch.length < batchSize) return handled;
     }
@@ -182,9 +184,13 @@ export class Outbox {
 
   /** Delivers a mail this instance has just queued claimed; it outlives the request that queued it. */
   #sendNow(mail: OutboxMail): void {
+    this.#sendingIds.add(mail.id);
     const delivery: Promise<void> = outsideRequest(() => this.#deliver(mail))
       .catch((error: unknown) => this.#deps.logger.warn({ err: error, mailId: mail.id, mail: mail.label }, 'mail delivery not recorded; its lease ends and it is tried again'))
-      .finally(() => this.#sending.delete(delivery));
+      .finally(() => {
+        this.#sending.delete(delivery);
+        this.#sendingIds.delete(mail.id);
+      });
     this.#sending.add(delivery);
   }
 
