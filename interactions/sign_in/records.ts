@@ -22,8 +22,14 @@ export interface NewSignIn {
   firstStep: SignInStep;
 }
 
-/** How often a save that only adds or takes a notice is tried again on top of a parallel request's save. */
+/** How often a save that only adds or takes a notice (or the finish gate) is tried again on top of a parallel request's save. */
 const noticeAttempts = 10;
+
+/**
+ * The records (by identity: each request reads its own) whose `finishing` gate this process set
+ * and holds. Only the holder may finish the sign-in, or give the gate up.
+ */
+const finishHeldHere = new WeakSet<SignInRecord>();
 
 export class SignInRecords {
   readonly #store: RecordStore;
@@ -53,11 +59,55 @@ export class SignInRecords {
     return (await this.read(init.uid)) ?? record;
   }
 
-  /** Saves a change made on top of the version this request read; throws RecordChangedError when it is stale. */
-  async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<void> {
-    if (!(await this.#save(record, change))) throw new RecordChangedError(record.uid);
+  /**
+   * Saves a change made on top of the version this request read; throws RecordChangedError when
+   * it is stale. `finishHere`: the change makes the sign-in verified and this request finishes it
+   * next, so the same save takes the finish gate when nobody holds it (see `claimFinish`).
+   */
+  async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>, { finishHere = false } = {}): Promise<void> {
+    const gate = finishHere && change.step?.name === 'verified' && !record.finishing;
+    if (!(await this.#save(record, gate ? { ...change, finishing: true } : change))) throw new RecordChangedError(record.uid);
+    if (gate) finishHeldHere.add(record);
     // A parallel request of this sign-in waiting in this process (a double click) reads it now.
     signInMoved(record.uid);
+  }
+
+  /**
+   * The gate that lets exactly one request finish a verified sign-in: true when this request holds
+   * it (it took it with its verified save, or takes it now by a compare-and-set from a version
+   * nobody held it in), false when another request holds it (follow that one) or the sign-in is
+   * no longer verified. A parallel save that changed something else is read and tried again on.
+   */
+  async claimFinish(record: SignInRecord): Promise<boolean> {
+    if (record.finishing) return finishHeldHere.has(record);
+    for (let attempt = 1; record.step.name === 'verified' && !record.finishing; attempt += 1) {
+      if (await this.#save(record, { finishing: true })) {
+        finishHeldHere.add(record);
+        return true;
+      }
+      const fresh = await this.read(record.uid);
+      if (!fresh || attempt >= noticeAttempts) return false;
+      becomeFresh(record, fresh);
+    }
+    return false;
+  }
+
+  /**
+   * Gives the gate up, for a request that holds it and decided, before finishing anything, not to
+   * finish (the person has no access here, or was disabled): the sign-in can go on (another
+   * address) and be finished later. Nothing when this request does not hold it.
+   */
+  async releaseFinish(record: SignInRecord): Promise<void> {
+    if (!finishHeldHere.has(record)) return;
+    finishHeldHere.delete(record);
+    let current: SignInRecord | undefined = record;
+    for (let attempt = 1; current?.finishing && attempt <= noticeAttempts; attempt += 1) {
+      if (await this.#save(current, { finishing: undefined })) {
+        if (current !== record) becomeFresh(record, current);
+        return;
+      }
+      current = await this.read(record.uid);
+    }
   }
 
   /**

@@ -126,6 +126,12 @@ export const signInRecordSchema = z.object({
   expiresAt: z.number(),
   /** What the next page tells the person, once (`SignInRecords.notify`, `takeNotice`). */
   notice: noticeSchema.optional(),
+  /**
+   * A request is finishing this sign-in (the gate of `finish.ts`): set by one compare-and-set
+   * from a version without it, kept by every later save, cleared only by the request that set
+   * it and only before it did any of the finishing (`SignInRecords.claimFinish`).
+   */
+  finishing: z.literal(true).optional(),
 });
 export type SignInRecord = z.infer<typeof signInRecordSchema>;
 

@@ -71,6 +71,25 @@ describe('the emailed code (SPEC §4)', () => {
     }
   });
 
+  it('finishes a sign-in once while other tabs load its page, as the code goes in and after: one SignedIn (three rounds)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const email = `tabs-${round}@example.org`;
+      const { journey, code } = await codePageFor(gp, gp.smtp, email);
+      const tab = () => journey.browser.get(journey.page.url, { follow: false });
+      const [posted, ...during] = await Promise.all([journey.browser.submit(journey.page, '/code', { code }, { follow: false }), ...Array.from({ length: 4 }, tab)]);
+      // Every tab that loads it now finds it verified and would finish it, but the request that
+      // entered the code holds the gate: they follow it to the resume instead.
+      const after = await Promise.all(Array.from({ length: 4 }, tab));
+      expect(posted.status, `round ${round}`).to.equal(303);
+      for (const page of [posted, ...during, ...after]) {
+        if (page.status !== 200 || after.includes(page)) expect(page.headers.get('location'), `round ${round}: ${page.status}`).to.match(/\/auth\//);
+      }
+      const events = (await auditOf(gp)).filter((event) => event.detail.email === email).map((event) => event.operation);
+      expect(events.filter((operation) => operation === 'SignedIn'), `round ${round}`).to.have.length(1);
+      clock.advanceSeconds(61);
+    }
+  });
+
   it('never compares more than maxAttemptsPerCode of 20 parallel wrong guesses, and the code is dead after', async () => {
     const email = 'parallel-wrong@example.org';
     const { journey, code } = await codePageFor(gp, gp.smtp, email);
