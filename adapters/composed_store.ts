@@ -50,6 +50,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.models.upsertModelWithRecord(...args);
   }
 
+  claimSlotAndFindModel(...args: Parameters<OidcModelStore['claimSlotAndFindModel']>): ReturnType<OidcModelStore['claimSlotAndFindModel']> {
+    return this.#parts.models.claimSlotAndFindModel(...args);
+  }
+
   findModel(...args: Parameters<OidcModelStore['findModel']>): ReturnType<OidcModelStore['findModel']> {
     return this.#parts.models.findModel(...args);
   }

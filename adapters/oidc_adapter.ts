@@ -51,6 +51,18 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
  */
 const readOncePerRequest = new Set(['Interaction', 'Session', 'Grant']);
 
+/** The key of an entry in the request cache (adapters/request_cache.ts). */
+const cacheKey = (model: string, id: string) => `model:${model}:${id}`;
+
+/**
+ * This request has just read entry `model` `id` (undefined: there is none) in a step of its own
+ * (`claimSlotAndFindModel`): oidc-provider's next find of it in this request takes that instead
+ * of reading it again. Only for the models read once per request.
+ */
+export function rememberModel(model: string, id: string, payload: OidcPayload | undefined): void {
+  if (readOncePerRequest.has(model)) remember(cacheKey(model, id), payload);
+}
+
 /** Records to write in the same store step as the oidc entry named by the key (`saveWithRecord`). */
 const recordsAlongside = new Map<string, { record: RecordWrite; written: boolean }>();
 
@@ -131,7 +143,7 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
     }
 
     #key(id: string): string {
-      return `model:${this.#model}:${id}`;
+      return cacheKey(this.#model, id);
     }
   };
 }

@@ -1,6 +1,7 @@
 /** oidc-provider's models in memory: the entries, and the indexes that find them by grant, account, session uid and user code. */
 import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
-import type { ConsumeOutcome, OidcModelStore, OidcPayload } from '../store/oidc_models.ts';
+import type { CounterStore } from '../store/counters.ts';
+import type { ConsumeOutcome, OidcModelStore, OidcPayload, SlotClaimWithModel } from '../store/oidc_models.ts';
 import type { RecordStore, RecordWrite } from '../store/records.ts';
 import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
 
@@ -12,9 +13,11 @@ export class MemoryOidcModels implements OidcModelStore {
   readonly #secondary: ExpiringMap<string>;
 
   readonly #records: Pick<RecordStore, 'putRecord'>;
+  readonly #slots: Pick<CounterStore, 'claimSlot'>;
 
-  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord'>) {
+  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord'>, slots: Pick<CounterStore, 'claimSlot'>) {
     this.#records = records;
+    this.#slots = slots;
     this.#models = maps.create();
     this.#grantMembers = maps.create();
     this.#accountMembers = maps.create();
@@ -36,6 +39,11 @@ export class MemoryOidcModels implements OidcModelStore {
   async upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void> {
     await this.upsertModel(model, id, payload, expiresInSeconds);
     await this.#records.putRecord(record.namespace, record.id, record.value, record.ttlSeconds);
+  }
+
+  async claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel> {
+    const claim = await this.#slots.claimSlot(slot.key, slot.ttlSeconds, slot.now);
+    return { ...claim, payload: claim.claimed ? await this.findModel(model, id) : undefined };
   }
 
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {

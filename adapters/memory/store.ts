@@ -25,11 +25,12 @@ export class MemoryStore extends ComposedStore {
   constructor() {
     const maps = new ExpiringMaps();
     const records = new MemoryRecords(maps);
+    const counters = new MemoryCounters(maps);
     super({
-      models: new MemoryOidcModels(maps, records),
+      models: new MemoryOidcModels(maps, records, counters),
       records,
       codes: new MemoryCodes(maps),
-      counters: new MemoryCounters(maps),
+      counters,
       outbox: new MemoryOutbox(maps),
       people: new MemoryPeople(),
       settings: new MemorySettings(),

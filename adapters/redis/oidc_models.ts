@@ -1,8 +1,15 @@
 /** oidc-provider's models in Redis: one hash per entry, and the indexes that find it by grant, account, session uid and user code. */
 import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
-import type { ConsumeOutcome, OidcModelStore, OidcPayload } from '../store/oidc_models.ts';
+import { z } from 'zod';
+
+import type { ConsumeOutcome, OidcModelStore, OidcPayload, SlotClaimWithModel } from '../store/oidc_models.ts';
 import type { RecordWrite } from '../store/records.ts';
 import { RedisPart, toMs } from './connection.ts';
+import { pairsToRecord, parseStored } from './stored.ts';
+
+/** What gpClaimSlot answers: { 1 if claimed else 0, held until }; gpClaimSlotAndFindModel adds the hash's field, value, …. */
+const claimReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number()]);
+const claimWithModelReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number(), z.array(z.string())]);
 
 export class RedisOidcModels extends RedisPart implements OidcModelStore {
   async upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
@@ -44,12 +51,20 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     if (recordKey) await this.redis.setString(recordKey, recordArgs[0] as string, recordArgs[1] as number);
   }
 
+  async claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel> {
+    const slotArgs = [this.keys.slot(slot.key), toMs(slot.ttlSeconds), Math.floor(slot.now)] as const;
+    if (this.redis.cluster) {
+      // The slot and the entry live in other slots of the Cluster: the claim, then the read.
+      const [claimed, availableAt] = parseStored(claimReply, await this.redis.script('gpClaimSlot', ...slotArgs), 'slot');
+      return { claimed: claimed === 1, availableAt, payload: claimed === 1 ? await this.findModel(model, id) : undefined };
+    }
+    const reply = await this.redis.script('gpClaimSlotAndFindModel', slotArgs[0], this.keys.model(model, id), slotArgs[1], slotArgs[2]);
+    const [claimed, availableAt, fields] = parseStored(claimWithModelReply, reply, 'slot');
+    return { claimed: claimed === 1, availableAt, payload: payloadOf(pairsToRecord(fields)) };
+  }
+
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {
-    const stored = await this.redis.run((client) => client.hgetall(this.keys.model(model, id)));
-    if (stored.payload === undefined) return undefined;
-    const payload = JSON.parse(stored.payload) as OidcPayload;
-    if (stored.consumed !== undefined) payload.consumed = Number(stored.consumed) || stored.consumed;
-    return payload;
+    return payloadOf(await this.redis.run((client) => client.hgetall(this.keys.model(model, id))));
   }
 
   async findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined> {
@@ -88,4 +103,12 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
       return payload !== null && payload !== undefined && (JSON.parse(payload) as OidcPayload).accountId === accountId;
     });
   }
+}
+
+/** An entry as its hash holds it (`payload` JSON, and `consumed` once consumed); undefined for no hash. */
+function payloadOf(stored: Record<string, string>): OidcPayload | undefined {
+  if (stored.payload === undefined) return undefined;
+  const payload = JSON.parse(stored.payload) as OidcPayload;
+  if (stored.consumed !== undefined) payload.consumed = Number(stored.consumed) || stored.consumed;
+  return payload;
 }

@@ -6,6 +6,7 @@
  */
 
 import { auditScripts } from './audit_scripts.ts';
+import { modelGateScripts } from './model_gate_scripts.ts';
 
 /** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
 const extendExpiryLua = `
@@ -358,6 +359,7 @@ if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD
 return 1`,
   },
   ...auditScripts,
+  ...modelGateScripts,
 } as const;
 
 export type ScriptName = keyof typeof scripts;

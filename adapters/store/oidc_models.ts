@@ -16,6 +16,14 @@ export interface OidcPayload {
   consumed?: unknown;
 }
 
+/** What `claimSlotAndFindModel` answers: the claim as `claimSlot` answers it, and the entry when claimed. */
+export interface SlotClaimWithModel {
+  claimed: boolean;
+  availableAt: number;
+  /** The entry, read once the slot was claimed (undefined when it was not, or there is none). */
+  payload: OidcPayload | undefined;
+}
+
 /** What `consumeModel` found: it consumed the entry, someone had already, or there was none. */
 export type ConsumeOutcome = 'consumed' | 'already_consumed' | 'not_found';
 
@@ -28,6 +36,12 @@ export interface OidcModelStore {
    * record; on a Cluster, where they live in other slots, the entry and then the record.
    */
   upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void>;
+  /**
+   * `claimSlot(slot.key, …)` (CounterStore), and when it is claimed, `findModel(model, id)`: a gate
+   * and the entry it lets through, read in the same step on one server or behind Sentinel (the
+   * slot is the same one `claimSlot` and `releaseSlot` name); on a Cluster the claim, then the read.
+   */
+  claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel>;
   findModel(model: string, id: string): Promise<OidcPayload | undefined>;
   findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
   findModelByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;

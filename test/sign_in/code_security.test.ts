@@ -90,6 +90,19 @@ describe('the emailed code (SPEC §4)', () => {
     }
   });
 
+  it('lets one of parallel resumes of a finished sign-in through: one authorization code, the rest the expired page', async () => {
+    const { journey, code } = await codePageFor(gp, gp.smtp, 'resumes@example.org');
+    const finished = await journey.browser.submit(journey.page, '/code', { code }, { follow: false });
+    const resume = finished.headers.get('location')!;
+    expect(resume).to.match(/\/auth\//);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => journey.browser.get(resume, { follow: false })));
+    const withCode = answers.filter((answer) => answer.headers.get('location')?.startsWith('http://rp.test/callback?code='));
+    expect(withCode).to.have.length(1);
+    expect(answers.filter((answer) => answer.status === 400)).to.have.length(5);
+    const tokens = await gp.rp.redeem(journey.pending, withCode[0]!.headers.get('location')!);
+    expect(tokens.claims()?.email).to.equal('resumes@example.org');
+  });
+
   it('never compares more than maxAttemptsPerCode of 20 parallel wrong guesses, and the code is dead after', async () => {
     const email = 'parallel-wrong@example.org';
     const { journey, code } = await codePageFor(gp, gp.smtp, email);

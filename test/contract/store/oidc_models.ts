@@ -88,6 +88,21 @@ export function oidcModelsContract(store: ContractStore): void {
       for (const id of grants) expect(await store.getRecord('grantContext', id)).to.deep.equal({ personId: 'person-1' });
     });
 
+    it('claimSlotAndFindModel: of parallel callers exactly one claims the slot and gets the entry; the slot is the one claimSlot names', async () => {
+      const now = Date.now();
+      await store.upsertModel('Interaction', 'interaction-1', { uid: 'interaction-1', result: { login: { accountId: 'account-1' } } }, 60);
+      const claims = await Promise.all(times(8, () => store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now }, 'Interaction', 'interaction-1')));
+      const won = claims.filter((claim) => claim.claimed);
+      expect(won).to.have.length(1);
+      expect(won[0]).to.deep.equal({ claimed: true, availableAt: now + 60_000, payload: { uid: 'interaction-1', result: { login: { accountId: 'account-1' } } } });
+      for (const lost of claims.filter((claim) => !claim.claimed)) expect(lost).to.deep.equal({ claimed: false, availableAt: now + 60_000, payload: undefined });
+      expect((await store.claimSlot('resume:interaction-1', 60, now + 1000)).claimed).to.equal(false);
+      await store.releaseSlot('resume:interaction-1');
+      const again = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now: now + 2000 }, 'Interaction', 'interaction-1');
+      expect(again.claimed).to.equal(true);
+      expect(await store.claimSlotAndFindModel({ key: 'resume:other', ttlSeconds: 60, now }, 'Interaction', 'no-such-interaction')).to.deep.equal({ claimed: true, availableAt: now + 60_000, payload: undefined });
+    });
+
     it('destroyModel removes the entry', async () => {
       await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
       await store.destroyModel('AccessToken', 'token-1');
