@@ -54,6 +54,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.models.claimSlotAndFindModel(...args);
   }
 
+  findModelWithRecord(...args: Parameters<OidcModelStore['findModelWithRecord']>): ReturnType<OidcModelStore['findModelWithRecord']> {
+    return this.#parts.models.findModelWithRecord(...args);
+  }
+
   findModel(...args: Parameters<OidcModelStore['findModel']>): ReturnType<OidcModelStore['findModel']> {
     return this.#parts.models.findModel(...args);
   }

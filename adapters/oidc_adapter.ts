@@ -17,7 +17,7 @@ import { isStoreUnavailable } from './errors.ts';
 import { forget, forgetAll, readOnce, remember } from './request_cache.ts';
 import type { ClientIndexStore } from './store/clients.ts';
 import type { OidcModelStore, OidcPayload } from './store/oidc_models.ts';
-import type { RecordWrite } from './store/records.ts';
+import type { RecordNamespace, RecordWrite } from './store/records.ts';
 
 /** oidc-provider's error for a store outage: 503 `temporarily_unavailable`, never a 500. */
 export class TemporarilyUnavailable extends errors.OIDCProviderError {
@@ -63,6 +63,14 @@ export function rememberModel(model: string, id: string, payload: OidcPayload | 
   if (readOncePerRequest.has(model)) remember(cacheKey(model, id), payload);
 }
 
+/**
+ * `read()` of record `namespace` `id` once per request (adapters/request_cache.ts), shared with the
+ * adapter's reads of the entry it is kept beside (`recordsBeside`), which read it in the same step.
+ */
+export function readRecordOnce(namespace: RecordNamespace, id: string, read: () => Promise<unknown>): Promise<unknown> {
+  return readOnce(`record:${namespace}:${id}`, read);
+}
+
 /** Records to write in the same store step as the oidc entry named by the key (`saveWithRecord`). */
 const recordsAlongside = new Map<string, { record: RecordWrite; written: boolean }>();
 
@@ -84,14 +92,21 @@ export async function saveWithRecord(model: string, id: string, record: RecordWr
   return pending.written;
 }
 
-export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>): AdapterConstructor {
+/**
+ * `recordsBeside`: per model, the namespace of a record kept under the same id beside each entry
+ * (a grant's context): a read of the entry reads the record in the same store step and keeps it
+ * for this request's `readRecordOnce`, so a request that reads both reads once.
+ */
+export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>, { recordsBeside = {} }: { recordsBeside?: Partial<Record<string, RecordNamespace>> } = {}): AdapterConstructor {
   return class GuestpassOidcAdapter implements Adapter {
     readonly #model: string;
     readonly #cached: boolean;
+    readonly #beside: RecordNamespace | undefined;
 
     constructor(model: string) {
       this.#model = model;
       this.#cached = readOncePerRequest.has(model);
+      this.#beside = recordsBeside[model];
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -101,6 +116,7 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
       if (alongside && !alongside.written) {
         await guarded(() => store.upsertModelWithRecord(this.#model, id, payload as OidcPayload, expiresIn, alongside.record));
         alongside.written = true;
+        remember(`record:${alongside.record.namespace}:${alongside.record.id}`, alongside.record.value);
       } else {
         await guarded(() => store.upsertModel(this.#model, id, payload as OidcPayload, expiresIn));
       }
@@ -108,7 +124,14 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const read = () => guarded(() => store.findModel(this.#model, id)) as Promise<AdapterPayload | undefined>;
+      const read = async () => {
+        const namespace = this.#beside;
+        if (!namespace) return (await guarded(() => store.findModel(this.#model, id))) as AdapterPayload | undefined;
+        const both = await guarded(() => store.findModelWithRecord(this.#model, id, { namespace, id }));
+        // What this request now knows of the record: its next readRecordOnce takes it from here.
+        remember(`record:${namespace}:${id}`, both.record);
+        return both.payload as AdapterPayload | undefined;
+      };
       return this.#cached ? readOnce(this.#key(id), read) : read();
     }
 

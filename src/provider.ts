@@ -80,7 +80,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
   const reverificationSeconds = () => grantTtlSeconds(policy.snapshot().reverificationDays);
 
   return {
-    adapter: oidcAdapterFor(store),
+    // A grant's context is read with the grant (src/grants.ts).
+    adapter: oidcAdapterFor(store, { recordsBeside: { Grant: 'grantContext' } }),
     clients: deps.clients,
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {

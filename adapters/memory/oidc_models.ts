@@ -2,7 +2,7 @@
 import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
 import type { CounterStore } from '../store/counters.ts';
 import type { ConsumeOutcome, OidcModelStore, OidcPayload, SlotClaimWithModel } from '../store/oidc_models.ts';
-import type { RecordStore, RecordWrite } from '../store/records.ts';
+import type { RecordNamespace, RecordStore, RecordWrite } from '../store/records.ts';
 import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
 
 export class MemoryOidcModels implements OidcModelStore {
@@ -12,10 +12,10 @@ export class MemoryOidcModels implements OidcModelStore {
   /** `uid:<uid>` and `userCode:<code>` → entry id. */
   readonly #secondary: ExpiringMap<string>;
 
-  readonly #records: Pick<RecordStore, 'putRecord'>;
+  readonly #records: Pick<RecordStore, 'putRecord' | 'getRecord'>;
   readonly #slots: Pick<CounterStore, 'claimSlot'>;
 
-  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord'>, slots: Pick<CounterStore, 'claimSlot'>) {
+  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord' | 'getRecord'>, slots: Pick<CounterStore, 'claimSlot'>) {
     this.#records = records;
     this.#slots = slots;
     this.#models = maps.create();
@@ -49,6 +49,10 @@ export class MemoryOidcModels implements OidcModelStore {
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {
     const payload = this.#models.get(modelMember(model, id));
     return payload && clone(payload);
+  }
+
+  async findModelWithRecord(model: string, id: string, record: { namespace: RecordNamespace; id: string }): Promise<{ payload: OidcPayload | undefined; record: unknown }> {
+    return { payload: await this.findModel(model, id), record: await this.#records.getRecord(record.namespace, record.id) };
   }
 
   async findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined> {

@@ -3,13 +3,15 @@ import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../sh
 import { z } from 'zod';
 
 import type { ConsumeOutcome, OidcModelStore, OidcPayload, SlotClaimWithModel } from '../store/oidc_models.ts';
-import type { RecordWrite } from '../store/records.ts';
+import type { RecordNamespace, RecordWrite } from '../store/records.ts';
 import { RedisPart, toMs } from './connection.ts';
-import { pairsToRecord, parseStored } from './stored.ts';
+import { pairsToRecord, parseStored, parseStoredJson } from './stored.ts';
 
 /** What gpClaimSlot answers: { 1 if claimed else 0, held until }; gpClaimSlotAndFindModel adds the hash's field, value, …. */
 const claimReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number()]);
 const claimWithModelReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number(), z.array(z.string())]);
+/** What gpFindModelWithRecord answers: the hash's field, value, …, then 1 and the record, or 0 and ''. */
+const modelWithRecordReply = z.tuple([z.array(z.string()), z.union([z.literal(0), z.literal(1)]), z.string()]);
 
 export class RedisOidcModels extends RedisPart implements OidcModelStore {
   async upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
@@ -65,6 +67,18 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
 
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {
     return payloadOf(await this.redis.run((client) => client.hgetall(this.keys.model(model, id))));
+  }
+
+  async findModelWithRecord(model: string, id: string, record: { namespace: RecordNamespace; id: string }): Promise<{ payload: OidcPayload | undefined; record: unknown }> {
+    const recordKey = this.keys.record(record.namespace, record.id);
+    const label = `${record.namespace} record`;
+    if (this.redis.cluster) {
+      const [payload, value] = await Promise.all([this.findModel(model, id), this.redis.run((client) => client.get(recordKey))]);
+      return { payload, record: value === null ? undefined : parseStoredJson(z.unknown(), value, label) };
+    }
+    const reply = await this.redis.script('gpFindModelWithRecord', this.keys.model(model, id), recordKey);
+    const [fields, found, value] = parseStored(modelWithRecordReply, reply, `${model} entry`);
+    return { payload: payloadOf(pairsToRecord(fields)), record: found === 1 ? parseStoredJson(z.unknown(), value, label) : undefined };
   }
 
   async findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined> {

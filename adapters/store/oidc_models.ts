@@ -5,7 +5,7 @@
  * revokes the grant, see `oidc_adapter.ts`). Indexes by grant and by account are written before
  * the entry, so a revocation always finds every token a grant or an account holds.
  */
-import type { RecordWrite } from './records.ts';
+import type { RecordNamespace, RecordWrite } from './records.ts';
 
 export interface OidcPayload {
   [key: string]: unknown;
@@ -43,6 +43,12 @@ export interface OidcModelStore {
    */
   claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel>;
   findModel(model: string, id: string): Promise<OidcPayload | undefined>;
+  /**
+   * `findModel(model, id)` and `getRecord(record.namespace, record.id)` (RecordStore): an entry and
+   * the record kept beside it (a grant and its context), read in one step on one server or behind
+   * Sentinel; on a Cluster, where they live in other slots, two reads.
+   */
+  findModelWithRecord(model: string, id: string, record: { namespace: RecordNamespace; id: string }): Promise<{ payload: OidcPayload | undefined; record: unknown }>;
   findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
   findModelByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
   /** Marks an entry consumed in one atomic step; of N parallel calls exactly one sees `consumed`. */

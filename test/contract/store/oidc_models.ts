@@ -103,6 +103,18 @@ export function oidcModelsContract(store: ContractStore): void {
       expect(await store.claimSlotAndFindModel({ key: 'resume:other', ttlSeconds: 60, now }, 'Interaction', 'no-such-interaction')).to.deep.equal({ claimed: true, availableAt: now + 60_000, payload: undefined });
     });
 
+    it('findModelWithRecord reads an entry and the record beside it, each there or not', async () => {
+      const context = { personId: 'person-1', sid: 'sid-1' };
+      await store.upsertModelWithRecord('Grant', 'grant-1', { accountId: 'account-1', clientId: 'client-1' }, 600, { namespace: 'grantContext', id: 'grant-1', value: context, ttlSeconds: 600 });
+      expect(await store.findModelWithRecord('Grant', 'grant-1', { namespace: 'grantContext', id: 'grant-1' })).to.deep.equal({ payload: { accountId: 'account-1', clientId: 'client-1' }, record: context });
+      await store.upsertModel('Grant', 'grant-2', { accountId: 'account-1', clientId: 'client-2' }, 600);
+      expect(await store.findModelWithRecord('Grant', 'grant-2', { namespace: 'grantContext', id: 'grant-2' })).to.deep.equal({ payload: { accountId: 'account-1', clientId: 'client-2' }, record: undefined });
+      // The context outlives its grant.
+      await store.destroyModel('Grant', 'grant-1');
+      expect(await store.findModelWithRecord('Grant', 'grant-1', { namespace: 'grantContext', id: 'grant-1' })).to.deep.equal({ payload: undefined, record: context });
+      expect(await store.findModelWithRecord('Grant', 'grant-3', { namespace: 'grantContext', id: 'grant-3' })).to.deep.equal({ payload: undefined, record: undefined });
+    });
+
     it('destroyModel removes the entry', async () => {
       await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
       await store.destroyModel('AccessToken', 'token-1');
