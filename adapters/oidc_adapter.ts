@@ -71,6 +71,20 @@ export function readRecordOnce(namespace: RecordNamespace, id: string, read: () 
   return readOnce(`record:${namespace}:${id}`, read);
 }
 
+/**
+ * `read()` of record `namespace` `id`, unless the adapter has just read it beside its entry in this
+ * request (`recordsBeside`) and nobody took that yet: then that, once. Every later call reads
+ * the store again, so a record that other requests change (a sign-in's) is read afresh each time
+ * but the first.
+ */
+export async function takeRecordReadBeside(namespace: RecordNamespace, id: string, read: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await readRecordOnce(namespace, id, read);
+  } finally {
+    forget(`record:${namespace}:${id}`);
+  }
+}
+
 /** Records to write in the same store step as the oidc entry named by the key (`saveWithRecord`). */
 const recordsAlongside = new Map<string, { record: RecordWrite; written: boolean }>();
 

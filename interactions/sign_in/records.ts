@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 
-import type { RecordStore } from '../../adapters/store.ts';
+import { takeRecordReadBeside } from '../../adapters/oidc_adapter.ts';
+import type { RecordNamespace, RecordStore } from '../../adapters/store.ts';
 import type { Clock } from '../../src/clock.ts';
 import { RecordChangedError } from '../../src/errors.ts';
 import { readRecord } from '../../src/records.ts';
@@ -40,8 +41,13 @@ export class SignInRecords {
     this.#clock = clock;
   }
 
+  /**
+   * The record as the store holds it now; a request's first read takes what the read of its
+   * interaction read beside it in the same store step (`oidcAdapterFor`'s `recordsBeside`).
+   */
   read(uid: string): Promise<SignInRecord | undefined> {
-    return readRecord(this.#store, 'signin', uid, signInRecordSchema);
+    const store = { getRecord: (namespace: RecordNamespace, id: string) => takeRecordReadBeside(namespace, id, () => this.#store.getRecord(namespace, id)) };
+    return readRecord(store, 'signin', uid, signInRecordSchema);
   }
 
   /** Creates the record of an interaction; when a parallel request created it first, theirs (so both carry one CSRF token). */
