@@ -51,8 +51,9 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
  */
 const readOncePerRequest = new Set(['Interaction', 'Session', 'Grant']);
 
-/** The key of an entry in the request cache (adapters/request_cache.ts). */
+/** The keys of an entry and of a record in the request cache (adapters/request_cache.ts). */
 const cacheKey = (model: string, id: string) => `model:${model}:${id}`;
+const recordCacheKey = (namespace: RecordNamespace, id: string) => `record:${namespace}:${id}`;
 
 /**
  * This request has just read entry `model` `id` (undefined: there is none) in a step of its own
@@ -68,7 +69,7 @@ export function rememberModel(model: string, id: string, payload: OidcPayload | 
  * adapter's reads of the entry it is kept beside (`recordsBeside`), which read it in the same step.
  */
 export function readRecordOnce(namespace: RecordNamespace, id: string, read: () => Promise<unknown>): Promise<unknown> {
-  return readOnce(`record:${namespace}:${id}`, read);
+  return readOnce(recordCacheKey(namespace, id), read);
 }
 
 /**
@@ -81,7 +82,7 @@ export async function takeRecordReadBeside(namespace: RecordNamespace, id: strin
   try {
     return await readRecordOnce(namespace, id, read);
   } finally {
-    forget(`record:${namespace}:${id}`);
+    forget(recordCacheKey(namespace, id));
   }
 }
 
@@ -130,7 +131,7 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
       if (alongside && !alongside.written) {
         await guarded(() => store.upsertModelWithRecord(this.#model, id, payload as OidcPayload, expiresIn, alongside.record));
         alongside.written = true;
-        remember(`record:${alongside.record.namespace}:${alongside.record.id}`, alongside.record.value);
+        remember(recordCacheKey(alongside.record.namespace, alongside.record.id), alongside.record.value);
       } else {
         await guarded(() => store.upsertModel(this.#model, id, payload as OidcPayload, expiresIn));
       }
@@ -143,7 +144,7 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
         if (!namespace) return (await guarded(() => store.findModel(this.#model, id))) as AdapterPayload | undefined;
         const both = await guarded(() => store.findModelWithRecord(this.#model, id, { namespace, id }));
         // What this request now knows of the record: its next readRecordOnce takes it from here.
-        remember(`record:${namespace}:${id}`, both.record);
+        remember(recordCacheKey(namespace, id), both.record);
         return both.payload as AdapterPayload | undefined;
       };
       return this.#cached ? readOnce(this.#key(id), read) : read();
