@@ -13,7 +13,7 @@
  */
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
-import { isStoreUnavailable } from './errors.ts';
+import { CorruptRecordError, isStoreUnavailable } from './errors.ts';
 import { forget, forgetAll, readOnce, remember } from './request_cache.ts';
 import type { ClientIndexStore } from './store/clients.ts';
 import type { OidcModelStore, OidcPayload } from './store/oidc_models.ts';
@@ -142,7 +142,12 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
       const read = async () => {
         const namespace = this.#beside;
         if (!namespace) return (await guarded(() => store.findModel(this.#model, id))) as AdapterPayload | undefined;
-        const both = await guarded(() => store.findModelWithRecord(this.#model, id, { namespace, id }));
+        const both = await guarded(() => store.findModelWithRecord(this.#model, id, { namespace, id })).catch((error: unknown) => {
+          // A record that cannot be read is its own reader's error to report (src/records.ts), not the entry's.
+          if (error instanceof CorruptRecordError) return undefined;
+          throw error;
+        });
+        if (!both) return (await guarded(() => store.findModel(this.#model, id))) as AdapterPayload | undefined;
         // What this request now knows of the record: its next readRecordOnce takes it from here.
         remember(recordCacheKey(namespace, id), both.record);
         return both.payload as AdapterPayload | undefined;
