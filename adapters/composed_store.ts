@@ -46,6 +46,18 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.models.upsertModel(...args);
   }
 
+  upsertModelWithRecord(...args: Parameters<OidcModelStore['upsertModelWithRecord']>): ReturnType<OidcModelStore['upsertModelWithRecord']> {
+    return this.#parts.models.upsertModelWithRecord(...args);
+  }
+
+  claimSlotAndFindModel(...args: Parameters<OidcModelStore['claimSlotAndFindModel']>): ReturnType<OidcModelStore['claimSlotAndFindModel']> {
+    return this.#parts.models.claimSlotAndFindModel(...args);
+  }
+
+  findModelWithRecord(...args: Parameters<OidcModelStore['findModelWithRecord']>): ReturnType<OidcModelStore['findModelWithRecord']> {
+    return this.#parts.models.findModelWithRecord(...args);
+  }
+
   findModel(...args: Parameters<OidcModelStore['findModel']>): ReturnType<OidcModelStore['findModel']> {
     return this.#parts.models.findModel(...args);
   }
@@ -164,6 +176,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   enqueueMail(...args: Parameters<OutboxStore['enqueueMail']>): ReturnType<OutboxStore['enqueueMail']> {
     return this.#parts.outbox.enqueueMail(...args);
+  }
+
+  enqueueClaimedMail(...args: Parameters<OutboxStore['enqueueClaimedMail']>): ReturnType<OutboxStore['enqueueClaimedMail']> {
+    return this.#parts.outbox.enqueueClaimedMail(...args);
   }
 
   claimDueMail(...args: Parameters<OutboxStore['claimDueMail']>): ReturnType<OutboxStore['claimDueMail']> {

@@ -17,7 +17,8 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import { z } from 'zod';
 
-import type { LinkStore, RecordStore } from '../adapters/store.ts';
+import { readRecordOnce, saveWithRecord } from '../adapters/oidc_adapter.ts';
+import type { LinkStore, RecordNamespace, RecordStore } from '../adapters/store.ts';
 import { readRecord } from './records.ts';
 
 // clientId, email and sid are absent from contexts stored before they were recorded.
@@ -53,18 +54,26 @@ export async function createGrant(provider: Provider, store: Pick<RecordStore, '
   if (typeof request.params.scope === 'string') grant.addOIDCScope(request.params.scope);
   const claims = requestedClaimNames(request.params.claims);
   if (claims.length > 0) grant.addOIDCClaims(claims);
-  const grantId = await grant.save();
+  // Named here (oidc-provider keeps an id it is given), so the context can be saved with the grant.
+  const grantId = (grant.jti = randomBytes(32).toString('base64url'));
   const keepSeconds = request.ttlSeconds + 24 * 60 * 60;
+  const context: GrantContext = { ...request.context, clientId: request.clientId, sid: randomBytes(16).toString('base64url') };
+  // In the grant's own store step where the store can (our adapter, off Cluster); else just after it.
+  const withGrant = await saveWithRecord('Grant', grantId, { namespace: 'grantContext', id: grantId, value: context, ttlSeconds: keepSeconds }, () => grant.save());
+  if (!withGrant) await store.putRecord<GrantContext>('grantContext', grantId, context, keepSeconds);
   // Indexed before the sign-in can finish: no token of this grant exists that ending access to
   // the link would not find. The entry lives as long as the context it is read with.
   if (request.context.sharingId) await store.indexLinkGrant(request.context.sharingId, grantId, keepSeconds);
-  const context: GrantContext = { ...request.context, clientId: request.clientId, sid: randomBytes(16).toString('base64url') };
-  await store.putRecord<GrantContext>('grantContext', grantId, context, keepSeconds);
   return grantId;
 }
 
+/**
+ * Read once per request: oidc-provider's read of the grant itself reads it in the same store step
+ * (`oidcAdapterFor`'s `recordsBeside`), and a request that read the grant reads no more.
+ */
 export function readGrantContext(store: Pick<RecordStore, 'getRecord'>, grantId: string): Promise<GrantContext | undefined> {
-  return readRecord(store, 'grantContext', grantId, grantContextSchema);
+  const once = { getRecord: (namespace: RecordNamespace, id: string) => readRecordOnce(namespace, id, () => store.getRecord(namespace, id)) };
+  return readRecord(once, 'grantContext', grantId, grantContextSchema);
 }
 
 /**
@@ -75,19 +84,22 @@ export function readGrantContext(store: Pick<RecordStore, 'getRecord'>, grantId:
 export function loadExistingGrantFor(store: Pick<RecordStore, 'getRecord'>) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
     const { oidc } = ctx;
+    // The grant first: reading it reads its context in the same store step (readGrantContext).
     const fromInteraction = oidc.result?.consent?.grantId;
     if (fromInteraction) {
+      const grant = await oidc.provider.Grant.find(fromInteraction);
       // The session takes the sign-in's own sid with its grant (oidc-provider keeps a sid it finds).
       const sid = (await readGrantContext(store, fromInteraction))?.sid;
       if (sid && oidc.session) oidc.session.sidFor(oidc.client!.clientId, sid);
-      return oidc.provider.Grant.find(fromInteraction);
+      return grant;
     }
     const grantId = oidc.session?.grantIdFor(oidc.client!.clientId);
     if (!grantId) return undefined;
+    const grant = await oidc.provider.Grant.find(grantId);
     const context = await readGrantContext(store, grantId);
     const requestedSharingId = typeof oidc.params?.sharing_id === 'string' ? oidc.params.sharing_id : undefined;
     if (!context || context.sharingId !== requestedSharingId || context.personId !== oidc.session?.accountId) return undefined;
-    return oidc.provider.Grant.find(grantId);
+    return grant;
   };
 }
 

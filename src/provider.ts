@@ -81,7 +81,8 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
   const reverificationSeconds = () => grantTtlSeconds(policy.snapshot().reverificationDays);
 
   return {
-    adapter: oidcAdapterFor(store),
+    // A grant's context is read with the grant (src/grants.ts), a sign-in's record with its interaction.
+    adapter: oidcAdapterFor(store, { recordsBeside: { Grant: 'grantContext', Interaction: 'signin' } }),
     clients: deps.clients,
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {

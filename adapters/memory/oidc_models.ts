@@ -1,6 +1,8 @@
 /** oidc-provider's models in memory: the entries, and the indexes that find them by grant, account, session uid and user code. */
 import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
-import type { ConsumeOutcome, OidcModelStore, OidcPayload } from '../store/oidc_models.ts';
+import type { CounterStore } from '../store/counters.ts';
+import type { ConsumeOutcome, OidcModelStore, OidcPayload, SlotClaimWithModel } from '../store/oidc_models.ts';
+import type { RecordNamespace, RecordStore, RecordWrite } from '../store/records.ts';
 import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
 
 export class MemoryOidcModels implements OidcModelStore {
@@ -10,7 +12,12 @@ export class MemoryOidcModels implements OidcModelStore {
   /** `uid:<uid>` and `userCode:<code>` → entry id. */
   readonly #secondary: ExpiringMap<string>;
 
-  constructor(maps: ExpiringMaps) {
+  readonly #records: Pick<RecordStore, 'putRecord' | 'getRecord'>;
+  readonly #slots: Pick<CounterStore, 'claimSlot'>;
+
+  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord' | 'getRecord'>, slots: Pick<CounterStore, 'claimSlot'>) {
+    this.#records = records;
+    this.#slots = slots;
     this.#models = maps.create();
     this.#grantMembers = maps.create();
     this.#accountMembers = maps.create();
@@ -29,9 +36,23 @@ export class MemoryOidcModels implements OidcModelStore {
     if (payload.userCode) this.#secondary.set(`userCode:${payload.userCode}`, id, expiresInSeconds);
   }
 
+  async upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void> {
+    await this.upsertModel(model, id, payload, expiresInSeconds);
+    await this.#records.putRecord(record.namespace, record.id, record.value, record.ttlSeconds);
+  }
+
+  async claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel> {
+    const claim = await this.#slots.claimSlot(slot.key, slot.ttlSeconds, slot.now);
+    return { ...claim, payload: claim.claimed ? await this.findModel(model, id) : undefined };
+  }
+
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {
     const payload = this.#models.get(modelMember(model, id));
     return payload && clone(payload);
+  }
+
+  async findModelWithRecord(model: string, id: string, record: { namespace: RecordNamespace; id: string }): Promise<{ payload: OidcPayload | undefined; record: unknown }> {
+    return { payload: await this.findModel(model, id), record: await this.#records.getRecord(record.namespace, record.id) };
   }
 
   async findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined> {

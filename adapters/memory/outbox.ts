@@ -1,5 +1,5 @@
 /** The mail outbox in memory: claiming walks the mails in the order they were enqueued. */
-import { enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
+import { claimedAt, enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
 import type { MailOutcome, OutboxBacklog, OutboxMail, OutboxStore } from '../store/outbox.ts';
 import { clone, type ExpiringMap, type ExpiringMaps } from './maps.ts';
 
@@ -12,6 +12,12 @@ export class MemoryOutbox implements OutboxStore {
 
   async enqueueMail(mail: OutboxMail): Promise<void> {
     this.#mail.set(mail.id, clone(mail), enqueuedMailTtlSeconds(mail, Date.now()));
+  }
+
+  async enqueueClaimedMail(mail: OutboxMail, now: number, leaseMs: number): Promise<OutboxMail> {
+    const claimed = claimedAt(mail, now, leaseMs);
+    await this.enqueueMail(claimed);
+    return clone(claimed);
   }
 
   async claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]> {

@@ -24,10 +24,11 @@ export class MemoryStore extends ComposedStore {
 
   constructor() {
     const maps = new ExpiringMaps();
+    const records = new MemoryRecords(maps);
     const counters = new MemoryCounters(maps);
     super({
-      models: new MemoryOidcModels(maps),
-      records: new MemoryRecords(maps),
+      models: new MemoryOidcModels(maps, records, counters),
+      records,
       codes: new MemoryCodes(maps, counters),
       counters,
       outbox: new MemoryOutbox(maps),

@@ -1,10 +1,28 @@
 /** oidc-provider's models in Redis: one hash per entry, and the indexes that find it by grant, account, session uid and user code. */
 import { grantable, isAccountModel, modelMember, sessionsAndGrants } from '../shared/oidc_models.ts';
-import type { ConsumeOutcome, OidcModelStore, OidcPayload } from '../store/oidc_models.ts';
+import { z } from 'zod';
+
+import type { ConsumeOutcome, OidcModelStore, OidcPayload, SlotClaimWithModel } from '../store/oidc_models.ts';
+import type { RecordNamespace, RecordWrite } from '../store/records.ts';
 import { RedisPart, toMs } from './connection.ts';
+import { pairsToRecord, parseStored, parseStoredJson } from './stored.ts';
+
+/** What gpClaimSlot answers: { 1 if claimed else 0, held until }; gpClaimSlotAndFindModel adds the hash's field, value, …. */
+const claimReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number()]);
+const claimWithModelReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number(), z.array(z.string())]);
+/** What gpFindModelWithRecord answers: the hash's field, value, …, then 1 and the record, or 0 and ''. */
+const modelWithRecordReply = z.tuple([z.array(z.string()), z.union([z.literal(0), z.literal(1)]), z.string()]);
 
 export class RedisOidcModels extends RedisPart implements OidcModelStore {
   async upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
+    await this.#upsert(model, id, payload, expiresInSeconds, undefined);
+  }
+
+  async upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void> {
+    await this.#upsert(model, id, payload, expiresInSeconds, record);
+  }
+
+  async #upsert(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite | undefined): Promise<void> {
     const ttlMs = expiresInSeconds === undefined ? 0 : toMs(expiresInSeconds);
     const member = modelMember(model, id);
     // 'm': a set of members (grant, account); 's': a string naming the id (session uid, user code).
@@ -16,27 +34,51 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     const fields: (string | number)[] = ['payload', JSON.stringify(payload)];
     if (payload.consumed) fields.push('consumed', String(payload.consumed));
     const entryKey = this.keys.model(model, id);
+    const recordKey = record && this.keys.record(record.namespace, record.id);
+    const recordArgs = record ? [JSON.stringify(record.value), toMs(record.ttlSeconds)] : [];
     if (!this.redis.cluster) {
-      // One server: the entry and its indexes in one script, one round trip instead of up to four.
-      const kinds = indexes.map((index) => index.kind).join('');
-      await this.redis.script('gpUpsertModel', 1 + indexes.length, entryKey, ...indexes.map((index) => index.key), ttlMs, member, id, kinds, ...fields);
+      // One server: the entry, its indexes and its record in one script, one round trip instead of up to five.
+      const keys = [...indexes.map((index) => index.key), ...(recordKey ? [recordKey] : [])];
+      const kinds = indexes.map((index) => index.kind).join('') + (recordKey ? 'r' : '');
+      await this.redis.script('gpUpsertModel', 1 + keys.length, entryKey, ...keys, ttlMs, member, id, kinds, ...recordArgs, ...fields);
       return;
     }
     // A Cluster: the indexes first, each in its own slot. If we stop half-way, an index names a
     // missing entry (harmless), never a token that revokeByGrantId or "revoke every session"
-    // cannot find.
+    // cannot find. The record last, as it was written after the entry before it came with it.
     await Promise.all(
       indexes.map((index) => (index.kind === 'm' ? this.redis.script('gpAddMember', index.key, member, ttlMs) : this.redis.setString(index.key, id, ttlMs))),
     );
     await this.redis.script('gpReplaceHash', entryKey, ttlMs, ...fields);
+    if (recordKey) await this.redis.setString(recordKey, recordArgs[0] as string, recordArgs[1] as number);
+  }
+
+  async claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel> {
+    const slotArgs = [this.keys.slot(slot.key), toMs(slot.ttlSeconds), Math.floor(slot.now)] as const;
+    if (this.redis.cluster) {
+      // The slot and the entry live in other slots of the Cluster: the claim, then the read.
+      const [claimed, availableAt] = parseStored(claimReply, await this.redis.script('gpClaimSlot', ...slotArgs), 'slot');
+      return { claimed: claimed === 1, availableAt, payload: claimed === 1 ? await this.findModel(model, id) : undefined };
+    }
+    const reply = await this.redis.script('gpClaimSlotAndFindModel', slotArgs[0], this.keys.model(model, id), slotArgs[1], slotArgs[2]);
+    const [claimed, availableAt, fields] = parseStored(claimWithModelReply, reply, 'slot');
+    return { claimed: claimed === 1, availableAt, payload: payloadOf(pairsToRecord(fields)) };
   }
 
   async findModel(model: string, id: string): Promise<OidcPayload | undefined> {
-    const stored = await this.redis.run((client) => client.hgetall(this.keys.model(model, id)));
-    if (stored.payload === undefined) return undefined;
-    const payload = JSON.parse(stored.payload) as OidcPayload;
-    if (stored.consumed !== undefined) payload.consumed = Number(stored.consumed) || stored.consumed;
-    return payload;
+    return payloadOf(await this.redis.run((client) => client.hgetall(this.keys.model(model, id))));
+  }
+
+  async findModelWithRecord(model: string, id: string, record: { namespace: RecordNamespace; id: string }): Promise<{ payload: OidcPayload | undefined; record: unknown }> {
+    const recordKey = this.keys.record(record.namespace, record.id);
+    const label = `${record.namespace} record`;
+    if (this.redis.cluster) {
+      const [payload, value] = await Promise.all([this.findModel(model, id), this.redis.run((client) => client.get(recordKey))]);
+      return { payload, record: value === null ? undefined : parseStoredJson(z.unknown(), value, label) };
+    }
+    const reply = await this.redis.script('gpFindModelWithRecord', this.keys.model(model, id), recordKey);
+    const [fields, found, value] = parseStored(modelWithRecordReply, reply, `${model} entry`);
+    return { payload: payloadOf(pairsToRecord(fields)), record: found === 1 ? parseStoredJson(z.unknown(), value, label) : undefined };
   }
 
   async findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined> {
@@ -75,4 +117,12 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
       return payload !== null && payload !== undefined && (JSON.parse(payload) as OidcPayload).accountId === accountId;
     });
   }
+}
+
+/** An entry as its hash holds it (`payload` JSON, and `consumed` once consumed); undefined for no hash. */
+function payloadOf(stored: Record<string, string>): OidcPayload | undefined {
+  if (stored.payload === undefined) return undefined;
+  const payload = JSON.parse(stored.payload) as OidcPayload;
+  if (stored.consumed !== undefined) payload.consumed = Number(stored.consumed) || stored.consumed;
+  return payload;
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
+import { claimedAt, enqueuedMailTtlSeconds, finishedMailTtlSeconds, isClaimable } from '../shared/outbox.ts';
 import { mailStates, type MailOutcome, type OutboxBacklog, type OutboxMail, type OutboxStore } from '../store/outbox.ts';
 import { RedisPart, toMs } from './connection.ts';
 import { hashFields, pairsToRecord, parseStored, storedInteger, storedNumber } from './stored.ts';
@@ -37,6 +37,13 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
       isClaimable(mail) ? '1' : '0',
       ...hashFields(mail, mailFields),
     );
+  }
+
+  async enqueueClaimedMail(mail: OutboxMail, now: number, leaseMs: number): Promise<OutboxMail> {
+    // The same script as enqueueMail: the due set gets the lease's end, as a claim gives it.
+    const claimed = claimedAt(mail, now, leaseMs);
+    await this.enqueueMail(claimed);
+    return claimed;
   }
 
   async claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]> {

@@ -6,6 +6,7 @@
  */
 
 import { auditScripts } from './audit_scripts.ts';
+import { modelGateScripts } from './model_gate_scripts.ts';
 import { spanningScripts } from './spanning_scripts.ts';
 
 /** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
@@ -55,17 +56,24 @@ return 1`,
   /**
    * Not for a Cluster (its keys span slots): an oidc entry and its indexes in one step, on a
    * single server or behind Sentinel (the indexes are written in the same step, so no crash can
-   * come between them and the entry). KEYS: model hash, then one index key per letter of ARGV[4]
-   * ('m': a set that gets the member, as gpAddMember; 's': a string that gets the id). ARGV: ttl
-   * ms (0: none), member, id, index letters, field, value, …
+   * come between them and the entry). KEYS: model hash, then one key per letter of ARGV[4]
+   * ('m': an index set that gets the member, as gpAddMember; 's': an index string that gets the
+   * id; 'r': a record written beside the entry, as putRecord writes it). ARGV: ttl ms (0: none),
+   * member, id, key letters, then the JSON value and ttl ms of each 'r' in order, then field,
+   * value, … of the entry.
    */
   gpUpsertModel: {
     // No numberOfKeys: the caller passes the count of keys first, as EVALSHA takes it.
     lua: `
 local ttl, member, id, kinds = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local fieldsFrom = 5
 for i = 1, #kinds do
   local key = KEYS[i + 1]
-  if string.sub(kinds, i, i) == 'm' then
+  local kind = string.sub(kinds, i, i)
+  if kind == 'r' then
+    redis.call('SET', key, ARGV[fieldsFrom], 'PX', ARGV[fieldsFrom + 1])
+    fieldsFrom = fieldsFrom + 2
+  elseif kind == 'm' then
     local existed = redis.call('EXISTS', key)
     redis.call('SADD', key, member)
     if ttl <= 0 then
@@ -81,7 +89,7 @@ for i = 1, #kinds do
   end
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], unpack(ARGV, fieldsFrom))
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 1`,
   },
@@ -370,6 +378,7 @@ return 1`,
   },
   ...auditScripts,
   ...spanningScripts,
+  ...modelGateScripts,
 } as const;
 
 export type ScriptName = keyof typeof scripts;

@@ -17,3 +17,8 @@ export function isWaiting(state: MailState): boolean {
 export function isClaimable(mail: OutboxMail): boolean {
   return isWaiting(mail.state) && mail.sealed !== undefined;
 }
+
+/** A mail as `claimDueMail(now, leaseMs)` leaves it: being sent, one more attempt counted, leased until the lease's end. */
+export function claimedAt(mail: OutboxMail, now: number, leaseMs: number): OutboxMail {
+  return { ...mail, state: 'sending', attempts: mail.attempts + 1, nextAttemptAt: now + Math.max(1, Math.ceil(leaseMs)) };
+}

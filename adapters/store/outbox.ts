@@ -31,6 +31,14 @@ export type MailOutcome =
 
 export interface OutboxStore {
   enqueueMail(mail: OutboxMail): Promise<void>;
+  /**
+   * Queues `mail` already claimed by the caller, exactly as `claimDueMail(now, leaseMs)` would
+   * have claimed it (sending, one more attempt, leased until `now + leaseMs`), in the one write
+   * that queues it, and returns it so. For an instance that sends a mail at once: the mail is in
+   * the store before any SMTP work, no other instance takes it while the lease runs, and any
+   * instance takes it over once the lease has ended (this one died).
+   */
+  enqueueClaimedMail(mail: OutboxMail, now: number, leaseMs: number): Promise<OutboxMail>;
   /** Claims up to `limit` mails due at `now`, leasing each for `leaseMs` so no other instance sends it meanwhile. */
   claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]>;
   /** Records the result of an attempt; a finished mail keeps its status (not its body) for a day. */

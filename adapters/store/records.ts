@@ -1,11 +1,19 @@
 /**
- * Small JSON records with a TTL: the sign-in state per interaction, grant context, session
- * verification, federation state, invitations. The store keeps them as given and never looks
+ * Small JSON records with a TTL: the sign-in state per interaction (with its notice), grant
+ * context, session verification, federation state, invitations. The store keeps them as given and never looks
  * inside, but for the `version` a compare-and-set names; their callers own their shape, so a
  * record comes back `unknown` and its reader parses it (`src/records.ts`).
  */
 
-export type RecordNamespace = 'signin' | 'signinNotice' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket' | 'clientSecretGrace';
+export type RecordNamespace = 'signin' | 'grantContext' | 'sessionVerification' | 'federationState' | 'invitation' | 'invitationTicket' | 'clientSecretGrace';
+
+/** A record to be written in the same step as something else (`OidcModelStore.upsertModelWithRecord`). */
+export interface RecordWrite {
+  namespace: RecordNamespace;
+  id: string;
+  value: unknown;
+  ttlSeconds: number;
+}
 
 export interface RecordStore {
   putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void>;

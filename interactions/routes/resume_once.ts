@@ -5,11 +5,13 @@
  * an expired sign-in gets. The slot stays taken only once a resume has completed (answered with
  * a redirect); a resume that answered otherwise — oidc-provider's form that first signs out the
  * previous account when someone switches accounts, or an error — frees it, so the legitimate
- * next resume of that interaction gets through.
+ * next resume of that interaction gets through. The gate's claim reads the interaction in the
+ * same store step (`claimSlotAndFindModel`), which oidc-provider then finds in the request cache.
  */
 import type { Context, Next } from 'koa';
 
-import type { CounterStore } from '../../adapters/store.ts';
+import { rememberModel } from '../../adapters/oidc_adapter.ts';
+import type { CounterStore, OidcModelStore } from '../../adapters/store.ts';
 import { errorPage } from '../views/pages.ts';
 import type { PageBranding } from '../../src/branding.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -20,7 +22,7 @@ const resumePath = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 /** Longer than any interaction lives. */
 const gateSeconds = 2 * 60 * 60;
 
-export function resumeOnce(store: Pick<CounterStore, 'claimSlot' | 'releaseSlot'>, clock: Clock, branding: PageBranding) {
+export function resumeOnce(store: Pick<OidcModelStore, 'claimSlotAndFindModel'> & Pick<CounterStore, 'releaseSlot'>, clock: Clock, branding: PageBranding) {
   return async function resumeOnlyOnce(ctx: Context, next: Next): Promise<void> {
     const uid = ctx.method === 'GET' ? resumePath.exec(ctx.path)?.[1] : undefined;
     if (!uid) return next();
@@ -35,7 +37,9 @@ export function resumeOnce(store: Pick<CounterStore, 'claimSlot' | 'releaseSlot'
     };
     let claimed: boolean;
     try {
-      claimed = (await store.claimSlot(key, gateSeconds, clock.now())).claimed;
+      const claim = await store.claimSlotAndFindModel({ key, ttlSeconds: gateSeconds, now: clock.now() }, 'Interaction', uid);
+      claimed = claim.claimed;
+      if (claimed) rememberModel('Interaction', uid, claim.payload);
     } catch (error) {
       if (!isStoreUnavailable(error)) throw error;
       ctx.set('Retry-After', '5');

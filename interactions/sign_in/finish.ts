@@ -8,14 +8,17 @@
  * that: a removal (or deletion, or expiry) that lands between the last check and the grant then
  * either finds the grant in the index and revokes it, or is seen here and the grant is dropped.
  *
- * Parallel requests may all see a sign-in verified; exactly one finishes it (a slot in the store
- * is the gate), and the others follow that one to the same place.
+ * Parallel requests may all see a sign-in verified; exactly one finishes it, and the others follow
+ * that one to the same place. The gate is the sign-in record's `finishing` (`records.ts`), taken
+ * by a compare-and-set: by the save that made the sign-in verified when the same request finishes
+ * it (a code entered, a work account's answer), otherwise here. A request holding it that finds
+ * the person has no access, or was disabled, gives it up before finishing anything.
  */
 import { errors, type Provider } from 'oidc-provider';
 import type { Context } from 'koa';
 
 import { readFresh } from '../../adapters/request_cache.ts';
-import type { CounterStore, LinkStore, RecordStore } from '../../adapters/store.ts';
+import type { LinkStore, RecordStore } from '../../adapters/store.ts';
 import type { AuditLog } from '../../src/audit.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { EligibilityCheck } from '../../src/eligibility.ts';
@@ -26,6 +29,7 @@ import type { Invitations } from '../../src/invitations.ts';
 import type { Links } from '../../src/links.ts';
 import type { People } from '../../src/people.ts';
 import type { PolicySource } from '../../src/policy.ts';
+import type { SignInFlow } from './flow.ts';
 import { followSignIn, signInMoved } from './progress.ts';
 import { followParallelRequest, type SignInRecord } from './state.ts';
 
@@ -34,7 +38,8 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 
 export interface FinishDeps {
   provider: Provider;
-  store: Pick<CounterStore, 'claimSlot'> & Pick<RecordStore, 'putRecord'> & Pick<LinkStore, 'indexLinkGrant'>;
+  store: Pick<RecordStore, 'putRecord'> & Pick<LinkStore, 'indexLinkGrant'>;
+  flow: Pick<SignInFlow, 'claimFinish' | 'releaseFinish'>;
   people: Pick<People, 'get'>;
   links: Pick<Links, 'recordAccess' | 'recipientVerdict'>;
   invitations: Pick<Invitations, 'acceptPendingGuest'>;
@@ -43,9 +48,6 @@ export interface FinishDeps {
   audit: AuditLog;
   clock: Clock;
 }
-
-/** How long the gate that lets one request finish a sign-in stays shut: longer than any interaction lives. */
-const finishGateSeconds = 2 * 60 * 60;
 
 /**
  * Where a finished sign-in goes: back to the relying party, a page saying this link is not the
@@ -66,19 +68,31 @@ export class SignInFinish {
    * the link this was for. `invitationId` names the invitation the browser presented, if any.
    */
   async login(ctx: Context, details: InteractionDetails, record: SignInRecord, invitationId: () => Promise<string | undefined>): Promise<Finished> {
-    const { provider, store, people, invitations, links, audit, clock } = this.#deps;
+    const { provider, people, invitations, links, audit, flow } = this.#deps;
     if (record.step.name !== 'verified') throw new UnexpectedStepError(['verified'], record.step.name);
     const verified = record.step;
-    // Asked once more at the very end: access may have changed since the code was sent, and a
-    // work-account sign-in was not asked before it went upstream.
-    const eligibility = await this.#deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
-    if (eligibility.kind !== 'deliver') return { kind: 'no_access', email: verified.email };
     const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
-    const person = await people.get(personId);
-    // Disabled since they proved their address (a code mailed before, a trip to the work provider).
-    if (person?.disabled) return { kind: 'access_removed' };
-    const gate = await store.claimSlot(`signin-finish:${record.uid}`, finishGateSeconds, clock.now());
-    if (!gate.claimed) return { kind: 'redirect', to: await this.#followFinished(details) };
+    let person: Awaited<ReturnType<People['get']>>;
+    try {
+      // Asked once more at the very end: access may have changed since the code was sent, and a
+      // work-account sign-in was not asked before it went upstream.
+      const eligibility = await this.#deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
+      if (eligibility.kind !== 'deliver') {
+        await flow.releaseFinish(record);
+        return { kind: 'no_access', email: verified.email };
+      }
+      person = await people.get(personId);
+      // Disabled since they proved their address (a code mailed before, a trip to the work provider).
+      if (person?.disabled) {
+        await flow.releaseFinish(record);
+        return { kind: 'access_removed' };
+      }
+    } catch (error) {
+      // Nothing finished yet: a later request may finish this sign-in (if the store lets us say so).
+      await flow.releaseFinish(record).catch(() => undefined);
+      throw error;
+    }
+    if (!(await flow.claimFinish(record))) return { kind: 'redirect', to: await this.#followFinished(details) };
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
     await invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId: await invitationId() }, requestOrigin(ctx));
     const grantId = await this.#grant({

@@ -1,16 +1,19 @@
 /**
- * Keeping a sign-in's record and its one-shot notices in the store. Every save names the version
- * it read (compare-and-set), so a stale request never overwrites a newer step; what is read back
- * is parsed against the schemas of `state.ts`.
+ * Keeping a sign-in's record in the store, with the one-shot notice for its next page inside it,
+ * so a request reads both in one read. Every save names the version it read (compare-and-set),
+ * so a stale request never overwrites a newer step; what is read back is parsed against the
+ * schemas of `state.ts`.
  */
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 
-import type { RecordStore } from '../../adapters/store.ts';
+import { takeRecordReadBeside } from '../../adapters/oidc_adapter.ts';
+import type { RecordNamespace, RecordStore } from '../../adapters/store.ts';
 import type { Clock } from '../../src/clock.ts';
 import { RecordChangedError } from '../../src/errors.ts';
 import { readRecord } from '../../src/records.ts';
 import { signInMoved } from './progress.ts';
-import { noticeSchema, signInRecordSchema, type Notice, type SignInRecord, type SignInStep } from './state.ts';
+import { signInRecordSchema, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
 export interface NewSignIn {
   uid: string;
@@ -19,6 +22,15 @@ export interface NewSignIn {
   expiresAt: number;
   firstStep: SignInStep;
 }
+
+/** How often a save that only adds or takes a notice (or the finish gate) is tried again on top of a parallel request's save. */
+const noticeAttempts = 10;
+
+/**
+ * The records (by identity: each request reads its own) whose `finishing` gate this process set
+ * and holds. Only the holder may finish the sign-in, or give the gate up.
+ */
+const finishHeldHere = new WeakSet<SignInRecord>();
 
 export class SignInRecords {
   readonly #store: RecordStore;
@@ -29,8 +41,13 @@ export class SignInRecords {
     this.#clock = clock;
   }
 
+  /**
+   * The record as the store holds it now; a request's first read takes what the read of its
+   * interaction read beside it in the same store step (`oidcAdapterFor`'s `recordsBeside`).
+   */
   read(uid: string): Promise<SignInRecord | undefined> {
-    return readRecord(this.#store, 'signin', uid, signInRecordSchema);
+    const store = { getRecord: (namespace: RecordNamespace, id: string) => takeRecordReadBeside(namespace, id, () => this.#store.getRecord(namespace, id)) };
+    return readRecord(store, 'signin', uid, signInRecordSchema);
   }
 
   /** Creates the record of an interaction; when a parallel request created it first, theirs (so both carry one CSRF token). */
@@ -48,29 +65,104 @@ export class SignInRecords {
     return (await this.read(init.uid)) ?? record;
   }
 
-  /** Saves a change made on top of the version this request read; throws RecordChangedError when it is stale. */
-  async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<void> {
-    const next: SignInRecord = { ...record, ...change, version: record.version + 1 };
-    if (!(await this.#store.putRecordIfVersion('signin', record.uid, next, this.#ttlSeconds(record), record.version))) {
-      throw new RecordChangedError(record.uid);
-    }
-    Object.assign(record, next);
+  /**
+   * Saves a change made on top of the version this request read; throws RecordChangedError when
+   * it is stale. `finishHere`: the change makes the sign-in verified and this request finishes it
+   * next, so the same save takes the finish gate when nobody holds it (see `claimFinish`).
+   */
+  async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>, { finishHere = false } = {}): Promise<void> {
+    const gate = finishHere && change.step?.name === 'verified' && !record.finishing;
+    if (!(await this.#save(record, gate ? { ...change, finishing: true } : change))) throw new RecordChangedError(record.uid);
+    if (gate) finishHeldHere.add(record);
     // A parallel request of this sign-in waiting in this process (a double click) reads it now.
     signInMoved(record.uid);
   }
 
-  async notify(record: SignInRecord, notice: Notice): Promise<void> {
-    await this.#store.putRecord('signinNotice', record.uid, notice, this.#ttlSeconds(record));
+  /**
+   * The gate that lets exactly one request finish a verified sign-in: true when this request holds
+   * it (it took it with its verified save, or takes it now by a compare-and-set from a version
+   * nobody held it in), false when another request holds it (follow that one) or the sign-in is
+   * no longer verified. A parallel save that changed something else is read and tried again on.
+   */
+  async claimFinish(record: SignInRecord): Promise<boolean> {
+    if (record.finishing) return finishHeldHere.has(record);
+    for (let attempt = 1; record.step.name === 'verified' && !record.finishing; attempt += 1) {
+      if (await this.#save(record, { finishing: true })) {
+        finishHeldHere.add(record);
+        return true;
+      }
+      const fresh = await this.read(record.uid);
+      if (!fresh || attempt >= noticeAttempts) return false;
+      becomeFresh(record, fresh);
+    }
+    return false;
   }
 
-  /** Takes the notice for the page being shown, so it shows once. */
+  /**
+   * Gives the gate up, for a request that holds it and decided, before finishing anything, not to
+   * finish (the person has no access here, or was disabled): the sign-in can go on (another
+   * address) and be finished later. Nothing when this request does not hold it.
+   */
+  async releaseFinish(record: SignInRecord): Promise<void> {
+    if (!finishHeldHere.has(record)) return;
+    finishHeldHere.delete(record);
+    let current: SignInRecord | undefined = record;
+    for (let attempt = 1; current?.finishing && attempt <= noticeAttempts; attempt += 1) {
+      if (await this.#save(current, { finishing: undefined })) {
+        if (current !== record) becomeFresh(record, current);
+        return;
+      }
+      current = await this.read(record.uid);
+    }
+  }
+
+  /**
+   * Leaves `notice` for the next page. When a parallel request saved meanwhile, the notice goes on
+   * top of that save, and `record` becomes what the store holds (where the sign-in stands now,
+   * which is what this request then shows); only a record that is gone, or keeps changing, throws.
+   */
+  async notify(record: SignInRecord, notice: Notice): Promise<void> {
+    for (let attempt = 1; !(await this.#save(record, { notice })); attempt += 1) {
+      const fresh = await this.read(record.uid);
+      if (!fresh || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
+      becomeFresh(record, fresh);
+    }
+  }
+
+  /**
+   * Takes the notice of the record this request read, for the page being shown, so it shows
+   * once; no read and no write when there is none. When a parallel request saved meanwhile, the
+   * notice is taken from that save if it still holds it; `record` itself stays what the page shows.
+   */
   async takeNotice(record: SignInRecord): Promise<Notice | undefined> {
-    const notice = await readRecord(this.#store, 'signinNotice', record.uid, noticeSchema);
-    if (notice) await this.#store.deleteRecord('signinNotice', record.uid);
+    const notice = record.notice;
+    if (notice === undefined) return undefined;
+    let current: SignInRecord | undefined = record;
+    for (let attempt = 1; current && isDeepStrictEqual(current.notice, notice) && attempt <= noticeAttempts; attempt += 1) {
+      if (await this.#save(current, { notice: undefined })) break;
+      current = await this.read(record.uid);
+    }
+    delete record.notice;
     return notice;
+  }
+
+  /** One compare-and-set of `record` changed by `change` (a field changed to undefined is left out); `record` follows when it is written. */
+  async #save(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<boolean> {
+    const next: SignInRecord = { ...record, ...change, version: record.version + 1 };
+    for (const key of Object.keys(change) as (keyof typeof change)[]) if (change[key] === undefined) delete (next as Partial<SignInRecord>)[key];
+    if (!(await this.#store.putRecordIfVersion('signin', record.uid, next, this.#ttlSeconds(record), record.version))) return false;
+    becomeFresh(record, next);
+    return true;
   }
 
   #ttlSeconds(record: SignInRecord): number {
     return Math.max(1, Math.ceil((record.expiresAt - this.#clock.now()) / 1000));
   }
+}
+
+/** Makes the record this request holds the one read (or written) since, with no field left over from before. */
+export function becomeFresh(record: SignInRecord, fresh: SignInRecord): void {
+  if (record === fresh) return;
+  for (const key of Object.keys(record) as (keyof SignInRecord)[]) if (!(key in fresh)) delete (record as Partial<SignInRecord>)[key];
+  Object.assign(record, fresh);
 }

@@ -90,7 +90,10 @@ const signInStep = z.discriminatedUnion('name', [
 export type SignInStep = z.infer<typeof signInStep>;
 export type SignInStepName = SignInStep['name'];
 
-/** A message for the next page, shown once. Kept apart from the record: it is feedback, not state. */
+/**
+ * A message for the next page, shown once. Feedback, not state: it is kept in the record (so a
+ * page reads both in one read) but no event decides anything by it.
+ */
 export const noticeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('invalid_email'), draft: z.string() }),
   z.object({ kind: z.literal('invalid_code_format') }),
@@ -121,6 +124,14 @@ export const signInRecordSchema = z.object({
   step: signInStep,
   /** When the interaction (and so this record) ends, epoch ms. */
   expiresAt: z.number(),
+  /** What the next page tells the person, once (`SignInRecords.notify`, `takeNotice`). */
+  notice: noticeSchema.optional(),
+  /**
+   * A request is finishing this sign-in (the gate of `finish.ts`): set by one compare-and-set
+   * from a version without it, kept by every later save, cleared only by the request that set
+   * it and only before it did any of the finishing (`SignInRecords.claimFinish`).
+   */
+  finishing: z.literal(true).optional(),
 });
 export type SignInRecord = z.infer<typeof signInRecordSchema>;
 

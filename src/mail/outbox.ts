@@ -1,7 +1,9 @@
 /**
  * The durable outbox. A mail is sealed and queued in the store first, then delivered by a worker
  * that every guestpass instance runs: it claims due mail with a lease (so two instances never send
- * the same mail at once), sends it, and records the outcome. A passing SMTP fault is retried with
+ * the same mail at once), sends it, and records the outcome. A mail queued on an instance whose
+ * worker runs is queued already claimed by it, with the same lease, and sent at once (no claim
+ * round; another instance takes it over when the lease ends). A passing SMTP fault is retried with
  * exponential backoff; a permanent refusal, too many attempts, or a mail whose code has expired
  * ends it, and is audited as `MailDeliveryFailed`. A queued code thus survives a restart or a
  * short SMTP outage.
@@ -51,9 +53,12 @@ export class Outbox {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
-  #again = false;
   /** Code mails waiting for their moment (see `enqueueLater`), written at once if the outbox stops. */
   readonly #later = new Map<NodeJS.Timeout, () => Promise<void>>();
+  /** Mails this instance queued already claimed and is sending (see `enqueue`), waited for by `stop`. */
+  readonly #sending = new Set<Promise<void>>();
+  /** Their ids: a pass of this worker that claims one (its lease ran out meanwhile) leaves it to its sender here. */
+  readonly #sendingIds = new Set<string>();
 
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
@@ -75,8 +80,14 @@ export class Outbox {
       nextAttemptAt: now,
       notAfter,
     };
-    await this.#deps.store.enqueueMail(mail);
-    this.nudge();
+    if (this.#stopped) {
+      // No worker here to send it: queued for whichever instance polls next.
+      await this.#deps.store.enqueueMail(mail);
+      return mail.id;
+    }
+    // This instance sends it now: queued already claimed (with a claim's lease, so another instance
+    // takes it over if this one dies before the outcome is recorded), then sent without a claim round.
+    this.#sendNow(await this.#deps.store.enqueueClaimedMail(mail, now, leaseMs));
     return mail.id;
   }
 
@@ -132,7 +143,7 @@ export class Outbox {
     this.#later.clear();
     for (const [timer] of waiting) clearTimeout(timer);
     await Promise.all(waiting.map(([, write]) => write()));
-    await this.#running;
+    await Promise.all([this.#running, ...this.#sending]);
   }
 
   /**
@@ -145,23 +156,13 @@ export class Outbox {
     await this.#pass();
   }
 
-  /** Delivers due mail now rather than at the next poll (called after a mail is queued here). */
-  nudge(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#schedule(0);
-  }
-
   /** One pass over due mail; returns how many mails it handled. */
   async deliverDue(): Promise<number> {
     const { store, clock } = this.#deps;
     let handled = 0;
     for (;;) {
       const batch = await store.claimDueMail(clock.now(), leaseMs, batchSize);
-      await Promise.all(batch.map((mail) => this.#deliver(mail)));
+      await Promise.all(batch.filter((mail) => !this.#sendingIds.has(mail.id)).map((mail) => this.#deliver(mail)));
       handled += batch.length;
       if (batch.length < batchSize) return handled;
     }
@@ -169,19 +170,28 @@ export class Outbox {
 
   #schedule(delayMs: number): void {
     clearTimeout(this.#timer);
-    // A request's nudge starts this chain, which outlives the request: outside its cache.
+    // The chain outlives whatever started it (a request, in the plugin): outside any request's cache.
     this.#timer = outsideRequest(() =>
       setTimeout(() => {
         this.#running = this.#pass().finally(() => {
           this.#running = undefined;
-          if (this.#stopped) return;
-          const again = this.#again;
-          this.#again = false;
-          this.#schedule(again ? 0 : this.#deps.settings.pollIntervalMs);
+          if (!this.#stopped) this.#schedule(this.#deps.settings.pollIntervalMs);
         });
       }, delayMs),
     );
     this.#timer.unref();
+  }
+
+  /** Delivers a mail this instance has just queued claimed; it outlives the request that queued it. */
+  #sendNow(mail: OutboxMail): void {
+    this.#sendingIds.add(mail.id);
+    const delivery: Promise<void> = outsideRequest(() => this.#deliver(mail))
+      .catch((error: unknown) => this.#deps.logger.warn({ err: error, mailId: mail.id, mail: mail.label }, 'mail delivery not recorded; its lease ends and it is tried again'))
+      .finally(() => {
+        this.#sending.delete(delivery);
+        this.#sendingIds.delete(mail.id);
+      });
+    this.#sending.add(delivery);
   }
 
   async #pass(): Promise<void> {

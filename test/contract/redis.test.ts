@@ -9,6 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
 import { CorruptRecordError } from '../../adapters/errors.ts';
+import { oidcAdapterFor } from '../../adapters/oidc_adapter.ts';
+import { withRequestCache } from '../../adapters/request_cache.ts';
 import type { FederatedIdentity } from '../../adapters/store.ts';
 import { auditOperations } from '../../src/audit.ts';
 import { StoreUnavailableError } from '../../src/errors.ts';
@@ -313,6 +315,20 @@ describe('RedisStore', () => {
       await corrupt(store.getSettings(), /settings is corrupt: value/);
       await admin.set(`${prefix}slot:cooldown:ada@example.com`, 'soon');
       await corrupt(store.peekSlot('cooldown:ada@example.com', now), /slot is corrupt/);
+    });
+
+    it('a record beside an entry that is not JSON: findModelWithRecord refuses it, the oidc adapter still finds the entry', async () => {
+      const prefix = config.keyPrefix;
+      await store.upsertModel('Interaction', 'interaction-1', { uid: 'interaction-1' }, 60);
+      await admin.set(`${prefix}record:signin:interaction-1`, '{"version":');
+      const error = await store.findModelWithRecord('Interaction', 'interaction-1', { namespace: 'signin', id: 'interaction-1' }).then(
+        () => undefined,
+        (rejection: unknown) => rejection,
+      );
+      expect(error).to.be.instanceOf(CorruptRecordError);
+      expect((error as Error).message).to.match(/signin record is corrupt/);
+      const Adapter = oidcAdapterFor(store, { recordsBeside: { Interaction: 'signin' } });
+      expect(await withRequestCache(() => new Adapter('Interaction').find('interaction-1'))).to.deep.equal({ uid: 'interaction-1' });
     });
 
     it('keeps a field it does not know through a read and a save, as a newer instance may have written it', async () => {

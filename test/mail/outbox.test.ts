@@ -4,7 +4,12 @@
  */
 import { expect } from 'chai';
 
+import { MemoryStore } from '../../adapters/memory.ts';
 import type { MailState, OutboxMail } from '../../adapters/store.ts';
+import { AuditLog } from '../../src/audit.ts';
+import { createLogger } from '../../src/log.ts';
+import { Outbox } from '../../src/mail/outbox.ts';
+import { createMailTransport } from '../../src/mail/transport.ts';
 import { visibleText } from '../support/browser.ts';
 import { ManualClock } from '../support/clock.ts';
 import { openSignIn, startGuestpass, submitCode, submitEmail, type TestGuestpass } from '../support/guestpass.ts';
@@ -161,6 +166,38 @@ describe('a queued code and a sign-in survive a restart (two instances, one Redi
       await smtp.stop();
       const { deleteKeys } = await import('../support/guestpass.ts');
       await deleteKeys(keyPrefix);
+    }
+  });
+});
+
+describe('a mail queued on an instance whose outbox worker runs', () => {
+  it('is in the store already claimed by this instance before it is sent, and is sent without a claim round', async () => {
+    const smtp = await new SmtpCapture().start();
+    const store = new MemoryStore();
+    const clock = new ManualClock();
+    const logger = createLogger('silent');
+    const transport = createMailTransport({ smtpUrl: smtp.url, maxConnections: 1, from: 'guestpass@example.org', dataDir: '.', logger });
+    // Polls an hour apart: after the first (empty) pass, only the instance that queues a mail can send it.
+    const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 3_600_000 };
+    const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
+    try {
+      outbox.start();
+      const message = { to: 'at-once@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+      const id = await outbox.enqueue(message, { label: 'verification code to a***@example.org', notAfter: clock.now() + 600_000 });
+      // Durable before any SMTP work, leased as a claim leases it: another instance takes it over only after the lease.
+      const queued = await store.getMail(id);
+      expect(queued).to.include({ state: 'sending', attempts: 1 });
+      expect(queued!.nextAttemptAt - queued!.createdAt, 'a claim lease from when it was queued').to.equal(60_000);
+      expect(await store.claimDueMail(clock.now(), 60_000, 10), 'nobody else may claim it meanwhile').to.deep.equal([]);
+      await smtp.waitForMail('at-once@example.org');
+      await outbox.stop();
+      const sent = await store.getMail(id);
+      expect(sent).to.include({ state: 'sent', attempts: 1 });
+      expect(sent?.sealed, 'the body goes once sent').to.equal(undefined);
+    } finally {
+      await outbox.stop();
+      await transport.close();
+      await smtp.stop();
     }
   });
 });

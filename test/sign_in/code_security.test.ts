@@ -71,6 +71,38 @@ describe('the emailed code (SPEC §4)', () => {
     }
   });
 
+  it('finishes a sign-in once while other tabs load its page, as the code goes in and after: one SignedIn (three rounds)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const email = `tabs-${round}@example.org`;
+      const { journey, code } = await codePageFor(gp, gp.smtp, email);
+      const tab = () => journey.browser.get(journey.page.url, { follow: false });
+      const [posted, ...during] = await Promise.all([journey.browser.submit(journey.page, '/code', { code }, { follow: false }), ...Array.from({ length: 4 }, tab)]);
+      // Every tab that loads it now finds it verified and would finish it, but the request that
+      // entered the code holds the gate: they follow it to the resume instead.
+      const after = await Promise.all(Array.from({ length: 4 }, tab));
+      expect(posted.status, `round ${round}`).to.equal(303);
+      for (const page of [posted, ...during, ...after]) {
+        if (page.status !== 200 || after.includes(page)) expect(page.headers.get('location'), `round ${round}: ${page.status}`).to.match(/\/auth\//);
+      }
+      const events = (await auditOf(gp)).filter((event) => event.detail.email === email).map((event) => event.operation);
+      expect(events.filter((operation) => operation === 'SignedIn'), `round ${round}`).to.have.length(1);
+      clock.advanceSeconds(61);
+    }
+  });
+
+  it('lets one of parallel resumes of a finished sign-in through: one authorization code, the rest the expired page', async () => {
+    const { journey, code } = await codePageFor(gp, gp.smtp, 'resumes@example.org');
+    const finished = await journey.browser.submit(journey.page, '/code', { code }, { follow: false });
+    const resume = finished.headers.get('location')!;
+    expect(resume).to.match(/\/auth\//);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => journey.browser.get(resume, { follow: false })));
+    const withCode = answers.filter((answer) => answer.headers.get('location')?.startsWith('http://rp.test/callback?code='));
+    expect(withCode).to.have.length(1);
+    expect(answers.filter((answer) => answer.status === 400)).to.have.length(5);
+    const tokens = await gp.rp.redeem(journey.pending, withCode[0]!.headers.get('location')!);
+    expect(tokens.claims()?.email).to.equal('resumes@example.org');
+  });
+
   it('never compares more than maxAttemptsPerCode of 20 parallel wrong guesses, and the code is dead after', async () => {
     const email = 'parallel-wrong@example.org';
     const { journey, code } = await codePageFor(gp, gp.smtp, email);

@@ -111,6 +111,66 @@ describe('the sign-in flow, without HTTP', () => {
     expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'wrong_code', triesLeft: otp.maxAttemptsPerCode - 1 });
   });
 
+  it('keeps the notice in the record: left on top of a parallel save, taken once, even from a newer save', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    const stale = structuredClone(record);
+    // Another request of the sign-in saves first (a language chosen in a second tab).
+    await flow.chooseLocale(record, 'it');
+    await flow.notify(stale, { kind: 'code_resent' });
+    expect(stale, 'the notifying request now holds where the sign-in stands').to.include({ locale: 'it' });
+    const shown = (await flow.read(record.uid))!;
+    expect(shown).to.deep.include({ locale: 'it', notice: { kind: 'code_resent' } });
+    // The page takes it from what it read; a parallel save meanwhile still carries it, and loses it.
+    await flow.chooseLocale((await flow.read(record.uid))!, 'de');
+    expect(await flow.takeNotice(shown)).to.deep.equal({ kind: 'code_resent' });
+    expect(await flow.takeNotice(shown), 'a notice shows once').to.equal(undefined);
+    const after = (await flow.read(record.uid))!;
+    expect(after.locale).to.equal('de');
+    expect(after).to.not.have.property('notice');
+  });
+
+  it('lets one request finish a verified sign-in: the one whose save verified it, or one of parallel takers once it gave the gate up', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'gate@example.org' }, request);
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    expect(record.step.name).to.equal('verified');
+    expect(record.finishing).to.equal(true);
+    // The request that entered the code took the gate with the save that verified the sign-in.
+    expect(await flow.claimFinish(record)).to.equal(true);
+    // Parallel requests (a second tab, a double click) neither take it nor can give it up.
+    const others = await Promise.all(Array.from({ length: 5 }, async () => (await flow.read(record.uid))!));
+    expect(await Promise.all(others.map((other) => flow.claimFinish(other)))).to.deep.equal([false, false, false, false, false]);
+    await flow.releaseFinish(others[0]!);
+    // A save by another request meanwhile (a language chosen) keeps it.
+    await flow.chooseLocale((await flow.read(record.uid))!, 'fr');
+    expect(await flow.read(record.uid)).to.include({ finishing: true, locale: 'fr' });
+    // The holder finds the person has no access here and gives it up, on top of that newer save.
+    await flow.releaseFinish(record);
+    expect(await flow.read(record.uid)).to.not.have.property('finishing');
+    // Then, of parallel requests that find it verified, exactly one takes it.
+    const takers = await Promise.all(Array.from({ length: 8 }, async () => (await flow.read(record.uid))!));
+    const taken = await Promise.all(takers.map((taker) => flow.claimFinish(taker)));
+    expect(taken.filter(Boolean)).to.have.length(1);
+    expect(await flow.read(record.uid)).to.include({ finishing: true, locale: 'fr' });
+  });
+
+  it('does not hand the finish gate to a sign-in verified again while another request holds it', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'held@example.org' }, request);
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    // Another request moves the sign-in back (another address) while this one holds the gate.
+    const other = (await flow.read(record.uid))!;
+    await flow.restart(other);
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    await flow.submitEmail(other, { email: 'held@example.org' }, request);
+    await flow.submitCode(other, { code: await mailedCode(other), keepSignedIn: false }, request);
+    expect(other.step.name).to.equal('verified');
+    expect(await flow.claimFinish(other), 'the first holder may still be finishing').to.equal(false);
+  });
+
   it('refuses an event at a step it may not start from, and changes nothing', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());

@@ -57,6 +57,64 @@ export function oidcModelsContract(store: ContractStore): void {
       expect(await store.consumeModel('AuthorizationCode', 'missing')).to.equal('not_found');
     });
 
+    it('upsertModelWithRecord stores the entry with its indexes and the record beside it', async () => {
+      const context = { personId: 'person-1', sharingId: 'link-1', sid: 'sid-1' };
+      await store.upsertModelWithRecord('Grant', 'grant-1', { accountId: 'account-1', clientId: 'client-1' }, 600, { namespace: 'grantContext', id: 'grant-1', value: context, ttlSeconds: 700 });
+      expect(await store.findModel('Grant', 'grant-1')).to.deep.equal({ accountId: 'account-1', clientId: 'client-1' });
+      expect(await store.getRecord('grantContext', 'grant-1')).to.deep.equal(context);
+      expect((await store.findModelsByAccount('account-1')).grants).to.deep.equal(['grant-1']);
+      await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
+      await store.revokeByGrantId('grant-1');
+      expect(await store.findModel('Grant', 'grant-1')).to.equal(undefined);
+      expect(await store.findModel('AccessToken', 'token-1')).to.equal(undefined);
+    });
+
+    it('upsertModelWithRecord: a reader that finds the record finds the entry too, while the two are written', async () => {
+      const grants = times(10, (index) => `grant-${index}`);
+      const seen: { record: boolean; entry: boolean }[] = [];
+      const read = async (id: string) => {
+        // As loadExistingGrant reads: the context first, then the grant.
+        const record = (await store.getRecord('grantContext', id)) !== undefined;
+        const entry = (await store.findModel('Grant', id)) !== undefined;
+        seen.push({ record, entry });
+      };
+      await Promise.all(
+        grants.flatMap((id) => [
+          store.upsertModelWithRecord('Grant', id, { accountId: 'account-1', clientId: 'client-1' }, 600, { namespace: 'grantContext', id, value: { personId: 'person-1' }, ttlSeconds: 600 }),
+          ...times(3, () => read(id)),
+        ]),
+      );
+      expect(seen.filter(({ record, entry }) => record && !entry)).to.deep.equal([]);
+      for (const id of grants) expect(await store.getRecord('grantContext', id)).to.deep.equal({ personId: 'person-1' });
+    });
+
+    it('claimSlotAndFindModel: of parallel callers exactly one claims the slot and gets the entry; the slot is the one claimSlot names', async () => {
+      const now = Date.now();
+      await store.upsertModel('Interaction', 'interaction-1', { uid: 'interaction-1', result: { login: { accountId: 'account-1' } } }, 60);
+      const claims = await Promise.all(times(8, () => store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now }, 'Interaction', 'interaction-1')));
+      const won = claims.filter((claim) => claim.claimed);
+      expect(won).to.have.length(1);
+      expect(won[0]).to.deep.equal({ claimed: true, availableAt: now + 60_000, payload: { uid: 'interaction-1', result: { login: { accountId: 'account-1' } } } });
+      for (const lost of claims.filter((claim) => !claim.claimed)) expect(lost).to.deep.equal({ claimed: false, availableAt: now + 60_000, payload: undefined });
+      expect((await store.claimSlot('resume:interaction-1', 60, now + 1000)).claimed).to.equal(false);
+      await store.releaseSlot('resume:interaction-1');
+      const again = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now: now + 2000 }, 'Interaction', 'interaction-1');
+      expect(again.claimed).to.equal(true);
+      expect(await store.claimSlotAndFindModel({ key: 'resume:other', ttlSeconds: 60, now }, 'Interaction', 'no-such-interaction')).to.deep.equal({ claimed: true, availableAt: now + 60_000, payload: undefined });
+    });
+
+    it('findModelWithRecord reads an entry and the record beside it, each there or not', async () => {
+      const context = { personId: 'person-1', sid: 'sid-1' };
+      await store.upsertModelWithRecord('Grant', 'grant-1', { accountId: 'account-1', clientId: 'client-1' }, 600, { namespace: 'grantContext', id: 'grant-1', value: context, ttlSeconds: 600 });
+      expect(await store.findModelWithRecord('Grant', 'grant-1', { namespace: 'grantContext', id: 'grant-1' })).to.deep.equal({ payload: { accountId: 'account-1', clientId: 'client-1' }, record: context });
+      await store.upsertModel('Grant', 'grant-2', { accountId: 'account-1', clientId: 'client-2' }, 600);
+      expect(await store.findModelWithRecord('Grant', 'grant-2', { namespace: 'grantContext', id: 'grant-2' })).to.deep.equal({ payload: { accountId: 'account-1', clientId: 'client-2' }, record: undefined });
+      // The context outlives its grant.
+      await store.destroyModel('Grant', 'grant-1');
+      expect(await store.findModelWithRecord('Grant', 'grant-1', { namespace: 'grantContext', id: 'grant-1' })).to.deep.equal({ payload: undefined, record: context });
+      expect(await store.findModelWithRecord('Grant', 'grant-3', { namespace: 'grantContext', id: 'grant-3' })).to.deep.equal({ payload: undefined, record: undefined });
+    });
+
     it('destroyModel removes the entry', async () => {
       await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
       await store.destroyModel('AccessToken', 'token-1');

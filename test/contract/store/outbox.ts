@@ -34,6 +34,30 @@ export function outboxContract(store: ContractStore): void {
       expect(again.map((mail) => [mail.id, mail.attempts])).to.deep.equal([['mail-1', 2]]);
     });
 
+    it('enqueueClaimedMail queues a mail claimed as claimDueMail would: no other claimer gets it before its lease ends, exactly one after', async () => {
+      const now = Date.now();
+      const claimed = await store.enqueueClaimedMail(outboxMail('mail-claimed', { nextAttemptAt: now }), now, 30_000);
+      expect(claimed).to.include({ id: 'mail-claimed', state: 'sending', attempts: 1, nextAttemptAt: now + 30_000, sealed: 'sealed-body-of-mail-claimed' });
+      expect(await store.getMail('mail-claimed')).to.deep.equal(claimed);
+      // Other instances polling while the lease runs: none takes it.
+      const during = await Promise.all(times(6, () => store.claimDueMail(now + 29_999, 30_000, 5)));
+      expect(during.flat()).to.deep.equal([]);
+      // This instance died before recording the outcome: once the lease ends, one of them takes it over.
+      const after = await Promise.all(times(6, () => store.claimDueMail(now + 30_000, 30_000, 5)));
+      expect(after.flat().map((mail) => [mail.id, mail.attempts])).to.deep.equal([['mail-claimed', 2]]);
+    });
+
+    it('enqueueClaimedMail then completeMail leaves the status without the body, and nothing to claim', async () => {
+      const now = Date.now();
+      await store.enqueueClaimedMail(outboxMail('mail-at-once', { nextAttemptAt: now }), now, 30_000);
+      await store.completeMail('mail-at-once', { state: 'sent', at: now + 50 });
+      const mail = await store.getMail('mail-at-once');
+      expect(mail).to.include({ state: 'sent', sentAt: now + 50, attempts: 1 });
+      expect(mail?.sealed).to.equal(undefined);
+      expect(await store.claimDueMail(now + 60_000, 30_000, 10)).to.deep.equal([]);
+      expect((await store.outboxBacklog(10)).waiting).to.equal(0);
+    });
+
     it('claimDueMail claims no more than the limit', async () => {
       const now = Date.now();
       for (const index of times(5, (index) => index)) await store.enqueueMail(outboxMail(`mail-${index}`, { nextAttemptAt: now - 10 }));
