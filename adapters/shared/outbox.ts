@@ -1,8 +1,13 @@
 /** Rules both stores keep for the mail outbox. */
 import type { MailState, OutboxMail } from '../store/outbox.ts';
 
-/** How long a mail's status (not its body) is kept after it was sent or given up. */
-export const finishedMailTtlSeconds = 24 * 60 * 60;
+/**
+ * How long a mail's status (not its body) is kept after it was sent or given up: as long as the
+ * code page that shows it can live (a sign-in's interaction lasts an hour), and no longer. Nothing
+ * else reads it (a mail given up is in the audit trail as `MailDeliveryFailed`); kept a day, as
+ * before, a deployment signing in 10 people a second held ~700 MB of statuses nobody would read.
+ */
+export const finishedMailTtlSeconds = 60 * 60;
 
 /** How long an enqueued mail is kept: until its `notAfter` (at least a second), then as a finished one. */
 export function enqueuedMailTtlSeconds(mail: OutboxMail, now: number): number {
