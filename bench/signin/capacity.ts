@@ -6,7 +6,7 @@
  * mailbox than 16. This section prices what guestpass costs per sign-in with its defaults, the
  * timing defence on, and prints it beside the rate at the issue's concurrency, not instead of it.
  */
-import { runSignIns, summarize, type Batch, type Target } from './load.ts';
+import { runSignIns, summarize, type Batch, type Summary, type Target } from './load.ts';
 import type { MailSink } from './mail_sink.ts';
 import { pairRatios, signInTable } from './report.ts';
 
@@ -16,27 +16,32 @@ export interface CapacityOptions {
   roundSeconds: number;
 }
 
-/** Alternating rounds of guestpass and the baseline on Redis at `concurrency`; returns the printed lines. */
-export async function measureCapacity(guestpass: Target, baseline: Target, sink: MailSink, options: CapacityOptions): Promise<string> {
-  const batches = new Map<Target, Batch[]>([
-    [guestpass, []],
-    [baseline, []],
-  ]);
+/**
+ * Alternating rounds of each guestpass server and the baseline, all on Redis, at `concurrency`;
+ * returns the printed lines. `guestpass` pairs each server with how its line is named.
+ */
+export async function measureCapacity(guestpass: { target: Target; name: string }[], baseline: Target, sink: MailSink, options: CapacityOptions): Promise<string> {
+  const targets = [...guestpass.map(({ target }) => target), baseline];
+  const batches = new Map<Target, Batch[]>(targets.map((target) => [target, []]));
   // A short warm-up at this concurrency first: connection pools and the servers' heaps grow to it.
-  for (const target of [guestpass, baseline]) await runSignIns(target, sink, { concurrency: options.concurrency, durationMs: 1000 });
+  for (const target of targets) await runSignIns(target, sink, { concurrency: options.concurrency, durationMs: 1000 });
   for (let round = 0; round < options.rounds; round += 1) {
-    const order = round % 2 === 0 ? [guestpass, baseline] : [baseline, guestpass];
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const target of order) batches.get(target)!.push(await runSignIns(target, sink, { concurrency: options.concurrency, durationMs: options.roundSeconds * 1000 }));
   }
-  const summaries = [guestpass, baseline].map((target) => ({ label: `${target.label}, ${options.concurrency} in flight`, summary: summarize(batches.get(target)!) }));
-  const [ours, theirs] = summaries.map(({ summary }) => summary) as [ReturnType<typeof summarize>, ReturnType<typeof summarize>];
-  const { median: ratio, rounds } = pairRatios({ store: 'redis', guestpass: ours, baseline: theirs });
-  const cpu = (summary: typeof ours) => `${summary.cpuMsPerSignIn.server.toFixed(1)} ms (${summary.cpuPercent.server.toFixed(0)}% of a core)`;
+  const summaries = targets.map((target) => ({ label: `${target.label}, ${options.concurrency} in flight`, summary: summarize(batches.get(target)!) }));
+  const theirs = summaries.at(-1)!.summary;
+  const cpu = (summary: Summary) => `${summary.cpuMsPerSignIn.server.toFixed(1)} ms (${summary.cpuPercent.server.toFixed(0)}% of a core)`;
+  const lines = guestpass.map(({ name }, index) => {
+    const ours = summaries[index]!.summary;
+    const { median: ratio, rounds } = pairRatios({ store: 'redis', guestpass: ours, baseline: theirs });
+    return `capacity on Redis, ${name}/baseline ${ratio.toFixed(2)}×  (rounds: ${rounds.map((value) => value.toFixed(2)).join(' ')}); server CPU per sign-in ${cpu(ours)}`;
+  });
   return [
     signInTable(summaries),
     '',
-    `capacity on Redis, guestpass (defaults, code mail jitter on)/baseline ${ratio.toFixed(2)}×  (rounds: ${rounds.map((value) => value.toFixed(2)).join(' ')})   ` +
-      '(no target: the issue\'s rate is the one at concurrency 16 above)',
-    `server CPU per sign-in: guestpass ${cpu(ours)}, baseline ${cpu(theirs)}; a server near 100% of a core is CPU-bound (Node runs requests on one thread)`,
+    ...lines,
+    `baseline server CPU per sign-in ${cpu(theirs)}; a server near 100% of a core is CPU-bound (Node runs requests on one thread)`,
+    "(no target here: the issue's rate is the one at concurrency 16 above)",
   ].join('\n');
 }
