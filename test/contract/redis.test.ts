@@ -353,6 +353,27 @@ describe('RedisStore', () => {
       expect((error as Error).message).to.match(/^WRONGTYPE/);
     });
 
+    it('saves the settings announced or not at all: a user the ACL keeps off the channel changes nothing', async () => {
+      // Instances that can subscribe keep the settings in memory until told of a save: a save
+      // that lands without its message (the ACL of the user saving refuses the channel) would
+      // stay unseen by them. Redis 7 gives a new ACL user no channel unless told.
+      const user = `gp-nochannel-${process.pid}-${Date.now()}`;
+      await admin.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '+@all', 'resetchannels');
+      const limited = await createRedisStore({ redis: { ...config, username: user, password: 'secret' }, auditOperations });
+      try {
+        expect(await store.saveSettings({ sharingLevel: 'strict' }, 1, undefined)).to.equal(true);
+        const refused = await limited.saveSettings({ sharingLevel: 'open' }, 2, 1).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(refused, 'the save is refused').to.be.instanceOf(Error);
+        expect(await store.getSettings()).to.deep.include({ version: 1, value: { sharingLevel: 'strict' } });
+      } finally {
+        await limited.close();
+        await admin.call('ACL', 'DELUSER', user);
+      }
+    });
+
     it('still finds audit events written before the indexes existed, by reading the stream', async () => {
       const legacy = { time: new Date().toISOString(), operation: 'GuestInvited', actor: { type: 'system' as const, id: 'test' }, sharingId: 'link-1', detail: { email: 'ada@example.com' }, result: 'success' as const };
       await admin.xadd(`${config.keyPrefix}audit`, '*', 'event', JSON.stringify(legacy));
