@@ -374,6 +374,17 @@ describe('RedisStore', () => {
       }
     });
 
+    it('claimSlotAndFindModel claims nothing when the entry cannot be read, so the resume it gates can be tried again', async () => {
+      const now = Date.now();
+      await admin.set(`${config.keyPrefix}model:Interaction:interaction-1`, 'not a hash');
+      const failed = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now }, 'Interaction', 'interaction-1').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).to.be.instanceOf(Error);
+      expect(await store.peekSlot('resume:interaction-1', now)).to.equal(undefined);
+    });
+
     it('still finds audit events written before the indexes existed, by reading the stream', async () => {
       const legacy = { time: new Date().toISOString(), operation: 'GuestInvited', actor: { type: 'system' as const, id: 'test' }, sharingId: 'link-1', detail: { email: 'ada@example.com' }, result: 'success' as const };
       await admin.xadd(`${config.keyPrefix}audit`, '*', 'event', JSON.stringify(legacy));
