@@ -495,6 +495,29 @@ describe('RedisStore', () => {
       }
     });
 
+    it('answers each command of one turn with its own reply, on its first connection and on the one that replaced it', async () => {
+      // Commands issued in one turn share a socket write (write_coalescing.ts); a new socket after
+      // a reconnect must be written the same way, and never left holding what it was given.
+      const server = await startRedisServer();
+      const store = await createRedisStore({ redis: redisConfig({ url: server.url }) });
+      const control = new Redis(server.url);
+      const burst = async (round: string) => {
+        const ids = Array.from({ length: 40 }, (_, index) => index);
+        await Promise.all(ids.map((index) => store.putRecord('signin', `${round}-${index}`, { index }, 60)));
+        expect(await Promise.all(ids.map((index) => store.getRecord('signin', `${round}-${index}`)))).to.deep.equal(ids.map((index) => ({ index })));
+      };
+      try {
+        await burst('first');
+        await control.call('CLIENT', 'KILL', 'TYPE', 'normal');
+        await waitUntilStoreAnswers(store);
+        await burst('after');
+      } finally {
+        await control.quit();
+        await store.close();
+        await server.stop();
+      }
+    });
+
     it('fails fast while its server is down and answers again once it is back', async () => {
       const server = await startRedisServer();
       const store = await createRedisStore({ redis: redisConfig({ url: server.url, commandTimeoutMs: 500 }) });
