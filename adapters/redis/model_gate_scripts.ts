@@ -7,17 +7,20 @@ export const modelGateScripts = {
   /**
    * Not for a Cluster (its keys span slots): gpClaimSlot, and when claimed the model hash's fields,
    * in one step. KEYS: slot, model hash. ARGV: ttl ms, now ms. Returns { 1 if claimed else 0, held
-   * until, the hash's field, value, … (none when not claimed) }.
+   * until, the hash's field, value, … (none when not claimed) }. The hash is read before the
+   * slot is claimed: a read that fails ends the script with nothing claimed (a script is never
+   * rolled back after a write), so the step it gates can be tried again.
    */
   gpClaimSlotAndFindModel: {
     numberOfKeys: 2,
     lua: `
 local now = tonumber(ARGV[2])
+local fields = redis.call('HGETALL', KEYS[2])
 local heldUntil = tonumber(redis.call('GET', KEYS[1]))
 if heldUntil and heldUntil > now then return { 0, heldUntil, {} } end
 heldUntil = now + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
-return { 1, heldUntil, redis.call('HGETALL', KEYS[2]) }`,
+return { 1, heldUntil, fields }`,
   },
   /** KEYS: model hash, record. Returns { the hash's field, value, …, 1 and the record's JSON, or 0 and '' }. */
   gpFindModelWithRecord: {

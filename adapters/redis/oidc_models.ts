@@ -56,9 +56,11 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
   async claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel> {
     const slotArgs = [this.keys.slot(slot.key), toMs(slot.ttlSeconds), Math.floor(slot.now)] as const;
     if (this.redis.cluster) {
-      // The slot and the entry live in other slots of the Cluster: the claim, then the read.
+      // The slot and the entry live in other slots of the Cluster: the read, then the claim, so a
+      // read that fails (its master away, the connection lost) leaves the slot free for a retry.
+      const payload = await this.findModel(model, id);
       const [claimed, availableAt] = parseStored(claimReply, await this.redis.script('gpClaimSlot', ...slotArgs), 'slot');
-      return { claimed: claimed === 1, availableAt, payload: claimed === 1 ? await this.findModel(model, id) : undefined };
+      return { claimed: claimed === 1, availableAt, payload: claimed === 1 ? payload : undefined };
     }
     const reply = await this.redis.script('gpClaimSlotAndFindModel', slotArgs[0], this.keys.model(model, id), slotArgs[1], slotArgs[2]);
     const [claimed, availableAt, fields] = parseStored(claimWithModelReply, reply, 'slot');

@@ -199,14 +199,16 @@ return 1`,
   /**
    * KEYS: settings. ARGV: expected version ('' for none), settings, channel. Saves durable
    * settings as gpPutRecordIfVersion does and, in the same step, tells every instance on
-   * `channel` (PUBLISH reaches every node of a Cluster): no save is ever left unannounced.
+   * `channel` (PUBLISH reaches every node of a Cluster): no save is ever left unannounced. The
+   * message first: a PUBLISH the server refuses (an ACL without the channel) ends the script
+   * before anything is written, where a script is never rolled back after a write.
    */
   gpPutSettings: {
     numberOfKeys: 1,
     lua: `${storedVersionLua}
 if storedVersion(KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
 redis.call('PUBLISH', ARGV[3], '1')
+redis.call('SET', KEYS[1], ARGV[2])
 return 1`,
   },
   /** KEYS: key. ARGV: expected, replacement. Replaces (or, without replacement, deletes) the value only if it is the expected one. */

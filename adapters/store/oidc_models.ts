@@ -20,7 +20,7 @@ export interface OidcPayload {
 export interface SlotClaimWithModel {
   claimed: boolean;
   availableAt: number;
-  /** The entry, read once the slot was claimed (undefined when it was not, or there is none). */
+  /** The entry, read with the claim (undefined when the slot was not claimed, or there is none). */
   payload: OidcPayload | undefined;
 }
 
@@ -39,7 +39,8 @@ export interface OidcModelStore {
   /**
    * `claimSlot(slot.key, …)` (CounterStore), and when it is claimed, `findModel(model, id)`: a gate
    * and the entry it lets through, read in the same step on one server or behind Sentinel (the
-   * slot is the same one `claimSlot` and `releaseSlot` name); on a Cluster the claim, then the read.
+   * slot is the same one `claimSlot` and `releaseSlot` name); on a Cluster the read, then the
+   * claim. A read that fails claims nothing, so what the slot gates can be tried again.
    */
   claimSlotAndFindModel(slot: { key: string; ttlSeconds: number; now: number }, model: string, id: string): Promise<SlotClaimWithModel>;
   findModel(model: string, id: string): Promise<OidcPayload | undefined>;

@@ -10,9 +10,7 @@
  *
  * Parallel requests may all see a sign-in verified; exactly one finishes it, and the others follow
  * that one to the same place. The gate is the sign-in record's `finishing` (`records.ts`), taken
- * by a compare-and-set: by the save that made the sign-in verified when the same request finishes
- * it (a code entered, a work account's answer), otherwise here. A request holding it that finds
- * the person has no access, or was disabled, gives it up before finishing anything.
+ * by a compare-and-set here, once the last checks have passed, and never given up.
  */
 import { errors, type Provider } from 'oidc-provider';
 import type { Context } from 'koa';
@@ -39,7 +37,7 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 export interface FinishDeps {
   provider: Provider;
   store: Pick<RecordStore, 'putRecord'> & Pick<LinkStore, 'indexLinkGrant'>;
-  flow: Pick<SignInFlow, 'claimFinish' | 'releaseFinish'>;
+  flow: Pick<SignInFlow, 'claimFinish'>;
   people: Pick<People, 'get'>;
   links: Pick<Links, 'recordAccess' | 'recipientVerdict'>;
   invitations: Pick<Invitations, 'acceptPendingGuest'>;
@@ -72,26 +70,15 @@ export class SignInFinish {
     if (record.step.name !== 'verified') throw new UnexpectedStepError(['verified'], record.step.name);
     const verified = record.step;
     const { personId, verifiedAt, keepSignedIn, amr, idp } = verified;
-    let person: Awaited<ReturnType<People['get']>>;
-    try {
-      // Asked once more at the very end: access may have changed since the code was sent, and a
-      // work-account sign-in was not asked before it went upstream.
-      const eligibility = await this.#deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
-      if (eligibility.kind !== 'deliver') {
-        await flow.releaseFinish(record);
-        return { kind: 'no_access', email: verified.email };
-      }
-      person = await people.get(personId);
-      // Disabled since they proved their address (a code mailed before, a trip to the work provider).
-      if (person?.disabled) {
-        await flow.releaseFinish(record);
-        return { kind: 'access_removed' };
-      }
-    } catch (error) {
-      // Nothing finished yet: a later request may finish this sign-in (if the store lets us say so).
-      await flow.releaseFinish(record).catch(() => undefined);
-      throw error;
-    }
+    // Asked once more at the very end: access may have changed since the code was sent, and a
+    // work-account sign-in was not asked before it went upstream.
+    const eligibility = await this.#deps.eligibility({ emailNormalized: verified.emailNormalized, clientId: record.clientId, sharingId: record.sharingId });
+    if (eligibility.kind !== 'deliver') return { kind: 'no_access', email: verified.email };
+    const person = await people.get(personId);
+    // Disabled since they proved their address (a code mailed before, a trip to the work provider).
+    if (person?.disabled) return { kind: 'access_removed' };
+    // The gate only now, every check passed: nothing above holds it, so a failure up to here
+    // leaves the sign-in for the next request to finish.
     if (!(await flow.claimFinish(record))) return { kind: 'redirect', to: await this.#followFinished(details) };
     if (!person) throw new errors.SessionNotFound('the verified person no longer exists');
     await invitations.acceptPendingGuest(person, { amr, clientId: record.clientId, invitationId: await invitationId() }, requestOrigin(ctx));

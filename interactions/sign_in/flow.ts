@@ -19,12 +19,6 @@ import { expectStep, isPastCodeEntry, type DeliveryState, type Notice, type Sign
 
 export type { RequestContext } from './code_requests.ts';
 
-/**
- * For the events whose request goes on to finish a sign-in it makes verified (the routes show
- * where it stands next, `finish.ts`): their save takes the finish gate too, one write fewer.
- */
-const finishedNext = { finishHere: true };
-
 export interface SignInDeps extends Omit<CodeRequestDeps, 'records' | 'store'> {
   store: RecordStore & CodeRequestDeps['store'];
   clock: Clock;
@@ -91,11 +85,6 @@ export class SignInFlow {
     return this.#records.claimFinish(record);
   }
 
-  /** Gives the finish gate up before finishing anything (`SignInRecords.releaseFinish`). */
-  releaseFinish(record: SignInRecord): Promise<void> {
-    return this.#records.releaseFinish(record);
-  }
-
   deliveryState(record: SignInRecord): Promise<DeliveryState> {
     return this.#codes.deliveryState(record);
   }
@@ -155,15 +144,11 @@ export class SignInFlow {
   async answerUpgrade(record: SignInRecord, accept: boolean): Promise<SignInRecord> {
     const step = expectStep(record, 'upgrade_offered');
     const { verified } = step;
-    await this.#records.commit(
-      record,
-      {
-        step: accept
-          ? { name: 'federating', providerId: step.providerId, purpose: 'upgrade', email: verified.email, emailNormalized: verified.emailNormalized, verified }
-          : { name: 'verified', ...verified, amr: ['otp'] },
-      },
-      finishedNext,
-    );
+    await this.#records.commit(record, {
+      step: accept
+        ? { name: 'federating', providerId: step.providerId, purpose: 'upgrade', email: verified.email, emailNormalized: verified.emailNormalized, verified }
+        : { name: 'verified', ...verified, amr: ['otp'] },
+    });
     return record;
   }
 
@@ -184,7 +169,7 @@ export class SignInFlow {
   /** upgrade_failed → verified: the code still proved the address. */
   async continueWithCode(record: SignInRecord): Promise<SignInRecord> {
     const step = expectStep(record, 'upgrade_failed');
-    await this.#records.commit(record, { step: { name: 'verified', ...step.verified, amr: ['otp'] } }, finishedNext);
+    await this.#records.commit(record, { step: { name: 'verified', ...step.verified, amr: ['otp'] } });
     return record;
   }
 
@@ -193,7 +178,7 @@ export class SignInFlow {
     const step = expectStep(record, 'federating');
     const now = this.#deps.clock.now();
     const facts: VerifiedFacts = step.verified ?? { personId: person.id, email: person.email, emailNormalized: person.emailNormalized, verifiedAt: now, keepSignedIn: false };
-    await this.#records.commit(record, { step: { name: 'verified', ...facts, personId: person.id, amr: step.purpose === 'upgrade' ? ['otp', 'fed'] : ['fed'], idp } }, finishedNext);
+    await this.#records.commit(record, { step: { name: 'verified', ...facts, personId: person.id, amr: step.purpose === 'upgrade' ? ['otp', 'fed'] : ['fed'], idp } });
     return record;
   }
 
@@ -277,7 +262,7 @@ export class SignInFlow {
   async #commitVerified(record: SignInRecord, step: Extract<SignInStep, { name: 'verified' | 'federating' | 'upgrade_offered' }>): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await this.#records.commit(record, { step }, finishedNext);
+        await this.#records.commit(record, { step });
         return;
       } catch (error) {
         if (!(error instanceof RecordChangedError) || attempt >= 10) throw error;

@@ -65,24 +65,21 @@ export class SignInRecords {
     return (await this.read(init.uid)) ?? record;
   }
 
-  /**
-   * Saves a change made on top of the version this request read; throws RecordChangedError when
-   * it is stale. `finishHere`: the change makes the sign-in verified and this request finishes it
-   * next, so the same save takes the finish gate when nobody holds it (see `claimFinish`).
-   */
-  async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>, { finishHere = false } = {}): Promise<void> {
-    const gate = finishHere && change.step?.name === 'verified' && !record.finishing;
-    if (!(await this.#save(record, gate ? { ...change, finishing: true } : change))) throw new RecordChangedError(record.uid);
-    if (gate) finishHeldHere.add(record);
+  /** Saves a change made on top of the version this request read; throws RecordChangedError when it is stale. */
+  async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<void> {
+    if (!(await this.#save(record, change))) throw new RecordChangedError(record.uid);
     // A parallel request of this sign-in waiting in this process (a double click) reads it now.
     signInMoved(record.uid);
   }
 
   /**
    * The gate that lets exactly one request finish a verified sign-in: true when this request holds
-   * it (it took it with its verified save, or takes it now by a compare-and-set from a version
-   * nobody held it in), false when another request holds it (follow that one) or the sign-in is
-   * no longer verified. A parallel save that changed something else is read and tried again on.
+   * it (it takes it now by a compare-and-set from a version nobody held it in), false when another
+   * request holds it (follow that one) or the sign-in is no longer verified. A parallel save that
+   * changed something else is read and tried again on. Taken only once every check before the
+   * finishing has passed (`finish.ts`), never with the save that makes the sign-in verified: a
+   * request that stopped between the two (its process ended, or the store failed under its last
+   * checks) would hold it for good, and the sign-in could never be finished.
    */
   async claimFinish(record: SignInRecord): Promise<boolean> {
     if (record.finishing) return finishHeldHere.has(record);
@@ -96,24 +93,6 @@ export class SignInRecords {
       becomeFresh(record, fresh);
     }
     return false;
-  }
-
-  /**
-   * Gives the gate up, for a request that holds it and decided, before finishing anything, not to
-   * finish (the person has no access here, or was disabled): the sign-in can go on (another
-   * address) and be finished later. Nothing when this request does not hold it.
-   */
-  async releaseFinish(record: SignInRecord): Promise<void> {
-    if (!finishHeldHere.has(record)) return;
-    finishHeldHere.delete(record);
-    let current: SignInRecord | undefined = record;
-    for (let attempt = 1; current?.finishing && attempt <= noticeAttempts; attempt += 1) {
-      if (await this.#save(current, { finishing: undefined })) {
-        if (current !== record) becomeFresh(record, current);
-        return;
-      }
-      current = await this.read(record.uid);
-    }
   }
 
   /**

@@ -128,8 +128,8 @@ export const signInRecordSchema = z.object({
   notice: noticeSchema.optional(),
   /**
    * A request is finishing this sign-in (the gate of `finish.ts`): set by one compare-and-set
-   * from a version without it, kept by every later save, cleared only by the request that set
-   * it and only before it did any of the finishing (`SignInRecords.claimFinish`).
+   * from a version without it, once that request's last checks passed, and kept by every later
+   * save (`SignInRecords.claimFinish`).
    */
   finishing: z.literal(true).optional(),
 });

@@ -3,10 +3,11 @@
  * that every guestpass instance runs: it claims due mail with a lease (so two instances never send
  * the same mail at once), sends it, and records the outcome. A mail queued on an instance whose
  * worker runs is queued already claimed by it, with the same lease, and sent at once (no claim
- * round; another instance takes it over when the lease ends). A passing SMTP fault is retried with
- * exponential backoff; a permanent refusal, too many attempts, or a mail whose code has expired
- * ends it, and is audited as `MailDeliveryFailed`. A queued code thus survives a restart or a
- * short SMTP outage.
+ * round; another instance takes it over when the lease ends), while it has fewer such mails in
+ * flight than one pass claims; beyond that it is queued for the next poll. A passing SMTP fault
+ * is retried with exponential backoff; a permanent refusal, too many attempts, or a mail whose
+ * code has expired ends it, and is audited as `MailDeliveryFailed`. A queued code thus survives a
+ * restart or a short SMTP outage.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 
@@ -80,8 +81,9 @@ export class Outbox {
       nextAttemptAt: now,
       notAfter,
     };
-    if (this.#stopped) {
-      // No worker here to send it: queued for whichever instance polls next.
+    if (this.#stopped || this.#sending.size >= batchSize) {
+      // No worker here to send it, or as many mails in flight here as one pass claims (a lease
+      // must not run out while a mail waits for a connection): queued for whichever instance polls next.
       await this.#deps.store.enqueueMail(mail);
       return mail.id;
     }

@@ -353,6 +353,38 @@ describe('RedisStore', () => {
       expect((error as Error).message).to.match(/^WRONGTYPE/);
     });
 
+    it('saves the settings announced or not at all: a user the ACL keeps off the channel changes nothing', async () => {
+      // Instances that can subscribe keep the settings in memory until told of a save: a save
+      // that lands without its message (the ACL of the user saving refuses the channel) would
+      // stay unseen by them. Redis 7 gives a new ACL user no channel unless told.
+      const user = `gp-nochannel-${process.pid}-${Date.now()}`;
+      await admin.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '+@all', 'resetchannels');
+      const limited = await createRedisStore({ redis: { ...config, username: user, password: 'secret' }, auditOperations });
+      try {
+        expect(await store.saveSettings({ sharingLevel: 'strict' }, 1, undefined)).to.equal(true);
+        const refused = await limited.saveSettings({ sharingLevel: 'open' }, 2, 1).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(refused, 'the save is refused').to.be.instanceOf(Error);
+        expect(await store.getSettings()).to.deep.include({ version: 1, value: { sharingLevel: 'strict' } });
+      } finally {
+        await limited.close();
+        await admin.call('ACL', 'DELUSER', user);
+      }
+    });
+
+    it('claimSlotAndFindModel claims nothing when the entry cannot be read, so the resume it gates can be tried again', async () => {
+      const now = Date.now();
+      await admin.set(`${config.keyPrefix}model:Interaction:interaction-1`, 'not a hash');
+      const failed = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now }, 'Interaction', 'interaction-1').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).to.be.instanceOf(Error);
+      expect(await store.peekSlot('resume:interaction-1', now)).to.equal(undefined);
+    });
+
     it('still finds audit events written before the indexes existed, by reading the stream', async () => {
       const legacy = { time: new Date().toISOString(), operation: 'GuestInvited', actor: { type: 'system' as const, id: 'test' }, sharingId: 'link-1', detail: { email: 'ada@example.com' }, result: 'success' as const };
       await admin.xadd(`${config.keyPrefix}audit`, '*', 'event', JSON.stringify(legacy));
@@ -459,6 +491,29 @@ describe('RedisStore', () => {
       } finally {
         await control.quit();
         await Promise.all([a.close(), b.close()]);
+        await server.stop();
+      }
+    });
+
+    it('answers each command of one turn with its own reply, on its first connection and on the one that replaced it', async () => {
+      // Commands issued in one turn share a socket write (write_coalescing.ts); a new socket after
+      // a reconnect must be written the same way, and never left holding what it was given.
+      const server = await startRedisServer();
+      const store = await createRedisStore({ redis: redisConfig({ url: server.url }) });
+      const control = new Redis(server.url);
+      const burst = async (round: string) => {
+        const ids = Array.from({ length: 40 }, (_, index) => index);
+        await Promise.all(ids.map((index) => store.putRecord('signin', `${round}-${index}`, { index }, 60)));
+        expect(await Promise.all(ids.map((index) => store.getRecord('signin', `${round}-${index}`)))).to.deep.equal(ids.map((index) => ({ index })));
+      };
+      try {
+        await burst('first');
+        await control.call('CLIENT', 'KILL', 'TYPE', 'normal');
+        await waitUntilStoreAnswers(store);
+        await burst('after');
+      } finally {
+        await control.quit();
+        await store.close();
         await server.stop();
       }
     });

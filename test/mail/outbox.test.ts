@@ -200,4 +200,27 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       await smtp.stop();
     }
   });
+  it('keeps no more mails claimed and in flight than one pass claims: the rest are queued for any instance, so no lease runs out while a mail waits for a connection', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock();
+    const logger = createLogger('silent');
+    // A relay that takes every mail and answers none yet (slow, or every connection of the pool busy).
+    const waiting: (() => void)[] = [];
+    const transport = { description: 'a relay that has not answered yet', send: () => new Promise<void>((resolve) => waiting.push(resolve)), close: async () => undefined };
+    const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 3_600_000 };
+    const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
+    try {
+      outbox.start();
+      const message = (index: number) => ({ to: `burst-${index}@example.org`, subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' });
+      const ids: string[] = [];
+      for (let index = 0; index < 25; index += 1) ids.push(await outbox.enqueue(message(index), { label: `code ${index}`, notAfter: clock.now() + 600_000 }));
+      const states = await Promise.all(ids.map(async (id) => (await store.getMail(id))!.state));
+      expect(states.filter((state) => state === 'sending'), 'claimed by this instance').to.have.length(10);
+      // The others are due for whichever instance claims next, before any lease could run out.
+      expect(await store.claimDueMail(clock.now(), 60_000, 100)).to.have.length(15);
+    } finally {
+      for (const release of waiting) release();
+      await outbox.stop();
+    }
+  });
 });
