@@ -60,6 +60,8 @@ export class Outbox {
   readonly #sending = new Set<Promise<void>>();
   /** Their ids: a pass of this worker that claims one (its lease ran out meanwhile) leaves it to its sender here. */
   readonly #sendingIds = new Set<string>();
+  /** A mail was queued unclaimed because this many were in flight here: a pass should claim it when one ends. */
+  #deferred = false;
 
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
@@ -85,6 +87,7 @@ export class Outbox {
       // No worker here to send it, or as many mails in flight here as one pass claims (a lease
       // must not run out while a mail waits for a connection): queued for whichever instance polls next.
       await this.#deps.store.enqueueMail(mail);
+      this.#deferred = true;
       return mail.id;
     }
     // This instance sends it now: queued already claimed (with a claim's lease, so another instance
@@ -192,6 +195,11 @@ export class Outbox {
       .finally(() => {
         this.#sending.delete(delivery);
         this.#sendingIds.delete(mail.id);
+        // A pass now (unless one runs) claims what was queued unclaimed meanwhile, rather than the next poll.
+        if (this.#deferred && !this.#running && !this.#stopped) {
+          this.#deferred = false;
+          this.#schedule(0);
+        }
       });
     this.#sending.add(delivery);
   }

@@ -223,4 +223,31 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       await outbox.stop();
     }
   });
+
+  it('sends the mails it queued unclaimed during a burst as soon as its sends end, not at the next poll', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock();
+    const logger = createLogger('silent');
+    // A relay that answers only when told to.
+    const waiting: (() => void)[] = [];
+    const transport = { description: 'a relay answering when told', send: () => new Promise<void>((resolve) => waiting.push(resolve)), close: async () => undefined };
+    const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 3_600_000 };
+    const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
+    try {
+      outbox.start();
+      const message = (index: number) => ({ to: `burst-${index}@example.org`, subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' });
+      const ids: string[] = [];
+      for (let index = 0; index < 25; index += 1) ids.push(await outbox.enqueue(message(index), { label: `code ${index}`, notAfter: clock.now() + 600_000 }));
+      // Polls are an hour apart and the clock stands still: only the ends of this instance's sends can start the rest.
+      const sent = async () => (await Promise.all(ids.map(async (id) => (await store.getMail(id))!.state))).filter((state) => state === 'sent').length;
+      for (let turn = 0; turn < 200 && (await sent()) < 25; turn += 1) {
+        for (const release of waiting.splice(0)) release();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(await sent()).to.equal(25);
+    } finally {
+      for (const release of waiting) release();
+      await outbox.stop();
+    }
+  });
 });
