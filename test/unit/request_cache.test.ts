@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 
-import { copyOf, forget, forgetAll, outsideRequest, readFresh, readOnce, readOnceShared, remember, withRequestCache } from '../../adapters/request_cache.ts';
+import { forget, forgetAll, outsideRequest, readFresh, readOnce, readOnceShared, remember, withRequestCache } from '../../adapters/request_cache.ts';
+import { copyOf } from '../../adapters/shared/copy.ts';
 
 describe('the request cache', () => {
   const counting = () => {
