@@ -18,6 +18,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+import { copyOf } from './shared/copy.ts';
+
 type Entries = Map<string, Promise<unknown>>;
 
 const requestEntries = new AsyncLocalStorage<Entries>();
@@ -88,8 +90,4 @@ export function readFresh<T>(read: () => Promise<T>): Promise<T> {
  */
 export function outsideRequest<T>(work: () => T): T {
   return requestEntries.exit(work);
-}
-
-function copyOf<T>(value: T): T {
-  return value === undefined || value === null || typeof value !== 'object' ? value : structuredClone(value);
 }

@@ -1,8 +1,12 @@
 /** HTML escaping for every value that reaches a page or a mail. */
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+const special = /[&<>"']/;
+
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (character) => entities[character]!);
+  const text = String(value);
+  // Most values (ids, codes, tokens, plain words) hold nothing to escape: no replace, no callback.
+  return special.test(text) ? text.replace(/[&<>"']/g, (character) => entities[character]!) : text;
 }
 
 /** A tagged template that escapes every interpolated value unless it is already `SafeHtml`. */

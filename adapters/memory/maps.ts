@@ -4,6 +4,8 @@
  * middle — none does.
  */
 
+import { copyOf } from '../shared/copy.ts';
+
 interface Entry<T> {
   value: T;
   /** Epoch ms, or Infinity. */
@@ -76,7 +78,7 @@ export class ExpiringMaps {
 }
 
 /** What the store hands out or takes in is a copy: a caller changing it changes nothing stored. */
-export const clone = <T>(value: T): T => structuredClone(value);
+export const clone = <T>(value: T): T => copyOf(value);
 
 /**
  * Compare-and-set on `version` for a durable record (a person, a link): replaces it only over the

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 
 import { CorruptRecordError } from '../errors.ts';
+import { copyOf } from '../shared/copy.ts';
 import { auditIndexTerms, auditMatches, auditQueryTerms, auditTimeMs, auditUntilSlackMs, compareAuditIds, decodeAuditCursor, toAuditPage } from '../shared/audit.ts';
 import { auditActorTypes, auditResults, type AuditEvent, type AuditQuery, type AuditStore } from '../store/audit.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
@@ -62,7 +63,7 @@ export class RedisAudit extends RedisPart implements AuditStore {
     }
     const ids = (await this.redis.script('gpAppendAudit', this.keys.audit(), this.keys.auditIndexRegistry(), this.keys.auditIndexStart(), ...args)) as string[];
     this.#startMarked = true;
-    return events.map((event, index) => ({ id: ids[index]!, ...structuredClone(event) }));
+    return events.map((event, index) => ({ id: ids[index]!, ...copyOf(event) }));
   }
 
   listAudit(query: AuditQuery, page: PageRequest): Promise<Page<AuditEvent>> {

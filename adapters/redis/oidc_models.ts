@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ConsumeOutcome, OidcModelStore, OidcPayload, SlotClaimWithModel } from '../store/oidc_models.ts';
 import type { RecordNamespace, RecordWrite } from '../store/records.ts';
 import { RedisPart, toMs } from './connection.ts';
-import { pairsToRecord, parseStored, parseStoredJson } from './stored.ts';
+import { anyJson, pairsToRecord, parseStored, parseStoredJson } from './stored.ts';
 
 /** What gpClaimSlot answers: { 1 if claimed else 0, held until }; gpClaimSlotAndFindModel adds the hash's field, value, …. */
 const claimReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number()]);
@@ -76,11 +76,11 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     const label = `${record.namespace} record`;
     if (this.redis.cluster) {
       const [payload, value] = await Promise.all([this.findModel(model, id), this.redis.run((client) => client.get(recordKey))]);
-      return { payload, record: value === null ? undefined : parseStoredJson(z.unknown(), value, label) };
+      return { payload, record: value === null ? undefined : parseStoredJson(anyJson, value, label) };
     }
     const reply = await this.redis.script('gpFindModelWithRecord', this.keys.model(model, id), recordKey);
     const [fields, found, value] = parseStored(modelWithRecordReply, reply, `${model} entry`);
-    return { payload: payloadOf(pairsToRecord(fields)), record: found === 1 ? parseStoredJson(z.unknown(), value, label) : undefined };
+    return { payload: payloadOf(pairsToRecord(fields)), record: found === 1 ? parseStoredJson(anyJson, value, label) : undefined };
   }
 
   async findModelByUid(model: string, uid: string): Promise<OidcPayload | undefined> {

@@ -1,9 +1,7 @@
 /** Small JSON records in Redis: one string per record, with its TTL; versioned saves are one script. */
-import { z } from 'zod';
-
 import type { RecordNamespace, RecordStore } from '../store/records.ts';
 import { RedisPart, toMs } from './connection.ts';
-import { parseStoredJson } from './stored.ts';
+import { anyJson, parseStoredJson } from './stored.ts';
 
 export class RedisRecords extends RedisPart implements RecordStore {
   async putRecord<T>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number): Promise<void> {
@@ -18,7 +16,7 @@ export class RedisRecords extends RedisPart implements RecordStore {
 
   async getRecord(namespace: RecordNamespace, id: string): Promise<unknown> {
     const value = await this.redis.run((client) => client.get(this.keys.record(namespace, id)));
-    return value === null ? undefined : parseStoredJson(z.unknown(), value, `${namespace} record`);
+    return value === null ? undefined : parseStoredJson(anyJson, value, `${namespace} record`);
   }
 
   async deleteRecord(namespace: RecordNamespace, id: string): Promise<void> {

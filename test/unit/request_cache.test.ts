@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 
 import { forget, forgetAll, outsideRequest, readFresh, readOnce, readOnceShared, remember, withRequestCache } from '../../adapters/request_cache.ts';
+import { copyOf } from '../../adapters/shared/copy.ts';
 
 describe('the request cache', () => {
   const counting = () => {
@@ -91,5 +92,39 @@ describe('work a request starts that outlives it', () => {
       const later = await new Promise<number>((resolve) => outsideRequest(() => setTimeout(() => void readOnce('k', read).then(resolve), 0)));
       expect(later).to.equal(2);
     });
+  });
+});
+
+describe('the copies the request cache hands out', () => {
+  it('copy a JSON-shaped value deeply, as structuredClone does', () => {
+    const value = { n: -0, nan: Number.NaN, s: 'é', t: true, none: null, gone: undefined, list: [1, [2, { deep: 'x' }]], bare: Object.assign(Object.create(null) as object, { k: 1 }) };
+    const copy = copyOf(value);
+    expect(copy).to.deep.equal(structuredClone(value));
+    expect(Object.is(copy.n, -0)).to.equal(true);
+    expect(Object.getPrototypeOf(copy.bare)).to.equal(Object.prototype);
+    expect(copy.list).not.to.equal(value.list);
+    expect(copy.list[1]).not.to.equal(value.list[1]);
+    expect(Object.keys(copy)).to.deep.equal(Object.keys(value));
+    // eslint-disable-next-line no-sparse-arrays
+    const holes = copyOf([1, , 3]);
+    expect(1 in holes).to.equal(false);
+    expect(holes).to.have.length(3);
+  });
+
+  it('leave anything else to structuredClone: dates, maps, cycles, an own __proto__ key, and throw where it throws', () => {
+    const when = new Date(0);
+    const dated = copyOf({ at: [when], tags: new Map([['a', 1]]) });
+    expect(dated.at[0]).to.be.instanceOf(Date);
+    expect(dated.at[0]).not.to.equal(when);
+    expect(dated.tags.get('a')).to.equal(1);
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    const copied = copyOf(cycle);
+    expect(copied.self).to.equal(copied);
+    const parsed = JSON.parse('{"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const safe = copyOf(parsed);
+    expect(Object.getPrototypeOf(safe)).to.equal(Object.prototype);
+    expect(Object.keys(safe)).to.deep.equal(['__proto__']);
+    expect(() => copyOf({ f: () => 1 })).to.throw();
   });
 });

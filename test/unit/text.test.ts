@@ -28,6 +28,10 @@ describe('html', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).to.equal('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     const name = '<script>alert(1)</script>';
     expect(html`<p>${name}</p>`.value).to.equal('<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>');
+    expect(escapeHtml('plain words')).to.equal('plain words');
+    expect(escapeHtml(42)).to.equal('42');
+    expect(escapeHtml('last>')).to.equal('last&gt;');
+    expect([escapeHtml('a&b'), escapeHtml('a&b')]).to.deep.equal(['a&amp;b', 'a&amp;b']);
   });
 });
 
