@@ -125,8 +125,10 @@ export class RedisConnection {
   #subscriberTurn = 0;
   /** Resolves on the next 'ready'; shared by every caller waiting for a connection. */
   #nextReady: Promise<void> | undefined;
+  readonly #onConnectionError: ((error: Error) => void) | undefined;
 
   constructor(options: RedisStoreOptions) {
+    this.#onConnectionError = options.onConnectionError;
     this.#client = connect(options.redis);
     this.#config = options.redis;
     this.keys = new RedisKeys(options.redis.keyPrefix);
@@ -134,6 +136,11 @@ export class RedisConnection {
     this.#commandTimeoutMs = options.redis.commandTimeoutMs;
     // Without a listener ioredis prints every connection error; they reach callers as causes.
     this.#client.on('error', (error: Error) => options.onConnectionError?.(error));
+  }
+
+  /** Tells whoever watches the connection (the log) about a fault on a connection of the store's own, such as its subscriber's. */
+  reportError(error: Error): void {
+    this.#onConnectionError?.(error);
   }
 
   /** Resolves once connected; throws `StoreUnavailableError` after `timeoutMs`. The store keeps reconnecting either way. */

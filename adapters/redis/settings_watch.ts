@@ -28,6 +28,8 @@ export class RedisSettingsWatch implements SettingsWatch {
   #subscriber: Redis | undefined;
   #reconnect: NodeJS.Timeout | undefined;
   #failures = 0;
+  /** A refused SUBSCRIBE was reported since the last subscription that held: told once, not at every retry. */
+  #refusalReported = false;
   #live = false;
   #generation = 0;
   #closed = false;
@@ -76,10 +78,19 @@ export class RedisSettingsWatch implements SettingsWatch {
         () => {
           if (!current()) return;
           this.#failures = 0;
+          this.#refusalReported = false;
           this.#generation += 1;
           this.#live = true;
         },
-        () => subscriber.disconnect(),
+        (error: unknown) => {
+          // Redis answered and refused (an ACL without the channel): every settings save is then
+          // refused too, so the operator must hear of it, once until it works.
+          if (current() && !this.#refusalReported && error instanceof Error && /^NOPERM/.test(error.message)) {
+            this.#refusalReported = true;
+            this.#redis.reportError(new Error(`cannot subscribe to ${this.#channel}: ${error.message}; settings saves are refused until the Redis user may use this channel (ACL &${this.#channel})`));
+          }
+          subscriber.disconnect();
+        },
       );
     });
     subscriber.once('close', () => {

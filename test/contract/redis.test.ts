@@ -359,8 +359,17 @@ describe('RedisStore', () => {
       // stay unseen by them. Redis 7 gives a new ACL user no channel unless told.
       const user = `gp-nochannel-${process.pid}-${Date.now()}`;
       await admin.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '+@all', 'resetchannels');
-      const limited = await createRedisStore({ redis: { ...config, username: user, password: 'secret' }, auditOperations });
+      const reported: string[] = [];
+      const limited = await createRedisStore({ redis: { ...config, username: user, password: 'secret' }, auditOperations, onConnectionError: (error) => reported.push(error.message) });
       try {
+        // Its watch is refused the channel: the operator is told once, naming the ACL, and the
+        // watch keeps retrying without telling again.
+        const watch = limited.settingsWatch();
+        await until(() => reported.length > 0, 'the refused subscription to be reported');
+        await delay(400);
+        expect(reported).to.have.length(1);
+        expect(reported[0]).to.match(/NOPERM/).and.to.include(`ACL &${config.keyPrefix}settings:changed`);
+        expect(watch.live).to.equal(false);
         expect(await store.saveSettings({ sharingLevel: 'strict' }, 1, undefined)).to.equal(true);
         const refused = await limited.saveSettings({ sharingLevel: 'open' }, 2, 1).then(
           () => undefined,
