@@ -8,7 +8,7 @@
  */
 import { runSignIns, summarize, type Batch, type Summary, type Target } from './load.ts';
 import type { MailSink } from './mail_sink.ts';
-import { pairRatios, signInTable } from './report.ts';
+import { errorLines, pairRatios, signInTable } from './report.ts';
 
 export interface CapacityOptions {
   concurrency: number;
@@ -37,8 +37,10 @@ export async function measureCapacity(guestpass: { target: Target; name: string 
     const { median: ratio, rounds } = pairRatios({ store: 'redis', guestpass: ours, baseline: theirs });
     return `capacity on Redis, ${name}/baseline ${ratio.toFixed(2)}×  (rounds: ${rounds.map((value) => value.toFixed(2)).join(' ')}); server CPU per sign-in ${cpu(ours)}`;
   });
+  const errors = errorLines(summaries);
   return [
     signInTable(summaries),
+    ...(errors ? ['', errors] : []),
     '',
     ...lines,
     `baseline server CPU per sign-in ${cpu(theirs)}; a server near 100% of a core is CPU-bound (Node runs requests on one thread)`,

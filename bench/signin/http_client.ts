@@ -10,6 +10,17 @@ import { findForm } from '../../test/support/browser.ts';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
 
+/**
+ * Closes the connections no request is using. The load calls it before each round: a round
+ * starts after the other servers' rounds, seconds later, when a server may be closing an idle
+ * keep-alive connection just as the driver reuses it (Node's 5 s keepAliveTimeout against the
+ * agent's 4 s hint, with the driver's event loop busy): a `read ECONNRESET` on the round's first
+ * request that says nothing about the server under test.
+ */
+export function closeIdleConnections(): void {
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+}
+
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 
 import { median } from '../measure.ts';
+import { closeIdleConnections } from './http_client.ts';
 import { signIn, stepNames, type Endpoints, type StepTimes } from './journey.ts';
 import type { MailSink } from './mail_sink.ts';
 import { benchClients, cpuSecondsOf, driverCpuSeconds, type ServerUnderTest } from './servers.ts';
@@ -50,6 +51,7 @@ const maxErrorsPerBatch = 50;
 
 export async function runSignIns(target: Target, sink: MailSink, { concurrency, durationMs, count }: { concurrency: number; durationMs?: number; count?: number }): Promise<Batch> {
   const batch: Batch = { completed: 0, errors: 0, firstErrors: [], elapsedMs: 0, times: [], cpu: { server: 0, redis: undefined, driver: 0, machine: 0 } };
+  closeIdleConnections();
   const cpuBefore = cpuSnapshot(target);
   const started = performance.now();
   const deadline = durationMs === undefined ? Infinity : started + durationMs;
