@@ -1,13 +1,17 @@
 /**
- * Commands issued in one turn of the event loop leave in one socket write.
+ * Commands issued in one pass of the event loop leave in one socket write.
  *
  * ioredis writes every command to its socket as it is issued: one system call each, the largest
  * single entry of a server's profile under load (`writeUtf8String`). With many requests in
- * flight, the commands their continuations issue in the same turn could share a write. Corking
- * the socket at the first write of a turn and uncorking it on the next tick does that: the order
- * of commands is kept, each still has its own reply and timeout, and nothing waits longer than the
- * end of the current turn. (ioredis's own auto-pipelining batches the same way but builds a
- * Pipeline per batch that costs more than the writes it saves: bench/README.md.)
+ * flight, the commands their continuations issue in the same pass could share a write. Corking
+ * the socket at the first write and uncorking it in the loop's check phase (`setImmediate`) does
+ * that: every I/O callback the poll phase ran meanwhile, each HTTP request it advanced, adds its
+ * commands to the same write. The order of commands is kept, each still has its own reply and
+ * timeout, and a pending immediate keeps the poll phase from blocking, so nothing waits longer
+ * than the callbacks already due. Uncorking on the next tick instead gathered only one callback's
+ * commands: most writes then carried a single command (bench/README.md, round 5). (ioredis's own
+ * auto-pipelining batches the same way but builds a Pipeline per batch that costs more than the
+ * writes it saves: bench/README.md.)
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Writable } from 'node:stream';
@@ -32,7 +36,7 @@ function coalesceNode(client: Redis): void {
       if (!corked) {
         corked = true;
         stream.cork();
-        process.nextTick(uncork);
+        setImmediate(uncork);
       }
       return write(...args);
     };
