@@ -30,7 +30,8 @@ interface Sample {
   redis: number;
 }
 
-export async function benchSoak(minutes: number, concurrency: number, print: (line: string) => void = console.log): Promise<string> {
+/** `sampleSeconds`: how often RSS and Redis memory are read (a minute for the long run; shorter runs need more points). */
+export async function benchSoak(minutes: number, concurrency: number, print: (line: string) => void = console.log, sampleSeconds = 60): Promise<string> {
   const sink = await new MailSink().start();
   let redis: BenchRedis | undefined;
   let server: ServerUnderTest | undefined;
@@ -54,7 +55,7 @@ export async function benchSoak(minutes: number, concurrency: number, print: (li
     await sample();
     const endAt = started + minutes * 60_000;
     while (performance.now() < endAt) {
-      const batch = await runSignIns(target, sink, { concurrency, durationMs: Math.min(60_000, endAt - performance.now()) });
+      const batch = await runSignIns(target, sink, { concurrency, durationMs: Math.min(sampleSeconds * 1000, endAt - performance.now()) });
       signIns += batch.completed;
       errors += batch.errors;
       await sample();
