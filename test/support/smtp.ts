@@ -1,6 +1,7 @@
 /**
  * A real SMTP server (smtp-server) that guestpass sends to over a socket. Mail is parsed with
- * postal-mime. Tests can make it refuse mail for a while (4xx: a passing fault, 5xx: permanent).
+ * postal-mime. Tests can make it refuse mail for a while (4xx: a passing fault, 5xx: permanent),
+ * or hold its answers to mails until they release them (a slow relay: sends stay in flight).
  */
 import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
@@ -33,6 +34,8 @@ export class SmtpCapture {
   #port = 0;
   #waiters: Array<() => void> = [];
   #refusals: Refusal[] = [];
+  #holding = false;
+  #heldReplies: Array<() => void> = [];
   /** Times a delivery was attempted, accepted or not. */
   attempts = 0;
 
@@ -72,7 +75,9 @@ export class SmtpCapture {
                 receivedAt: Date.now(),
               });
               for (const wake of this.#waiters.splice(0)) wake();
-              callback();
+              // A held mail's sender waits for this answer, its pooled connection busy meanwhile.
+              if (this.#holding) this.#heldReplies.push(() => callback());
+              else callback();
             },
             (error: Error) => callback(error),
           );
@@ -89,6 +94,25 @@ export class SmtpCapture {
    */
   refuseNext(count: number, code = 451, message = 'try again later', at: Refusal['at'] = 'recipient'): void {
     for (let index = 0; index < count; index += 1) this.#refusals.push({ code, message, at });
+  }
+
+  /**
+   * From now on each mail is read (and listed in `mails`) but answered (250, accepted) only when
+   * the test calls `releaseReplies`: the sender's send stays in flight until then.
+   */
+  holdReplies(): void {
+    this.#holding = true;
+  }
+
+  /** Mails read and not answered yet (see `holdReplies`). */
+  get heldReplies(): number {
+    return this.#heldReplies.length;
+  }
+
+  /** Answers every held mail and stops holding: the mails that follow are answered at once. */
+  releaseReplies(): void {
+    this.#holding = false;
+    for (const answer of this.#heldReplies.splice(0)) answer();
   }
 
   mailsTo(address: string): CapturedMail[] {
@@ -126,6 +150,8 @@ export class SmtpCapture {
   }
 
   async stop(): Promise<void> {
+    // The server closes once its connections end, and a held mail's connection waits for its answer.
+    this.releaseReplies();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
 }
