@@ -28,10 +28,10 @@ async function mailReaches(gp: TestGuestpass, mailId: () => Promise<string | und
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, what = 'condition', timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met in time`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -171,15 +171,41 @@ describe('a queued code and a sign-in survive a restart (two instances, one Redi
 });
 
 describe('a mail queued on an instance whose outbox worker runs', () => {
-  it('is in the store already claimed by this instance before it is sent, and is sent without a claim round', async () => {
-    const smtp = await new SmtpCapture().start();
+  /** An outbox on the in-memory store sending through the real pooled transport; polls an hour apart. */
+  function outboxSendingTo(smtp: SmtpCapture, maxConnections: number) {
     const store = new MemoryStore();
     const clock = new ManualClock();
     const logger = createLogger('silent');
-    const transport = createMailTransport({ smtpUrl: smtp.url, maxConnections: 1, from: 'guestpass@example.org', dataDir: '.', logger });
-    // Polls an hour apart: after the first (empty) pass, only the instance that queues a mail can send it.
+    const transport = createMailTransport({ smtpUrl: smtp.url, maxConnections, from: 'guestpass@example.org', dataDir: '.', logger });
     const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 3_600_000 };
     const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
+    return { store, clock, transport, outbox };
+  }
+
+  /**
+   * Starts the worker and returns once its first pass (nothing due yet) is over, so that no pass
+   * runs before the next poll an hour away. That pass runs on a 0 ms timer set by `start`; a 0 ms
+   * timer set after it fires after it, and against the in-memory store the pass ends within its
+   * own callback (promises only, no I/O).
+   */
+  async function startWithFirstPassOver(outbox: Outbox): Promise<void> {
+    outbox.start();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  async function enqueueBurst({ outbox, clock }: { outbox: Outbox; clock: ManualClock }, count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const message = { to: `burst-${index}@example.org`, subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+      ids.push(await outbox.enqueue(message, { label: `code ${index}`, notAfter: clock.now() + 600_000 }));
+    }
+    return ids;
+  }
+
+  it('is in the store already claimed by this instance before it is sent, and is sent without a claim round', async () => {
+    const smtp = await new SmtpCapture().start();
+    // Polls an hour apart: after the first (empty) pass, only the instance that queues a mail can send it.
+    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
     try {
       outbox.start();
       const message = { to: 'at-once@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
@@ -201,55 +227,49 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
     }
   });
   it('keeps no more mails claimed and in flight than one pass claims: the rest are queued for any instance, so no lease runs out while a mail waits for a connection', async () => {
-    const store = new MemoryStore();
-    const clock = new ManualClock();
-    const logger = createLogger('silent');
-    // A relay that takes every mail and answers none yet (slow, or every connection of the pool busy).
-    const waiting: (() => void)[] = [];
-    const transport = { description: 'a relay that has not answered yet', send: () => new Promise<void>((resolve) => waiting.push(resolve)), close: async () => undefined };
-    const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 3_600_000 };
-    const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
+    // A relay that reads every mail and answers none yet, behind a pool of 5 connections: 5 sends
+    // wait for the relay's answer, the next ones for a connection.
+    const smtp = await new SmtpCapture().start();
+    smtp.holdReplies();
+    const sender = outboxSendingTo(smtp, 5);
+    const { store, clock, transport, outbox } = sender;
     try {
-      outbox.start();
-      const message = (index: number) => ({ to: `burst-${index}@example.org`, subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' });
-      const ids: string[] = [];
-      for (let index = 0; index < 25; index += 1) ids.push(await outbox.enqueue(message(index), { label: `code ${index}`, notAfter: clock.now() + 600_000 }));
+      await startWithFirstPassOver(outbox);
+      const ids = await enqueueBurst(sender, 25);
+      await waitFor(() => smtp.heldReplies === 5, 'every pooled connection waiting for the relay');
       const states = await Promise.all(ids.map(async (id) => (await store.getMail(id))!.state));
       expect(states.filter((state) => state === 'sending'), 'claimed by this instance').to.have.length(10);
       // The others are due for whichever instance claims next, before any lease could run out.
       expect(await store.claimDueMail(clock.now(), 60_000, 100)).to.have.length(15);
     } finally {
-      for (const release of waiting) release();
+      smtp.releaseReplies();
       await outbox.stop();
+      await transport.close();
+      await smtp.stop();
     }
   });
 
   it('sends the mails it queued unclaimed during a burst as soon as its sends end, not at the next poll', async () => {
-    const store = new MemoryStore();
-    const clock = new ManualClock();
-    const logger = createLogger('silent');
-    // A relay that answers only when told to.
-    const waiting: (() => void)[] = [];
-    const transport = { description: 'a relay answering when told', send: () => new Promise<void>((resolve) => waiting.push(resolve)), close: async () => undefined };
-    const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 3_600_000 };
-    const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
+    // A relay that answers only when told to; a connection for each mail this instance claims.
+    const smtp = await new SmtpCapture().start();
+    smtp.holdReplies();
+    const sender = outboxSendingTo(smtp, 10);
+    const { store, transport, outbox } = sender;
     try {
-      outbox.start();
-      // Its first pass (at start, nothing due) is over; the next is an hour away.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const message = (index: number) => ({ to: `burst-${index}@example.org`, subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' });
-      const ids: string[] = [];
-      for (let index = 0; index < 25; index += 1) ids.push(await outbox.enqueue(message(index), { label: `code ${index}`, notAfter: clock.now() + 600_000 }));
+      await startWithFirstPassOver(outbox);
+      const ids = await enqueueBurst(sender, 25);
+      await waitFor(() => smtp.heldReplies === 10, 'ten sends waiting for the relay at once');
+      const states = async () => Promise.all(ids.map(async (id) => (await store.getMail(id))!.state));
+      expect((await states()).filter((state) => state === 'queued'), 'left for a later pass').to.have.length(15);
       // Polls are an hour apart and the clock stands still: only the ends of this instance's sends can start the rest.
-      const sent = async () => (await Promise.all(ids.map(async (id) => (await store.getMail(id))!.state))).filter((state) => state === 'sent').length;
-      for (let turn = 0; turn < 200 && (await sent()) < 25; turn += 1) {
-        for (const release of waiting.splice(0)) release();
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      expect(await sent()).to.equal(25);
+      smtp.releaseReplies();
+      await waitFor(async () => (await states()).every((state) => state === 'sent'), 'every mail sent');
+      expect(smtp.mails).to.have.length(25);
     } finally {
-      for (const release of waiting) release();
+      smtp.releaseReplies();
       await outbox.stop();
+      await transport.close();
+      await smtp.stop();
     }
   });
 });
