@@ -118,10 +118,6 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.codes.putCode(...args);
   }
 
-  countCodeAttempt(...args: Parameters<CodeStore['countCodeAttempt']>): ReturnType<CodeStore['countCodeAttempt']> {
-    return this.#parts.codes.countCodeAttempt(...args);
-  }
-
   countCodeEntry(...args: Parameters<CodeStore['countCodeEntry']>): ReturnType<CodeStore['countCodeEntry']> {
     return this.#parts.codes.countCodeEntry(...args);
   }
@@ -148,10 +144,6 @@ export abstract class ComposedStore implements Store, CodeInspection {
 
   passLimits(...args: Parameters<CounterStore['passLimits']>): ReturnType<CounterStore['passLimits']> {
     return this.#parts.counters.passLimits(...args);
-  }
-
-  countAttempt(...args: Parameters<CounterStore['countAttempt']>): ReturnType<CounterStore['countAttempt']> {
-    return this.#parts.counters.countAttempt(...args);
   }
 
   readCounter(...args: Parameters<CounterStore['readCounter']>): ReturnType<CounterStore['readCounter']> {

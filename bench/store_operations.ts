@@ -55,12 +55,14 @@ const ping: StoreOperation = { name: 'ping (baseline)', run: (store) => store.pi
 export const storeOperations: StoreOperation[] = [
   ping,
   {
-    name: 'code: put, countCodeAttempt, consumeCode',
+    name: 'code: put, countCodeEntry, consumeCode',
     async run(store, worker, sequence) {
       const uid = `i-${tag}-${worker}-${sequence}`;
       const code = storedCode(sequence);
       await store.putCode(uid, code, 600);
-      await store.countCodeAttempt(uid);
+      // The address's count and lockout too, as an entered code is counted (never locks: one entry per address).
+      const address = `${uid}@example.com`;
+      await store.countCodeEntry(uid, { counter: { key: `failures:${address}`, windowSeconds: 600 }, lockout: { key: `lockout:${address}`, ttlSeconds: 600, lockAt: 5 } }, Date.now());
       if (!(await store.consumeCode(uid, code.codeId))) throw new Error('consumeCode refused the current code');
     },
   },

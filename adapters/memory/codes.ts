@@ -23,10 +23,6 @@ export class MemoryCodes implements CodeStore, CodeInspection {
     return code && clone(code);
   }
 
-  async countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined> {
-    return this.#countNow(interactionUid);
-  }
-
   async countCodeEntry(interactionUid: string, limits: AttemptLimits, now: number): Promise<CodeEntry> {
     const attempt = this.#counters.countAttemptNow(limits, now);
     return attempt.kind === 'locked' ? attempt : { ...attempt, code: this.#countNow(interactionUid) };

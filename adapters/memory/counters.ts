@@ -30,11 +30,11 @@ export class MemoryCounters implements CounterStore {
     return { kind: 'counted', states: this.#incrementWithin(limits.counters, now) };
   }
 
-  async countAttempt(limits: AttemptLimits, now: number): Promise<AttemptOutcome> {
-    return this.countAttemptNow(limits, now);
-  }
-
-  /** `countAttempt` without a promise, for the codes of this store to count an entry in the same step. */
+  /**
+   * The first half of `countCodeEntry` (`CodeStore`): the address's entry counted, and the
+   * lockout claimed at its count. Without a promise, so the codes of this store count the code
+   * in the same step.
+   */
   countAttemptNow(limits: AttemptLimits, now: number): AttemptOutcome {
     const heldUntil = this.#heldUntil(limits.lockout.key, now);
     if (heldUntil !== undefined) return { kind: 'locked', until: heldUntil, counted: false };

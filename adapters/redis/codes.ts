@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 import type { CodeEntry, CodeInspection, CodeStore, ConsumedCodeReset, StoredCode } from '../store/codes.ts';
-import type { AttemptLimits, CounterStore } from '../store/counters.ts';
+import type { AttemptLimits, AttemptOutcome, CounterStore } from '../store/counters.ts';
 import { RedisPart, toMs, type RedisConnection } from './connection.ts';
 import { hashFields, pairsToRecord, parseStored, storedInteger, storedNumber } from './stored.ts';
 
@@ -25,9 +25,9 @@ const entryReply = z.union([
 
 export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
   /** Where an entry is counted on a Cluster, before the code is. */
-  readonly #counters: Pick<CounterStore, 'countAttempt'>;
+  readonly #counters: Pick<CounterStore, 'peekSlot' | 'incrementCounter' | 'claimSlot'>;
 
-  constructor(redis: RedisConnection, counters: Pick<CounterStore, 'countAttempt'>) {
+  constructor(redis: RedisConnection, counters: Pick<CounterStore, 'peekSlot' | 'incrementCounter' | 'claimSlot'>) {
     super(redis);
     this.#counters = counters;
   }
@@ -40,16 +40,11 @@ export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
     return parseCode(await this.redis.run((client) => client.hgetall(this.keys.code(interactionUid))), interactionUid);
   }
 
-  async countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined> {
-    const reply = (await this.redis.script('gpCountCodeAttempt', this.keys.code(interactionUid))) as string[] | null;
-    return reply === null ? undefined : parseCode(pairsToRecord(reply), interactionUid);
-  }
-
   async countCodeEntry(interactionUid: string, limits: AttemptLimits, now: number): Promise<CodeEntry> {
     if (this.redis.cluster) {
       // Other slots: the entry first, then the code, only when the entry is allowed.
-      const attempt = await this.#counters.countAttempt(limits, now);
-      return attempt.kind === 'locked' ? attempt : { ...attempt, code: await this.countCodeAttempt(interactionUid) };
+      const attempt = await this.#countEntryAcrossSlots(limits, now);
+      return attempt.kind === 'locked' ? attempt : { ...attempt, code: await this.#countCodeAttempt(interactionUid) };
     }
     const { counter, lockout } = limits;
     const reply = await this.redis.script(
@@ -82,6 +77,22 @@ export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
 
   async deleteCode(interactionUid: string): Promise<void> {
     await this.redis.run((client) => client.del(this.keys.code(interactionUid)));
+  }
+
+  /** gpCountCodeEntry's first half as the calls it stands for; a parallel entry may take the lockout between them. */
+  async #countEntryAcrossSlots({ counter, lockout }: AttemptLimits, now: number): Promise<AttemptOutcome> {
+    const heldUntil = await this.#counters.peekSlot(lockout.key, now);
+    if (heldUntil !== undefined) return { kind: 'locked', until: heldUntil, counted: false };
+    const state = await this.#counters.incrementCounter(counter.key, counter.windowSeconds, now);
+    if (state.count < lockout.lockAt) return { kind: 'counted', state };
+    const claim = await this.#counters.claimSlot(lockout.key, lockout.ttlSeconds, now);
+    return claim.claimed ? { kind: 'counted', state, lockedUntil: claim.availableAt } : { kind: 'locked', until: claim.availableAt, counted: true };
+  }
+
+  /** gpCountCodeEntry's second half: adds one to the code's attempt count in one atomic step, and returns the code with the new count. */
+  async #countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined> {
+    const reply = (await this.redis.script('gpCountCodeAttempt', this.keys.code(interactionUid))) as string[] | null;
+    return reply === null ? undefined : parseCode(pairsToRecord(reply), interactionUid);
   }
 }
 

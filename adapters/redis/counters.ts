@@ -1,7 +1,7 @@
 /** Counters and slots in Redis: a hash {count, resetAt} per counter and a string (held until, ms) per slot, each changed by one script. */
 import { z } from 'zod';
 
-import type { AttemptLimits, AttemptOutcome, CounterState, CounterStore, LimitsOutcome, RequestLimits } from '../store/counters.ts';
+import type { CounterState, CounterStore, LimitsOutcome, RequestLimits } from '../store/counters.ts';
 import { RedisPart, toMs } from './connection.ts';
 import { parseStored, storedNumber } from './stored.ts';
 
@@ -11,8 +11,6 @@ const counterReply = z.tuple([z.int(), z.number()]);
 const countersReply = z.array(z.number()).min(2).refine((values) => values.length % 2 === 0, 'pairs of count and resetAt');
 /** What gpPassLimits answers: 0 and the held slot's end, 1 and the claimed slot's end, or 2 and count, resetAt, … */
 const limitsReply = z.union([z.tuple([z.literal(0), z.number()]), z.tuple([z.literal(1), z.number()]), z.tuple([z.literal(2)], z.number())]);
-/** What gpCountAttempt answers: 0 and the lockout's end, 1 and count, resetAt, or 2 and count, resetAt, the lockout's end. */
-const attemptReply = z.union([z.tuple([z.literal(0), z.number()]), z.tuple([z.literal(1), z.int(), z.number()]), z.tuple([z.literal(2), z.int(), z.number(), z.number()])]);
 /** What gpClaimSlot answers: { 1 if claimed else 0, held until }. */
 const claimReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.number()]);
 
@@ -70,32 +68,6 @@ export class RedisCounters extends RedisPart implements CounterStore {
     if (kind === 0) return { kind: 'held', until: values[0]! };
     if (kind === 1) return { kind: 'cooling', availableAt: values[0]! };
     return { kind: 'counted', states: pairsToStates(values) };
-  }
-
-  async countAttempt(limits: AttemptLimits, now: number): Promise<AttemptOutcome> {
-    const { counter, lockout } = limits;
-    if (this.redis.cluster) {
-      // Two slots: the calls one after another; a parallel attempt may take the lockout between them.
-      const heldUntil = await this.peekSlot(lockout.key, now);
-      if (heldUntil !== undefined) return { kind: 'locked', until: heldUntil, counted: false };
-      const state = await this.incrementCounter(counter.key, counter.windowSeconds, now);
-      if (state.count < lockout.lockAt) return { kind: 'counted', state };
-      const claim = await this.claimSlot(lockout.key, lockout.ttlSeconds, now);
-      return claim.claimed ? { kind: 'counted', state, lockedUntil: claim.availableAt } : { kind: 'locked', until: claim.availableAt, counted: true };
-    }
-    const reply = await this.redis.script(
-      'gpCountAttempt',
-      this.keys.slot(lockout.key),
-      this.keys.counter(counter.key),
-      Math.floor(now),
-      toMs(counter.windowSeconds),
-      toMs(lockout.ttlSeconds),
-      lockout.lockAt,
-    );
-    const parsed = parseStored(attemptReply, reply, 'attempt');
-    if (parsed[0] === 0) return { kind: 'locked', until: parsed[1], counted: false };
-    const state = { count: parsed[1], resetAt: parsed[2] };
-    return parsed[0] === 1 ? { kind: 'counted', state } : { kind: 'counted', state, lockedUntil: parsed[3] };
   }
 
   async readCounter(key: string, now: number): Promise<CounterState | undefined> {

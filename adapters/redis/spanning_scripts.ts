@@ -71,21 +71,11 @@ end
 return reply`,
   },
   /**
-   * countAttempt: peekSlot, incrementCounter, claimSlot in one step. KEYS: lockout slot,
-   * counter. ARGV: now ms, counter window ms, lockout ttl ms, count that locks. Returns
-   * { 0, held until } (nothing counted) | { 1, count, resetAt } | { 2, count, resetAt, locked until }
-   * (this attempt claimed the lockout; it was free, as the first line found).
-   */
-  gpCountAttempt: {
-    numberOfKeys: 2,
-    lua: `${countAttemptLua}
-return countAttempt(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))`,
-  },
-  /**
-   * countCodeEntry: gpCountAttempt, then gpCountCodeAttempt when it allows the entry. KEYS:
-   * lockout slot, counter, code hash. ARGV as gpCountAttempt. Returns { 0, held until } |
-   * { 1 or 2, count, resetAt, locked until (0: not claimed), the code's fields and values after
-   * counting (empty: no code) }.
+   * countCodeEntry: peekSlot, incrementCounter, claimSlot, then gpCountCodeAttempt when they allow
+   * the entry. KEYS: lockout slot, counter, code hash. ARGV: now ms, counter window ms, lockout
+   * ttl ms, count that locks. Returns { 0, held until } (nothing counted) | { 1 or 2 (this entry
+   * claimed the lockout; it was free, as the first read found), count, resetAt, locked until
+   * (0: not claimed), the code's fields and values after counting (empty: no code) }.
    */
   gpCountCodeEntry: {
     numberOfKeys: 3,

@@ -18,7 +18,7 @@ export interface StoredCode {
   attempts: number;
 }
 
-/** What `countCodeEntry` found: refused by the lockout (the code untouched), or counted, with the code as `countCodeAttempt` returns it. */
+/** What `countCodeEntry` found: refused by the lockout (the code untouched), or counted, with the code as it is after its count (undefined: no code). */
 export type CodeEntry = Extract<AttemptOutcome, { kind: 'locked' }> | (Extract<AttemptOutcome, { kind: 'counted' }> & { code: StoredCode | undefined });
 
 /** What a right code clears as it is consumed, named as `CounterStore` names them: the counters to delete, the slots to free. */
@@ -30,12 +30,15 @@ export interface ConsumedCodeReset {
 export interface CodeStore {
   /** Stores the interaction's code, replacing (and so invalidating) any previous one. */
   putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void>;
-  /** Adds one to the code's attempt count in one atomic step and returns the code with the new count. */
-  countCodeAttempt(interactionUid: string): Promise<StoredCode | undefined>;
   /**
-   * An entry of a code, counted before it is compared: `countAttempt(limits, now)` (CounterStore)
-   * and, when that allows it, `countCodeAttempt`. One step (one script) on a single server or
-   * Sentinel; those two calls in that order on a Cluster, where the keys live in other slots.
+   * An entry of a code, counted before it is compared. Refused while the lockout is held (nothing
+   * counted); otherwise the counter is incremented, the entry that brings it to `lockAt` or past
+   * claims the lockout (of parallel entries past the limit one is allowed per lockout period), and
+   * then the code's own attempt count grows by one. The same as `peekSlot`, `incrementCounter`,
+   * `claimSlot` (CounterStore), then the code's count, one after another: one step (one script) on
+   * a single server or Sentinel, those calls in that order on a Cluster, where the keys live in
+   * other slots. The only way a code's attempts are counted, so none is counted apart from the
+   * address's entry.
    */
   countCodeEntry(interactionUid: string, limits: AttemptLimits, now: number): Promise<CodeEntry>;
   /**

@@ -32,9 +32,10 @@ export interface AttemptLimits {
 }
 
 /**
- * What `countAttempt` found. `locked`: refused, `counted` says whether this attempt was counted
- * (it was when it reached the limit while another attempt held the lockout). `counted`: allowed;
- * `lockedUntil` when this attempt reached the limit and claimed the lockout itself.
+ * What counting an attempt found (`CodeStore.countCodeEntry`). `locked`: refused, `counted` says
+ * whether this attempt was counted (it was when it reached the limit while another attempt held
+ * the lockout). `counted`: allowed; `lockedUntil` when this attempt reached the limit and claimed
+ * the lockout itself.
  */
 export type AttemptOutcome = { kind: 'locked'; until: number; counted: boolean } | { kind: 'counted'; state: CounterState; lockedUntil?: number | undefined };
 
@@ -56,14 +57,6 @@ export interface CounterStore {
    * calls, in that order.
    */
   passLimits(limits: RequestLimits, now: number): Promise<LimitsOutcome>;
-  /**
-   * An attempt counted before it is judged, in one step: refused while the lockout is held
-   * (nothing counted); otherwise the counter is incremented, and the attempt that brings it to
-   * `lockAt` or past claims the lockout (of parallel attempts past the limit one is allowed per
-   * lockout period). The same as `peekSlot`, `incrementCounter`, then `claimSlot` one after
-   * another; one script off a Cluster, those calls in that order on one.
-   */
-  countAttempt(limits: AttemptLimits, now: number): Promise<AttemptOutcome>;
   readCounter(key: string, now: number): Promise<CounterState | undefined>;
   deleteCounter(key: string): Promise<void>;
   /** Takes a slot until `now + ttlSeconds` if it is free at `now`; otherwise says when it frees up. One of N parallel callers gets it. */

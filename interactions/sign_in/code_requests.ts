@@ -101,13 +101,16 @@ export class CodeRequests {
     const now = clock.now();
     const previous = record.step.name === 'code_sent' ? record.step : undefined;
     const sameAddress = previous?.emailNormalized === email.normalized;
+    // The step and its notice go in one save: a parallel request (a double click, a page load)
+    // never reads the code page without the notice that explains it, and a stale save still
+    // throws RecordChangedError. Only a notice on a step left as it was is retried on top of a
+    // parallel save (`notify`).
     const stayOnCodePage = async (notice: Notice) => {
-      if (!(sameAddress && previous)) {
-        await records.commit(record, {
-          step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId: randomUUID(), sendingShownUntil: now },
-        });
-      }
-      await records.notify(record, notice);
+      if (sameAddress && previous) return records.notify(record, notice);
+      await records.commit(record, {
+        step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId: randomUUID(), sendingShownUntil: now },
+        notice,
+      });
     };
 
     // Every limit below applies to every address alike, so hitting one says nothing about a link.
@@ -145,10 +148,10 @@ export class CodeRequests {
     const mailId = randomUUID();
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
 
-    await records.commit(record, {
-      step: { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) },
-    });
-    if (success) await records.notify(record, success);
+    const step: SignInStep = { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) };
+    // With its notice in the same save (see stayOnCodePage). Without one, a notice the record
+    // already holds is left as it was, as any other step's save leaves it.
+    await records.commit(record, success ? { step, notice: success } : { step });
     // Last, and at a random moment after the answer (Outbox.enqueueLater): the work a real mail
     // causes must line up neither with this answer nor with the requests the browser makes next.
     if (deliver) {

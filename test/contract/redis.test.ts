@@ -302,7 +302,8 @@ describe('RedisStore', () => {
       await corrupt(store.getLink('link-1'), /link link-1 is corrupt: not JSON/);
       await store.putCode('interaction-1', { codeId: 'c', email: 'ada@example.com', digest: 'd', issuedAt: now, expiresAt: now + 60_000, attempts: 0 }, 60);
       await admin.hdel(`${prefix}code:interaction-1`, 'digest');
-      await corrupt(store.countCodeAttempt('interaction-1'), /code of interaction interaction-1 is corrupt: digest/);
+      const limits = { counter: { key: 'failures:ada@example.com', windowSeconds: 60 }, lockout: { key: 'lockout:ada@example.com', ttlSeconds: 60, lockAt: 5 } };
+      await corrupt(store.countCodeEntry('interaction-1', limits, now), /code of interaction interaction-1 is corrupt: digest/);
       await admin.hset(`${prefix}code:interaction-1`, 'digest', 'd', 'attempts', 'many');
       await corrupt(store.readCode('interaction-1'), /attempts/);
       await store.enqueueMail({ id: 'mail-1', sealed: 's', label: 'l', state: 'queued', attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 });

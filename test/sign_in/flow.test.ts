@@ -221,6 +221,26 @@ describe('the sign-in flow, without HTTP', () => {
     expect(record.step.name).to.equal('verified');
   });
 
+  it('saves a new code step and its notice as one version: a resend, and a first request held back by the cooldown', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'once@example.org' }, request);
+    const sent = structuredClone(record);
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    await flow.resendCode(record, request);
+    // One save past the version the request read: no parallel request can read the new step without its notice.
+    expect(record.version).to.equal(sent.version + 1);
+    expect(record.step.name === 'code_sent' && record.step.mailId).to.not.equal(sent.step.name === 'code_sent' && sent.step.mailId);
+    expect(await flow.read(record.uid)).to.deep.equal(record).and.deep.include({ notice: { kind: 'code_resent' } });
+
+    // Another sign-in for the same address, within the cooldown the resend started: the code page, saying why no code came.
+    const other = await flow.start(interaction());
+    await flow.submitEmail(other, { email: 'once@example.org' }, request);
+    expect(other.version).to.equal(2);
+    expect(other.step).to.include({ name: 'code_sent', emailNormalized: 'once@example.org' });
+    expect(await flow.read(other.uid)).to.deep.equal(other).and.have.nested.property('notice.kind', 'resend_wait');
+  });
+
   it('withholds the code from an address that may not have one: same step, nothing mailed, audited', async () => {
     const withhold: EligibilityCheck = async () => ({ kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' });
     const flow = flowWith({ eligibility: withhold });

@@ -3,6 +3,9 @@ import { expect } from 'chai';
 
 import { type ContractStore, storedCode, times } from './fixtures.ts';
 
+/** Limits no test here reaches, so each entry counts the code. */
+const neverLocks = { counter: { key: 'failures:ada@example.com', windowSeconds: 86_400 }, lockout: { key: 'lockout:ada@example.com', ttlSeconds: 900, lockAt: 100 } };
+
 export function codesContract(store: ContractStore): void {
   describe('one-time codes', () => {
     it('reads back the stored code', async () => {
@@ -14,7 +17,7 @@ export function codesContract(store: ContractStore): void {
 
     it('a new code replaces the previous one', async () => {
       await store.putCode('interaction-1', storedCode('code-a'), 600);
-      await store.countCodeAttempt('interaction-1');
+      await store.countCodeEntry('interaction-1', neverLocks, Date.now());
       const newer = storedCode('code-b', { digest: 'another-digest' });
       await store.putCode('interaction-1', newer, 600);
 
@@ -25,7 +28,8 @@ export function codesContract(store: ContractStore): void {
 
     it('counts 20 parallel code attempts as 20 distinct numbers', async () => {
       await store.putCode('interaction-1', storedCode('code-a'), 600);
-      const counted = await Promise.all(times(20, () => store.countCodeAttempt('interaction-1')));
+      const entries = await Promise.all(times(20, () => store.countCodeEntry('interaction-1', neverLocks, Date.now())));
+      const counted = entries.map((entry) => (entry.kind === 'counted' ? entry.code : undefined));
       const attempts = counted.map((code) => code?.attempts).toSorted((a = 0, b = 0) => a - b);
       expect(attempts).to.deep.equal(times(20, (index) => index + 1));
       expect(counted[0]).to.include({ codeId: 'code-a', digest: 'digest-of-code-a' });
@@ -33,7 +37,7 @@ export function codesContract(store: ContractStore): void {
     });
 
     it('counts no attempt when there is no code', async () => {
-      expect(await store.countCodeAttempt('interaction-1')).to.equal(undefined);
+      expect(await store.countCodeEntry('interaction-1', neverLocks, Date.now())).to.include({ kind: 'counted', code: undefined });
       expect(await store.readCode('interaction-1')).to.equal(undefined);
     });
 
@@ -79,7 +83,11 @@ export function codesContract(store: ContractStore): void {
       expect(allowed).to.have.length(5);
       expect(allowed.filter((entry) => entry.lockedUntil !== undefined)).to.have.length(1);
       expect(allowed.map((entry) => entry.code?.attempts).toSorted((a = 0, b = 0) => a - b)).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(allowed.map((entry) => entry.state.count).toSorted((a, b) => a - b).slice(0, 4)).to.deep.equal([1, 2, 3, 4]);
+      for (const entry of entries) if (entry.kind === 'locked') expect(entry.until).to.equal(now + 900_000);
       expect((await store.readCode('interaction-1'))?.attempts).to.equal(5);
+      // Every entry counted was counted before it was judged: at least the five allowed.
+      expect((await store.readCounter('failures:ada@example.com', now))?.count).to.be.at.least(5);
     });
 
     it('consumeCode clears the counters and slots it is given only when it consumes, and for one of 20 parallel consumers', async () => {

@@ -33,7 +33,8 @@ describe(`${name} store contract: expiry`, () => {
 
   it('expires a code after its TTL', async () => {
     expect(await store.readCode('interaction-1')).to.equal(undefined);
-    expect(await store.countCodeAttempt('interaction-1')).to.equal(undefined);
+    const limits = { counter: { key: 'failures:ada@example.com', windowSeconds: 60 }, lockout: { key: 'lockout:ada@example.com', ttlSeconds: 60, lockAt: 5 } };
+    expect(await store.countCodeEntry('interaction-1', limits, Date.now())).to.include({ kind: 'counted', code: undefined });
     expect(await store.consumeCode('interaction-1', 'code-a')).to.equal(false);
   });
 

@@ -1,6 +1,7 @@
 /**
- * The contract for the limits of a request form (`passLimits`) and of an attempt at a code
- * (`countAttempt`): one step each off a Cluster, separate calls on one, the same answers either way.
+ * The contract for the limits of a request form (`passLimits`) and of an attempt at a code (the
+ * address's count and lockout in `countCodeEntry`; `codes.ts` has what it does to the code): one
+ * step each off a Cluster, separate calls on one, the same answers either way.
  */
 import { expect } from 'chai';
 
@@ -73,39 +74,34 @@ export function limitsContract(store: ContractStore): void {
   });
 
   describe('limits of an attempt', () => {
-    it('countAttempt counts, claims the lockout at its count, then refuses without counting until the lockout ends', async () => {
+    // No code is stored for these interactions: an entry is counted against the address all the same.
+    it('countCodeEntry counts, claims the lockout at its count, then refuses without counting until the lockout ends', async () => {
       const now = Date.now();
       const limits = attemptLimits('ada@example.com', 3);
       const resetAt = now + 86_400_000;
-      expect(await store.countAttempt(limits, now)).to.deep.equal({ kind: 'counted', state: { count: 1, resetAt } });
-      expect(await store.countAttempt(limits, now + 1)).to.deep.equal({ kind: 'counted', state: { count: 2, resetAt } });
-      expect(await store.countAttempt(limits, now + 2)).to.deep.equal({ kind: 'counted', state: { count: 3, resetAt }, lockedUntil: now + 2 + 900_000 });
-      expect(await store.countAttempt(limits, now + 3)).to.deep.equal({ kind: 'locked', until: now + 2 + 900_000, counted: false });
+      expect(await store.countCodeEntry('interaction-1', limits, now)).to.deep.equal({ kind: 'counted', state: { count: 1, resetAt }, code: undefined });
+      expect(await store.countCodeEntry('interaction-1', limits, now + 1)).to.deep.equal({ kind: 'counted', state: { count: 2, resetAt }, code: undefined });
+      expect(await store.countCodeEntry('interaction-1', limits, now + 2)).to.deep.equal({ kind: 'counted', state: { count: 3, resetAt }, lockedUntil: now + 2 + 900_000, code: undefined });
+      expect(await store.countCodeEntry('interaction-1', limits, now + 3)).to.deep.equal({ kind: 'locked', until: now + 2 + 900_000, counted: false });
       expect((await store.readCounter('failures:ada@example.com', now + 3))?.count).to.equal(3);
       // Each lockout period allows one attempt, which claims the lockout again.
       const later = now + 2 + 900_000;
-      expect(await store.countAttempt(limits, later)).to.deep.equal({ kind: 'counted', state: { count: 4, resetAt }, lockedUntil: later + 900_000 });
+      expect(await store.countCodeEntry('interaction-1', limits, later)).to.deep.equal({ kind: 'counted', state: { count: 4, resetAt }, lockedUntil: later + 900_000, code: undefined });
       // Other addresses are not affected.
-      expect(await store.countAttempt(attemptLimits('bob@example.com', 3), now + 3)).to.deep.equal({ kind: 'counted', state: { count: 1, resetAt: now + 3 + 86_400_000 } });
+      expect(await store.countCodeEntry('interaction-2', attemptLimits('bob@example.com', 3), now + 3)).to.deep.equal({
+        kind: 'counted',
+        state: { count: 1, resetAt: now + 3 + 86_400_000 },
+        code: undefined,
+      });
     });
 
-    it('countAttempt of a held lockout claimed elsewhere refuses and counts nothing', async () => {
+    it('countCodeEntry of a held lockout claimed elsewhere refuses and counts nothing', async () => {
       const now = Date.now();
       await store.claimSlot('lockout:ada@example.com', 60, now);
-      expect(await store.countAttempt(attemptLimits('ada@example.com', 3), now + 1)).to.deep.equal({ kind: 'locked', until: now + 60_000, counted: false });
+      expect(await store.countCodeEntry('interaction-1', attemptLimits('ada@example.com', 3), now + 1)).to.deep.equal({ kind: 'locked', until: now + 60_000, counted: false });
       expect(await store.readCounter('failures:ada@example.com', now + 1)).to.equal(undefined);
     });
 
-    it('countAttempt allows exactly `lockAt` of 12 parallel attempts, one of them holding the lockout', async () => {
-      const now = Date.now();
-      const outcomes = await Promise.all(times(12, () => store.countAttempt(attemptLimits('ada@example.com', 5), now)));
-      const allowed = outcomes.filter((outcome) => outcome.kind === 'counted');
-      expect(allowed).to.have.length(5);
-      expect(allowed.filter((outcome) => outcome.lockedUntil !== undefined)).to.have.length(1);
-      expect(allowed.map((outcome) => outcome.state.count).toSorted((a, b) => a - b).slice(0, 4)).to.deep.equal([1, 2, 3, 4]);
-      for (const outcome of outcomes) if (outcome.kind === 'locked') expect(outcome.until).to.equal(now + 900_000);
-      // Every attempt counted was counted before it was judged: at least the five allowed.
-      expect((await store.readCounter('failures:ada@example.com', now))?.count).to.be.at.least(5);
-    });
+    // Parallel entries, and what they do to the code: `codes.ts`.
   });
 }
