@@ -99,6 +99,7 @@ export class CodeRequests {
     const { store, clock, records } = this.#deps;
     const policy = await this.#deps.otpPolicy();
     const now = clock.now();
+    const startedAt = record.step.name;
     const previous = record.step.name === 'code_sent' ? record.step : undefined;
     const sameAddress = previous?.emailNormalized === email.normalized;
     // The step and its notice go in one save: a parallel request (a double click, a page load)
@@ -151,7 +152,16 @@ export class CodeRequests {
     const step: SignInStep = { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) };
     // With its notice in the same save (see stayOnCodePage). Without one, a notice the record
     // already holds is left as it was, as any other step's save leaves it.
-    await records.commit(record, success ? { step, notice: success } : { step });
+    // The code exists now (stored, audited, its mail about to be queued), so this save must not be
+    // lost to a parallel request of the same sign-in that saved meanwhile: a double click whose
+    // other request, held back by the cooldown this one claimed, moved to the code page first with
+    // a mail id nothing will send; or a second resend click leaving its "wait" notice. Losing
+    // would leave the person with no code and their older one voided, until the cooldown ends. So
+    // it is saved on top of theirs while the sign-in still stands where this request found it, or
+    // on the code page for this same address; anything else (another address, a later step) wins.
+    const stillApplies = (fresh: SignInRecord) =>
+      fresh.step.name === 'code_sent' ? fresh.step.emailNormalized === email.normalized : fresh.step.name === startedAt && startedAt === 'enter_email';
+    await records.commitOver(record, success ? { step, notice: success } : { step }, stillApplies);
     // Last, and at a random moment after the answer (Outbox.enqueueLater): the work a real mail
     // causes must line up neither with this answer nor with the requests the browser makes next.
     if (deliver) {

@@ -23,7 +23,7 @@ export interface NewSignIn {
   firstStep: SignInStep;
 }
 
-/** How often a save that only adds or takes a notice (or the finish gate) is tried again on top of a parallel request's save. */
+/** How often a save that only adds or takes a notice (the finish gate, a step whose code was issued: `commitOver`) is tried again on top of a parallel request's save. */
 const noticeAttempts = 10;
 
 /**
@@ -69,6 +69,21 @@ export class SignInRecords {
   async commit(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>): Promise<void> {
     if (!(await this.#save(record, change))) throw new RecordChangedError(record.uid);
     // A parallel request of this sign-in waiting in this process (a double click) reads it now.
+    signInMoved(record.uid);
+  }
+
+  /**
+   * `commit` for a change that must not be lost to a parallel save: on a stale version it is made
+   * again on top of what the store holds, as long as `stillApplies` to that, and `record` becomes
+   * what was saved. Throws RecordChangedError when the record is gone, no longer applies, or keeps
+   * changing. For a step whose effects outside the record have already happened (a code issued).
+   */
+  async commitOver(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>, stillApplies: (fresh: SignInRecord) => boolean): Promise<void> {
+    for (let attempt = 1; !(await this.#save(record, change)); attempt += 1) {
+      const fresh = await this.read(record.uid);
+      if (!fresh || !stillApplies(fresh) || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
+      becomeFresh(record, fresh);
+    }
     signInMoved(record.uid);
   }
 

@@ -241,6 +241,76 @@ describe('the sign-in flow, without HTTP', () => {
     expect(await flow.read(other.uid)).to.deep.equal(other).and.have.nested.property('notice.kind', 'resend_wait');
   });
 
+  /**
+   * A flow whose `heldCall`-th eligibility check waits until released: its request has claimed the
+   * resend cooldown by then, so a parallel request (a double click) can be run to its end between.
+   */
+  function flowHeldAtCode(heldCall = 1): { flow: SignInFlow; reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reachedNow!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (reachedNow = resolve));
+    let calls = 0;
+    const eligibility: EligibilityCheck = async () => {
+      calls += 1;
+      if (calls === heldCall) {
+        reachedNow();
+        await held;
+      }
+      return { kind: 'deliver' };
+    };
+    return { flow: flowWith({ eligibility }), reached, release };
+  }
+
+  it('keeps the code of a double click on the email form: the request that issued it saves over its twin held back by the cooldown', async () => {
+    const { flow, reached, release } = flowHeldAtCode();
+    const record = await flow.start(interaction());
+    const twin = structuredClone(record);
+    const first = flow.submitEmail(record, { email: 'twice@example.org' }, request);
+    await reached;
+    // The second click finds the cooldown taken and reaches the code page first, with a mail id nothing sends.
+    await flow.submitEmail(twin, { email: 'twice@example.org' }, request);
+    expect(twin).to.deep.include({ notice: { kind: 'resend_wait', until: clock.now() + otp.resendCooldownSeconds * 1000 } });
+    release();
+    await first;
+    const stored = (await flow.read(record.uid))!;
+    expect(stored.step.name === 'code_sent' && stored.step.mailId).to.equal(record.step.name === 'code_sent' && record.step.mailId);
+    await flow.submitCode(stored, { code: await mailedCode(stored), keepSignedIn: false }, request);
+    expect(stored.step.name).to.equal('verified');
+  });
+
+  it('keeps the code of a double click on resend, whose twin left its "wait" notice meanwhile', async () => {
+    const { flow, reached, release } = flowHeldAtCode(2);
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'resend@example.org' }, request);
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    const twin = structuredClone(record);
+    const resent = flow.resendCode(record, request);
+    await reached;
+    await flow.resendCode(twin, request);
+    release();
+    await resent;
+    const stored = (await flow.read(record.uid))!;
+    expect(stored).to.deep.include({ notice: { kind: 'code_resent' } });
+    expect(stored.step.name === 'code_sent' && stored.step.mailId).to.equal(record.step.name === 'code_sent' && record.step.mailId);
+    await flow.submitCode(stored, { code: await mailedCode(stored), keepSignedIn: false }, request);
+    expect(stored.step.name).to.equal('verified');
+  });
+
+  it('lets a parallel request for another address win: the code step is not saved over a different address', async () => {
+    const { flow, reached, release } = flowHeldAtCode();
+    const record = await flow.start(interaction());
+    const twin = structuredClone(record);
+    const first = flow.submitEmail(record, { email: 'first@example.org' }, request);
+    await reached;
+    await flow.submitEmail(twin, { email: 'second@example.org' }, request);
+    release();
+    let error: unknown;
+    await first.catch((caught: unknown) => (error = caught));
+    expect(error).to.be.instanceOf(RecordChangedError);
+    expect((await flow.read(record.uid))!.step).to.include({ name: 'code_sent', emailNormalized: 'second@example.org' });
+  });
+
   it('withholds the code from an address that may not have one: same step, nothing mailed, audited', async () => {
     const withhold: EligibilityCheck = async () => ({ kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' });
     const flow = flowWith({ eligibility: withhold });
