@@ -22,6 +22,7 @@
  *   alike for both. Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 
 import type { CodeStore, CounterStore, OutboxStore } from '../../adapters/store.ts';
 import type { OtpPolicy } from '../../config/schema.ts';
@@ -99,7 +100,8 @@ export class CodeRequests {
     const { store, clock, records } = this.#deps;
     const policy = await this.#deps.otpPolicy();
     const now = clock.now();
-    const startedAt = record.step.name;
+    // The step as this request found it, as data (a JSON copy: a field set to undefined is no field).
+    const startedAt: unknown = JSON.parse(JSON.stringify(record.step));
     const previous = record.step.name === 'code_sent' ? record.step : undefined;
     const sameAddress = previous?.emailNormalized === email.normalized;
     // The step and its notice go in one save: a parallel request (a double click, a page load)
@@ -159,8 +161,11 @@ export class CodeRequests {
     // would leave the person with no code and their older one voided, until the cooldown ends. So
     // it is saved on top of theirs while the sign-in still stands where this request found it, or
     // on the code page for this same address; anything else (another address, a later step) wins.
+    // "Where it found it" is the whole step, not its name: a sign-in that went on and came back to
+    // enter_email ("use another address") has moved past this request, and one whose code page was
+    // only given a notice or a language (the email form of another tab) has not.
     const stillApplies = (fresh: SignInRecord) =>
-      fresh.step.name === 'code_sent' ? fresh.step.emailNormalized === email.normalized : fresh.step.name === startedAt && startedAt === 'enter_email';
+      (fresh.step.name === 'code_sent' && fresh.step.emailNormalized === email.normalized) || isDeepStrictEqual(JSON.parse(JSON.stringify(fresh.step)), startedAt);
     await records.commitOver(record, success ? { step, notice: success } : { step }, stillApplies);
     // Last, and at a random moment after the answer (Outbox.enqueueLater): the work a real mail
     // causes must line up neither with this answer nor with the requests the browser makes next.

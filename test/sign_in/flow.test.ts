@@ -263,6 +263,8 @@ describe('the sign-in flow, without HTTP', () => {
   }
 
   it('keeps the code of a double click on the email form: the request that issued it saves over its twin held back by the cooldown', async () => {
+    // One instant for both clicks and the check below: the clock otherwise runs on in real time.
+    clock.freezeAt(clock.now());
     const { flow, reached, release } = flowHeldAtCode();
     const record = await flow.start(interaction());
     const twin = structuredClone(record);
@@ -309,6 +311,41 @@ describe('the sign-in flow, without HTTP', () => {
     await first.catch((caught: unknown) => (error = caught));
     expect(error).to.be.instanceOf(RecordChangedError);
     expect((await flow.read(record.uid))!.step).to.include({ name: 'code_sent', emailNormalized: 'second@example.org' });
+  });
+
+  it('lets a later step win that came back to enter_email meanwhile: a code request does not save over "use another address"', async () => {
+    const { flow, reached, release } = flowHeldAtCode();
+    const record = await flow.start(interaction());
+    const other = structuredClone(record);
+    const first = flow.submitEmail(record, { email: 'first@example.org' }, request);
+    await reached;
+    // Meanwhile (another tab) the sign-in went to the code page for another address and back.
+    await flow.submitEmail(other, { email: 'second@example.org' }, request);
+    await flow.changeEmail(other);
+    release();
+    let error: unknown;
+    await first.catch((caught: unknown) => (error = caught));
+    expect(error).to.be.instanceOf(RecordChangedError);
+    expect((await flow.read(record.uid))!.step).to.deep.equal({ name: 'enter_email', emailDraft: 'second@example.org' });
+  });
+
+  it('keeps the code asked for from the code page of another address when a parallel save left that page as it was', async () => {
+    const { flow, reached, release } = flowHeldAtCode(2);
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'old@example.org' }, request);
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    const other = structuredClone(record);
+    // A stale email form (another tab) asks for a code for a new address while the sign-in is on the old one's code page.
+    const asked = flow.submitEmail(record, { email: 'new@example.org' }, request);
+    await reached;
+    await flow.chooseLocale(other, 'it');
+    release();
+    await asked;
+    const stored = (await flow.read(record.uid))!;
+    expect(stored).to.deep.include({ locale: 'it' });
+    expect(stored.step).to.include({ name: 'code_sent', emailNormalized: 'new@example.org' });
+    await flow.submitCode(stored, { code: await mailedCode(stored), keepSignedIn: false }, request);
+    expect(stored.step.name).to.equal('verified');
   });
 
   it('withholds the code from an address that may not have one: same step, nothing mailed, audited', async () => {
