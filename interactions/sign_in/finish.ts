@@ -37,7 +37,7 @@ export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails
 export interface FinishDeps {
   provider: Provider;
   store: Pick<RecordStore, 'putRecord'> & Pick<LinkStore, 'indexLinkGrant'>;
-  flow: Pick<SignInFlow, 'claimFinish'>;
+  flow: Pick<SignInFlow, 'claimFinish' | 'releaseFinish'>;
   people: Pick<People, 'get'>;
   links: Pick<Links, 'recordAccess' | 'recipientVerdict'>;
   invitations: Pick<Invitations, 'acceptPendingGuest'>;
@@ -89,7 +89,12 @@ export class SignInFinish {
       context: { personId: person.id, email: person.emailNormalized, sharingId: record.sharingId, idp },
       ttlSeconds: grantTtlSeconds((await this.#deps.policy.get()).reverificationDays),
     });
-    if (!grantId) return { kind: 'no_access', email: verified.email };
+    if (!grantId) {
+      // Access went between the checks and the grant: the person is told so and may try another
+      // address, which must find the gate free again.
+      await flow.releaseFinish(record);
+      return { kind: 'no_access', email: verified.email };
+    }
     if (record.sharingId) await links.recordAccess(record.sharingId, person.emailNormalized, { verified: true });
     const returnTo = await provider.interactionResult(
       ctx.req,

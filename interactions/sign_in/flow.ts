@@ -85,6 +85,11 @@ export class SignInFlow {
     return this.#records.claimFinish(record);
   }
 
+  /** Gives up the finish gate this request holds (`SignInRecords.releaseFinish`). */
+  releaseFinish(record: SignInRecord): Promise<void> {
+    return this.#records.releaseFinish(record);
+  }
+
   deliveryState(record: SignInRecord): Promise<DeliveryState> {
     return this.#codes.deliveryState(record);
   }

@@ -111,6 +111,22 @@ export class SignInRecords {
   }
 
   /**
+   * Gives up the finish gate this request holds (`claimFinish`), when what it found after taking it
+   * means the sign-in cannot finish as verified (the grant was refused: access removed meanwhile).
+   * Otherwise the gate would outlive this request, and the person who then tries another address
+   * could never finish. Tried again on top of a parallel save; a no-op for a request not holding it.
+   */
+  async releaseFinish(record: SignInRecord): Promise<void> {
+    if (!record.finishing || !finishHeldHere.has(record)) return;
+    for (let attempt = 1; !(await this.#save(record, { finishing: undefined })); attempt += 1) {
+      const fresh = await this.read(record.uid);
+      if (!fresh || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
+      becomeFresh(record, fresh);
+    }
+    finishHeldHere.delete(record);
+  }
+
+  /**
    * Leaves `notice` for the next page. When a parallel request saved meanwhile, the notice goes on
    * top of that save, and `record` becomes what the store holds (where the sign-in stands now,
    * which is what this request then shows); only a record that is gone, or keeps changing, throws.

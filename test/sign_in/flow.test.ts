@@ -164,6 +164,25 @@ describe('the sign-in flow, without HTTP', () => {
     expect(await flow.claimFinish(other), 'the first holder may still be finishing').to.equal(false);
   });
 
+  it('frees the finish gate its holder gives up (the grant refused: access went meanwhile), so another address can finish', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'revoked@example.org' }, request);
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    expect(await flow.claimFinish(record)).to.equal(true);
+    const bystander = (await flow.read(record.uid))!;
+    await flow.releaseFinish(bystander);
+    expect(await flow.read(record.uid), 'only the holder can give it up').to.have.property('finishing', true);
+    await flow.releaseFinish(record);
+    // The person is told there is no access, and tries another address.
+    const next = (await flow.read(record.uid))!;
+    expect(next).to.not.have.property('finishing');
+    await flow.restart(next);
+    await flow.submitEmail(next, { email: 'other@example.org' }, request);
+    await flow.submitCode(next, { code: await mailedCode(next), keepSignedIn: false }, request);
+    expect(await flow.claimFinish(next)).to.equal(true);
+  });
+
   it('leaves a verified sign-in finishable when the request that verified it never got to finish it (a crash, the store down meanwhile)', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
