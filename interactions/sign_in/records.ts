@@ -79,11 +79,7 @@ export class SignInRecords {
    * changing. For a step whose effects outside the record have already happened (a code issued).
    */
   async commitOver(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>, stillApplies: (fresh: SignInRecord) => boolean): Promise<void> {
-    for (let attempt = 1; !(await this.#save(record, change)); attempt += 1) {
-      const fresh = await this.read(record.uid);
-      if (!fresh || !stillApplies(fresh) || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
-      becomeFresh(record, fresh);
-    }
+    await this.#saveOnTop(record, change, stillApplies);
     signInMoved(record.uid);
   }
 
@@ -118,11 +114,7 @@ export class SignInRecords {
    */
   async releaseFinish(record: SignInRecord): Promise<void> {
     if (!record.finishing || !finishHeldHere.has(record)) return;
-    for (let attempt = 1; !(await this.#save(record, { finishing: undefined })); attempt += 1) {
-      const fresh = await this.read(record.uid);
-      if (!fresh || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
-      becomeFresh(record, fresh);
-    }
+    await this.#saveOnTop(record, { finishing: undefined });
     finishHeldHere.delete(record);
   }
 
@@ -131,12 +123,8 @@ export class SignInRecords {
    * top of that save, and `record` becomes what the store holds (where the sign-in stands now,
    * which is what this request then shows); only a record that is gone, or keeps changing, throws.
    */
-  async notify(record: SignInRecord, notice: Notice): Promise<void> {
-    for (let attempt = 1; !(await this.#save(record, { notice })); attempt += 1) {
-      const fresh = await this.read(record.uid);
-      if (!fresh || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
-      becomeFresh(record, fresh);
-    }
+  notify(record: SignInRecord, notice: Notice): Promise<void> {
+    return this.#saveOnTop(record, { notice });
   }
 
   /**
@@ -154,6 +142,19 @@ export class SignInRecords {
     }
     delete record.notice;
     return notice;
+  }
+
+  /**
+   * `change` saved on top of whatever parallel request saved meanwhile (read afresh and tried
+   * again), while `stillApplies` to it; `record` becomes what was saved. Throws RecordChangedError
+   * when the record is gone, no longer applies, or keeps changing.
+   */
+  async #saveOnTop(record: SignInRecord, change: Partial<Omit<SignInRecord, 'version' | 'uid'>>, stillApplies: (fresh: SignInRecord) => boolean = () => true): Promise<void> {
+    for (let attempt = 1; !(await this.#save(record, change)); attempt += 1) {
+      const fresh = await this.read(record.uid);
+      if (!fresh || !stillApplies(fresh) || attempt >= noticeAttempts) throw new RecordChangedError(record.uid);
+      becomeFresh(record, fresh);
+    }
   }
 
   /** One compare-and-set of `record` changed by `change` (a field changed to undefined is left out); `record` follows when it is written. */
