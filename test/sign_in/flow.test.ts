@@ -60,6 +60,12 @@ describe('the sign-in flow, without HTTP', () => {
     return code;
   }
 
+  /** The email form, then the code from its mail: what a person does to prove `email` on this sign-in. */
+  async function proveAddress(flow: SignInFlow, record: SignInRecord, email: string): Promise<void> {
+    await flow.submitEmail(record, { email }, request);
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+  }
+
   async function auditedOperations(): Promise<string[]> {
     return (await store.listAudit({}, { limit: 100 })).items.map((event) => event.operation);
   }
@@ -133,8 +139,7 @@ describe('the sign-in flow, without HTTP', () => {
   it('lets one request finish a verified sign-in: of parallel takers exactly one, and a save by another request keeps it', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
-    await flow.submitEmail(record, { email: 'gate@example.org' }, request);
-    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    await proveAddress(flow, record, 'gate@example.org');
     expect(record.step.name).to.equal('verified');
     // Of parallel requests that find it verified (the one that entered the code, a second tab, a double click), exactly one takes it.
     const takers = [record, ...(await Promise.all(Array.from({ length: 7 }, async () => (await flow.read(record.uid))!)))];
@@ -151,15 +156,13 @@ describe('the sign-in flow, without HTTP', () => {
   it('does not hand the finish gate to a sign-in verified again while another request holds it', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
-    await flow.submitEmail(record, { email: 'held@example.org' }, request);
-    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    await proveAddress(flow, record, 'held@example.org');
     expect(await flow.claimFinish(record)).to.equal(true);
     // Another request moves the sign-in back (another address) while this one holds the gate.
     const other = (await flow.read(record.uid))!;
     await flow.restart(other);
     clock.advanceSeconds(otp.resendCooldownSeconds);
-    await flow.submitEmail(other, { email: 'held@example.org' }, request);
-    await flow.submitCode(other, { code: await mailedCode(other), keepSignedIn: false }, request);
+    await proveAddress(flow, other, 'held@example.org');
     expect(other.step.name).to.equal('verified');
     expect(await flow.claimFinish(other), 'the first holder may still be finishing').to.equal(false);
   });
@@ -167,8 +170,7 @@ describe('the sign-in flow, without HTTP', () => {
   it('frees the finish gate its holder gives up (the grant refused: access went meanwhile), so another address can finish', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
-    await flow.submitEmail(record, { email: 'revoked@example.org' }, request);
-    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    await proveAddress(flow, record, 'revoked@example.org');
     expect(await flow.claimFinish(record)).to.equal(true);
     const bystander = (await flow.read(record.uid))!;
     await flow.releaseFinish(bystander);
@@ -178,16 +180,14 @@ describe('the sign-in flow, without HTTP', () => {
     const next = (await flow.read(record.uid))!;
     expect(next).to.not.have.property('finishing');
     await flow.restart(next);
-    await flow.submitEmail(next, { email: 'other@example.org' }, request);
-    await flow.submitCode(next, { code: await mailedCode(next), keepSignedIn: false }, request);
+    await proveAddress(flow, next, 'other@example.org');
     expect(await flow.claimFinish(next)).to.equal(true);
   });
 
   it('leaves a verified sign-in finishable when the request that verified it never got to finish it (a crash, the store down meanwhile)', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
-    await flow.submitEmail(record, { email: 'went-away@example.org' }, request);
-    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    await proveAddress(flow, record, 'went-away@example.org');
     expect(record.step.name).to.equal('verified');
     // That request goes no further: its process stopped, or the store failed before its final
     // checks and again when it would have given anything up. The next load of the page finishes it.
@@ -407,8 +407,7 @@ describe('the sign-in flow, without HTTP', () => {
     const flow = flowWith({ federation: planner });
     const verifiedOnce = async (email: string) => {
       const record = await flow.start(interaction());
-      await flow.submitEmail(record, { email }, request);
-      await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+      await proveAddress(flow, record, email);
       expect(record.step).to.include({ name: 'upgrade_offered', providerId: 'work' });
       return record;
     };
