@@ -9,7 +9,16 @@ import type { Store } from '../../adapters/store.ts';
 import { storeContract } from './store_contract.ts';
 import { until } from './store/fixtures.ts';
 
-export function redisStoreContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>): void {
+/**
+ * `plant` writes a raw string under a key (a client of the setup's own, outside any store): what a
+ * corrupt or foreign entry looks like to the store.
+ */
+export function redisStoreContract(
+  name: string,
+  config: () => RedisStoreConfig,
+  deleteKeysUnder: (prefix: string) => Promise<unknown>,
+  plant: (key: string, value: string) => Promise<unknown>,
+): void {
   const prefixes = new WeakMap<Store, string>();
   storeContract(
     name,
@@ -25,6 +34,31 @@ export function redisStoreContract(name: string, config: () => RedisStoreConfig,
     },
   );
   settingsWatchContract(name, config, deleteKeysUnder);
+  unreadableEntryContract(name, config, deleteKeysUnder, plant);
+}
+
+/** A store step that fails on an entry it cannot read leaves nothing half done. */
+function unreadableEntryContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>, plant: (key: string, value: string) => Promise<unknown>): void {
+  describe(`${name}: an entry it cannot read`, () => {
+    // On a Cluster the entry's master is apart from the slot's, so the claim there is a command of its own.
+    it('claimSlotAndFindModel claims nothing when the entry cannot be read, so the resume it gates can be tried again', async () => {
+      const redis = config();
+      const store = await createRedisStore({ redis });
+      try {
+        const now = Date.now();
+        await plant(`${redis.keyPrefix}model:Interaction:interaction-1`, 'not a hash');
+        const failed = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now }, 'Interaction', 'interaction-1').then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failed).to.be.instanceOf(Error);
+        expect(await store.peekSlot('resume:interaction-1', now)).to.equal(undefined);
+      } finally {
+        await store.close();
+        await deleteKeysUnder(redis.keyPrefix);
+      }
+    });
+  });
 }
 
 /**
