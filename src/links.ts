@@ -50,9 +50,17 @@ const day = 24 * 60 * 60 * 1000;
 /** Reported accesses of one recipient to one link within this many seconds are one stamp and one audit event. */
 export const accessCoalesceSeconds = 60;
 
+/**
+ * 24 random bytes, base64url: 192 bits, above the 128 SPEC §6 asks for. Drawn again while it
+ * starts with `-` or `_` (1 in 32), which costs 0.05 bits: an id starting with `-` reads as an
+ * option on a command line (`guestpass links show -x…`) and as a formula in a spreadsheet, where
+ * a CSV export must defuse it (`'-x…`), so the exported id no longer matched the link's.
+ */
 export function newSharingId(): string {
-  // 24 random bytes: 192 bits, above the 128 SPEC §6 asks for.
-  return randomBytes(24).toString('base64url');
+  for (;;) {
+    const id = randomBytes(24).toString('base64url');
+    if (id[0] !== '-' && id[0] !== '_') return id;
+  }
 }
 
 export interface LinksDeps {

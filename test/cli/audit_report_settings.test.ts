@@ -99,7 +99,7 @@ describe('guestpass CLI: audit, report, settings, credentials', () => {
     const rows = csv.stdout.split('\r\n').filter(Boolean);
     expect(rows[0]).to.equal('link_id,resource,client_id,expires_at,email,user_type,added_at,verified_at,last_access_at');
     const mine = rows.filter((row) => row.startsWith(`${linkId},`));
-    expect(mine.map((row) => row.split(',')[4])).to.deep.equal(['ada@example.org', 'eve@example.net']);
+    expect(mine.map((row) => row.split(',')[4]), csv.stdout).to.deep.equal(['ada@example.org', 'eve@example.net']);
     expect(mine[0]!.split(',')[1], 'a resource that looks like a formula stays text').to.equal("'=SUM(A1)");
 
     const json = await runCli(['report', 'external-sharing', '--format', 'json'], asAdmin);
