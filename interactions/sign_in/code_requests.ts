@@ -15,11 +15,13 @@
  *   so a newer code makes older ones useless everywhere.
  * - Mail bombing: a cooldown and an hourly cap per address, an hourly cap per client IP.
  * - Learning who a link was shared with: whether or not a code is sent, the person sees the
- *   same page, status and counters, at the same times: a withheld code has a stored, unguessable
- *   digest and a mail id that is never queued; both paths do the same work before answering (the
- *   real mail is built, queued and sent at a random moment after the answer, so its work slows
- *   none of the person's next requests); the delivery line says "sending" until a moment drawn
- *   alike for both. Only the audit log tells them apart.
+ *   same page, status and counters, at the same times. The email form answers after the limits
+ *   and the save, the same steps for every address; who may be sent a code is decided after the
+ *   answer, at a random moment, with everything that follows from it (the code, its audit event,
+ *   the mail), so neither those lookups nor the mail's work slow the answer or the person's next
+ *   requests for some addresses. A withheld code has a stored, unguessable digest and a mail id
+ *   that is never queued; the delivery line says "sending" until a moment drawn alike for both.
+ *   Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -44,7 +46,7 @@ export interface CodeRequestDeps {
   store: CodeStore & CounterStore & Pick<OutboxStore, 'getMail'>;
   records: SignInRecords;
   clock: Clock;
-  outbox: Pick<Outbox, 'enqueueLater' | 'transportStatus' | 'sampleDeliveryMs'>;
+  outbox: Pick<Outbox, 'later' | 'enqueue' | 'transportStatus' | 'sampleDeliveryMs'>;
   audit: AuditLog;
   /** Newest first. */
   secrets: readonly string[];
@@ -139,49 +141,65 @@ export class CodeRequests {
     if (!perAddress || perAddress.count > policy.maxCodesPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perAddress?.resetAt ?? hourFromNow });
     if (!perIp || perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp?.resetAt ?? hourFromNow });
 
-    const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
-    const deliver = eligibility.kind === 'deliver';
-    const code = generateCode(policy.length);
-    const expiresAt = now + policy.ttlSeconds * 1000;
-    const binding = { interactionUid: record.uid, email: email.normalized };
-    // A withheld code is stored too, with a digest nobody can match, so entering codes behaves the
-    // same; and it voids an older code for the address as a sent one does.
-    const digest = deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
-    await store.putCode(keys.code(email.normalized), { codeId: randomUUID(), email: email.normalized, digest, issuedAt: now, expiresAt, attempts: 0 }, policy.ttlSeconds);
+    // Who is sent a code is decided after the answer (#issue): until then every address takes
+    // the same steps, whatever the lookups that decide would have cost for it.
     const mailId = randomUUID();
-    await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
-
-    const step: SignInStep = { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now, deliver) };
+    const step: SignInStep = { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now) };
     // With its notice in the same save (see stayOnCodePage). Without one, a notice the record
     // already holds is left as it was, as any other step's save leaves it.
-    // The code exists now (stored, audited, its mail about to be queued), so this save must not be
-    // lost to a parallel request of the same sign-in that saved meanwhile: a double click whose
-    // other request, held back by the cooldown this one claimed, moved to the code page first with
-    // a mail id nothing will send; or a second resend click leaving its "wait" notice. Losing
-    // would leave the person with no code and their older one voided, until the cooldown ends. So
-    // it is saved on top of theirs while the sign-in still stands where this request found it, or
-    // on the code page for this same address; anything else (another address, a later step) wins.
-    // "Where it found it" is the whole step, not its name: a sign-in that went on and came back to
-    // enter_email ("use another address") has moved past this request, and one whose code page was
-    // only given a notice or a language (the email form of another tab) has not.
+    // The code is on its way now (its cooldown claimed, its issue handed over below), so this
+    // save must not be lost to a parallel request of the same sign-in that saved meanwhile: a
+    // double click whose other request, held back by the cooldown this one claimed, moved to the
+    // code page first with a mail id nothing will send; or a second resend click leaving its
+    // "wait" notice. Losing would leave the person with no code and their older one voided, until
+    // the cooldown ends. So it is saved on top of theirs while the sign-in still stands where this
+    // request found it, or on the code page for this same address; anything else (another
+    // address, a later step) wins. "Where it found it" is the whole step, not its name: a sign-in
+    // that went on and came back to enter_email ("use another address") has moved past this
+    // request, and one whose code page was only given a notice or a language (the email form of
+    // another tab) has not.
     const stillApplies = (fresh: SignInRecord) =>
       (fresh.step.name === 'code_sent' && fresh.step.emailNormalized === email.normalized) || isDeepStrictEqual(JSON.parse(JSON.stringify(fresh.step)), startedAt);
     await records.commitOver(record, success ? { step, notice: success } : { step }, stillApplies);
-    // Last, and at a random moment after the answer (Outbox.enqueueLater): the work a real mail
-    // causes must line up neither with this answer nor with the requests the browser makes next.
-    if (deliver) {
-      const message = () =>
-        verificationCodeMail({
-          to: email.display,
-          code,
-          expiresInMinutes: Math.round(policy.ttlSeconds / 60),
-          organizationName: this.#deps.organizationName,
-          clientName: request.clientName,
-          purpose: signInPurpose(record),
-          locale: request.locale,
-        });
-      this.#deps.outbox.enqueueLater(mailId, message, { label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
-    }
+    // Last, and at a random moment after the answer (Outbox.later): the work that differs between
+    // a recipient and anyone else must line up neither with this answer nor with the requests the
+    // browser makes next.
+    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId }), {
+      message: 'a code could not be issued',
+      fields: { interaction: record.uid, to: maskEmail(email.normalized) },
+    });
+  }
+
+  /**
+   * After the answer: whether this address may be sent a code (eligibility), then the code, its
+   * audit event and, for a code that is sent, its mail. A withheld code is stored too, with a
+   * digest nobody can match, so entering codes behaves the same; and it voids an older code for
+   * the address as a sent one does. Until this has run, neither exists, for any address alike: a
+   * code typed before reads as expired (nobody has the mail yet). The cooldown claimed before the
+   * answer (at least 10 s) keeps two of these for one address from running out of order.
+   */
+  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId }: { policy: OtpPolicy; requestedAt: number; mailId: string }): Promise<void> {
+    const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
+    const deliver = eligibility.kind === 'deliver';
+    const code = generateCode(policy.length);
+    const expiresAt = requestedAt + policy.ttlSeconds * 1000;
+    const binding = { interactionUid: record.uid, email: email.normalized };
+    const digest = deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
+    await this.#deps.store.putCode(keys.code(email.normalized), { codeId: randomUUID(), email: email.normalized, digest, issuedAt: requestedAt, expiresAt, attempts: 0 }, policy.ttlSeconds);
+    await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
+    if (!deliver) return;
+    const message = verificationCodeMail({
+      to: email.display,
+      code,
+      expiresInMinutes: Math.round(policy.ttlSeconds / 60),
+      organizationName: this.#deps.organizationName,
+      clientName: request.clientName,
+      purpose: signInPurpose(record),
+      locale: request.locale,
+    });
+    // Its delivery time counts from the request, so a withheld code's pretended delivery
+    // (#sendingShownUntil) lasts as long.
+    await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
   }
 
   /** An entered code: counted, then compared, then consumed — in that order, each step in the store. */
@@ -291,13 +309,13 @@ export class CodeRequests {
   }
 
   /**
-   * Until when the page says "sending": one draw for a sent and a withheld code alike. A sent
-   * mail may take longer still (the page follows it); a withheld one then takes as long as a
-   * recent real mail did, so the two cannot be told apart by when "sent" appears.
+   * Until when the page says "sending": one draw, made before anyone knows whether the code will
+   * be sent, and at least as long as a recent real mail took. A sent mail may take longer still
+   * (the page follows it); a withheld one reads as sent then, so the two cannot be told apart by
+   * when "sent" appears.
    */
-  #sendingShownUntil(now: number, deliver: boolean): number {
-    const drawn = sendingShownFloorMs + randomInt(sendingShownSpreadMs);
-    return now + (deliver ? drawn : Math.max(drawn, this.#deps.outbox.sampleDeliveryMs()));
+  #sendingShownUntil(now: number): number {
+    return now + Math.max(sendingShownFloorMs + randomInt(sendingShownSpreadMs), this.#deps.outbox.sampleDeliveryMs());
   }
 
   async #auditCodeRequest(record: SignInRecord, email: string, eligibility: CodeEligibility, request: RequestOrigin, mailId: string): Promise<void> {

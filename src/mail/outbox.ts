@@ -42,7 +42,7 @@ interface OutboxDeps {
   onAttempt?: (outcome: MailOutcome['state']) => void;
 }
 
-/** The longest a code mail waits for its moment (see `enqueueLater`): less than the page's shortest "sending". */
+/** The longest work handed over by a request waits for its moment (see `later`): less than the page's shortest "sending". */
 const laterAtMostMs = 1000;
 /** How long one instance may hold a claimed mail before another may take it over. */
 const leaseMs = 60_000;
@@ -54,8 +54,10 @@ export class Outbox {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
-  /** Code mails waiting for their moment (see `enqueueLater`), written at once if the outbox stops. */
-  readonly #later = new Map<NodeJS.Timeout, () => Promise<void>>();
+  /** Work waiting for its moment after a request (see `later`), run at once if the outbox stops. */
+  readonly #later = new Map<NodeJS.Timeout, () => void>();
+  /** The end of each piece of that work, from when it is handed over until it has run (`stop`, `settled`). */
+  readonly #laterUnfinished = new Set<Promise<void>>();
   /** Mails this instance queued already claimed and is sending (see `enqueue`), waited for by `stop`. */
   readonly #sending = new Set<Promise<void>>();
   /** Their ids: a pass of this worker that claims one (its lease ran out meanwhile) leaves it to its sender here. */
@@ -97,31 +99,52 @@ export class Outbox {
   }
 
   /**
-   * Builds, writes and queues a mail at a random moment within one poll interval (at most 1 s) after the
-   * current request has been answered; the caller names the mail by `id` already. The work a
-   * mail causes (building, sealing, queueing, the SMTP exchange) happens only for a code that is
-   * really sent: done right after the answer, it slowed the page and status reads the browser
-   * makes next, which told recipients from everyone else (SPEC §2). At a random moment it lines
-   * up with nothing the person does. Its delivery time counts from the request, so a withheld
-   * code's pretended delivery (`sampleDeliveryMs`) includes the wait too. A mail lost meanwhile
-   * (the process dies, the store fails) is logged; a new code can be asked for. With
-   * `codeMailJitter: false` (an operator's named exception) the moment is right after the answer.
+   * Runs `work` at a random moment within one poll interval (at most 1 s) after the current
+   * request has been answered, outside the request. A sign-in's email form hands over here
+   * everything that differs between an address that is sent a code and one that is not: deciding
+   * which it is, storing the code, auditing it, building, sealing, queueing and sending the mail
+   * (interactions/sign_in/code_requests.ts). Done before the answer, it made the answer slower
+   * for some addresses; right after it, it slowed the page and status reads the browser makes
+   * next — either told recipients from everyone else (SPEC §2). At a random moment it lines up
+   * with nothing the person does. A failure (the store, the process dying meanwhile) is logged as
+   * `failure`; a new code can be asked for. With `codeMailJitter: false` (an operator's named
+   * exception) the moment is right after the answer. `stop` runs what is still waiting at once.
    */
-  enqueueLater(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
-    const requestedAt = this.#deps.clock.now();
-    const write = () =>
-      this.enqueue(build(), { ...options, id, requestedAt }).then(
-        () => undefined,
-        (error: unknown) => this.#deps.logger.error({ err: error, mailId: id, mail: options.label }, 'mail could not be queued'),
-      );
+  later(work: () => Promise<void>, failure: { message: string; fields?: Record<string, unknown> }): void {
+    let start!: () => void;
+    const started = new Promise<void>((resolve) => (start = resolve));
     // Started by a request, run after it: outside its cache (adapters/request_cache.ts).
+    const ended = started
+      .then(() => outsideRequest(work))
+      .then(undefined, (error: unknown) => this.#deps.logger.error({ err: error, ...failure.fields }, failure.message));
+    this.#laterUnfinished.add(ended);
+    void ended.finally(() => this.#laterUnfinished.delete(ended));
     const timer = outsideRequest(() =>
       setTimeout(() => {
         this.#later.delete(timer);
-        void write();
+        start();
       }, this.#deps.settings.codeMailJitter === false ? 0 : randomInt(Math.min(this.#deps.settings.pollIntervalMs, laterAtMostMs) + 1)),
     );
-    this.#later.set(timer, write);
+    this.#later.set(timer, start);
+  }
+
+  /**
+   * Resolves once the work requests have handed over (`later`) so far has run, at its moment:
+   * whom a code went to is known then, and its mail queued. For tests and tools that look at the
+   * outcome of a sign-in's email form; the worker keeps running.
+   */
+  async settled(): Promise<void> {
+    while (this.#laterUnfinished.size > 0) await Promise.all(this.#laterUnfinished);
+  }
+
+  /**
+   * Builds and queues a mail at such a moment (`later`); the caller names the mail by `id`
+   * already. Its delivery time counts from now, the request, so a withheld code's pretended
+   * delivery (`sampleDeliveryMs`) includes the wait too.
+   */
+  enqueueLater(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
+    const requestedAt = this.#deps.clock.now();
+    this.later(() => this.enqueue(build(), { ...options, id, requestedAt }).then(() => undefined), { message: 'mail could not be queued', fields: { mailId: id, mail: options.label } });
   }
 
   /** What this instance has seen of the mail transport lately. */
@@ -143,11 +166,14 @@ export class Outbox {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    // Mails still waiting for their moment are queued now, for this or another instance to send.
+    // Work still waiting for its moment runs now: its mails are queued for this or another instance to send.
     const waiting = [...this.#later.entries()];
     this.#later.clear();
-    for (const [timer] of waiting) clearTimeout(timer);
-    await Promise.all(waiting.map(([, write]) => write()));
+    for (const [timer, start] of waiting) {
+      clearTimeout(timer);
+      start();
+    }
+    await this.settled();
     await Promise.all([this.#running, ...this.#sending]);
   }
 

@@ -151,6 +151,7 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
     const rp = await TestRelyingParty.discover(gp.issuer, clientId!, secret!, redirectUri);
     const journey = await openSignIn({ rp, browser: () => gp.browser() });
     await submitEmail(journey, 'stranger@example.org');
+    await gp.server.outbox.settled();
     const withheld = (await gp.store.listAudit({ operation: 'RecipientNotOnLink' }, { limit: 1000 })).items.filter((event) => event.detail.email === 'stranger@example.org');
     expect(withheld, 'the code was withheld').to.have.length(1);
     expect(gp.smtp.mailsTo('stranger@example.org')).to.have.length(0);

@@ -83,6 +83,8 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
         const journey = await openSignIn({ rp: gp.rp, browser: () => gp.browser({ 'x-forwarded-for': forwardedFor(index) }) });
         await submitEmail(journey, `${label}-${index}@example.org`);
       }
+      // Who was sent a code is decided after the answer, at a random moment.
+      await gp.server.outbox.settled();
       const events = (await gp.store.listAudit({ operation: 'VerificationCodeSent' }, { limit: 100 })).items.filter((event) => String(event.detail.email).startsWith(`${label}-`));
       return events;
     }
@@ -122,7 +124,7 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
     });
 
     /** Nine sign-ins whose client resets the connection as soon as the email form is written. */
-    async function resetSignIns(target: SignInTarget, guestpass: Pick<Guestpass, 'flow' | 'store'>, label: string) {
+    async function resetSignIns(target: SignInTarget, guestpass: Pick<Guestpass, 'flow' | 'store' | 'outbox'>, label: string) {
       const journeys: Journey[] = [];
       for (let index = 0; index < 9; index += 1) {
         const journey = await openSignIn(target);
@@ -138,6 +140,8 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }
+      // Who was sent a code is decided after the answer, at a random moment.
+      await guestpass.outbox.settled();
       return (await guestpass.store.listAudit({ operation: 'VerificationCodeSent' }, { limit: 100 })).items.filter((event) => String(event.detail.email).startsWith(`${label}-`));
     }
 

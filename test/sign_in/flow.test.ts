@@ -261,8 +261,9 @@ describe('the sign-in flow, without HTTP', () => {
   });
 
   /**
-   * A flow whose `heldCall`-th eligibility check waits until released: its request has claimed the
-   * resend cooldown by then, so a parallel request (a double click) can be run to its end between.
+   * A flow whose `heldCall`-th code request waits, once it has claimed the resend cooldown (the
+   * store's `passLimits`), until released: a parallel request (a double click) can be run to its
+   * end between that claim and the request's save.
    */
   function flowHeldAtCode(heldCall = 1): { flow: SignInFlow; reached: Promise<void>; release: () => void } {
     let release!: () => void;
@@ -270,15 +271,17 @@ describe('the sign-in flow, without HTTP', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     const reached = new Promise<void>((resolve) => (reachedNow = resolve));
     let calls = 0;
-    const eligibility: EligibilityCheck = async () => {
+    const passLimits = store.passLimits.bind(store);
+    store.passLimits = async (...args) => {
+      const result = await passLimits(...args);
       calls += 1;
       if (calls === heldCall) {
         reachedNow();
         await held;
       }
-      return { kind: 'deliver' };
+      return result;
     };
-    return { flow: flowWith({ eligibility }), reached, release };
+    return { flow: flowWith(), reached, release };
   }
 
   it('keeps the code of a double click on the email form: the request that issued it saves over its twin held back by the cooldown', async () => {
@@ -376,6 +379,33 @@ describe('the sign-in flow, without HTTP', () => {
     const error = await mailedCode(record).then(() => undefined, (caught: unknown) => caught);
     expect(error).to.be.instanceOf(Error).with.property('message', 'no code was mailed');
     expect(await auditedOperations()).to.deep.equal(['RecipientNotOnLink']);
+  });
+
+  it('decides who is sent a code only after the answer: until then no lookup, no code and no audit event, for any address', async () => {
+    const asked: string[] = [];
+    const recipientsOnly: EligibilityCheck = async ({ emailNormalized }) => {
+      asked.push(emailNormalized);
+      return emailNormalized === 'ada@example.org' ? { kind: 'deliver' } : { kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' };
+    };
+    const flow = flowWith({ eligibility: recipientsOnly });
+    const recipient = await flow.start(interaction({ sharingId: 'link-1' }));
+    const stranger = await flow.start(interaction({ sharingId: 'link-1' }));
+    await flow.submitEmail(recipient, { email: 'ada@example.org' }, request);
+    await flow.submitEmail(stranger, { email: 'eve@example.org' }, request);
+    // Answered: both on the code page, and nothing that tells them apart has happened yet.
+    expect([recipient.step.name, stranger.step.name]).to.deep.equal(['code_sent', 'code_sent']);
+    expect(asked).to.deep.equal([]);
+    expect(await store.readCode('address:ada@example.org')).to.equal(undefined);
+    expect(await store.readCode('address:eve@example.org')).to.equal(undefined);
+    expect(await auditedOperations()).to.deep.equal([]);
+    // Its moment (here: the outbox stopping runs what waits at once).
+    await outbox.stop();
+    expect(asked.sort()).to.deep.equal(['ada@example.org', 'eve@example.org']);
+    expect(await store.readCode('address:ada@example.org')).to.include({ email: 'ada@example.org' });
+    expect(await store.readCode('address:eve@example.org'), 'a withheld code is stored too').to.include({ email: 'eve@example.org' });
+    expect((await auditedOperations()).sort()).to.deep.equal(['RecipientNotOnLink', 'VerificationCodeSent']);
+    await flow.submitCode(recipient, { code: await mailedCode(recipient), keepSignedIn: false }, request);
+    expect(recipient.step.name).to.equal('verified');
   });
 
   it('sends a disabled person to access_removed, and another address back to enter_email', async () => {

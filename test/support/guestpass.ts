@@ -189,23 +189,31 @@ export async function deleteKeys(prefix: string): Promise<void> {
 // --- the sign-in journey, step by step ---------------------------------------------------------
 
 /** What a journey needs: a relying party and a way to open a browser on the provider. */
-export type SignInTarget = Pick<TestGuestpass, 'rp' | 'browser'>;
+export type SignInTarget = Pick<TestGuestpass, 'rp' | 'browser'> & { readonly server?: Pick<TestGuestpass['server'], 'outbox'> };
 
 export interface Journey {
   browser: Browser;
   pending: PendingAuthorization;
   page: PageResponse;
+  /** Waits for what the email form hands over to run after its answer (`Outbox.later`), where the server is at hand. */
+  settle?: () => Promise<void>;
 }
 
 /** Opens the authorization URL and lands on guestpass's first page. */
 export async function openSignIn(gp: SignInTarget, parameters: Record<string, string> = {}, browser = gp.browser()): Promise<Journey> {
   const pending = await gp.rp.authorizationUrl(parameters);
   const page = await browser.get(pending.url);
-  return { browser, pending, page };
+  return { browser, pending, page, settle: 'server' in gp ? () => gp.server!.outbox.settled() : undefined };
 }
 
+/**
+ * The email form, and the code page it leads to. Whom a code goes to is decided after the answer,
+ * at a random moment (`Outbox.later`): where the server is at hand, this waits for that too, so
+ * what a test reads next (the audit, the store) holds the outcome.
+ */
 export async function submitEmail(journey: Journey, email: string): Promise<PageResponse> {
   journey.page = await journey.browser.submit(journey.page, '/email', { email });
+  await journey.settle?.();
   return journey.page;
 }
 
