@@ -398,13 +398,24 @@ describe('the sign-in flow, without HTTP', () => {
     expect(await store.readCode('address:ada@example.org')).to.equal(undefined);
     expect(await store.readCode('address:eve@example.org')).to.equal(undefined);
     expect(await auditedOperations()).to.deep.equal([]);
+    // A code typed meanwhile finds none, for either: nobody has the mail yet.
+    for (const record of [recipient, stranger]) {
+      await flow.submitCode(record, { code: '000000', keepSignedIn: false }, request);
+      expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'code_expired' });
+    }
     // Its moment (here: the outbox stopping runs what waits at once).
     await outbox.stop();
     expect(asked.sort()).to.deep.equal(['ada@example.org', 'eve@example.org']);
     expect(await store.readCode('address:ada@example.org')).to.include({ email: 'ada@example.org' });
     expect(await store.readCode('address:eve@example.org'), 'a withheld code is stored too').to.include({ email: 'eve@example.org' });
-    expect((await auditedOperations()).sort()).to.deep.equal(['RecipientNotOnLink', 'VerificationCodeSent']);
-    await flow.submitCode(recipient, { code: await mailedCode(recipient), keepSignedIn: false }, request);
+    expect((await auditedOperations()).filter((operation) => operation !== 'VerificationCodeRejected').sort()).to.deep.equal(['RecipientNotOnLink', 'VerificationCodeSent']);
+    // From then on a wrong code is wrong for both alike.
+    const code = await mailedCode(recipient);
+    for (const record of [recipient, stranger]) {
+      await flow.submitCode(record, { code: code === '000000' ? '111111' : '000000', keepSignedIn: false }, request);
+      expect(await flow.takeNotice(record)).to.have.property('kind', 'wrong_code');
+    }
+    await flow.submitCode(recipient, { code, keepSignedIn: false }, request);
     expect(recipient.step.name).to.equal('verified');
   });
 
