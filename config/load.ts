@@ -72,6 +72,12 @@ export function parseConfig(input: Record<string, unknown>, sources: ConfigSourc
   const config = result.data;
   const issuer = config.issuer ?? `http://localhost:${config.port}`;
   const problems = crossFieldProblems({ ...config, issuer });
+  // Port 0 asks the system for a free port, known only once listening: the issuer every token and
+  // discovery names cannot be derived from it.
+  if (config.port === 0 && config.issuer === undefined) {
+    const source = sources.envSources?.port ? ` (env ${sources.envSources.port})` : '';
+    problems.push(`port${source}: 0 picks a free port when listening, so the default issuer (http://localhost:PORT) cannot name it; set issuer (ISSUER) to the URL it is reached at, or a fixed port`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   config.demo.enabled ??= sources.demoDefault ?? false;
   // The embedded default has a console admin whose codes land in the dev outbox; a file names its own.

@@ -208,7 +208,7 @@ export const adminSchema = z
   .describe('The admin console at `/admin` (docs/console.md). Nobody gets in unless named here; an address in both lists is an admin.');
 
 export const configSchema = z.strictObject({
-  port: z.coerce.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT).'),
+  port: z.coerce.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT). 0 picks a free port when listening, and then needs `issuer` set: the default issuer is named after the port.'),
   host: z.string().min(1).optional().describe('Address to listen on (env HOST), e.g. `127.0.0.1` or `::`. Default: all interfaces.'),
   issuer: httpUrl
     .refine((url) => !url.endsWith('/'), { error: 'must not end with "/"' })

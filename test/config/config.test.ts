@@ -66,6 +66,11 @@ describe('configuration', () => {
 
   it('checks fields that depend on each other', () => {
     expect(problemsOf(() => parseConfig({ clients: [{ client_id: 'a' }, { client_id: 'a' }] }))).to.deep.equal(['clients[1].client_id: duplicate client_id "a"']);
+    // Port 0 is a free port chosen when listening: the default issuer cannot name it.
+    expect(problemsOf(() => loadConfig({ PORT: '0' }))).to.deep.equal([
+      'port (env PORT): 0 picks a free port when listening, so the default issuer (http://localhost:PORT) cannot name it; set issuer (ISSUER) to the URL it is reached at, or a fixed port',
+    ]);
+    expect(parseConfig({ port: 0, issuer: 'https://id.example.org' }).issuer).to.equal('https://id.example.org');
     expect(problemsOf(() => parseConfig({ redis: { url: 'redis://a', cluster: [{ host: 'b', port: 1 }] } }))).to.deep.equal(['redis: set only one of url, sentinels or cluster']);
     const entry = { id: 'contoso', name: 'Contoso', issuer: 'https://login.contoso.com', clientId: 'c', clientSecret: 's', domains: ['contoso.com'] };
     expect(problemsOf(() => parseConfig({ federation: [entry, { ...entry, id: 'other', issuer: 'https://login.other.com' }] }))).to.deep.equal([
@@ -107,7 +112,7 @@ describe('configuration', () => {
     for (const { file, expected } of cases) {
       const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-data-'));
       const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-        env: { ...process.env, CONFIG_FILE: fileWith({ ...file, dataDir }), PORT: '0', REDIS_URL: '', SMTP_URL: '' },
+        env: { ...process.env, CONFIG_FILE: fileWith({ ...file, dataDir }), PORT: '0', ISSUER: 'http://localhost:3999', REDIS_URL: '', SMTP_URL: '' },
         encoding: 'utf8',
         timeout: 20_000,
       });

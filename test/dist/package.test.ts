@@ -110,7 +110,7 @@ console.log(JSON.stringify({ main: Object.keys(main).sort(), plugin: Object.keys
 import { createServer, parseConfig, type Config, type GuestpassServer } from 'guestpass';
 import { guestpassPlugin, type GuestpassPlugin } from 'guestpass/plugin';
 
-const config: Config = parseConfig({ port: 0, logLevel: 'silent' });
+const config: Config = parseConfig({ logLevel: 'silent' });
 const server: GuestpassServer = await createServer(config);
 const { port } = await server.listen(0, '127.0.0.1');
 // @ts-expect-error a port is a number
