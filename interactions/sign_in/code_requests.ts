@@ -78,6 +78,8 @@ const failureMemorySeconds = 24 * hourSeconds;
 /** The page says "sending" for at least this long after a code is asked for, then for up to `spread` more. */
 const sendingShownFloorMs = 1500;
 const sendingShownSpreadMs = 1500;
+/** A code's mail is followed by its page only when queued at least this long before the page stops saying "sending" (see #issue). */
+const followMarginMs = 250;
 
 const keys = {
   /** One current code per address, whichever sign-in asked for it: a newer code voids the older (SPEC §4). */
@@ -164,7 +166,7 @@ export class CodeRequests {
     // Last, and at a random moment after the answer (Outbox.later): the work that differs between
     // a recipient and anyone else must line up neither with this answer nor with the requests the
     // browser makes next.
-    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId }), {
+    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId, sendingShownUntil: step.sendingShownUntil }), {
       message: 'a code could not be issued',
       fields: { interaction: record.uid, to: maskEmail(email.normalized) },
     });
@@ -177,9 +179,16 @@ export class CodeRequests {
    * the address as a sent one does. Until this has run, neither exists, for any address alike: a
    * code typed before reads as expired (nobody has the mail yet). The cooldown claimed before the
    * answer (at least 10 s) keeps two of these for one address from running out of order.
+   * A decision that fails withholds (fails closed) and leaves what a withheld code leaves, then
+   * is logged: it can fail for some addresses only (a recipient's links are read, a stranger's
+   * are not), and no code at all would read as "expired" where every other address reads "wrong".
    */
-  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId }: { policy: OtpPolicy; requestedAt: number; mailId: string }): Promise<void> {
-    const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
+  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId, sendingShownUntil }: { policy: OtpPolicy; requestedAt: number; mailId: string; sendingShownUntil: number }): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId }).catch((error: unknown): CodeEligibility => {
+      failure = { error };
+      return { kind: 'withhold', operation: 'VerificationCodeRejected', reason: 'eligibility_failed' };
+    });
     const deliver = eligibility.kind === 'deliver';
     const code = generateCode(policy.length);
     const expiresAt = requestedAt + policy.ttlSeconds * 1000;
@@ -187,6 +196,7 @@ export class CodeRequests {
     const digest = deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
     await this.#deps.store.putCode(keys.code(email.normalized), { codeId: randomUUID(), email: email.normalized, digest, issuedAt: requestedAt, expiresAt, attempts: 0 }, policy.ttlSeconds);
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
+    if (failure) throw failure.error;
     if (!deliver) return;
     const message = verificationCodeMail({
       to: email.display,
@@ -198,8 +208,11 @@ export class CodeRequests {
       locale: request.locale,
     });
     // Its delivery time counts from the request, so a withheld code's pretended delivery
-    // (#sendingShownUntil) lasts as long.
-    await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+    // (#sendingShownUntil) lasts as long. A decision that took so long that the page may already
+    // say "sent" (as it does for a withheld code by then) queues the mail under an id the page
+    // does not follow: read under the step's, it would go back to "sending", for recipients only.
+    const followed = this.#deps.clock.now() + followMarginMs < sendingShownUntil;
+    await this.#deps.outbox.enqueue(message, { id: followed ? mailId : randomUUID(), requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
   }
 
   /** An entered code: counted, then compared, then consumed — in that order, each step in the store. */

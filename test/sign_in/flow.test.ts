@@ -419,6 +419,57 @@ describe('the sign-in flow, without HTTP', () => {
     expect(recipient.step.name).to.equal('verified');
   });
 
+  it('leaves the same trace for an address whose decision failed as for one that was withheld: a code typed next reads as wrong for both', async () => {
+    // A lookup that fails for some addresses only (a recipient's links are read, a stranger's are
+    // not: a store node holding them down, a record that cannot be read) must not leave those
+    // addresses without a code while every other address has a withheld one.
+    const failingForRecipients: EligibilityCheck = async ({ emailNormalized }) => {
+      if (emailNormalized === 'ada@example.org') throw new Error('the links could not be read');
+      return { kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' };
+    };
+    const flow = flowWith({ eligibility: failingForRecipients });
+    const recipient = await flow.start(interaction());
+    const stranger = await flow.start(interaction());
+    await flow.submitEmail(recipient, { email: 'ada@example.org' }, request);
+    await flow.submitEmail(stranger, { email: 'eve@example.org' }, request);
+    await outbox.stop();
+    const notices = [];
+    for (const record of [recipient, stranger]) {
+      await flow.submitCode(record, { code: '000000', keepSignedIn: false }, request);
+      notices.push((await flow.takeNotice(record))?.kind);
+    }
+    expect(notices).to.deep.equal(['wrong_code', 'wrong_code']);
+    // Failing closed: nothing mailed, and the refusal is audited.
+    expect((await store.outboxBacklog(10)).waiting).to.equal(0);
+    const rejected = (await store.listAudit({ operation: 'VerificationCodeRejected', email: 'ada@example.org' }, { limit: 10 })).items.map((event) => event.detail.reason);
+    expect(rejected).to.include('eligibility_failed');
+  });
+
+  it('never goes back from "sent" to "sending": a decision that ends after the page stopped saying "sending" still mails the code, unfollowed', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reachedNow!: () => void;
+    const reached = new Promise<void>((resolve) => (reachedNow = resolve));
+    const slow: EligibilityCheck = async () => {
+      reachedNow();
+      await held;
+      return { kind: 'deliver' };
+    };
+    const flow = flowWith({ eligibility: slow });
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'ada@example.org' }, request);
+    const stopped = outbox.stop();
+    await reached;
+    if (record.step.name !== 'code_sent') throw new Error('not on the code page');
+    clock.freezeAt(record.step.sendingShownUntil);
+    // What a stranger's page says from now on, and this one's too while its decision is slow.
+    expect(await flow.deliveryState(record)).to.equal('sent');
+    release();
+    await stopped;
+    expect(await flow.deliveryState(record), 'still sent, as for every other address').to.equal('sent');
+    expect((await store.outboxBacklog(10)).waiting, 'the code is mailed all the same').to.equal(1);
+  });
+
   it('sends a disabled person to access_removed, and another address back to enter_email', async () => {
     const flow = flowWith();
     const person = await people.recordVerification({ display: 'Fay@example.org', normalized: 'fay@example.org' });
