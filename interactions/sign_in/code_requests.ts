@@ -178,7 +178,8 @@ export class CodeRequests {
    * digest nobody can match, so entering codes behaves the same; and it voids an older code for
    * the address as a sent one does. Until this has run, neither exists, for any address alike: a
    * code typed before reads as expired (nobody has the mail yet). The cooldown claimed before the
-   * answer (at least 10 s) keeps two of these for one address from running out of order.
+   * answer (at least 10 s) keeps two of these for one address from running out of order; one
+   * held up past it is dropped.
    * A decision that fails withholds (fails closed) and leaves what a withheld code leaves, then
    * is logged: it can fail for some addresses only (a recipient's links are read, a stranger's
    * are not), and no code at all would read as "expired" where every other address reads "wrong".
@@ -190,6 +191,9 @@ export class CodeRequests {
       return { kind: 'withhold', operation: 'VerificationCodeRejected', reason: 'eligibility_failed' };
     });
     const deliver = eligibility.kind === 'deliver';
+    // Held up past the cooldown (a store that stalled), a newer request for the address may have
+    // issued its code already: this one, older, must not void it. Dropped alike for every address.
+    if (this.#deps.clock.now() >= requestedAt + policy.resendCooldownSeconds * 1000) throw new Error('decided after the resend cooldown: dropped, a newer code may exist');
     const code = generateCode(policy.length);
     const expiresAt = requestedAt + policy.ttlSeconds * 1000;
     const binding = { interactionUid: record.uid, email: email.normalized };

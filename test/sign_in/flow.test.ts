@@ -240,6 +240,31 @@ describe('the sign-in flow, without HTTP', () => {
     expect(record.step.name).to.equal('verified');
   });
 
+  it('drops a decision that comes after the resend cooldown: it never overwrites the newer code of a resend that was decided first', async () => {
+    // The deferred work is held up (a store that stalls and comes back) past the cooldown, and the
+    // person asks again meanwhile: the older request must not void the newer, mailed, code.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const firstHeld: EligibilityCheck = async () => {
+      calls += 1;
+      if (calls === 1) await held;
+      return { kind: 'deliver' };
+    };
+    const flow = flowWith({ eligibility: firstHeld });
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'dora@example.org' }, request);
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    await flow.resendCode(record, request);
+    expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'code_resent' });
+    const stopped = outbox.stop();
+    while (!(await store.readCode('address:dora@example.org'))) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await stopped;
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    expect(record.step.name, 'the newer code works').to.equal('verified');
+  });
+
   it('saves a new code step and its notice as one version: a resend, and a first request held back by the cooldown', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
