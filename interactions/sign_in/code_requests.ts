@@ -26,7 +26,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 
-import type { CodeStore, CounterStore, OutboxStore } from '../../adapters/store.ts';
+import type { CodeStore, CounterStore, OutboxStore, StoredCode } from '../../adapters/store.ts';
 import type { OtpPolicy } from '../../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
 import { clientNetwork } from '../../src/client_network.ts';
@@ -144,7 +144,11 @@ export class CodeRequests {
     if (!perIp || perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp?.resetAt ?? hourFromNow });
 
     // Who is sent a code is decided after the answer (#issue): until then every address takes
-    // the same steps, whatever the lookups that decide would have cost for it.
+    // the same steps, whatever the lookups that decide would have cost for it. One of them voids
+    // the address's older code now (SPEC §4: a new code invalidates the previous one), with an
+    // unmatchable stand-in as a withheld code has: a code typed before the decision then reads as
+    // wrong for every address, whether or not anyone asked for one for it lately.
+    await store.putCode(keys.code(email.normalized), unmatchableCode(email.normalized, now, policy), policy.ttlSeconds);
     const mailId = randomUUID();
     const step: SignInStep = { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now) };
     // With its notice in the same save (see stayOnCodePage). Without one, a notice the record
@@ -175,9 +179,9 @@ export class CodeRequests {
   /**
    * After the answer: whether this address may be sent a code (eligibility), then the code, its
    * audit event and, for a code that is sent, its mail. A withheld code is stored too, with a
-   * digest nobody can match, so entering codes behaves the same; and it voids an older code for
-   * the address as a sent one does. Until this has run, neither exists, for any address alike: a
-   * code typed before reads as expired (nobody has the mail yet). The cooldown claimed before the
+   * digest nobody can match, so entering codes behaves the same. Until this has run, every
+   * address alike has such a stand-in (`request`): a code typed before reads as wrong (nobody has
+   * the mail yet). The cooldown claimed before the
    * answer (at least 10 s) keeps two of these for one address from running out of order; one
    * held up past it is dropped.
    * A decision that fails withholds (fails closed) and leaves what a withheld code leaves, then
@@ -197,8 +201,8 @@ export class CodeRequests {
     const code = generateCode(policy.length);
     const expiresAt = requestedAt + policy.ttlSeconds * 1000;
     const binding = { interactionUid: record.uid, email: email.normalized };
-    const digest = deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
-    await this.#deps.store.putCode(keys.code(email.normalized), { codeId: randomUUID(), email: email.normalized, digest, issuedAt: requestedAt, expiresAt, attempts: 0 }, policy.ttlSeconds);
+    const stored = deliver ? { codeId: randomUUID(), email: email.normalized, digest: digestCode(this.#deps.secrets[0]!, binding, code), issuedAt: requestedAt, expiresAt, attempts: 0 } : unmatchableCode(email.normalized, requestedAt, policy);
+    await this.#deps.store.putCode(keys.code(email.normalized), stored, policy.ttlSeconds);
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
     if (failure) throw failure.error;
     if (!deliver) return;
@@ -376,6 +380,11 @@ export class CodeRequests {
       followParallelRequest,
     );
   }
+}
+
+/** A code nobody can enter (its digest is of nothing): a withheld code, and the stand-in until the decision. */
+function unmatchableCode(email: string, issuedAt: number, policy: OtpPolicy): StoredCode {
+  return { codeId: randomUUID(), email, digest: randomBytes(32).toString('base64url'), issuedAt, expiresAt: issuedAt + policy.ttlSeconds * 1000, attempts: 0 };
 }
 
 function refused(notice: Notice): CodeCheck {
