@@ -20,13 +20,13 @@
  *   answer, at a random moment, with everything that follows from it (the code, its audit event,
  *   the mail), so neither those lookups nor the mail's work slow the answer or the person's next
  *   requests for some addresses. A withheld code has a stored, unguessable digest and a mail id
- *   that is never queued; the delivery line says "sending" until a moment drawn alike for both.
- *   Only the audit log tells them apart.
+ *   that is never queued; the delivery line says "sending" until a moment drawn alike for both,
+ *   then "sent" for both (the real mail is not followed). Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 
-import type { CodeStore, CounterStore, OutboxStore, StoredCode } from '../../adapters/store.ts';
+import type { CodeStore, CounterStore, StoredCode } from '../../adapters/store.ts';
 import type { OtpPolicy } from '../../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
 import { clientNetwork } from '../../src/client_network.ts';
@@ -43,7 +43,7 @@ import type { SignInRecords } from './records.ts';
 import { expectStep, followParallelRequest, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
 export interface CodeRequestDeps {
-  store: CodeStore & CounterStore & Pick<OutboxStore, 'getMail'>;
+  store: CodeStore & CounterStore;
   records: SignInRecords;
   clock: Clock;
   outbox: Pick<Outbox, 'later' | 'enqueue' | 'transportStatus' | 'sampleDeliveryMs'>;
@@ -78,8 +78,6 @@ const failureMemorySeconds = 24 * hourSeconds;
 /** The page says "sending" for at least this long after a code is asked for, then for up to `spread` more. */
 const sendingShownFloorMs = 1500;
 const sendingShownSpreadMs = 1500;
-/** A code's mail is followed by its page only when queued at least this long before the page stops saying "sending" (see #issue). */
-const followMarginMs = 250;
 
 const keys = {
   /** One current code per address, whichever sign-in asked for it: a newer code voids the older (SPEC §4). */
@@ -170,7 +168,7 @@ export class CodeRequests {
     // Last, and at a random moment after the answer (Outbox.later): the work that differs between
     // a recipient and anyone else must line up neither with this answer nor with the requests the
     // browser makes next.
-    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId, sendingShownUntil: step.sendingShownUntil }), {
+    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId }), {
       message: 'a code could not be issued',
       fields: { interaction: record.uid, to: maskEmail(email.normalized) },
     });
@@ -188,7 +186,7 @@ export class CodeRequests {
    * is logged: it can fail for some addresses only (a recipient's links are read, a stranger's
    * are not), and no code at all would read as "expired" where every other address reads "wrong".
    */
-  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId, sendingShownUntil }: { policy: OtpPolicy; requestedAt: number; mailId: string; sendingShownUntil: number }): Promise<void> {
+  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId }: { policy: OtpPolicy; requestedAt: number; mailId: string }): Promise<void> {
     let failure: { error: unknown } | undefined;
     const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId }).catch((error: unknown): CodeEligibility => {
       failure = { error };
@@ -215,12 +213,9 @@ export class CodeRequests {
       purpose: signInPurpose(record),
       locale: request.locale,
     });
-    // Its delivery time counts from the request, so a withheld code's pretended delivery
-    // (#sendingShownUntil) lasts as long. A decision that took so long that the page may already
-    // say "sent" (as it does for a withheld code by then) queues the mail under an id the page
-    // does not follow: read under the step's, it would go back to "sending", for recipients only.
-    const followed = this.#deps.clock.now() + followMarginMs < sendingShownUntil;
-    await this.#deps.outbox.enqueue(message, { id: followed ? mailId : randomUUID(), requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+    // Its delivery time counts from the request, so the page's "sending" (#sendingShownUntil),
+    // drawn from such times, lasts as long as a real mail's for every address.
+    await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
   }
 
   /** An entered code: counted, then compared, then consumed — in that order, each step in the store. */
@@ -305,21 +300,18 @@ export class CodeRequests {
   }
 
   /**
-   * What the page says of the mail. A real and a withheld code go through the same steps: "sending"
-   * until a moment drawn alike for both, then one read of the mail (a withheld code's mail does
-   * not exist and reads as sent), and "delayed" or "failed" only while mail fails for everyone.
-   * A mail that one recipient's address refused reads as sent: saying otherwise would tell that
-   * address from one that was never sent a code; the audit log records it (MailDeliveryFailed).
+   * What the page says of the mail: "sending" until a moment drawn alike for a real and a
+   * withheld code, then "sent", or "delayed" or "failed" only while mail fails for everyone. The
+   * mail itself is not read: only a real code has one, and following it (still in flight behind a
+   * slow relay, or queued late by a slow decision) kept recipients at "sending" after every other
+   * address read "sent". A mail that one recipient's address refused reads as sent too; the audit
+   * log records it (MailDeliveryFailed).
    */
-  async deliveryState(record: SignInRecord): Promise<DeliveryState> {
+  deliveryState(record: SignInRecord): Promise<DeliveryState> {
     const step = expectStep(record, 'code_sent');
-    if (this.#deps.clock.now() < step.sendingShownUntil) return 'sending';
-    const mail = await this.#deps.store.getMail(step.mailId);
+    if (this.#deps.clock.now() < step.sendingShownUntil) return Promise.resolve('sending');
     const transport = this.#deps.outbox.transportStatus().state;
-    if (transport === 'degraded') return 'delayed';
-    if (transport === 'down') return 'failed';
-    // Still on its first attempt: a withheld code's pretended delivery lasts as long (see #sendingShownUntil).
-    return mail && (mail.state === 'queued' || mail.state === 'sending') && mail.attempts <= 1 ? 'sending' : 'sent';
+    return Promise.resolve(transport === 'degraded' ? 'delayed' : transport === 'down' ? 'failed' : 'sent');
   }
 
   /** When the person may ask for another code (epoch ms); now or earlier means "now". */
@@ -331,9 +323,8 @@ export class CodeRequests {
 
   /**
    * Until when the page says "sending": one draw, made before anyone knows whether the code will
-   * be sent, and at least as long as a recent real mail took. A sent mail may take longer still
-   * (the page follows it); a withheld one reads as sent then, so the two cannot be told apart by
-   * when "sent" appears.
+   * be sent, and at least as long as a recent real mail took; "sent" then for both (a sent mail
+   * may take longer still, but the page does not follow it: see deliveryState).
    */
   #sendingShownUntil(now: number): number {
     return now + Math.max(sendingShownFloorMs + randomInt(sendingShownSpreadMs), this.#deps.outbox.sampleDeliveryMs());
