@@ -146,7 +146,8 @@ export class CodeRequests {
     // the address's older code now (SPEC §4: a new code invalidates the previous one), with an
     // unmatchable stand-in as a withheld code has: a code typed before the decision then reads as
     // wrong for every address, whether or not anyone asked for one for it lately.
-    await store.putCode(keys.code(email.normalized), unmatchableCode(email.normalized, now, policy), policy.ttlSeconds);
+    const standIn = unmatchableCode(email.normalized, now, policy);
+    await store.putCode(keys.code(email.normalized), standIn, policy.ttlSeconds);
     const mailId = randomUUID();
     const step: SignInStep = { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now) };
     // With its notice in the same save (see stayOnCodePage). Without one, a notice the record
@@ -168,7 +169,7 @@ export class CodeRequests {
     // Last, and at a random moment after the answer (Outbox.later): the work that differs between
     // a recipient and anyone else must line up neither with this answer nor with the requests the
     // browser makes next.
-    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId }), {
+    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId, standInId: standIn.codeId }), {
       message: 'a code could not be issued',
       fields: { interaction: record.uid, to: maskEmail(email.normalized) },
     });
@@ -179,28 +180,27 @@ export class CodeRequests {
    * audit event and, for a code that is sent, its mail. A withheld code is stored too, with a
    * digest nobody can match, so entering codes behaves the same. Until this has run, every
    * address alike has such a stand-in (`request`): a code typed before reads as wrong (nobody has
-   * the mail yet). The cooldown claimed before the
-   * answer (at least 10 s) keeps two of these for one address from running out of order; one
-   * held up past it is dropped.
+   * the mail yet). The cooldown claimed before the answer (at least 10 s) keeps two of these for
+   * one address from running out of order; one held up past it (a store that stalled) finds its
+   * stand-in replaced by a newer request's and is dropped, rather than void that newer code.
    * A decision that fails withholds (fails closed) and leaves what a withheld code leaves, then
    * is logged: it can fail for some addresses only (a recipient's links are read, a stranger's
    * are not), and no code at all would read as "expired" where every other address reads "wrong".
    */
-  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId }: { policy: OtpPolicy; requestedAt: number; mailId: string }): Promise<void> {
+  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId, standInId }: { policy: OtpPolicy; requestedAt: number; mailId: string; standInId: string }): Promise<void> {
     let failure: { error: unknown } | undefined;
     const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId }).catch((error: unknown): CodeEligibility => {
       failure = { error };
       return { kind: 'withhold', operation: 'VerificationCodeRejected', reason: 'eligibility_failed' };
     });
     const deliver = eligibility.kind === 'deliver';
-    // Held up past the cooldown (a store that stalled), a newer request for the address may have
-    // issued its code already: this one, older, must not void it. Dropped alike for every address.
-    if (this.#deps.clock.now() >= requestedAt + policy.resendCooldownSeconds * 1000) throw new Error('decided after the resend cooldown: dropped, a newer code may exist');
     const code = generateCode(policy.length);
     const expiresAt = requestedAt + policy.ttlSeconds * 1000;
     const binding = { interactionUid: record.uid, email: email.normalized };
     const stored = deliver ? { codeId: randomUUID(), email: email.normalized, digest: digestCode(this.#deps.secrets[0]!, binding, code), issuedAt: requestedAt, expiresAt, attempts: 0 } : unmatchableCode(email.normalized, requestedAt, policy);
-    await this.#deps.store.putCode(keys.code(email.normalized), stored, policy.ttlSeconds);
+    // In place of this request's stand-in only: held up past the cooldown (a store that stalled),
+    // a newer request for the address may have replaced it, and this older one must not void that.
+    if (!(await this.#deps.store.replaceCode(keys.code(email.normalized), standInId, stored, policy.ttlSeconds))) throw new Error('a newer code request for the address came first: this older one is dropped');
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
     if (failure) throw failure.error;
     if (!deliver) return;
