@@ -14,12 +14,13 @@ import { AuditLog } from '../../src/audit.ts';
 import { everyoneIsEligible, type EligibilityCheck } from '../../src/eligibility.ts';
 import { CorruptRecordError, RecordChangedError, UnexpectedStepError } from '../../src/errors.ts';
 import { noFederation, type FederationPlanner } from '../../src/federation_planner.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import type { MailMessage } from '../../src/mail/message.ts';
 import { Outbox } from '../../src/mail/outbox.ts';
 import { unseal } from '../../src/mail/sealing.ts';
 import { People } from '../../src/people.ts';
 import { ManualClock } from '../support/clock.ts';
+import { capturingLogger } from '../support/log_capture.ts';
 
 const secrets = ['flow-test-secret'];
 const request = { ip: '192.0.2.10', userAgent: 'unit test', locale: 'en' as const, clientName: 'Test File Host' };
@@ -32,8 +33,7 @@ describe('the sign-in flow, without HTTP', () => {
   let outbox: Outbox;
   let uid = 0;
 
-  function flowWith({ eligibility = everyoneIsEligible, federation = noFederation }: { eligibility?: EligibilityCheck; federation?: FederationPlanner } = {}): SignInFlow {
-    const logger = createLogger('silent');
+  function flowWith({ eligibility = everyoneIsEligible, federation = noFederation, logger = createLogger('silent') }: { eligibility?: EligibilityCheck; federation?: FederationPlanner; logger?: Logger } = {}): SignInFlow {
     const audit = new AuditLog(store, clock, logger);
     // The worker is never started: mail stays queued in the store, where the tests read it.
     const transport = { description: 'not used: the outbox worker is not started', send: () => Promise.reject(new Error('not sent')), close: async () => undefined };
@@ -513,6 +513,30 @@ describe('the sign-in flow, without HTTP', () => {
     await stopped;
     expect(await flow.deliveryState(record), 'still sent, as for every other address').to.equal('sent');
     expect((await store.outboxBacklog(10)).waiting, 'the code is mailed all the same').to.equal(1);
+  });
+
+  it('leaves every address alike when the store fails at the decision: the stand-in stays, nothing is mailed or audited, the failure is logged', async () => {
+    const { logger, lines } = capturingLogger();
+    const recipientsOnly: EligibilityCheck = async ({ emailNormalized }) =>
+      emailNormalized === 'ada@example.org' ? { kind: 'deliver' } : { kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' };
+    const flow = flowWith({ eligibility: recipientsOnly, logger });
+    const recipient = await flow.start(interaction({ sharingId: 'link-1' }));
+    const stranger = await flow.start(interaction({ sharingId: 'link-1' }));
+    await flow.submitEmail(recipient, { email: 'ada@example.org' }, request);
+    await flow.submitEmail(stranger, { email: 'eve@example.org' }, request);
+    const replaceCode = store.replaceCode.bind(store);
+    store.replaceCode = () => Promise.reject(new Error('the store is unreachable'));
+    await outbox.stop();
+    store.replaceCode = replaceCode;
+    for (const record of [recipient, stranger]) {
+      await flow.submitCode(record, { code: '000000', keepSignedIn: false }, request);
+      expect(await flow.takeNotice(record), 'the stand-in of each').to.have.property('kind', 'wrong_code');
+      expect(await flow.deliveryState({ ...record, step: { ...record.step, sendingShownUntil: 0 } as typeof record.step })).to.equal('sent');
+    }
+    expect((await store.outboxBacklog(10)).waiting, 'nothing mailed').to.equal(0);
+    expect((await auditedOperations()).filter((operation) => operation !== 'VerificationCodeRejected'), 'no code half-issued').to.deep.equal([]);
+    const logged = lines.filter((line) => line.msg === 'a code could not be issued');
+    expect(logged.map((line) => line.to).sort()).to.deep.equal(['a***@example.org', 'e***@example.org']);
   });
 
   it('sends a disabled person to access_removed, and another address back to enter_email', async () => {
