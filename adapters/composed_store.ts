@@ -118,6 +118,10 @@ export abstract class ComposedStore implements Store, CodeInspection {
     return this.#parts.codes.putCode(...args);
   }
 
+  replaceCode(...args: Parameters<CodeStore['replaceCode']>): ReturnType<CodeStore['replaceCode']> {
+    return this.#parts.codes.replaceCode(...args);
+  }
+
   countCodeEntry(...args: Parameters<CodeStore['countCodeEntry']>): ReturnType<CodeStore['countCodeEntry']> {
     return this.#parts.codes.countCodeEntry(...args);
   }

@@ -18,6 +18,12 @@ export class MemoryCodes implements CodeStore, CodeInspection {
     this.#codes.set(interactionUid, clone(code), ttlSeconds);
   }
 
+  async replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds: number): Promise<boolean> {
+    if (this.#codes.get(interactionUid)?.codeId !== replacing) return false;
+    this.#codes.set(interactionUid, clone(code), ttlSeconds);
+    return true;
+  }
+
   async readCode(interactionUid: string): Promise<StoredCode | undefined> {
     const code = this.#codes.get(interactionUid);
     return code && clone(code);

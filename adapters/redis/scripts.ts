@@ -38,6 +38,16 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1`,
   },
+  /** KEYS: code hash. ARGV: the codeId it must hold, ttl ms, field, value, … 1 when replaced, 0 when it held another. */
+  gpReplaceCode: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'codeId') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`,
+  },
   /** KEYS: index set. ARGV: member, ttl ms (0: none). The set lives as long as its longest member. */
   gpAddMember: {
     numberOfKeys: 1,

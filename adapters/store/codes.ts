@@ -31,6 +31,12 @@ export interface CodeStore {
   /** Stores the interaction's code, replacing (and so invalidating) any previous one. */
   putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void>;
   /**
+   * Stores `code` in place of the code `replacing` (its `codeId`), in one step, and says whether
+   * it did: false, storing nothing, when another code replaced that one meanwhile (or it is gone).
+   * For work that decides a code after its request stored a stand-in: a newer request wins.
+   */
+  replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds: number): Promise<boolean>;
+  /**
    * An entry of a code, counted before it is compared. Refused while the lockout is held (nothing
    * counted); otherwise the counter is incremented, the entry that brings it to `lockAt` or past
    * claims the lockout (of parallel entries past the limit one is allowed per lockout period), and

@@ -20,13 +20,13 @@
  *   answer, at a random moment, with everything that follows from it (the code, its audit event,
  *   the mail), so neither those lookups nor the mail's work slow the answer or the person's next
  *   requests for some addresses. A withheld code has a stored, unguessable digest and a mail id
- *   that is never queued; the delivery line says "sending" until a moment drawn alike for both.
- *   Only the audit log tells them apart.
+ *   that is never queued; the delivery line says "sending" until a moment drawn alike for both,
+ *   then "sent" for both (the real mail is not followed). Only the audit log tells them apart.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 
-import type { CodeStore, CounterStore, OutboxStore } from '../../adapters/store.ts';
+import type { CodeStore, CounterStore, StoredCode } from '../../adapters/store.ts';
 import type { OtpPolicy } from '../../config/schema.ts';
 import type { AuditLog, RequestOrigin } from '../../src/audit.ts';
 import { clientNetwork } from '../../src/client_network.ts';
@@ -43,7 +43,7 @@ import type { SignInRecords } from './records.ts';
 import { expectStep, followParallelRequest, isPastCodeEntry, type DeliveryState, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
 export interface CodeRequestDeps {
-  store: CodeStore & CounterStore & Pick<OutboxStore, 'getMail'>;
+  store: CodeStore & CounterStore;
   records: SignInRecords;
   clock: Clock;
   outbox: Pick<Outbox, 'later' | 'enqueue' | 'transportStatus' | 'sampleDeliveryMs'>;
@@ -142,7 +142,12 @@ export class CodeRequests {
     if (!perIp || perIp.count > this.#deps.codesPerIpPerHour) return stayOnCodePage({ kind: 'too_many_codes', until: perIp?.resetAt ?? hourFromNow });
 
     // Who is sent a code is decided after the answer (#issue): until then every address takes
-    // the same steps, whatever the lookups that decide would have cost for it.
+    // the same steps, whatever the lookups that decide would have cost for it. One of them voids
+    // the address's older code now (SPEC §4: a new code invalidates the previous one), with an
+    // unmatchable stand-in as a withheld code has: a code typed before the decision then reads as
+    // wrong for every address, whether or not anyone asked for one for it lately.
+    const standIn = unmatchableCode(email.normalized, now, policy);
+    await store.putCode(keys.code(email.normalized), standIn, policy.ttlSeconds);
     const mailId = randomUUID();
     const step: SignInStep = { name: 'code_sent', email: email.display, emailNormalized: email.normalized, codeRequestedAt: now, mailId, sendingShownUntil: this.#sendingShownUntil(now) };
     // With its notice in the same save (see stayOnCodePage). Without one, a notice the record
@@ -164,7 +169,7 @@ export class CodeRequests {
     // Last, and at a random moment after the answer (Outbox.later): the work that differs between
     // a recipient and anyone else must line up neither with this answer nor with the requests the
     // browser makes next.
-    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId }), {
+    this.#deps.outbox.later(() => this.#issue(record, email, request, { policy, requestedAt: now, mailId, standInId: standIn.codeId }), {
       message: 'a code could not be issued',
       fields: { interaction: record.uid, to: maskEmail(email.normalized) },
     });
@@ -173,20 +178,31 @@ export class CodeRequests {
   /**
    * After the answer: whether this address may be sent a code (eligibility), then the code, its
    * audit event and, for a code that is sent, its mail. A withheld code is stored too, with a
-   * digest nobody can match, so entering codes behaves the same; and it voids an older code for
-   * the address as a sent one does. Until this has run, neither exists, for any address alike: a
-   * code typed before reads as expired (nobody has the mail yet). The cooldown claimed before the
-   * answer (at least 10 s) keeps two of these for one address from running out of order.
+   * digest nobody can match, so entering codes behaves the same. Until this has run, every
+   * address alike has such a stand-in (`request`): a code typed before reads as wrong (nobody has
+   * the mail yet). The cooldown claimed before the answer (at least 10 s) keeps two of these for
+   * one address from running out of order; one held up past it (a store that stalled) finds its
+   * stand-in replaced by a newer request's and is dropped, rather than void that newer code.
+   * A decision that fails withholds (fails closed) and leaves what a withheld code leaves, then
+   * is logged: it can fail for some addresses only (a recipient's links are read, a stranger's
+   * are not), and no code at all would read as "expired" where every other address reads "wrong".
    */
-  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId }: { policy: OtpPolicy; requestedAt: number; mailId: string }): Promise<void> {
-    const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId });
+  async #issue(record: SignInRecord, email: { display: string; normalized: string }, request: RequestContext, { policy, requestedAt, mailId, standInId }: { policy: OtpPolicy; requestedAt: number; mailId: string; standInId: string }): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    const eligibility = await this.#deps.eligibility({ emailNormalized: email.normalized, clientId: record.clientId, sharingId: record.sharingId }).catch((error: unknown): CodeEligibility => {
+      failure = { error };
+      return { kind: 'withhold', operation: 'VerificationCodeRejected', reason: 'eligibility_failed' };
+    });
     const deliver = eligibility.kind === 'deliver';
     const code = generateCode(policy.length);
     const expiresAt = requestedAt + policy.ttlSeconds * 1000;
     const binding = { interactionUid: record.uid, email: email.normalized };
-    const digest = deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : randomBytes(32).toString('base64url');
-    await this.#deps.store.putCode(keys.code(email.normalized), { codeId: randomUUID(), email: email.normalized, digest, issuedAt: requestedAt, expiresAt, attempts: 0 }, policy.ttlSeconds);
+    const stored = deliver ? { codeId: randomUUID(), email: email.normalized, digest: digestCode(this.#deps.secrets[0]!, binding, code), issuedAt: requestedAt, expiresAt, attempts: 0 } : unmatchableCode(email.normalized, requestedAt, policy);
+    // In place of this request's stand-in only: held up past the cooldown (a store that stalled),
+    // a newer request for the address may have replaced it, and this older one must not void that.
+    if (!(await this.#deps.store.replaceCode(keys.code(email.normalized), standInId, stored, policy.ttlSeconds))) throw new Error('a newer code request for the address came first: this older one is dropped');
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
+    if (failure) throw failure.error;
     if (!deliver) return;
     const message = verificationCodeMail({
       to: email.display,
@@ -197,8 +213,8 @@ export class CodeRequests {
       purpose: signInPurpose(record),
       locale: request.locale,
     });
-    // Its delivery time counts from the request, so a withheld code's pretended delivery
-    // (#sendingShownUntil) lasts as long.
+    // Its delivery time counts from the request, so the page's "sending" (#sendingShownUntil),
+    // drawn from such times, lasts as long as a real mail's for every address.
     await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
   }
 
@@ -284,21 +300,18 @@ export class CodeRequests {
   }
 
   /**
-   * What the page says of the mail. A real and a withheld code go through the same steps: "sending"
-   * until a moment drawn alike for both, then one read of the mail (a withheld code's mail does
-   * not exist and reads as sent), and "delayed" or "failed" only while mail fails for everyone.
-   * A mail that one recipient's address refused reads as sent: saying otherwise would tell that
-   * address from one that was never sent a code; the audit log records it (MailDeliveryFailed).
+   * What the page says of the mail: "sending" until a moment drawn alike for a real and a
+   * withheld code, then "sent", or "delayed" or "failed" only while mail fails for everyone. The
+   * mail itself is not read: only a real code has one, and following it (still in flight behind a
+   * slow relay, or queued late by a slow decision) kept recipients at "sending" after every other
+   * address read "sent". A mail that one recipient's address refused reads as sent too; the audit
+   * log records it (MailDeliveryFailed).
    */
-  async deliveryState(record: SignInRecord): Promise<DeliveryState> {
+  deliveryState(record: SignInRecord): Promise<DeliveryState> {
     const step = expectStep(record, 'code_sent');
-    if (this.#deps.clock.now() < step.sendingShownUntil) return 'sending';
-    const mail = await this.#deps.store.getMail(step.mailId);
+    if (this.#deps.clock.now() < step.sendingShownUntil) return Promise.resolve('sending');
     const transport = this.#deps.outbox.transportStatus().state;
-    if (transport === 'degraded') return 'delayed';
-    if (transport === 'down') return 'failed';
-    // Still on its first attempt: a withheld code's pretended delivery lasts as long (see #sendingShownUntil).
-    return mail && (mail.state === 'queued' || mail.state === 'sending') && mail.attempts <= 1 ? 'sending' : 'sent';
+    return Promise.resolve(transport === 'degraded' ? 'delayed' : transport === 'down' ? 'failed' : 'sent');
   }
 
   /** When the person may ask for another code (epoch ms); now or earlier means "now". */
@@ -310,9 +323,8 @@ export class CodeRequests {
 
   /**
    * Until when the page says "sending": one draw, made before anyone knows whether the code will
-   * be sent, and at least as long as a recent real mail took. A sent mail may take longer still
-   * (the page follows it); a withheld one reads as sent then, so the two cannot be told apart by
-   * when "sent" appears.
+   * be sent, and at least as long as a recent real mail took; "sent" then for both (a sent mail
+   * may take longer still, but the page does not follow it: see deliveryState).
    */
   #sendingShownUntil(now: number): number {
     return now + Math.max(sendingShownFloorMs + randomInt(sendingShownSpreadMs), this.#deps.outbox.sampleDeliveryMs());
@@ -359,6 +371,11 @@ export class CodeRequests {
       followParallelRequest,
     );
   }
+}
+
+/** A code nobody can enter (its digest is of nothing): a withheld code, and the stand-in until the decision. */
+function unmatchableCode(email: string, issuedAt: number, policy: OtpPolicy): StoredCode {
+  return { codeId: randomUUID(), email, digest: randomBytes(32).toString('base64url'), issuedAt, expiresAt: issuedAt + policy.ttlSeconds * 1000, attempts: 0 };
 }
 
 function refused(notice: Notice): CodeCheck {

@@ -54,6 +54,8 @@ export class Outbox {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
+  /** Set by `stop` until `start`: work handed over then (a request still in flight at a shutdown) runs at once, not after a stop that already returned. */
+  #stopping = false;
   /** Work waiting for its moment after a request (see `later`), run at once if the outbox stops. */
   readonly #later = new Map<NodeJS.Timeout, () => void>();
   /** The end of each piece of that work, from when it is handed over until it has run (`stop`, `settled`). */
@@ -108,7 +110,8 @@ export class Outbox {
    * next — either told recipients from everyone else (SPEC §2). At a random moment it lines up
    * with nothing the person does. A failure (the store, the process dying meanwhile) is logged as
    * `failure`; a new code can be asked for. With `codeMailJitter: false` (an operator's named
-   * exception) the moment is right after the answer. `stop` runs what is still waiting at once.
+   * exception) the moment is right after the answer. `stop` runs what is still waiting at once,
+   * and what is handed over once it has stopped runs at once too.
    */
   later(work: () => Promise<void>, failure: { message: string; fields?: Record<string, unknown> }): void {
     let start!: () => void;
@@ -119,6 +122,10 @@ export class Outbox {
       .then(undefined, (error: unknown) => this.#deps.logger.error({ err: error, ...failure.fields }, failure.message));
     this.#laterUnfinished.add(ended);
     void ended.finally(() => this.#laterUnfinished.delete(ended));
+    if (this.#stopping) {
+      start();
+      return;
+    }
     const timer = outsideRequest(() =>
       setTimeout(() => {
         this.#later.delete(timer);
@@ -159,12 +166,14 @@ export class Outbox {
 
   start(): void {
     this.#stopped = false;
+    this.#stopping = false;
     this.#schedule(0);
   }
 
   /** Stops the worker; waits for its pass in progress and for mail requests have handed over to reach the store. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping = true;
     clearTimeout(this.#timer);
     // Work still waiting for its moment runs now: its mails are queued for this or another instance to send.
     const waiting = [...this.#later.entries()];

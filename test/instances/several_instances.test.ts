@@ -98,6 +98,25 @@ function severalInstancesSuite(redisOf: () => Record<string, unknown>, cleanUp: 
     expect(operations).to.include.members(['VerificationCodeSent', 'VerificationSucceeded']);
   });
 
+  it('mails a code whose instance stopped before its decision: the stop decides it at once, another instance sends it, and it works there', async () => {
+    const { balancer, instances, smtp } = deployment;
+    const [first] = instances as [TestGuestpass];
+    const email = 'cy@example.com';
+
+    balancer.target = 0;
+    const journey = await openSignIn(first);
+    // The email form answered by instance 1, whose decision waits for its moment (up to a second)…
+    journey.page = await journey.browser.submit(journey.page, '/email', { email });
+    expect(journey.page.status).to.equal(200);
+    // …when it stops gracefully: the decision is made at once, its mail queued for the others.
+    await first.server.outbox.stop();
+    const mail = await smtp.waitForMail(email);
+
+    balancer.target = 1;
+    const done = await submitCode(journey, codeFrom(mail));
+    expect(done.leftTo, done.body.slice(0, 300)).to.be.a('string');
+  });
+
   it('lets a code and an authorization code work once across instances', async () => {
     const { balancer, instances, smtp } = deployment;
     const [first, , third] = instances as [TestGuestpass, TestGuestpass, TestGuestpass];

@@ -113,6 +113,23 @@ describe('the mail outbox', () => {
     expect(queued?.createdAt, 'counted from the request, so a pretended delivery lasts as long').to.be.within(requestedAt, requestedAt + 1000);
   });
 
+  it('runs work handed over once it has stopped at once, so no later stop is needed to wait for it: a request still in flight at a shutdown', async () => {
+    const store = new MemoryStore();
+    const logger = createLogger('silent');
+    const transport = { description: 'not used', send: () => Promise.reject(new Error('not sent')), close: async () => undefined };
+    const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 1000 };
+    const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
+    outbox.start();
+    await outbox.stop();
+    // The shutdown's last stop is over; the store is about to close. A request that was still
+    // running hands its work over now: it must not wait for a moment up to a second away.
+    let ran = false;
+    outbox.later(async () => void (ran = true), { message: 'not run' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).to.equal(true);
+    await outbox.settled();
+  });
+
   it('with codeMailJitter off, queues a code mail right after the answer', async () => {
     const quick = await startGuestpass({ store: 'memory', smtp, clock, config: { outbox: { codeMailJitter: false } } });
     try {

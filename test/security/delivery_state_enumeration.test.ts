@@ -117,6 +117,31 @@ describe('security: the delivery state tells nobody who a link was shared with (
     }
   });
 
+  it('shows recipients and non-recipients the same delivery state while a slow relay holds the real mail in flight', async () => {
+    clock.advanceSeconds(120); // past the resend cooldown of the addresses used above
+    smtp.holdReplies();
+    try {
+      const recipient = await submitted('recipient-1@example.org');
+      const other = await submitted('stranger-1@example.org');
+      // The real mail is in flight: its first attempt started and has not been answered.
+      await gp.server.outbox.settled();
+      const deadline = Date.now() + 10_000;
+      while (smtp.heldReplies < 1) {
+        if (Date.now() > deadline) throw new Error('the relay never read the mail');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Past the longest "Sending…" drawn for either (3 s, recent mails having taken far less).
+      const [a, b] = [await readAt(recipient, recipient.at + 5000), await readAt(other, other.at + 5000)];
+      expect(b.delivery, 'the relay is not failing: a withheld code reads as sent').to.equal('sent');
+      expect(a.delivery, 'and so does the code in flight').to.equal(b.delivery);
+      expect(a.text).to.equal(b.text);
+    } finally {
+      smtp.releaseReplies();
+    }
+    // Recorded as sent before the clock moves on: its delivery time is one the next test may draw.
+    await mailSent('recipient-1@example.org');
+  });
+
   it('says "delayed" to recipients and non-recipients alike while the relay refuses every mail, and only then', async () => {
     clock.advanceSeconds(120); // past the resend cooldown of the addresses used above
     smtp.refuseNext(3, 451, 'try again later', 'sender');

@@ -140,7 +140,10 @@ describe('security: forwarded headers (ASVS 5.0 4.1.3)', () => {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }
-      // Who was sent a code is decided after the answer, at a random moment.
+      // Who was sent a code is decided after the answer, at a random moment. The request hands
+      // that over just after its save, which the read above may have seen first (its reply and
+      // the save's arriving together): the turn is let end, so the last one has been handed over.
+      await new Promise((resolve) => setImmediate(resolve));
       await guestpass.outbox.settled();
       return (await guestpass.store.listAudit({ operation: 'VerificationCodeSent' }, { limit: 100 })).items.filter((event) => String(event.detail.email).startsWith(`${label}-`));
     }

@@ -76,7 +76,7 @@ describe('UNFIXED (attack on issue 9): what an observer still learns from per-ad
   it('2. during a relay outage, "delayed" shows for a recipient while a stranger still reads "Sent."', async () => {
     smtp.refuseNext(5, 451, 'try again later', 'sender');
     const stranger = await codePageFor('outage-stranger@example.org');
-    clock.advanceSeconds(5); // past the "sending" window: the page reads the mail and the relay's health
+    clock.advanceSeconds(5); // past the "sending" window: the page reads the relay's health
     const strangerLine = JSON.parse((await stranger.browser.get(`${stranger.page.url}/status`)).body) as { delivery: string };
     const recipient = await codePageFor('outage-recipient@example.org');
     await new Promise((resolve) => setTimeout(resolve, 500)); // the real mail is tried (and refused) within this

@@ -14,12 +14,13 @@ import { AuditLog } from '../../src/audit.ts';
 import { everyoneIsEligible, type EligibilityCheck } from '../../src/eligibility.ts';
 import { CorruptRecordError, RecordChangedError, UnexpectedStepError } from '../../src/errors.ts';
 import { noFederation, type FederationPlanner } from '../../src/federation_planner.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import type { MailMessage } from '../../src/mail/message.ts';
 import { Outbox } from '../../src/mail/outbox.ts';
 import { unseal } from '../../src/mail/sealing.ts';
 import { People } from '../../src/people.ts';
 import { ManualClock } from '../support/clock.ts';
+import { capturingLogger } from '../support/log_capture.ts';
 
 const secrets = ['flow-test-secret'];
 const request = { ip: '192.0.2.10', userAgent: 'unit test', locale: 'en' as const, clientName: 'Test File Host' };
@@ -32,8 +33,7 @@ describe('the sign-in flow, without HTTP', () => {
   let outbox: Outbox;
   let uid = 0;
 
-  function flowWith({ eligibility = everyoneIsEligible, federation = noFederation }: { eligibility?: EligibilityCheck; federation?: FederationPlanner } = {}): SignInFlow {
-    const logger = createLogger('silent');
+  function flowWith({ eligibility = everyoneIsEligible, federation = noFederation, logger = createLogger('silent') }: { eligibility?: EligibilityCheck; federation?: FederationPlanner; logger?: Logger } = {}): SignInFlow {
     const audit = new AuditLog(store, clock, logger);
     // The worker is never started: mail stays queued in the store, where the tests read it.
     const transport = { description: 'not used: the outbox worker is not started', send: () => Promise.reject(new Error('not sent')), close: async () => undefined };
@@ -240,6 +240,51 @@ describe('the sign-in flow, without HTTP', () => {
     expect(record.step.name).to.equal('verified');
   });
 
+  it('drops a decision that comes after the resend cooldown: it never overwrites the newer code of a resend that was decided first', async () => {
+    // The deferred work is held up (a store that stalls and comes back) past the cooldown, and the
+    // person asks again meanwhile: the older request must not void the newer, mailed, code.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const firstHeld: EligibilityCheck = async () => {
+      calls += 1;
+      if (calls === 1) await held;
+      return { kind: 'deliver' };
+    };
+    const flow = flowWith({ eligibility: firstHeld });
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'dora@example.org' }, request);
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    await flow.resendCode(record, request);
+    expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'code_resent' });
+    const stopped = outbox.stop();
+    while (!(await store.readCode('address:dora@example.org'))) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await stopped;
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    expect(record.step.name, 'the newer code works').to.equal('verified');
+  });
+
+  it('voids the older code the moment a new one is asked for, before the decision: a code typed meanwhile reads alike for every address', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'dora@example.org' }, request);
+    const first = await mailedCode(record);
+    clock.advanceSeconds(otp.resendCooldownSeconds);
+    await flow.resendCode(record, request);
+    expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'code_resent' });
+    // The new code is not decided yet; the older one is void already (SPEC §4).
+    await flow.submitCode(record, { code: first, keepSignedIn: false }, request);
+    expect(record.step.name, 'the older code no longer works').to.equal('code_sent');
+    const afterResend = await flow.takeNotice(record);
+    // An address that had no code before reads the same: typing a code in that second does not
+    // tell whether someone asked for one for this address lately.
+    const other = await flow.start(interaction());
+    await flow.submitEmail(other, { email: 'nobody@example.org' }, request);
+    await flow.submitCode(other, { code: first, keepSignedIn: false }, request);
+    expect((await flow.takeNotice(other))?.kind).to.equal(afterResend?.kind);
+  });
+
   it('saves a new code step and its notice as one version: a resend, and a first request held back by the cooldown', async () => {
     const flow = flowWith();
     const record = await flow.start(interaction());
@@ -381,7 +426,7 @@ describe('the sign-in flow, without HTTP', () => {
     expect(await auditedOperations()).to.deep.equal(['RecipientNotOnLink']);
   });
 
-  it('decides who is sent a code only after the answer: until then no lookup, no code and no audit event, for any address', async () => {
+  it('decides who is sent a code only after the answer: until then no lookup, no code that works and no audit event, for any address', async () => {
     const asked: string[] = [];
     const recipientsOnly: EligibilityCheck = async ({ emailNormalized }) => {
       asked.push(emailNormalized);
@@ -395,13 +440,13 @@ describe('the sign-in flow, without HTTP', () => {
     // Answered: both on the code page, and nothing that tells them apart has happened yet.
     expect([recipient.step.name, stranger.step.name]).to.deep.equal(['code_sent', 'code_sent']);
     expect(asked).to.deep.equal([]);
-    expect(await store.readCode('address:ada@example.org')).to.equal(undefined);
-    expect(await store.readCode('address:eve@example.org')).to.equal(undefined);
+    const standIns = [await store.readCode('address:ada@example.org'), await store.readCode('address:eve@example.org')];
+    expect(standIns.map((code) => code?.attempts), 'an unmatchable stand-in for each').to.deep.equal([0, 0]);
     expect(await auditedOperations()).to.deep.equal([]);
-    // A code typed meanwhile finds none, for either: nobody has the mail yet.
+    // A code typed meanwhile is wrong, for either: nobody has the mail yet.
     for (const record of [recipient, stranger]) {
       await flow.submitCode(record, { code: '000000', keepSignedIn: false }, request);
-      expect(await flow.takeNotice(record)).to.deep.equal({ kind: 'code_expired' });
+      expect(await flow.takeNotice(record)).to.have.property('kind', 'wrong_code');
     }
     // Its moment (here: the outbox stopping runs what waits at once).
     await outbox.stop();
@@ -417,6 +462,81 @@ describe('the sign-in flow, without HTTP', () => {
     }
     await flow.submitCode(recipient, { code, keepSignedIn: false }, request);
     expect(recipient.step.name).to.equal('verified');
+  });
+
+  it('leaves the same trace for an address whose decision failed as for one that was withheld: a code typed next reads as wrong for both', async () => {
+    // A lookup that fails for some addresses only (a recipient's links are read, a stranger's are
+    // not: a store node holding them down, a record that cannot be read) must not leave those
+    // addresses without a code while every other address has a withheld one.
+    const failingForRecipients: EligibilityCheck = async ({ emailNormalized }) => {
+      if (emailNormalized === 'ada@example.org') throw new Error('the links could not be read');
+      return { kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' };
+    };
+    const flow = flowWith({ eligibility: failingForRecipients });
+    const recipient = await flow.start(interaction());
+    const stranger = await flow.start(interaction());
+    await flow.submitEmail(recipient, { email: 'ada@example.org' }, request);
+    await flow.submitEmail(stranger, { email: 'eve@example.org' }, request);
+    await outbox.stop();
+    const notices = [];
+    for (const record of [recipient, stranger]) {
+      await flow.submitCode(record, { code: '000000', keepSignedIn: false }, request);
+      notices.push((await flow.takeNotice(record))?.kind);
+    }
+    expect(notices).to.deep.equal(['wrong_code', 'wrong_code']);
+    // Failing closed: nothing mailed, and the refusal is audited.
+    expect((await store.outboxBacklog(10)).waiting).to.equal(0);
+    const rejected = (await store.listAudit({ operation: 'VerificationCodeRejected', email: 'ada@example.org' }, { limit: 10 })).items.map((event) => event.detail.reason);
+    expect(rejected).to.include('eligibility_failed');
+  });
+
+  it('never goes back from "sent" to "sending": a decision that ends after the page stopped saying "sending" still mails the code, unfollowed', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reachedNow!: () => void;
+    const reached = new Promise<void>((resolve) => (reachedNow = resolve));
+    const slow: EligibilityCheck = async () => {
+      reachedNow();
+      await held;
+      return { kind: 'deliver' };
+    };
+    const flow = flowWith({ eligibility: slow });
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'ada@example.org' }, request);
+    const stopped = outbox.stop();
+    await reached;
+    if (record.step.name !== 'code_sent') throw new Error('not on the code page');
+    clock.freezeAt(record.step.sendingShownUntil);
+    // What a stranger's page says from now on, and this one's too while its decision is slow.
+    expect(await flow.deliveryState(record)).to.equal('sent');
+    release();
+    await stopped;
+    expect(await flow.deliveryState(record), 'still sent, as for every other address').to.equal('sent');
+    expect((await store.outboxBacklog(10)).waiting, 'the code is mailed all the same').to.equal(1);
+  });
+
+  it('leaves every address alike when the store fails at the decision: the stand-in stays, nothing is mailed or audited, the failure is logged', async () => {
+    const { logger, lines } = capturingLogger();
+    const recipientsOnly: EligibilityCheck = async ({ emailNormalized }) =>
+      emailNormalized === 'ada@example.org' ? { kind: 'deliver' } : { kind: 'withhold', operation: 'RecipientNotOnLink', reason: 'not_a_recipient' };
+    const flow = flowWith({ eligibility: recipientsOnly, logger });
+    const recipient = await flow.start(interaction({ sharingId: 'link-1' }));
+    const stranger = await flow.start(interaction({ sharingId: 'link-1' }));
+    await flow.submitEmail(recipient, { email: 'ada@example.org' }, request);
+    await flow.submitEmail(stranger, { email: 'eve@example.org' }, request);
+    const replaceCode = store.replaceCode.bind(store);
+    store.replaceCode = () => Promise.reject(new Error('the store is unreachable'));
+    await outbox.stop();
+    store.replaceCode = replaceCode;
+    for (const record of [recipient, stranger]) {
+      await flow.submitCode(record, { code: '000000', keepSignedIn: false }, request);
+      expect(await flow.takeNotice(record), 'the stand-in of each').to.have.property('kind', 'wrong_code');
+      expect(await flow.deliveryState({ ...record, step: { ...record.step, sendingShownUntil: 0 } as typeof record.step })).to.equal('sent');
+    }
+    expect((await store.outboxBacklog(10)).waiting, 'nothing mailed').to.equal(0);
+    expect((await auditedOperations()).filter((operation) => operation !== 'VerificationCodeRejected'), 'no code half-issued').to.deep.equal([]);
+    const logged = lines.filter((line) => line.msg === 'a code could not be issued');
+    expect(logged.map((line) => line.to).sort()).to.deep.equal(['a***@example.org', 'e***@example.org']);
   });
 
   it('sends a disabled person to access_removed, and another address back to enter_email', async () => {

@@ -26,6 +26,18 @@ export function codesContract(store: ContractStore): void {
       expect(await store.consumeCode('interaction-1', 'code-b')).to.equal(true);
     });
 
+    it('replaces a code only while it is the one named: a newer code stays', async () => {
+      const [standInB, codeB] = [storedCode('stand-in-b'), storedCode('code-b')];
+      await store.putCode('interaction-1', storedCode('stand-in-a'), 600);
+      await store.putCode('interaction-1', standInB, 600);
+      expect(await store.replaceCode('interaction-1', 'stand-in-a', storedCode('code-a'), 600), 'another replaced it meanwhile').to.equal(false);
+      expect(await store.readCode('interaction-1')).to.deep.equal(standInB);
+      expect(await store.replaceCode('interaction-1', 'stand-in-b', codeB, 600)).to.equal(true);
+      expect(await store.readCode('interaction-1')).to.deep.equal(codeB);
+      expect(await store.replaceCode('interaction-2', 'stand-in-b', storedCode('code-c'), 600), 'none to replace').to.equal(false);
+      expect(await store.readCode('interaction-2')).to.equal(undefined);
+    });
+
     it('counts 20 parallel code attempts as 20 distinct numbers', async () => {
       await store.putCode('interaction-1', storedCode('code-a'), 600);
       const entries = await Promise.all(times(20, () => store.countCodeEntry('interaction-1', neverLocks, Date.now())));
