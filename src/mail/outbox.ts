@@ -26,7 +26,7 @@ export interface OutboxSettings {
   initialBackoffSeconds: number;
   maxBackoffSeconds: number;
   pollIntervalMs: number;
-  /** false: `enqueueLater` writes right after the answer, without the random delay (config `outbox.codeMailJitter`). */
+  /** false: `later` runs its work right after the answer, without the random delay (config `outbox.codeMailJitter`). */
   codeMailJitter?: boolean;
 }
 
@@ -142,16 +142,6 @@ export class Outbox {
    */
   async settled(): Promise<void> {
     while (this.#laterUnfinished.size > 0) await Promise.all(this.#laterUnfinished);
-  }
-
-  /**
-   * Builds and queues a mail at such a moment (`later`); the caller names the mail by `id`
-   * already. Its delivery time counts from now, the request, so a withheld code's pretended
-   * delivery (`sampleDeliveryMs`) includes the wait too.
-   */
-  enqueueLater(id: string, build: () => MailMessage, options: { label: string; notAfter: number }): void {
-    const requestedAt = this.#deps.clock.now();
-    this.later(() => this.enqueue(build(), { ...options, id, requestedAt }).then(() => undefined), { message: 'mail could not be queued', fields: { mailId: id, mail: options.label } });
   }
 
   /** What this instance has seen of the mail transport lately. */

@@ -101,10 +101,11 @@ describe('the mail outbox', () => {
     expect(visibleText(page.body)).to.contain('Mail cannot be sent at the moment.');
   });
 
-  it('queues a code mail still waiting for its moment when the outbox stops, its delivery time counted from the request', async () => {
+  it('runs work still waiting for its moment when the outbox stops: a code mail is queued, its delivery time counted from the request', async () => {
     const requestedAt = clock.now();
     const message = { to: 'waiting@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
-    gp.server.outbox.enqueueLater('waiting-mail', () => message, { label: 'verification code to w***@example.org', notAfter: requestedAt + 600_000 });
+    const outbox = gp.server.outbox;
+    outbox.later(() => outbox.enqueue(message, { id: 'waiting-mail', requestedAt, label: 'verification code to w***@example.org', notAfter: requestedAt + 600_000 }).then(() => undefined), { message: 'not queued' });
     clock.advanceSeconds(10);
     await gp.server.outbox.stop();
     const queued = await gp.store.getMail('waiting-mail');
@@ -134,7 +135,8 @@ describe('the mail outbox', () => {
     const quick = await startGuestpass({ store: 'memory', smtp, clock, config: { outbox: { codeMailJitter: false } } });
     try {
       const message = { to: 'at-once@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
-      quick.server.outbox.enqueueLater('at-once-mail', () => message, { label: 'verification code to a***@example.org', notAfter: clock.now() + 600_000 });
+      const outbox = quick.server.outbox;
+      outbox.later(() => outbox.enqueue(message, { id: 'at-once-mail', label: 'verification code to a***@example.org', notAfter: clock.now() + 600_000 }).then(() => undefined), { message: 'not queued' });
       expect(await quick.store.getMail('at-once-mail'), 'not before the answer').to.equal(undefined);
       // A timer of 0 ms: after this turn, before any timer the random delay could have drawn.
       await new Promise((resolve) => setTimeout(resolve, 0));

@@ -48,7 +48,7 @@ describe('the sign-in flow, without HTTP', () => {
 
   /**
    * The code in the mail a code_sent step names. The mail is queued at a random moment after the
-   * answer (`Outbox.enqueueLater`); stopping the outbox queues what is still waiting at once.
+   * answer (`Outbox.later`); stopping the outbox runs what is still waiting at once.
    */
   async function mailedCode(record: SignInRecord): Promise<string> {
     if (record.step.name !== 'code_sent') throw new Error(`no code at ${record.step.name}`);
