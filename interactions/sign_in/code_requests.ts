@@ -195,9 +195,8 @@ export class CodeRequests {
     });
     const deliver = eligibility.kind === 'deliver';
     const code = generateCode(policy.length);
-    const expiresAt = requestedAt + policy.ttlSeconds * 1000;
     const binding = { interactionUid: record.uid, email: email.normalized };
-    const stored = deliver ? { codeId: randomUUID(), email: email.normalized, digest: digestCode(this.#deps.secrets[0]!, binding, code), issuedAt: requestedAt, expiresAt, attempts: 0 } : unmatchableCode(email.normalized, requestedAt, policy);
+    const stored = newCode(email.normalized, deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : unmatchableDigest(), requestedAt, policy);
     // In place of this request's stand-in only: held up past the cooldown (a store that stalled),
     // a newer request for the address may have replaced it, and this older one must not void that.
     if (!(await this.#deps.store.replaceCode(keys.code(email.normalized), standInId, stored, policy.ttlSeconds))) throw new Error('a newer code request for the address came first: this older one is dropped');
@@ -215,7 +214,7 @@ export class CodeRequests {
     });
     // Its delivery time counts from the request, so the page's "sending" (#sendingShownUntil),
     // drawn from such times, lasts as long as a real mail's for every address.
-    await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: expiresAt });
+    await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: stored.expiresAt });
   }
 
   /** An entered code: counted, then compared, then consumed — in that order, each step in the store. */
@@ -374,8 +373,18 @@ export class CodeRequests {
 }
 
 /** A code nobody can enter (its digest is of nothing): a withheld code, and the stand-in until the decision. */
+/** A new code for `email`, issued at `issuedAt`, with its digest. */
+function newCode(email: string, digest: string, issuedAt: number, policy: OtpPolicy): StoredCode {
+  return { codeId: randomUUID(), email, digest, issuedAt, expiresAt: issuedAt + policy.ttlSeconds * 1000, attempts: 0 };
+}
+
+/** The digest of no code: nobody can enter it (a withheld code, and the stand-in until the decision). */
+function unmatchableDigest(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 function unmatchableCode(email: string, issuedAt: number, policy: OtpPolicy): StoredCode {
-  return { codeId: randomUUID(), email, digest: randomBytes(32).toString('base64url'), issuedAt, expiresAt: issuedAt + policy.ttlSeconds * 1000, attempts: 0 };
+  return newCode(email, unmatchableDigest(), issuedAt, policy);
 }
 
 function refused(notice: Notice): CodeCheck {
