@@ -56,7 +56,7 @@ export async function benchSoak(minutes: number, concurrency: number, print: (li
     const endAt = started + minutes * 60_000;
     while (performance.now() < endAt) {
       const batch = await runSignIns(target, sink, { concurrency, durationMs: Math.min(sampleSeconds * 1000, endAt - performance.now()) });
-      signIns += batch.completed;
+      signIns += batch.times.length;
       errors += batch.errors;
       await sample();
     }

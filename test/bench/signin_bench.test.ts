@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 
 import { authorizeSignedIn, discover, redeem, signIn, signInToCallback } from '../../bench/signin/journey.ts';
-import type { Target } from '../../bench/signin/load.ts';
+import { runSignIns, type Target } from '../../bench/signin/load.ts';
 import { CookieJar } from '../../bench/signin/http_client.ts';
 import { MailSink } from '../../bench/signin/mail_sink.ts';
 import { parseOptions } from '../../bench/signin/options.ts';
@@ -64,6 +64,17 @@ describe('the end-to-end sign-in bench', function () {
       expect(cost.patterns.map((pattern) => pattern.pattern)).to.include(system === 'guestpass' ? 'guestpass:model:AccessToken:*' : 'base:AccessToken:*');
     });
   }
+
+  it('counts a timed run\'s rate and CPU over its steady window, not its start or the wait for the last sign-ins', async () => {
+    const durationMs = 2000;
+    const batch = await runSignIns(targets.baseline, sink, { concurrency: 2, durationMs });
+    expect(batch.errors).to.equal(0);
+    // The window is the last three quarters up to the deadline: never the whole run, whose length
+    // includes waiting for the sign-ins still in flight at the deadline.
+    expect(batch.elapsedMs).to.be.greaterThan(0).and.at.most(durationMs * 0.75);
+    expect(batch.completed).to.be.greaterThan(0).and.at.most(batch.times.length);
+    expect(batch.cpu.server).to.be.greaterThan(0);
+  });
 
   it('refuses a sign-in whose code form gets a wrong code, with the page it got', async () => {
     const wrongCodeSink = { codeFor: async () => '000000' } as unknown as MailSink;
