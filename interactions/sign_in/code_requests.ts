@@ -214,7 +214,14 @@ export class CodeRequests {
     });
     // Its delivery time counts from the request, so the page's "sending" (#sendingShownUntil),
     // drawn from such times, lasts as long as a real mail's for every address.
-    await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label: `verification code to ${maskEmail(email.normalized)}`, notAfter: stored.expiresAt });
+    const label = `verification code to ${maskEmail(email.normalized)}`;
+    await this.#deps.outbox.enqueue(message, { id: mailId, requestedAt, label, notAfter: stored.expiresAt }).catch(async (error: unknown) => {
+      // VerificationCodeSent is in the audit already: say that its mail never left, as a mail the
+      // relay gave up on says it, rather than leave a code that reads as sent (then logged by `later`).
+      const reason = `not queued: ${error instanceof Error ? error.message : String(error)}`;
+      await this.#deps.audit.record('MailDeliveryFailed', { actor: { type: 'system', id: 'outbox' }, detail: { mailId, mail: label, attempts: 0, reason }, result: 'failure' }).catch(() => undefined);
+      throw error;
+    });
   }
 
   /** An entered code: counted, then compared, then consumed — in that order, each step in the store. */
@@ -372,7 +379,6 @@ export class CodeRequests {
   }
 }
 
-/** A code nobody can enter (its digest is of nothing): a withheld code, and the stand-in until the decision. */
 /** A new code for `email`, issued at `issuedAt`, with its digest. */
 function newCode(email: string, digest: string, issuedAt: number, policy: OtpPolicy): StoredCode {
   return { codeId: randomUUID(), email, digest, issuedAt, expiresAt: issuedAt + policy.ttlSeconds * 1000, attempts: 0 };
@@ -383,6 +389,7 @@ function unmatchableDigest(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** A code nobody can enter: the stand-in until the decision. */
 function unmatchableCode(email: string, issuedAt: number, policy: OtpPolicy): StoredCode {
   return newCode(email, unmatchableDigest(), issuedAt, policy);
 }

@@ -539,6 +539,24 @@ describe('the sign-in flow, without HTTP', () => {
     expect(logged.map((line) => line.to).sort()).to.deep.equal(['a***@example.org', 'e***@example.org']);
   });
 
+  it('audits a code whose mail could not be queued as MailDeliveryFailed, beside its VerificationCodeSent, and logs it', async () => {
+    const { logger, lines } = capturingLogger();
+    const flow = flowWith({ logger });
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'ada@example.org' }, request);
+    const enqueueMail = store.enqueueMail.bind(store);
+    store.enqueueMail = () => Promise.reject(new Error('the store is unreachable'));
+    await outbox.stop();
+    store.enqueueMail = enqueueMail;
+    if (record.step.name !== 'code_sent') throw new Error('expected the code page');
+    expect((await store.outboxBacklog(10)).waiting, 'nothing queued').to.equal(0);
+    const [failed] = (await store.listAudit({ operation: 'MailDeliveryFailed' }, { limit: 10 })).items;
+    expect(failed?.detail).to.deep.include({ mailId: record.step.mailId, mail: 'verification code to a***@example.org', attempts: 0, reason: 'not queued: the store is unreachable' });
+    expect(failed?.result).to.equal('failure');
+    expect(await auditedOperations()).to.include('VerificationCodeSent');
+    expect(lines.filter((line) => line.msg === 'a code could not be issued').map((line) => line.to)).to.deep.equal(['a***@example.org']);
+  });
+
   it('sends a disabled person to access_removed, and another address back to enter_email', async () => {
     const flow = flowWith();
     const person = await people.recordVerification({ display: 'Fay@example.org', normalized: 'fay@example.org' });
