@@ -36,13 +36,12 @@ export class MemoryOutbox implements OutboxStore {
   async completeMail(id: string, outcome: MailOutcome): Promise<void> {
     const mail = this.#mail.get(id);
     if (!mail) return;
-    mail.state = outcome.state;
     if (outcome.state === 'sent') {
-      mail.sentAt = outcome.at;
-      mail.lastError = undefined;
-    } else {
-      mail.lastError = outcome.error;
+      this.#mail.delete(id);
+      return;
     }
+    mail.state = outcome.state;
+    mail.lastError = outcome.error;
     if (outcome.state === 'retrying') {
       mail.nextAttemptAt = outcome.nextAttemptAt;
       return;

@@ -65,7 +65,6 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
       id,
       outcome.state,
       finishedMailTtlSeconds * 1000,
-      outcome.state === 'sent' ? outcome.at : '',
       outcome.state === 'sent' ? '' : outcome.error,
       outcome.state === 'retrying' ? outcome.nextAttemptAt : '',
     );

@@ -298,22 +298,25 @@ end
 local complete = redis.call('ZCARD', KEYS[1]) <= limit and 1 or 0
 return {waiting, oldestText, complete}`,
   },
-  /** KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, state, finished ttl ms, sentAt, error, nextAttemptAt. */
+  /**
+   * KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, state, finished ttl ms, error, nextAttemptAt.
+   * A sent mail is forgotten; a retried one is due again; one given up keeps its status and error
+   * (not its body) for the finished ttl.
+   */
   gpCompleteMail: {
     numberOfKeys: 2,
     lua: `${extendExpiryLua}
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local state = ARGV[2]
-redis.call('HSET', KEYS[2], 'state', state)
 if state == 'sent' then
-  redis.call('HSET', KEYS[2], 'sentAt', ARGV[4])
-  redis.call('HDEL', KEYS[2], 'lastError')
-else
-  redis.call('HSET', KEYS[2], 'lastError', ARGV[5])
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('DEL', KEYS[2])
+  return 1
 end
+redis.call('HSET', KEYS[2], 'state', state, 'lastError', ARGV[4])
 if state == 'retrying' then
-  redis.call('HSET', KEYS[2], 'nextAttemptAt', ARGV[6])
-  redis.call('ZADD', KEYS[1], ARGV[6], ARGV[1])
+  redis.call('HSET', KEYS[2], 'nextAttemptAt', ARGV[5])
+  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1])
   extendExpiry(KEYS[1], redis.call('PTTL', KEYS[2]))
   return 1
 end

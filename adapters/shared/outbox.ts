@@ -2,10 +2,10 @@
 import type { MailState, OutboxMail } from '../store/outbox.ts';
 
 /**
- * How long a mail's status (not its body) is kept after it was sent or given up: as long as the
- * code page that shows it can live (a sign-in's interaction lasts an hour), and no longer. Nothing
- * else reads it (a mail given up is in the audit trail as `MailDeliveryFailed`); kept a day, as
- * before, a deployment signing in 10 people a second held ~700 MB of statuses nobody would read.
+ * How long a mail given up (failed, expired) keeps its status and error, not its body: an hour,
+ * beside its `MailDeliveryFailed` event, for whoever looks into it. A sent mail is not kept at all:
+ * nothing reads its status (the code page draws its own, interactions/sign_in/code_requests.ts),
+ * and kept an hour it was ~0.8 KB of Redis per sign-in (bench/README.md, round 7).
  */
 export const finishedMailTtlSeconds = 60 * 60;
 

@@ -1,6 +1,6 @@
 /**
  * The durable mail outbox. A mail carries a sign-in code, so its body is sealed with a key the
- * store does not have, and the body goes as soon as the mail is sent or given up. Claiming leases
+ * store does not have; a sent mail goes entirely, one given up loses its body. Claiming leases
  * a mail in one atomic step, so no two instances send it at once; a mail whose code expired is
  * dropped unsent.
  */
@@ -41,7 +41,12 @@ export interface OutboxStore {
   enqueueClaimedMail(mail: OutboxMail, now: number, leaseMs: number): Promise<OutboxMail>;
   /** Claims up to `limit` mails due at `now`, leasing each for `leaseMs` so no other instance sends it meanwhile. */
   claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]>;
-  /** Records the result of an attempt; a finished mail keeps its status (not its body) for a day. */
+  /**
+   * Records the result of an attempt. A sent mail is forgotten (nothing reads its status: the code
+   * page draws its own, and the audit trail records the code); one to be retried is due again at
+   * its next attempt; one given up keeps its status and error, not its body, for an hour
+   * (`finishedMailTtlSeconds`), beside its `MailDeliveryFailed` event.
+   */
   completeMail(id: string, outcome: MailOutcome): Promise<void>;
   getMail(id: string): Promise<OutboxMail | undefined>;
   /**

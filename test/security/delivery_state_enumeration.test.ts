@@ -62,14 +62,19 @@ describe('security: the delivery state tells nobody who a link was shared with (
     return { journey, at };
   }
 
-  /** Waits until the outbox has recorded the code mail of `email` as sent (the clock stands still for it, real time does not). */
+  /**
+   * Waits until the outbox has recorded the code mail of `email` as sent, which forgets it (the
+   * clock stands still for it, real time does not). Queued by then (`settled`): a mail it no
+   * longer has was sent.
+   */
   async function mailSent(email: string): Promise<void> {
+    await gp.server.outbox.settled();
     const deadline = Date.now() + 10_000;
     for (;;) {
       const [event] = (await gp.store.listAudit({ operation: 'VerificationCodeSent', email }, { limit: 10 })).items.slice(-1);
       const mail = event ? await gp.store.getMail(String(event.detail.mailId)) : undefined;
-      if (mail?.state === 'sent') return;
-      if (Date.now() > deadline) throw new Error(`the mail to ${email} was never recorded as sent (is ${mail?.state})`);
+      if (event && !mail) return;
+      if (Date.now() > deadline) throw new Error(`the mail to ${email} was never recorded as sent (is ${mail?.state ?? 'not audited'})`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
