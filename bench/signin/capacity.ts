@@ -5,6 +5,8 @@
  * server is idle meanwhile; a real service has many more people between the form and their
  * mailbox than 16. This section prices what guestpass costs per sign-in with its defaults, the
  * timing defence on, and prints it beside the rate at the issue's concurrency, not instead of it.
+ * Enough must be in flight that the sign-ins waiting for their mail's moment (about half a second
+ * × the rate) leave the defaults server as long a queue as the others: 256 by default (options.ts).
  */
 import { runSignIns, summarize, type Batch, type Summary, type Target } from './load.ts';
 import type { MailSink } from './mail_sink.ts';

@@ -9,7 +9,7 @@
  * it the driver starts no more and waits for those in flight, with fewer and fewer of them. That
  * tail lasts one sign-in's latency, so counting it (as rounds 1–6 did) lowered the rate and raised
  * the CPU per sign-in of whichever server makes a sign-in wait longer, in proportion to the wait
- * over the round's length: guestpass with its code-mail moment at 128 in flight most of all
+ * over the round's length: guestpass with its code-mail moment in the capacity section most of all
  * (bench/README.md, round 7). Latencies are of every sign-in of the run.
  */
 import { readFileSync } from 'node:fs';

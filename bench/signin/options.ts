@@ -13,7 +13,7 @@ const optionsSchema = z.strictObject({
   countSignIns: count(200, 10_000),
   tokenRounds: count(5, 50),
   tokenCodes: count(500, 2000),
-  capacityConcurrency: z.coerce.number().int().min(0).max(512).default(128),
+  capacityConcurrency: z.coerce.number().int().min(0).max(512).default(256),
   tokens: z.boolean().default(true),
   quick: z.boolean().default(false),
 });
@@ -25,7 +25,7 @@ const quickDefaults = { rounds: 3, roundSeconds: 2, warmupSeconds: 1, countSignI
 
 export const usage = `npm run bench:signin -- [--quick] [--concurrency=16] [--rounds=5] [--round-seconds=8]
     [--warmup-seconds=3] [--count-sign-ins=200] [--token-rounds=5] [--token-codes=500] [--no-tokens]
-    [--capacity-concurrency=128 (0 leaves the capacity section out)]`;
+    [--capacity-concurrency=256 (0 leaves the capacity section out)]`;
 
 export function parseOptions(argv: string[]): SignInBenchOptions {
   const { values } = parseArgs({
