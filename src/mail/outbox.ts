@@ -74,6 +74,7 @@ export class Outbox {
   /**
    * Seals and queues a mail; returns its id, by which the code page follows its delivery.
    * `requestedAt`: when the mail was asked for, if earlier than now (its delivery time counts from then).
+   * Throws only when the store does not have the mail (or cannot say it has): then it is not sent.
    */
   async enqueue(message: MailMessage, { label, notAfter, id = randomUUID(), requestedAt }: { label: string; notAfter: number; id?: string; requestedAt?: number }): Promise<string> {
     const now = this.#deps.clock.now();
@@ -87,17 +88,30 @@ export class Outbox {
       nextAttemptAt: now,
       notAfter,
     };
-    if (this.#stopped || this.#sending.size >= batchSize) {
-      // No worker here to send it, or as many mails in flight here as one pass claims (a lease
-      // must not run out while a mail waits for a connection): queued for whichever instance polls next.
-      await this.#deps.store.enqueueMail(mail);
-      this.#deferred = true;
+    const claim = !this.#stopped && this.#sending.size < batchSize;
+    try {
+      if (!claim) {
+        // No worker here to send it, or as many mails in flight here as one pass claims (a lease
+        // must not run out while a mail waits for a connection): queued for whichever instance polls next.
+        await this.#deps.store.enqueueMail(mail);
+        this.#deferred = true;
+        return mail.id;
+      }
+      // This instance sends it now: queued already claimed (with a claim's lease, so another instance
+      // takes it over if this one dies before the outcome is recorded), then sent without a claim round.
+      this.#sendNow(await this.#deps.store.enqueueClaimedMail(mail, now, leaseMs));
+      return mail.id;
+    } catch (error) {
+      // A write can land although it answered with an error (a command timeout): then the mail is
+      // queued, and the caller must not report it as not queued (a code page's MailDeliveryFailed)
+      // while it is sent. Only a mail the store does not have, or cannot say it has, was not queued.
+      const stored = await this.#deps.store.getMail(mail.id).catch(() => undefined);
+      if (stored?.sealed !== mail.sealed) throw error;
+      this.#deps.logger.warn({ err: error, mailId: mail.id, mail: mail.label }, 'queueing a mail answered with an error, but the store has it: it is sent');
+      if (claim && stored!.state === 'sending') this.#sendNow(stored!);
+      else this.#deferred = true;
       return mail.id;
     }
-    // This instance sends it now: queued already claimed (with a claim's lease, so another instance
-    // takes it over if this one dies before the outcome is recorded), then sent without a claim round.
-    this.#sendNow(await this.#deps.store.enqueueClaimedMail(mail, now, leaseMs));
-    return mail.id;
   }
 
   /**
