@@ -256,14 +256,16 @@ export class Outbox {
     const outcome = await this.#attempt(mail, transport, clock.now(), secrets);
     // Only a first attempt's time is what a person usually waits; a retried mail says nothing about that.
     if (outcome.state === 'sent') this.#health.succeeded(mail.attempts <= 1 ? outcome.at - mail.createdAt : undefined);
-    await store.completeMail(mail.id, outcome);
+    // Its lease may have run out meanwhile and another instance claimed the mail: then only a send
+    // is recorded, and that instance's outcome (not this failure) is the one audited.
+    const recorded = await store.completeMail(mail.id, outcome, mail.attempts);
     this.#deps.onAttempt?.(outcome.state);
     if (outcome.state === 'sent') {
       logger.debug({ mailId: mail.id, mail: mail.label, attempts: mail.attempts }, 'mail sent');
       return;
     }
-    logger.warn({ mailId: mail.id, mail: mail.label, attempts: mail.attempts, state: outcome.state, error: outcome.error }, 'mail not delivered');
-    if (outcome.state === 'failed' || outcome.state === 'expired') {
+    logger.warn({ mailId: mail.id, mail: mail.label, attempts: mail.attempts, state: outcome.state, error: outcome.error, recorded }, 'mail not delivered');
+    if (recorded && (outcome.state === 'failed' || outcome.state === 'expired')) {
       await this.#deps.audit.record('MailDeliveryFailed', {
         actor: { type: 'system', id: 'outbox' },
         detail: { mailId: mail.id, mail: mail.label, attempts: mail.attempts, reason: outcome.error },
