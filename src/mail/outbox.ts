@@ -62,8 +62,11 @@ export class Outbox {
   readonly #laterUnfinished = new Set<Promise<void>>();
   /** Mails this instance queued already claimed and is sending (see `enqueue`), waited for by `stop`. */
   readonly #sending = new Set<Promise<void>>();
-  /** Their ids: a pass of this worker that claims one (its lease ran out meanwhile) leaves it to its sender here. */
-  readonly #sendingIds = new Set<string>();
+  /**
+   * Those mails by id: a pass of this worker that claims one (its lease ran out meanwhile) leaves
+   * it to its sender here, whose outcome is then recorded under that newer claim (its attempts).
+   */
+  readonly #sendingHere = new Map<string, OutboxMail>();
   /** A mail was queued unclaimed because this many were in flight here: a pass should claim it when one ends. */
   #deferred = false;
 
@@ -206,7 +209,12 @@ export class Outbox {
     let handled = 0;
     for (;;) {
       const batch = await store.claimDueMail(clock.now(), leaseMs, batchSize);
-      await Promise.all(batch.filter((mail) => !this.#sendingIds.has(mail.id)).map((mail) => this.#deliver(mail)));
+      const fresh = batch.filter((claimed) => {
+        const here = this.#sendingHere.get(claimed.id);
+        if (here) here.attempts = claimed.attempts;
+        return !here;
+      });
+      await Promise.all(fresh.map((mail) => this.#deliver(mail)));
       handled += batch.length;
       if (batch.length < batchSize) return handled;
     }
@@ -228,12 +236,12 @@ export class Outbox {
 
   /** Delivers a mail this instance has just queued claimed; it outlives the request that queued it. */
   #sendNow(mail: OutboxMail): void {
-    this.#sendingIds.add(mail.id);
+    this.#sendingHere.set(mail.id, mail);
     const delivery: Promise<void> = outsideRequest(() => this.#deliver(mail))
       .catch((error: unknown) => this.#deps.logger.warn({ err: error, mailId: mail.id, mail: mail.label }, 'mail delivery not recorded; its lease ends and it is tried again'))
       .finally(() => {
         this.#sending.delete(delivery);
-        this.#sendingIds.delete(mail.id);
+        this.#sendingHere.delete(mail.id);
         // A pass now (unless one runs) claims what was queued unclaimed meanwhile, rather than the next poll.
         if (this.#deferred && !this.#running && !this.#stopped) {
           this.#deferred = false;

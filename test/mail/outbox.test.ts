@@ -273,6 +273,32 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
     }
   });
 
+  it('records and audits the outcome of its own send that outlived its lease after its own pass claimed the mail again', async () => {
+    const smtp = await new SmtpCapture().start();
+    smtp.holdReplies();
+    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
+    try {
+      await startWithFirstPassOver(outbox);
+      const message = { to: 'slow-relay@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+      const id = await outbox.enqueue(message, { label: 'verification code to s***@example.org', notAfter: clock.now() + 600_000 });
+      await waitFor(() => smtp.heldReplies === 1, 'the send waiting for the relay');
+      // Past its lease: this instance's next pass claims it again, and leaves it to the send in flight here.
+      clock.advanceSeconds(61);
+      await outbox.deliverDue();
+      expect(await store.getMail(id)).to.include({ state: 'sending', attempts: 2 });
+      smtp.releaseReplies({ code: 550, message: 'no such user' });
+      await outbox.stop();
+      expect(await store.getMail(id), 'its outcome is the one claim\'s that holds it').to.include({ state: 'failed' });
+      const failures = (await store.listAudit({ operation: 'MailDeliveryFailed' }, { limit: 10 })).items;
+      expect(failures.map((event) => event.detail.mailId)).to.deep.equal([id]);
+    } finally {
+      smtp.releaseReplies();
+      await outbox.stop();
+      await transport.close();
+      await smtp.stop();
+    }
+  });
+
   it('still fails to queue a mail the store does not have', async () => {
     const smtp = await new SmtpCapture().start();
     const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
