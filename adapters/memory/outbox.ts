@@ -33,21 +33,23 @@ export class MemoryOutbox implements OutboxStore {
     return claimed;
   }
 
-  async completeMail(id: string, outcome: MailOutcome): Promise<void> {
+  async completeMail(id: string, outcome: MailOutcome, attempt?: number): Promise<boolean> {
     const mail = this.#mail.get(id);
-    if (!mail) return;
+    if (!mail) return false;
     if (outcome.state === 'sent') {
       this.#mail.delete(id);
-      return;
+      return true;
     }
+    if (attempt !== undefined && mail.attempts !== attempt) return false;
     mail.state = outcome.state;
     mail.lastError = outcome.error;
     if (outcome.state === 'retrying') {
       mail.nextAttemptAt = outcome.nextAttemptAt;
-      return;
+      return true;
     }
     delete mail.sealed;
     this.#mail.set(id, mail, finishedMailTtlSeconds);
+    return true;
   }
 
   async getMail(id: string): Promise<OutboxMail | undefined> {

@@ -57,8 +57,8 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
     });
   }
 
-  async completeMail(id: string, outcome: MailOutcome): Promise<void> {
-    await this.redis.script(
+  async completeMail(id: string, outcome: MailOutcome, attempt?: number): Promise<boolean> {
+    const recorded = await this.redis.script(
       'gpCompleteMail',
       this.keys.outboxDue(),
       this.keys.outboxMail(id),
@@ -67,7 +67,9 @@ export class RedisOutbox extends RedisPart implements OutboxStore {
       finishedMailTtlSeconds * 1000,
       outcome.state === 'sent' ? '' : outcome.error,
       outcome.state === 'retrying' ? outcome.nextAttemptAt : '',
+      attempt ?? '',
     );
+    return recorded === 1;
   }
 
   async getMail(id: string): Promise<OutboxMail | undefined> {

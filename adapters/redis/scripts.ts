@@ -299,10 +299,10 @@ local complete = redis.call('ZCARD', KEYS[1]) <= limit and 1 or 0
 return {waiting, oldestText, complete}`,
   },
   /**
-   * KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, state, finished ttl ms, error, nextAttemptAt.
-   * A sent mail is forgotten; a retried one is due again; one given up keeps its status and error
-   * (not its body) for the finished ttl.
-   */
+   * KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, state, finished ttl ms, error, nextAttemptAt,
+   * the claim's attempts or ''. A sent mail is forgotten; a retried one is due again; one given up
+   * keeps its status and error (not its body) for the finished ttl; any other than a send from a
+   * claim that no longer holds the mail (another has more attempts) is not recorded (0). */
   gpCompleteMail: {
     numberOfKeys: 2,
     lua: `${extendExpiryLua}
@@ -313,6 +313,7 @@ if state == 'sent' then
   redis.call('DEL', KEYS[2])
   return 1
 end
+if ARGV[6] ~= '' and redis.call('HGET', KEYS[2], 'attempts') ~= ARGV[6] then return 0 end
 redis.call('HSET', KEYS[2], 'state', state, 'lastError', ARGV[4])
 if state == 'retrying' then
   redis.call('HSET', KEYS[2], 'nextAttemptAt', ARGV[5])

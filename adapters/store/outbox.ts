@@ -45,9 +45,12 @@ export interface OutboxStore {
    * Records the result of an attempt. A sent mail is forgotten (nothing reads its status: the code
    * page draws its own, and the audit trail records the code); one to be retried is due again at
    * its next attempt; one given up keeps its status and error, not its body, for an hour
-   * (`finishedMailTtlSeconds`), beside its `MailDeliveryFailed` event.
+   * (`finishedMailTtlSeconds`), beside its `MailDeliveryFailed` event. `attempt`: the claim's
+   * `attempts`; an outcome other than a send is then recorded only while that claim holds the mail
+   * (its lease ran out and another instance claimed it since: that one's outcome decides). Answers
+   * whether it recorded the outcome (false: the mail is gone, or no longer this claim's).
    */
-  completeMail(id: string, outcome: MailOutcome): Promise<void>;
+  completeMail(id: string, outcome: MailOutcome, attempt?: number): Promise<boolean>;
   getMail(id: string): Promise<OutboxMail | undefined>;
   /**
    * The mail still waiting to go (queued, retrying or being sent): how many, and when the oldest

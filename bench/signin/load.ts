@@ -11,6 +11,16 @@
  * the CPU per sign-in of whichever server makes a sign-in wait longer, in proportion to the wait
  * over the round's length: guestpass with its code-mail moment in the capacity section most of all
  * (bench/README.md, round 7). Latencies are of every sign-in of the run.
+ *
+ * Within the window the rate is not the sign-ins that ended in it over its length: with many in
+ * flight, a sign-in lasts about as long as a quarter of a round (256 in flight, ~2 s), and the
+ * sign-ins in flight at either edge are a large share of those counted. Whether they were mostly
+ * done or barely begun at each edge (the start's wave, or a server that serves its queue in
+ * lockstep) moved the count by up to a latency's worth of sign-ins: about ±13% at 256 in flight
+ * in a model of a one-core server. Instead, by Little's law, it is the number in flight over the
+ * mean latency of the sign-ins that ended in the window (`windowRate`): every worker is busy
+ * until the deadline, so that holds at any phase. The CPU per sign-in divides the window's CPU
+ * by that rate times the window's length.
  */
 import { readFileSync } from 'node:fs';
 
@@ -39,6 +49,8 @@ export interface CpuSeconds {
 export interface Batch {
   /** Sign-ins completed within the window the rate is counted over (the whole run for a count). */
   completed: number;
+  /** Completed sign-ins per second over the window (`windowRate`; for a count, completed over the run's length). */
+  rate: number;
   errors: number;
   firstErrors: string[];
   /** That window's length. */
@@ -63,26 +75,50 @@ const maxErrorsPerBatch = 50;
 /** Where a run for a time starts counting its rate and CPU: the share of it that the ramp may take. */
 const steadyFrom = 0.25;
 
+/**
+ * Sign-ins per second over a window throughout which `concurrency` sign-ins were in flight, by
+ * Little's law: `concurrency` over the mean latency of those that completed in it, less the share
+ * of the window's sign-ins that failed (a failed one held a worker too). Unlike counting those
+ * that completed, it does not depend on how far along the sign-ins in flight at its edges were.
+ */
+export function windowRate(concurrency: number, completed: readonly { at: number; totalMs: number }[], failedAt: readonly number[], window: { from: number; to: number }): number {
+  const within = (at: number) => at >= window.from && at <= window.to;
+  const latencies = completed.filter(({ at }) => within(at)).map(({ totalMs }) => totalMs);
+  if (latencies.length === 0) return 0;
+  const meanMs = latencies.reduce((sum, ms) => sum + ms, 0) / latencies.length;
+  const failed = failedAt.filter(within).length;
+  return ((concurrency * 1000) / meanMs) * (latencies.length / (latencies.length + failed));
+}
+
 export async function runSignIns(target: Target, sink: MailSink, { concurrency, durationMs, count }: { concurrency: number; durationMs?: number; count?: number }): Promise<Batch> {
-  const batch: Batch = { completed: 0, errors: 0, firstErrors: [], elapsedMs: 0, times: [], cpu: { server: 0, redis: undefined, driver: 0, machine: 0 } };
+  const batch: Batch = { completed: 0, rate: 0, errors: 0, firstErrors: [], elapsedMs: 0, times: [], cpu: { server: 0, redis: undefined, driver: 0, machine: 0 } };
   closeIdleConnections();
   const started = performance.now();
   const deadline = durationMs === undefined ? Infinity : started + durationMs;
   // The window: a run for a count, all of it; a run for a time, from its steady part to the deadline.
+  // Its edges are the moments its CPU was read: a timer that fires late (a busy driver) moves both alike.
   const window = durationMs === undefined ? undefined : { from: started + durationMs * steadyFrom, to: deadline };
   let cpuBefore = cpuSnapshot(target);
   let cpuAfter: CpuSeconds | undefined;
-  const timers = window ? [setTimeout(() => (cpuBefore = cpuSnapshot(target)), window.from - started), setTimeout(() => (cpuAfter = cpuSnapshot(target)), window.to - started)] : [];
-  const completedAt: number[] = [];
+  const timers = window
+    ? [
+        setTimeout(() => ((cpuBefore = cpuSnapshot(target)), (window.from = performance.now())), window.from - started),
+        setTimeout(() => ((cpuAfter = cpuSnapshot(target)), (window.to = performance.now())), window.to - started),
+      ]
+    : [];
+  const completedAt: { at: number; totalMs: number }[] = [];
+  const failedAt: number[] = [];
   let begun = 0;
   const more = () => performance.now() < deadline && (count === undefined || begun < count);
   const worker = async () => {
     while (more()) {
       begun += 1;
       try {
-        batch.times.push(await signIn(target.endpoints, benchClients.RS256, sink, nextAddress()));
-        completedAt.push(performance.now());
+        const times = await signIn(target.endpoints, benchClients.RS256, sink, nextAddress());
+        batch.times.push(times);
+        completedAt.push({ at: performance.now(), totalMs: times.total });
       } catch (error) {
+        failedAt.push(performance.now());
         batch.errors += 1;
         if (batch.firstErrors.length < 3) batch.firstErrors.push((error as Error).message);
         if (batch.errors > maxErrorsPerBatch) throw new Error(`${target.label}: more than ${maxErrorsPerBatch} failed sign-ins; first: ${batch.firstErrors.join(' | ')}`, { cause: error });
@@ -96,9 +132,10 @@ export async function runSignIns(target: Target, sink: MailSink, { concurrency, 
   }
   const ended = performance.now();
   cpuAfter ??= cpuSnapshot(target);
-  batch.completed = window ? completedAt.filter((at) => at >= window.from && at <= window.to).length : completedAt.length;
+  batch.completed = window ? completedAt.filter(({ at }) => at >= window.from && at <= window.to).length : completedAt.length;
   // A run that ended before its window (every sign-in failed) has none: its rate is 0, not a division by 0.
   batch.elapsedMs = Math.max(1, window ? Math.min(ended, window.to) - window.from : ended - started);
+  batch.rate = window ? windowRate(concurrency, completedAt, failedAt, window) : (batch.completed * 1000) / batch.elapsedMs;
   batch.cpu = {
     server: cpuAfter.server - cpuBefore.server,
     redis: cpuAfter.redis === undefined || cpuBefore.redis === undefined ? undefined : cpuAfter.redis - cpuBefore.redis,
@@ -168,7 +205,7 @@ export function summarize(batches: readonly Batch[]): Summary {
     (batch) => 100_000 / batch.elapsedMs,
     (cpu) => cpu.machine - cpu.server - (cpu.redis ?? 0) - cpu.driver,
   )!;
-  const rates = batches.map((batch) => (batch.completed * 1000) / batch.elapsedMs);
+  const rates = batches.map((batch) => batch.rate);
   return {
     rate: median(rates),
     rates,
@@ -179,6 +216,7 @@ export function summarize(batches: readonly Batch[]): Summary {
     firstErrors: batches.flatMap((batch) => batch.firstErrors).slice(0, 3),
     steps: Object.fromEntries(stepNames.map((step) => [step, median(times.map((time) => time[step]))])) as Summary['steps'],
     cpuPercent: { ...cpuMedians((batch) => 100_000 / batch.elapsedMs), others },
-    cpuMsPerSignIn: cpuMedians((batch) => 1000 / Math.max(1, batch.completed)),
+    // CPU seconds × 1000 over the sign-ins the window is worth at its rate (at least one).
+    cpuMsPerSignIn: cpuMedians((batch) => 1000 / Math.max(1, (batch.rate * batch.elapsedMs) / 1000)),
   };
 }

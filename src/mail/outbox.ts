@@ -62,8 +62,11 @@ export class Outbox {
   readonly #laterUnfinished = new Set<Promise<void>>();
   /** Mails this instance queued already claimed and is sending (see `enqueue`), waited for by `stop`. */
   readonly #sending = new Set<Promise<void>>();
-  /** Their ids: a pass of this worker that claims one (its lease ran out meanwhile) leaves it to its sender here. */
-  readonly #sendingIds = new Set<string>();
+  /**
+   * Those mails by id: a pass of this worker that claims one (its lease ran out meanwhile) leaves
+   * it to its sender here, whose outcome is then recorded under that newer claim (its attempts).
+   */
+  readonly #sendingHere = new Map<string, OutboxMail>();
   /** A mail was queued unclaimed because this many were in flight here: a pass should claim it when one ends. */
   #deferred = false;
 
@@ -74,6 +77,7 @@ export class Outbox {
   /**
    * Seals and queues a mail; returns its id, by which the code page follows its delivery.
    * `requestedAt`: when the mail was asked for, if earlier than now (its delivery time counts from then).
+   * Throws only when the store does not have the mail (or cannot say it has): then it is not sent.
    */
   async enqueue(message: MailMessage, { label, notAfter, id = randomUUID(), requestedAt }: { label: string; notAfter: number; id?: string; requestedAt?: number }): Promise<string> {
     const now = this.#deps.clock.now();
@@ -87,17 +91,30 @@ export class Outbox {
       nextAttemptAt: now,
       notAfter,
     };
-    if (this.#stopped || this.#sending.size >= batchSize) {
-      // No worker here to send it, or as many mails in flight here as one pass claims (a lease
-      // must not run out while a mail waits for a connection): queued for whichever instance polls next.
-      await this.#deps.store.enqueueMail(mail);
-      this.#deferred = true;
+    const claim = !this.#stopped && this.#sending.size < batchSize;
+    try {
+      if (!claim) {
+        // No worker here to send it, or as many mails in flight here as one pass claims (a lease
+        // must not run out while a mail waits for a connection): queued for whichever instance polls next.
+        await this.#deps.store.enqueueMail(mail);
+        this.#deferred = true;
+        return mail.id;
+      }
+      // This instance sends it now: queued already claimed (with a claim's lease, so another instance
+      // takes it over if this one dies before the outcome is recorded), then sent without a claim round.
+      this.#sendNow(await this.#deps.store.enqueueClaimedMail(mail, now, leaseMs));
+      return mail.id;
+    } catch (error) {
+      // A write can land although it answered with an error (a command timeout): then the mail is
+      // queued, and the caller must not report it as not queued (a code page's MailDeliveryFailed)
+      // while it is sent. Only a mail the store does not have, or cannot say it has, was not queued.
+      const stored = await this.#deps.store.getMail(mail.id).catch(() => undefined);
+      if (stored?.sealed !== mail.sealed) throw error;
+      this.#deps.logger.warn({ err: error, mailId: mail.id, mail: mail.label }, 'queueing a mail answered with an error, but the store has it: it is sent');
+      if (claim && stored!.state === 'sending') this.#sendNow(stored!);
+      else this.#deferred = true;
       return mail.id;
     }
-    // This instance sends it now: queued already claimed (with a claim's lease, so another instance
-    // takes it over if this one dies before the outcome is recorded), then sent without a claim round.
-    this.#sendNow(await this.#deps.store.enqueueClaimedMail(mail, now, leaseMs));
-    return mail.id;
   }
 
   /**
@@ -192,7 +209,12 @@ export class Outbox {
     let handled = 0;
     for (;;) {
       const batch = await store.claimDueMail(clock.now(), leaseMs, batchSize);
-      await Promise.all(batch.filter((mail) => !this.#sendingIds.has(mail.id)).map((mail) => this.#deliver(mail)));
+      const fresh = batch.filter((claimed) => {
+        const here = this.#sendingHere.get(claimed.id);
+        if (here) here.attempts = claimed.attempts;
+        return !here;
+      });
+      await Promise.all(fresh.map((mail) => this.#deliver(mail)));
       handled += batch.length;
       if (batch.length < batchSize) return handled;
     }
@@ -214,12 +236,12 @@ export class Outbox {
 
   /** Delivers a mail this instance has just queued claimed; it outlives the request that queued it. */
   #sendNow(mail: OutboxMail): void {
-    this.#sendingIds.add(mail.id);
+    this.#sendingHere.set(mail.id, mail);
     const delivery: Promise<void> = outsideRequest(() => this.#deliver(mail))
       .catch((error: unknown) => this.#deps.logger.warn({ err: error, mailId: mail.id, mail: mail.label }, 'mail delivery not recorded; its lease ends and it is tried again'))
       .finally(() => {
         this.#sending.delete(delivery);
-        this.#sendingIds.delete(mail.id);
+        this.#sendingHere.delete(mail.id);
         // A pass now (unless one runs) claims what was queued unclaimed meanwhile, rather than the next poll.
         if (this.#deferred && !this.#running && !this.#stopped) {
           this.#deferred = false;
@@ -242,14 +264,16 @@ export class Outbox {
     const outcome = await this.#attempt(mail, transport, clock.now(), secrets);
     // Only a first attempt's time is what a person usually waits; a retried mail says nothing about that.
     if (outcome.state === 'sent') this.#health.succeeded(mail.attempts <= 1 ? outcome.at - mail.createdAt : undefined);
-    await store.completeMail(mail.id, outcome);
+    // Its lease may have run out meanwhile and another instance claimed the mail: then only a send
+    // is recorded, and that instance's outcome (not this failure) is the one audited.
+    const recorded = await store.completeMail(mail.id, outcome, mail.attempts);
     this.#deps.onAttempt?.(outcome.state);
     if (outcome.state === 'sent') {
       logger.debug({ mailId: mail.id, mail: mail.label, attempts: mail.attempts }, 'mail sent');
       return;
     }
-    logger.warn({ mailId: mail.id, mail: mail.label, attempts: mail.attempts, state: outcome.state, error: outcome.error }, 'mail not delivered');
-    if (outcome.state === 'failed' || outcome.state === 'expired') {
+    logger.warn({ mailId: mail.id, mail: mail.label, attempts: mail.attempts, state: outcome.state, error: outcome.error, recorded }, 'mail not delivered');
+    if (recorded && (outcome.state === 'failed' || outcome.state === 'expired')) {
       await this.#deps.audit.record('MailDeliveryFailed', {
         actor: { type: 'system', id: 'outbox' },
         detail: { mailId: mail.id, mail: mail.label, attempts: mail.attempts, reason: outcome.error },

@@ -73,6 +73,8 @@ describe('the end-to-end sign-in bench', function () {
     // includes waiting for the sign-ins still in flight at the deadline.
     expect(batch.elapsedMs).to.be.greaterThan(0).and.at.most(durationMs * 0.75);
     expect(batch.completed).to.be.greaterThan(0).and.at.most(batch.times.length);
+    // By Little's law (windowRate): 2 in flight over the mean latency, about the count over the window.
+    expect(batch.rate).to.be.closeTo((batch.completed * 1000) / batch.elapsedMs, (batch.completed * 1000) / batch.elapsedMs / 2);
     expect(batch.cpu.server).to.be.greaterThan(0);
   });
 

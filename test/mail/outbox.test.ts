@@ -250,6 +250,73 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       await smtp.stop();
     }
   });
+  it('sends at once a mail whose claimed queueing failed after the store had it (a lost answer), rather than report it not queued', async () => {
+    const smtp = await new SmtpCapture().start();
+    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
+    const enqueueClaimedMail = store.enqueueClaimedMail.bind(store);
+    store.enqueueClaimedMail = async (...args) => {
+      await enqueueClaimedMail(...args);
+      throw new Error('Command timed out');
+    };
+    try {
+      await startWithFirstPassOver(outbox);
+      const message = { to: 'lost-answer@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+      // Polls are an hour apart and the lease is a minute: only this instance, now, can send it soon.
+      const id = await outbox.enqueue(message, { label: 'verification code to l***@example.org', notAfter: clock.now() + 600_000 });
+      await smtp.waitForMail('lost-answer@example.org');
+      await outbox.stop();
+      expect(await store.getMail(id), 'sent, and forgotten').to.equal(undefined);
+    } finally {
+      await outbox.stop();
+      await transport.close();
+      await smtp.stop();
+    }
+  });
+
+  it('records and audits the outcome of its own send that outlived its lease after its own pass claimed the mail again', async () => {
+    const smtp = await new SmtpCapture().start();
+    smtp.holdReplies();
+    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
+    try {
+      await startWithFirstPassOver(outbox);
+      const message = { to: 'slow-relay@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+      const id = await outbox.enqueue(message, { label: 'verification code to s***@example.org', notAfter: clock.now() + 600_000 });
+      await waitFor(() => smtp.heldReplies === 1, 'the send waiting for the relay');
+      // Past its lease: this instance's next pass claims it again, and leaves it to the send in flight here.
+      clock.advanceSeconds(61);
+      await outbox.deliverDue();
+      expect(await store.getMail(id)).to.include({ state: 'sending', attempts: 2 });
+      smtp.releaseReplies({ code: 550, message: 'no such user' });
+      await outbox.stop();
+      expect(await store.getMail(id), 'its outcome is the one claim\'s that holds it').to.include({ state: 'failed' });
+      const failures = (await store.listAudit({ operation: 'MailDeliveryFailed' }, { limit: 10 })).items;
+      expect(failures.map((event) => event.detail.mailId)).to.deep.equal([id]);
+    } finally {
+      smtp.releaseReplies();
+      await outbox.stop();
+      await transport.close();
+      await smtp.stop();
+    }
+  });
+
+  it('still fails to queue a mail the store does not have', async () => {
+    const smtp = await new SmtpCapture().start();
+    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
+    store.enqueueClaimedMail = () => Promise.reject(new Error('the store is unreachable'));
+    try {
+      await startWithFirstPassOver(outbox);
+      const message = { to: 'not-queued@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
+      let failure: Error | undefined;
+      await outbox.enqueue(message, { id: 'not-queued', label: 'code', notAfter: clock.now() + 600_000 }).catch((error: Error) => (failure = error));
+      expect(failure?.message).to.equal('the store is unreachable');
+      expect(await store.getMail('not-queued')).to.equal(undefined);
+    } finally {
+      await outbox.stop();
+      await transport.close();
+      await smtp.stop();
+    }
+  });
+
   it('keeps no more mails claimed and in flight than one pass claims: the rest are queued for any instance, so no lease runs out while a mail waits for a connection', async () => {
     // A relay that reads every mail and answers none yet, behind a pool of 5 connections: 5 sends
     // wait for the relay's answer, the next ones for a connection.

@@ -557,6 +557,25 @@ describe('the sign-in flow, without HTTP', () => {
     expect(lines.filter((line) => line.msg === 'a code could not be issued').map((line) => line.to)).to.deep.equal(['a***@example.org']);
   });
 
+  it('does not audit a code mail as not queued when its queueing failed after the store had it (a lost answer): the mail is sent', async () => {
+    const flow = flowWith();
+    const record = await flow.start(interaction());
+    await flow.submitEmail(record, { email: 'ada@example.org' }, request);
+    // The write lands, its answer does not (a command timeout while Redis was slow to reply).
+    const enqueueMail = store.enqueueMail.bind(store);
+    store.enqueueMail = async (mail) => {
+      await enqueueMail(mail);
+      throw new Error('Command timed out');
+    };
+    await outbox.stop();
+    store.enqueueMail = enqueueMail;
+    // The outbox has it and will send it: the audit must not say it never left.
+    expect((await store.outboxBacklog(10)).waiting, 'queued after all').to.equal(1);
+    expect(await auditedOperations()).to.deep.equal(['VerificationCodeSent']);
+    await flow.submitCode(record, { code: await mailedCode(record), keepSignedIn: false }, request);
+    expect(record.step.name).to.equal('verified');
+  });
+
   it('sends a disabled person to access_removed, and another address back to enter_email', async () => {
     const flow = flowWith();
     const person = await people.recordVerification({ display: 'Fay@example.org', normalized: 'fay@example.org' });

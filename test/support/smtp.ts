@@ -35,7 +35,7 @@ export class SmtpCapture {
   #waiters: Array<() => void> = [];
   #refusals: Refusal[] = [];
   #holding = false;
-  #heldReplies: Array<() => void> = [];
+  #heldReplies: Array<(error?: Error) => void> = [];
   /** Times a delivery was attempted, accepted or not. */
   attempts = 0;
 
@@ -76,7 +76,7 @@ export class SmtpCapture {
               });
               for (const wake of this.#waiters.splice(0)) wake();
               // A held mail's sender waits for this answer, its pooled connection busy meanwhile.
-              if (this.#holding) this.#heldReplies.push(() => callback());
+              if (this.#holding) this.#heldReplies.push((error) => callback(error));
               else callback();
             },
             (error: Error) => callback(error),
@@ -109,10 +109,10 @@ export class SmtpCapture {
     return this.#heldReplies.length;
   }
 
-  /** Answers every held mail and stops holding: the mails that follow are answered at once. */
-  releaseReplies(): void {
+  /** Answers every held mail (accepted, or refused with `refusal`) and stops holding: the mails that follow are answered at once. */
+  releaseReplies(refusal?: { code: number; message: string }): void {
     this.#holding = false;
-    for (const answer of this.#heldReplies.splice(0)) answer();
+    for (const answer of this.#heldReplies.splice(0)) answer(refusal && Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
   }
 
   mailsTo(address: string): CapturedMail[] {

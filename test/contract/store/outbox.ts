@@ -100,6 +100,31 @@ export function outboxContract(store: ContractStore): void {
       expect(await store.getMail('mail-1')).to.equal(undefined);
     });
 
+    it('completeMail from an attempt whose lease ran out and was claimed again records only a send: a failure or retry is the new holder\'s to say', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-taken-over', { nextAttemptAt: now }));
+      const [first] = await store.claimDueMail(now, 30_000, 10);
+      const [second] = await store.claimDueMail(now + 30_001, 30_000, 10);
+      expect([first?.attempts, second?.attempts]).to.deep.equal([1, 2]);
+      // The first instance, late: its retry must not hand the mail to a third one while the second sends it.
+      expect(await store.completeMail('mail-taken-over', { state: 'retrying', nextAttemptAt: now + 30_002, error: '451 later' }, 1)).to.equal(false);
+      expect(await store.completeMail('mail-taken-over', { state: 'failed', error: '421 closing' }, 1)).to.equal(false);
+      expect(await store.getMail('mail-taken-over')).to.include({ state: 'sending', attempts: 2, nextAttemptAt: now + 60_001, sealed: 'sealed-body-of-mail-taken-over' });
+      expect(await store.claimDueMail(now + 30_002, 30_000, 10), 'still leased to the second').to.deep.equal([]);
+      // A send is a send whoever made it: no one sends the mail again.
+      expect(await store.completeMail('mail-taken-over', { state: 'sent', at: now + 30_003 }, 1)).to.equal(true);
+      expect(await store.getMail('mail-taken-over')).to.equal(undefined);
+      expect(await store.completeMail('mail-taken-over', { state: 'failed', error: '550 no such user' }, 2), 'nothing left to fail').to.equal(false);
+    });
+
+    it('completeMail from the attempt that holds the lease is recorded', async () => {
+      const now = Date.now();
+      await store.enqueueMail(outboxMail('mail-held', { nextAttemptAt: now }));
+      await store.claimDueMail(now, 30_000, 10);
+      expect(await store.completeMail('mail-held', { state: 'failed', error: '550 no such user' }, 1)).to.equal(true);
+      expect(await store.getMail('mail-held')).to.include({ state: 'failed', lastError: '550 no such user' });
+    });
+
     it('completeMail of a failed attempt to be retried keeps the body and schedules the retry', async () => {
       const now = Date.now();
       await store.enqueueMail(outboxMail('mail-1', { nextAttemptAt: now }));
