@@ -66,6 +66,9 @@ async function startAll(running: Running): Promise<Target[]> {
 
 const noJitterLabel = 'guestpass, no mail jitter · redis';
 
+/** A capacity round's shortest length: a few latencies at 256 in flight (bench/README.md, round 7). */
+const capacityRoundSecondsAtLeast = 8;
+
 async function stopAll(running: Running): Promise<void> {
   for (const server of running.servers.splice(0)) await server.stop();
   for (const redis of running.redises.splice(0)) await redis.stop();
@@ -145,8 +148,11 @@ export async function benchSignIn(options: SignInBenchOptions, print: Print = co
 
     let capacity: string | undefined;
     if (options.capacityConcurrency > 0) {
+      // With so many in flight a sign-in takes seconds: a shorter round (--quick) would be over
+      // before it reached a steady state, and its window would hold only the start's wave.
+      const roundSeconds = Math.max(options.roundSeconds, capacityRoundSecondsAtLeast);
       capacity = [
-        `Capacity: the same sign-ins with ${options.capacityConcurrency} in flight, so that CPU rather than waiting limits each server (${options.rounds} alternating rounds of ${options.roundSeconds} s)`,
+        `Capacity: the same sign-ins with ${options.capacityConcurrency} in flight, so that CPU rather than waiting limits each server (${options.rounds} alternating rounds of ${roundSeconds} s)`,
         await measureCapacity(
           [
             { target: byLabel('guestpass', 'redis'), name: 'guestpass (defaults: code mail jitter on)' },
@@ -154,7 +160,7 @@ export async function benchSignIn(options: SignInBenchOptions, print: Print = co
           ],
           byLabel('baseline', 'redis'),
           running.sink,
-          { concurrency: options.capacityConcurrency, rounds: options.rounds, roundSeconds: options.roundSeconds },
+          { concurrency: options.capacityConcurrency, rounds: options.rounds, roundSeconds },
         ),
       ].join('\n');
       print(`\n${capacity}`);
