@@ -123,7 +123,7 @@ describe('the sign-in bench helpers', () => {
   it('lets an explicit knob win over --quick, and names a bad one', () => {
     expect(parseOptions(['--quick', '--rounds=4'])).to.include({ quick: true, rounds: 4, roundSeconds: 2 });
     expect(() => parseOptions(['--concurrency=0'])).to.throw(/--concurrency/);
-    expect(parseOptions([])).to.include({ capacityConcurrency: 128 });
+    expect(parseOptions([])).to.include({ capacityConcurrency: 256 });
     expect(parseOptions(['--capacity-concurrency=0'])).to.include({ capacityConcurrency: 0 });
     expect(() => parseOptions(['--capacity-concurrency=-1'])).to.throw(/--capacity-concurrency/);
   });
