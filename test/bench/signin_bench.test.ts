@@ -69,9 +69,10 @@ describe('the end-to-end sign-in bench', function () {
     const durationMs = 2000;
     const batch = await runSignIns(targets.baseline, sink, { concurrency: 2, durationMs });
     expect(batch.errors).to.equal(0);
-    // The window is the last three quarters up to the deadline: never the whole run, whose length
-    // includes waiting for the sign-ins still in flight at the deadline.
-    expect(batch.elapsedMs).to.be.greaterThan(0).and.at.most(durationMs * 0.75);
+    // The window is the last three quarters up to the deadline (its edges are when the CPU was read,
+    // so a timer that fired late moves them a little): never the whole run, whose length includes
+    // waiting for the sign-ins still in flight at the deadline.
+    expect(batch.elapsedMs).to.be.greaterThan(0).and.below(durationMs * 0.9);
     expect(batch.completed).to.be.greaterThan(0).and.at.most(batch.times.length);
     // By Little's law (windowRate): 2 in flight over the mean latency, about the count over the window.
     expect(batch.rate).to.be.closeTo((batch.completed * 1000) / batch.elapsedMs, (batch.completed * 1000) / batch.elapsedMs / 2);
