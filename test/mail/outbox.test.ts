@@ -197,15 +197,30 @@ describe('a queued code and a sign-in survive a restart (two instances, one Redi
 });
 
 describe('a mail queued on an instance whose outbox worker runs', () => {
-  /** An outbox on the in-memory store sending through the real pooled transport; polls an hour apart. */
-  function outboxSendingTo(smtp: SmtpCapture, maxConnections: number) {
+  type Sender = { smtp: SmtpCapture; store: MemoryStore; clock: ManualClock; outbox: Outbox };
+
+  /**
+   * Runs `test` with a relay of its own and an outbox on the in-memory store sending to it through
+   * the real pooled transport (`maxConnections`), polls an hour apart. The outbox is not started:
+   * the test starts it. Whatever the test did, what the relay still holds is then answered and
+   * everything stopped.
+   */
+  async function withSender(maxConnections: number, test: (sender: Sender) => Promise<void>): Promise<void> {
+    const smtp = await new SmtpCapture().start();
     const store = new MemoryStore();
     const clock = new ManualClock();
     const logger = createLogger('silent');
     const transport = createMailTransport({ smtpUrl: smtp.url, maxConnections, from: 'guestpass@example.org', dataDir: '.', logger });
     const settings = { maxAttempts: 3, initialBackoffSeconds: 1, maxBackoffSeconds: 10, pollIntervalMs: 3_600_000 };
     const outbox = new Outbox({ store, transport, clock, logger, audit: new AuditLog(store, clock, logger), secrets: ['outbox-test-secret'], settings });
-    return { store, clock, transport, outbox };
+    try {
+      await test({ smtp, store, clock, outbox });
+    } finally {
+      smtp.releaseReplies();
+      await outbox.stop();
+      await transport.close();
+      await smtp.stop();
+    }
   }
 
   /**
@@ -228,11 +243,9 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
     return ids;
   }
 
-  it('is in the store already claimed by this instance before it is sent, and is sent without a claim round', async () => {
-    const smtp = await new SmtpCapture().start();
-    // Polls an hour apart: after the first (empty) pass, only the instance that queues a mail can send it.
-    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
-    try {
+  it('is in the store already claimed by this instance before it is sent, and is sent without a claim round', () =>
+    withSender(1, async ({ smtp, store, clock, outbox }) => {
+      // Polls an hour apart: after the first (empty) pass, only the instance that queues a mail can send it.
       outbox.start();
       const message = { to: 'at-once@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
       const id = await outbox.enqueue(message, { label: 'verification code to a***@example.org', notAfter: clock.now() + 600_000 });
@@ -244,21 +257,15 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       await smtp.waitForMail('at-once@example.org');
       await outbox.stop();
       expect(await store.getMail(id), 'forgotten once sent, body and status').to.equal(undefined);
-    } finally {
-      await outbox.stop();
-      await transport.close();
-      await smtp.stop();
-    }
-  });
-  it('sends at once a mail whose claimed queueing failed after the store had it (a lost answer), rather than report it not queued', async () => {
-    const smtp = await new SmtpCapture().start();
-    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
-    const enqueueClaimedMail = store.enqueueClaimedMail.bind(store);
-    store.enqueueClaimedMail = async (...args) => {
-      await enqueueClaimedMail(...args);
-      throw new Error('Command timed out');
-    };
-    try {
+    }));
+
+  it('sends at once a mail whose claimed queueing failed after the store had it (a lost answer), rather than report it not queued', () =>
+    withSender(1, async ({ smtp, store, clock, outbox }) => {
+      const enqueueClaimedMail = store.enqueueClaimedMail.bind(store);
+      store.enqueueClaimedMail = async (...args) => {
+        await enqueueClaimedMail(...args);
+        throw new Error('Command timed out');
+      };
       await startWithFirstPassOver(outbox);
       const message = { to: 'lost-answer@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
       // Polls are an hour apart and the lease is a minute: only this instance, now, can send it soon.
@@ -266,18 +273,11 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       await smtp.waitForMail('lost-answer@example.org');
       await outbox.stop();
       expect(await store.getMail(id), 'sent, and forgotten').to.equal(undefined);
-    } finally {
-      await outbox.stop();
-      await transport.close();
-      await smtp.stop();
-    }
-  });
+    }));
 
-  it('records and audits the outcome of its own send that outlived its lease after its own pass claimed the mail again', async () => {
-    const smtp = await new SmtpCapture().start();
-    smtp.holdReplies();
-    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
-    try {
+  it('records and audits the outcome of its own send that outlived its lease after its own pass claimed the mail again', () =>
+    withSender(1, async ({ smtp, store, clock, outbox }) => {
+      smtp.holdReplies();
       await startWithFirstPassOver(outbox);
       const message = { to: 'slow-relay@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
       const id = await outbox.enqueue(message, { label: 'verification code to s***@example.org', notAfter: clock.now() + 600_000 });
@@ -291,40 +291,25 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       expect(await store.getMail(id), 'its outcome is the one claim\'s that holds it').to.include({ state: 'failed' });
       const failures = (await store.listAudit({ operation: 'MailDeliveryFailed' }, { limit: 10 })).items;
       expect(failures.map((event) => event.detail.mailId)).to.deep.equal([id]);
-    } finally {
-      smtp.releaseReplies();
-      await outbox.stop();
-      await transport.close();
-      await smtp.stop();
-    }
-  });
+    }));
 
-  it('still fails to queue a mail the store does not have', async () => {
-    const smtp = await new SmtpCapture().start();
-    const { store, clock, transport, outbox } = outboxSendingTo(smtp, 1);
-    store.enqueueClaimedMail = () => Promise.reject(new Error('the store is unreachable'));
-    try {
+  it('still fails to queue a mail the store does not have', () =>
+    withSender(1, async ({ store, clock, outbox }) => {
+      store.enqueueClaimedMail = () => Promise.reject(new Error('the store is unreachable'));
       await startWithFirstPassOver(outbox);
       const message = { to: 'not-queued@example.org', subject: 'Your code', text: '123456', html: '<p>123456</p>', locale: 'en' };
       let failure: Error | undefined;
       await outbox.enqueue(message, { id: 'not-queued', label: 'code', notAfter: clock.now() + 600_000 }).catch((error: Error) => (failure = error));
       expect(failure?.message).to.equal('the store is unreachable');
       expect(await store.getMail('not-queued')).to.equal(undefined);
-    } finally {
-      await outbox.stop();
-      await transport.close();
-      await smtp.stop();
-    }
-  });
+    }));
 
-  it('keeps no more mails claimed and in flight than one pass claims: the rest are queued for any instance, so no lease runs out while a mail waits for a connection', async () => {
-    // A relay that reads every mail and answers none yet, behind a pool of 5 connections: 5 sends
-    // wait for the relay's answer, the next ones for a connection.
-    const smtp = await new SmtpCapture().start();
-    smtp.holdReplies();
-    const sender = outboxSendingTo(smtp, 5);
-    const { store, clock, transport, outbox } = sender;
-    try {
+  it('keeps no more mails claimed and in flight than one pass claims: the rest are queued for any instance, so no lease runs out while a mail waits for a connection', () =>
+    withSender(5, async (sender) => {
+      const { smtp, store, clock, outbox } = sender;
+      // A relay that reads every mail and answers none yet, behind a pool of 5 connections: 5 sends
+      // wait for the relay's answer, the next ones for a connection.
+      smtp.holdReplies();
       await startWithFirstPassOver(outbox);
       const ids = await enqueueBurst(sender, 25);
       await waitFor(() => smtp.heldReplies === 5, 'every pooled connection waiting for the relay');
@@ -332,21 +317,13 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       expect(states.filter((state) => state === 'sending'), 'claimed by this instance').to.have.length(10);
       // The others are due for whichever instance claims next, before any lease could run out.
       expect(await store.claimDueMail(clock.now(), 60_000, 100)).to.have.length(15);
-    } finally {
-      smtp.releaseReplies();
-      await outbox.stop();
-      await transport.close();
-      await smtp.stop();
-    }
-  });
+    }));
 
-  it('sends the mails it queued unclaimed during a burst as soon as its sends end, not at the next poll', async () => {
-    // A relay that answers only when told to; a connection for each mail this instance claims.
-    const smtp = await new SmtpCapture().start();
-    smtp.holdReplies();
-    const sender = outboxSendingTo(smtp, 10);
-    const { store, transport, outbox } = sender;
-    try {
+  it('sends the mails it queued unclaimed during a burst as soon as its sends end, not at the next poll', () =>
+    withSender(10, async (sender) => {
+      const { smtp, store, outbox } = sender;
+      // A relay that answers only when told to; a connection for each mail this instance claims.
+      smtp.holdReplies();
       await startWithFirstPassOver(outbox);
       const ids = await enqueueBurst(sender, 25);
       await waitFor(() => smtp.heldReplies === 10, 'ten sends waiting for the relay at once');
@@ -356,11 +333,5 @@ describe('a mail queued on an instance whose outbox worker runs', () => {
       smtp.releaseReplies();
       await waitFor(async () => (await states()).every((state) => state === 'sent and forgotten'), 'every mail sent');
       expect(smtp.mails).to.have.length(25);
-    } finally {
-      smtp.releaseReplies();
-      await outbox.stop();
-      await transport.close();
-      await smtp.stop();
-    }
-  });
+    }));
 });
