@@ -8,7 +8,7 @@
  * whichever instance is asked.
  */
 import { expect } from 'chai';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import * as client from 'openid-client';
 
 import { TestBalancer } from '../support/balancer.ts';
@@ -48,7 +48,10 @@ async function stopDeployment(deployment: Deployment | undefined): Promise<void>
   await deployment.smtp.stop();
 }
 
-function severalInstancesSuite(redisOf: () => Record<string, unknown>, cleanUp: (prefix: string) => Promise<void>): void {
+/** Holds every write to the shared Redis (scripts included) for `ms`, while reads go on (CLIENT PAUSE … WRITE). */
+type PauseWrites = (ms: number) => Promise<void>;
+
+function severalInstancesSuite(redisOf: () => Record<string, unknown>, cleanUp: (prefix: string) => Promise<void>, pauseWrites: () => PauseWrites): void {
   let deployment: Deployment;
   let prefix: string;
 
@@ -148,10 +151,45 @@ function severalInstancesSuite(redisOf: () => Record<string, unknown>, cleanUp: 
     expect(again).to.be.instanceOf(client.ResponseBodyError);
     expect((again as client.ResponseBodyError).error).to.equal('invalid_grant');
   });
+
+  it('lets one of parallel resumes on three instances through, even when all of them find the sign-in before any writes', async () => {
+    const { balancer, instances, smtp } = deployment;
+    const [first, second] = instances as [TestGuestpass, TestGuestpass];
+    const email = 'dee@example.com';
+
+    balancer.target = 0;
+    const journey = await openSignIn(first);
+    await submitEmail(journey, email);
+    const finished = await journey.browser.submit(journey.page, '/code', { code: codeFrom(await smtp.waitForMail(email)) }, { follow: false });
+    const resume = finished.headers.get('location')!;
+    expect(resume).to.match(/\/auth\//);
+
+    // Each instance gets two resumes of the finished sign-in. With writes held, every one of them
+    // reads what it reads first, and their writes then land one after another: only the shared
+    // gate keeps a second resume, on another instance, from finishing the sign-in again.
+    await pauseWrites()(1500);
+    balancer.roundRobin = true;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => journey.browser.get(resume, { follow: false })));
+    balancer.roundRobin = false;
+    const withCode = answers.filter((answer) => /[?&]code=/.test(answer.headers.get('location') ?? ''));
+    expect(withCode, answers.map((answer) => `${answer.status} ${answer.headers.get('location') ?? ''}`).join('; ')).to.have.length(1);
+    expect(answers.filter((answer) => answer.status === 400)).to.have.length(5);
+    const tokens = await first.rp.redeem(journey.pending, withCode[0]!.headers.get('location')!);
+    expect(tokens.claims()?.email).to.equal(email);
+    const signedIn = (await second.store.listAudit({ email }, { limit: 50 })).items.filter((event) => event.operation === 'SignedIn');
+    expect(signedIn).to.have.length(1);
+  });
 }
 
 describe('several instances on one Redis', () => {
-  severalInstancesSuite(() => ({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('instances') }), deleteKeys);
+  severalInstancesSuite(() => ({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('instances') }), deleteKeys, () => async (ms) => {
+    const admin = new Redis(testRedisUrl());
+    try {
+      await admin.call('CLIENT', 'PAUSE', String(ms), 'WRITE');
+    } finally {
+      admin.disconnect();
+    }
+  });
 });
 
 describeWithRedisSetup('several instances on a Redis Cluster', () => {
@@ -173,6 +211,9 @@ describeWithRedisSetup('several instances on a Redis Cluster', () => {
     () => ({ cluster: cluster.nodes, keyPrefix: uniqueKeyPrefix('instances') }),
     async (prefix) => {
       await Promise.all(admin.nodes('master').map((node) => deleteKeysUnder(node, prefix)));
+    },
+    () => async (ms) => {
+      await Promise.all(admin.nodes('master').map((node) => node.call('CLIENT', 'PAUSE', String(ms), 'WRITE')));
     },
   );
 });

@@ -9,15 +9,17 @@ import { pipeline } from 'node:stream/promises';
 
 export class TestBalancer {
   readonly #server: Server;
-  /** Instance ports; requests go to `target`. */
+  /** Instance ports; requests go to `target`, or to each in turn while `roundRobin` is on. */
   readonly backends: number[] = [];
   target = 0;
+  roundRobin = false;
+  #turn = 0;
   /** Which backend answered each request, in order: [backend index, method, path]. */
   readonly log: [number, string, string][] = [];
 
   constructor() {
     this.#server = createServer((incoming, outgoing) => {
-      const index = this.target;
+      const index = this.roundRobin ? this.#turn++ % this.backends.length : this.target;
       const port = this.backends[index];
       this.log.push([index, incoming.method ?? 'GET', (incoming.url ?? '/').split('?')[0]!]);
       if (port === undefined) {
