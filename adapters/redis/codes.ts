@@ -33,7 +33,8 @@ export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
   }
 
   async putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void> {
-    await this.redis.script('gpReplaceHash', this.keys.code(interactionUid), toMs(ttlSeconds), ...hashFields(code, codeFields));
+    // Every field of a code is written, so none of a code it replaces is left over ('').
+    await this.redis.script('gpReplaceHash', this.keys.code(interactionUid), toMs(ttlSeconds), '', ...hashFields(code, codeFields));
   }
 
   async replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds: number): Promise<boolean> {

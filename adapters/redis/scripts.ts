@@ -7,6 +7,7 @@
 
 import { auditScripts } from './audit_scripts.ts';
 import { modelGateScripts } from './model_gate_scripts.ts';
+import { modelScripts } from './model_scripts.ts';
 import { spanningScripts } from './spanning_scripts.ts';
 
 /** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
@@ -29,15 +30,6 @@ end
 `;
 
 export const scripts = {
-  /** KEYS: hash. ARGV: ttl ms (0: none), field, value, … Replaces the whole hash at once. */
-  gpReplaceHash: {
-    numberOfKeys: 1,
-    lua: `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return 1`,
-  },
   /** KEYS: code hash. ARGV: the codeId it must hold, ttl ms, field, value, … 1 when replaced, 0 when it held another. */
   gpReplaceCode: {
     numberOfKeys: 1,
@@ -47,70 +39,6 @@ redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
-  },
-  /** KEYS: index set. ARGV: member, ttl ms (0: none). The set lives as long as its longest member. */
-  gpAddMember: {
-    numberOfKeys: 1,
-    lua: `
-local existed = redis.call('EXISTS', KEYS[1])
-redis.call('SADD', KEYS[1], ARGV[1])
-local ttl = tonumber(ARGV[2])
-if ttl <= 0 then
-  redis.call('PERSIST', KEYS[1])
-  return 1
-end
-local current = redis.call('PTTL', KEYS[1])
-if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`,
-  },
-  /**
-   * Not for a Cluster (its keys span slots): an oidc entry and its indexes in one step, on a
-   * single server or behind Sentinel (the indexes are written in the same step, so no crash can
-   * come between them and the entry). KEYS: model hash, then one key per letter of ARGV[4]
-   * ('m': an index set that gets the member, as gpAddMember; 's': an index string that gets the
-   * id; 'r': a record written beside the entry, as putRecord writes it). ARGV: ttl ms (0: none),
-   * member, id, key letters, then the JSON value and ttl ms of each 'r' in order, then field,
-   * value, … of the entry.
-   */
-  gpUpsertModel: {
-    // No numberOfKeys: the caller passes the count of keys first, as EVALSHA takes it.
-    lua: `
-local ttl, member, id, kinds = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local fieldsFrom = 5
-for i = 1, #kinds do
-  local key = KEYS[i + 1]
-  local kind = string.sub(kinds, i, i)
-  if kind == 'r' then
-    redis.call('SET', key, ARGV[fieldsFrom], 'PX', ARGV[fieldsFrom + 1])
-    fieldsFrom = fieldsFrom + 2
-  elseif kind == 'm' then
-    local existed = redis.call('EXISTS', key)
-    redis.call('SADD', key, member)
-    if ttl <= 0 then
-      redis.call('PERSIST', key)
-    else
-      local current = redis.call('PTTL', key)
-      if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', key, ttl) end
-    end
-  elseif ttl > 0 then
-    redis.call('SET', key, id, 'PX', ttl)
-  else
-    redis.call('SET', key, id)
-  end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, fieldsFrom))
-if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`,
-  },
-  /** KEYS: model hash. ARGV: now (epoch s). */
-  gpConsumeModel: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
-if redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then return 'already_consumed' end
-redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
-return 'consumed'`,
   },
   /** KEYS: code hash. Counts the attempt and returns the code as stored after it. */
   gpCountCodeAttempt: {
@@ -395,6 +323,7 @@ return 1`,
   ...auditScripts,
   ...spanningScripts,
   ...modelGateScripts,
+  ...modelScripts,
 } as const;
 
 export type ScriptName = keyof typeof scripts;

@@ -23,6 +23,17 @@ export function oidcModelsContract(store: ContractStore): void {
       expect(await store.findModel('Interaction', 'interaction-1')).to.deep.equal({ prompt: 'consent' });
     });
 
+    it('a later upsert replaces a consumed entry whole: without consumed it is not consumed any more', async () => {
+      await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-1' }, 60);
+      expect(await store.consumeModel('AuthorizationCode', 'code-1')).to.equal('consumed');
+      await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-2' }, 60);
+      expect(await store.findModel('AuthorizationCode', 'code-1')).to.deep.equal({ grantId: 'grant-2' });
+      expect(await store.consumeModel('AuthorizationCode', 'code-1')).to.equal('consumed');
+      await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-3', consumed: 1234 }, 60);
+      expect(await store.findModel('AuthorizationCode', 'code-1')).to.deep.equal({ grantId: 'grant-3', consumed: 1234 });
+      expect(await store.consumeModel('AuthorizationCode', 'code-1')).to.equal('already_consumed');
+    });
+
     it('finds a session by its uid', async () => {
       const session: OidcPayload = { uid: 'uid-1', accountId: 'account-1', kind: 'Session' };
       await store.upsertModel('Session', 'session-1', session, 60);
