@@ -38,6 +38,28 @@ local function addMember(key, member, ttl)
 end
 `;
 
+/**
+ * Adds one to a code's attempt count and returns its fields and values after it, nil when there
+ * is no code: the HGETALL comes first, so it answers whether there is one (HINCRBY alone would
+ * create the hash), and the count in its reply is set to what HINCRBY answered.
+ */
+export const countCodeAttemptLua = `
+local function countCodeAttempt(key)
+  local code = redis.call('HGETALL', key)
+  if #code == 0 then return nil end
+  local attempts = tostring(redis.call('HINCRBY', key, 'attempts', 1))
+  for i = 1, #code, 2 do
+    if code[i] == 'attempts' then
+      code[i + 1] = attempts
+      return code
+    end
+  end
+  code[#code + 1] = 'attempts'
+  code[#code + 1] = attempts
+  return code
+end
+`;
+
 export const modelScripts = {
   /**
    * KEYS: hash. ARGV: ttl ms (0: none), the field a hash it replaces may hold that this write
@@ -95,5 +117,23 @@ return 1`,
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
 if redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1]) == 0 then return 'already_consumed' end
 return 'consumed'`,
+  },
+  /**
+   * KEYS: code hash. ARGV: the codeId it must hold, ttl ms, field, value, … of a whole code. 1 when
+   * replaced, 0 when it held another. Every field of a code is written, so none is left to delete.
+   */
+  gpReplaceCode: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'codeId') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`,
+  },
+  /** KEYS: code hash. Counts the attempt and returns the code as stored after it. */
+  gpCountCodeAttempt: {
+    numberOfKeys: 1,
+    lua: `${countCodeAttemptLua}
+return countCodeAttempt(KEYS[1])`,
   },
 } as const;

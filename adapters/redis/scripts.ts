@@ -30,24 +30,6 @@ end
 `;
 
 export const scripts = {
-  /** KEYS: code hash. ARGV: the codeId it must hold, ttl ms, field, value, … 1 when replaced, 0 when it held another. */
-  gpReplaceCode: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('HGET', KEYS[1], 'codeId') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`,
-  },
-  /** KEYS: code hash. Counts the attempt and returns the code as stored after it. */
-  gpCountCodeAttempt: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-return redis.call('HGETALL', KEYS[1])`,
-  },
   /** KEYS: code hash. ARGV: codeId. Deletes the code only while it is still the current one. */
   gpConsumeCode: {
     numberOfKeys: 1,

@@ -5,6 +5,8 @@
  * must be the answers of those calls one after another (the contract suite runs both paths).
  */
 
+import { countCodeAttemptLua } from './model_scripts.ts';
+
 /** Lua: a counter hash {count, resetAt} incremented by 1 on the caller's clock, as gpIncrementCounter; returns count, resetAt. */
 const incrementLua = `
 local function increment(key, now, window)
@@ -79,14 +81,10 @@ return reply`,
    */
   gpCountCodeEntry: {
     numberOfKeys: 3,
-    lua: `${countAttemptLua}
+    lua: `${countAttemptLua}${countCodeAttemptLua}
 local reply = countAttempt(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
 if reply[1] == 0 then return reply end
-local code = {}
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('HINCRBY', KEYS[3], 'attempts', 1)
-  code = redis.call('HGETALL', KEYS[3])
-end
+local code = countCodeAttempt(KEYS[3]) or {}
 return { reply[1], reply[2], reply[3], reply[4] or 0, code }`,
   },
   /**
