@@ -139,12 +139,18 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] then redis.call('SET', KEYS[1], ARGV[2]) else redis.call('DEL', KEYS[1]) end
 return 1`,
   },
-  /** KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, ttl ms, due at, 1 if claimable, field, value, … */
+  /**
+   * KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, ttl ms, due at, 1 if claimable, field, value, …
+   * A mail's id is new, so HSET's count of added fields finds no hash to replace; when one was
+   * there (a write tried again), it is written again on its own, as a whole.
+   */
   gpEnqueueMail: {
     numberOfKeys: 2,
     lua: `${extendExpiryLua}
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+if redis.call('HSET', KEYS[2], unpack(ARGV, 5)) < (#ARGV - 4) / 2 then
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
@@ -216,13 +222,14 @@ return {waiting, oldestText, complete}`,
   gpCompleteMail: {
     numberOfKeys: 2,
     lua: `${extendExpiryLua}
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local state = ARGV[2]
 if state == 'sent' then
+  -- DEL answers whether the mail was there.
+  if redis.call('DEL', KEYS[2]) == 0 then return 0 end
   redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('DEL', KEYS[2])
   return 1
 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[2], 'attempts') ~= ARGV[6] then return 0 end
 redis.call('HSET', KEYS[2], 'state', state, 'lastError', ARGV[4])
 if state == 'retrying' then
