@@ -109,10 +109,10 @@ return 1`,
     lua: `
 local id = redis.call('GET', KEYS[1])
 if id then return id end
-if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+-- SET NX answers whether the person key was taken, as an EXISTS before it would.
+if not redis.call('SET', KEYS[4], ARGV[3], 'NX') then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
-redis.call('SET', KEYS[4], ARGV[3])
 redis.call('DEL', KEYS[2])
 return 1`,
   },
