@@ -8,6 +8,7 @@
 import { auditScripts } from './audit_scripts.ts';
 import { modelGateScripts } from './model_gate_scripts.ts';
 import { modelScripts } from './model_scripts.ts';
+import { slotScripts } from './slot_scripts.ts';
 import { spanningScripts } from './spanning_scripts.ts';
 
 /** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
@@ -92,17 +93,6 @@ local values = redis.call('HMGET', KEYS[1], 'count', 'resetAt')
 local resetAt = tonumber(values[2])
 if not resetAt or resetAt <= tonumber(ARGV[1]) then return nil end
 return { tonumber(values[1]), resetAt }`,
-  },
-  /** KEYS: slot (its value: held until, ms). ARGV: ttl ms, now ms. Returns { 1 if claimed else 0, held until }. */
-  gpClaimSlot: {
-    numberOfKeys: 1,
-    lua: `
-local now = tonumber(ARGV[2])
-local heldUntil = tonumber(redis.call('GET', KEYS[1]))
-if heldUntil and heldUntil > now then return { 0, heldUntil } end
-heldUntil = now + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
-return { 1, heldUntil }`,
   },
   /**
    * KEYS: record (or the keyring). ARGV: expected version ('' for "no record"), JSON value, ttl
@@ -313,6 +303,7 @@ return 1`,
   ...spanningScripts,
   ...modelGateScripts,
   ...modelScripts,
+  ...slotScripts,
 } as const;
 
 export type ScriptName = keyof typeof scripts;

@@ -6,6 +6,7 @@
  */
 
 import { countCodeAttemptLua } from './model_scripts.ts';
+import { claimSlotLua } from './slot_scripts.ts';
 
 /** Lua: a counter hash {count, resetAt} incremented by 1 on the caller's clock, as gpIncrementCounter; returns count, resetAt. */
 const incrementLua = `
@@ -55,13 +56,12 @@ export const spanningScripts = {
    */
   gpPassLimits: {
     // No numberOfKeys: the caller passes the count of keys first, as EVALSHA takes it.
-    lua: `${incrementLua}${heldUntilLua}
+    lua: `${incrementLua}${heldUntilLua}${claimSlotLua}
 local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
 local held = heldUntil(KEYS[1], now)
 if held then return { 0, held } end
-local cooling = heldUntil(KEYS[2], now)
+local cooling = claimSlot(KEYS[2], now, ttl)
 if cooling then return { 1, cooling } end
-redis.call('SET', KEYS[2], now + ttl, 'PX', ttl)
 local reply = { 2 }
 for i = 1, #KEYS - 2 do
   local window, limit = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])

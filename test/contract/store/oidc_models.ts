@@ -111,6 +111,10 @@ export function oidcModelsContract(store: ContractStore): void {
       await store.releaseSlot('resume:interaction-1');
       const again = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now: now + 2000 }, 'Interaction', 'interaction-1');
       expect(again.claimed).to.equal(true);
+      // Run out on the caller's clock, though its key is still there: claimed again, held until the new end.
+      const later = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now: now + 62_000 }, 'Interaction', 'interaction-1');
+      expect(later).to.deep.include({ claimed: true, availableAt: now + 122_000 });
+      expect(await store.peekSlot('resume:interaction-1', now + 62_000)).to.equal(now + 122_000);
       expect(await store.claimSlotAndFindModel({ key: 'resume:other', ttlSeconds: 60, now }, 'Interaction', 'no-such-interaction')).to.deep.equal({ claimed: true, availableAt: now + 60_000, payload: undefined });
     });
 
