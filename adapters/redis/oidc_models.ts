@@ -99,8 +99,17 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     return (await this.redis.script('gpConsumeModel', this.keys.model(model, id), Math.floor(Date.now() / 1000))) as ConsumeOutcome;
   }
 
-  async destroyModel(model: string, id: string): Promise<void> {
-    await this.redis.run((client) => client.del(this.keys.model(model, id)));
+  async destroyModel(model: string, id: string, record?: { namespace: RecordNamespace; id: string }): Promise<void> {
+    const entryKey = this.keys.model(model, id);
+    const recordKey = record && this.keys.record(record.namespace, record.id);
+    if (!recordKey) {
+      await this.redis.run((client) => client.del(entryKey));
+    } else if (!this.redis.cluster) {
+      await this.redis.run((client) => client.del(entryKey, recordKey));
+    } else {
+      await this.redis.run((client) => client.del(entryKey));
+      await this.redis.run((client) => client.del(recordKey));
+    }
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

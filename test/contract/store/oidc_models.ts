@@ -136,6 +136,14 @@ export function oidcModelsContract(store: ContractStore): void {
       expect(await store.findModel('AccessToken', 'token-1')).to.equal(undefined);
     });
 
+    it('destroyModel with a record removes the record beside the entry too, and only that one', async () => {
+      await store.upsertModelWithRecord('Interaction', 'interaction-1', { uid: 'interaction-1' }, 60, { namespace: 'signin', id: 'interaction-1', value: { version: 1 }, ttlSeconds: 60 });
+      await store.putRecord('signin', 'interaction-2', { version: 1 }, 60);
+      await store.destroyModel('Interaction', 'interaction-1', { namespace: 'signin', id: 'interaction-1' });
+      expect(await store.findModelWithRecord('Interaction', 'interaction-1', { namespace: 'signin', id: 'interaction-1' })).to.deep.equal({ payload: undefined, record: undefined });
+      expect(await store.getRecord('signin', 'interaction-2')).to.deep.equal({ version: 1 });
+    });
+
     it('revokeByGrantId removes every token of the grant and the grant', async () => {
       await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1', clientId: 'client-1' }, 600);
       await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-1' }, 60);
