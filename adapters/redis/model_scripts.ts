@@ -8,16 +8,24 @@
  * Writes field, value, … from ARGV[from] as the hash's whole content: HSET's reply (fields it
  * added) tells a new hash from one it replaced, and only one it replaced loses `stale` (the one
  * field it may hold that this write leaves out; '' for none) and, with ttl 0, its expiry. The
- * same state as DEL, HSET and PEXPIRE, in one command fewer for a new hash.
+ * same state as DEL, HSET and PEXPIRE, in one command fewer for a new hash. A key that is not a
+ * hash (WRONGTYPE) is replaced as DEL and HSET replaced it; any other error is returned, before
+ * anything was written, for the script to answer with.
  */
 const replaceHashLua = `
 local function replaceHash(key, ttl, stale, from)
   local written = (#ARGV - from + 1) / 2
-  if redis.call('HSET', key, unpack(ARGV, from)) < written then
+  local added = redis.pcall('HSET', key, unpack(ARGV, from))
+  if type(added) == 'table' then
+    if not string.find(added.err, 'WRONGTYPE', 1, true) then return added end
+    redis.call('DEL', key)
+    redis.call('HSET', key, unpack(ARGV, from))
+  elseif added < written then
     if stale ~= '' then redis.call('HDEL', key, stale) end
     if ttl <= 0 then redis.call('PERSIST', key) end
   end
   if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+  return nil
 end
 `;
 
@@ -68,7 +76,8 @@ export const modelScripts = {
   gpReplaceHash: {
     numberOfKeys: 1,
     lua: `${replaceHashLua}
-replaceHash(KEYS[1], tonumber(ARGV[1]), ARGV[2], 3)
+local failed = replaceHash(KEYS[1], tonumber(ARGV[1]), ARGV[2], 3)
+if failed then return failed end
 return 1`,
   },
   /** KEYS: index set. ARGV: member, ttl ms (0: none). The set lives as long as its longest member. */
@@ -107,7 +116,8 @@ for i = 1, #kinds do
     redis.call('SET', key, id)
   end
 end
-replaceHash(KEYS[1], ttl, ARGV[fieldsFrom], fieldsFrom + 1)
+local failed = replaceHash(KEYS[1], ttl, ARGV[fieldsFrom], fieldsFrom + 1)
+if failed then return failed end
 return 1`,
   },
   /** KEYS: model hash. ARGV: now (epoch s). HSETNX's reply says whether it was consumed already. */

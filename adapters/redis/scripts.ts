@@ -132,12 +132,14 @@ return 1`,
   /**
    * KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, ttl ms, due at, 1 if claimable, field, value, …
    * A mail's id is new, so HSET's count of added fields finds no hash to replace; when one was
-   * there (a write tried again), it is written again on its own, as a whole.
+   * there (a write tried again) or the key is not a hash, it is written again on its own, as a whole.
    */
   gpEnqueueMail: {
     numberOfKeys: 2,
     lua: `${extendExpiryLua}
-if redis.call('HSET', KEYS[2], unpack(ARGV, 5)) < (#ARGV - 4) / 2 then
+local added = redis.pcall('HSET', KEYS[2], unpack(ARGV, 5))
+if type(added) == 'table' and not string.find(added.err, 'WRONGTYPE', 1, true) then return added end
+if type(added) == 'table' or added < (#ARGV - 4) / 2 then
   redis.call('DEL', KEYS[2])
   redis.call('HSET', KEYS[2], unpack(ARGV, 5))
 end

@@ -84,9 +84,31 @@ function expiriesContract(name: string, config: () => RedisStoreConfig, deleteKe
   });
 }
 
-/** A store step that fails on an entry it cannot read leaves nothing half done. */
+/** A store step that fails on an entry it cannot read leaves nothing half done; one that writes an entry whole replaces it. */
 function unreadableEntryContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>, plant: (key: string, value: string) => Promise<unknown>): void {
   describe(`${name}: an entry it cannot read`, () => {
+    it('upsertModel, putCode and enqueueMail replace an entry that is not a hash, as they replace any entry whole', async () => {
+      const redis = config();
+      const store = await createRedisStore({ redis });
+      try {
+        const now = Date.now();
+        const code = { codeId: 'code-a', email: 'ada@example.com', digest: 'd', issuedAt: now, expiresAt: now + 60_000, attempts: 0 };
+        const mail = { id: 'mail-1', sealed: 's', label: 'l', state: 'queued' as const, attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 };
+        await plant(`${redis.keyPrefix}model:Interaction:interaction-1`, 'not a hash');
+        await plant(`${redis.keyPrefix}code:interaction-1`, 'not a hash');
+        await plant(`${redis.keyPrefix}{outbox}:mail:mail-1`, 'not a hash');
+        await store.upsertModel('Interaction', 'interaction-1', { uid: 'interaction-1' }, 60);
+        await store.putCode('interaction-1', code, 60);
+        await store.enqueueMail(mail);
+        expect(await store.findModel('Interaction', 'interaction-1')).to.deep.equal({ uid: 'interaction-1' });
+        expect(await store.readCode('interaction-1')).to.deep.equal(code);
+        expect(await store.getMail('mail-1')).to.deep.equal(mail);
+      } finally {
+        await store.close();
+        await deleteKeysUnder(redis.keyPrefix);
+      }
+    });
+
     // On a Cluster the entry's master is apart from the slot's, so the claim there is a command of its own.
     it('claimSlotAndFindModel claims nothing when the entry cannot be read, so the resume it gates can be tried again', async () => {
       const redis = config();
