@@ -11,7 +11,11 @@ import { modelScripts } from './model_scripts.ts';
 import { slotScripts } from './slot_scripts.ts';
 import { spanningScripts } from './spanning_scripts.ts';
 
-/** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
+/**
+ * Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. (PEXPIRE
+ * GT first would save the PTTL only when it extends: code mails are queued at a random moment,
+ * out of the order of their expiries, and measured it extended the due set's about one time in ten.)
+ */
 const extendExpiryLua = `
 local function extendExpiry(key, ttl)
   local current = redis.call('PTTL', key)

@@ -102,16 +102,19 @@ return 1`,
    * createPersonIfAbsent for an address no one has: SET of the address index, ZADD of the listing
    * entry, SET of the person, DEL of the deletion mark, in one step. KEYS: address index,
    * deletion mark, listing, person. ARGV: id, listing member, person JSON. Returns 1 when created,
-   * the id the index names when there is one (nothing written), 0 when the person key is taken.
+   * the id the index names when there is one, 0 when the person key is taken (nothing kept either way).
    */
   gpCreatePerson: {
     numberOfKeys: 4,
     lua: `
-local id = redis.call('GET', KEYS[1])
+-- SET NX GET answers the id an index names (writing nothing) or takes the index; SET NX answers
+-- whether the person key was taken, and then the index taken a moment ago is given back.
+local id = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'GET')
 if id then return id end
--- SET NX answers whether the person key was taken, as an EXISTS before it would.
-if not redis.call('SET', KEYS[4], ARGV[3], 'NX') then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
+if not redis.call('SET', KEYS[4], ARGV[3], 'NX') then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('DEL', KEYS[2])
 return 1`,

@@ -81,6 +81,26 @@ function expiriesContract(name: string, config: () => RedisStoreConfig, deleteKe
         await deleteKeysUnder(redis.keyPrefix);
       }
     });
+
+    it('the outbox\'s due set lasts as long as its longest mail: a new one gets an expiry, a longer mail extends it, a shorter one keeps it', async () => {
+      const redis = config();
+      const store = await createRedisStore({ redis });
+      const ttlOf = async (key: string) => Math.ceil((await pttl(`${redis.keyPrefix}${key}`)) / 1000);
+      const now = Date.now();
+      const mail = (id: string, notAfterSeconds: number) => ({ id, sealed: 's', label: 'l', state: 'queued' as const, attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + notAfterSeconds * 1000 });
+      try {
+        // A mail is kept until its notAfter, then an hour as a finished one: 4 200, 3 660 and 4 800 s here.
+        await store.enqueueMail(mail('mail-1', 600));
+        expect(await ttlOf('{outbox}:due')).to.be.within(4100, 4200);
+        await store.enqueueMail(mail('mail-2', 60));
+        expect(await ttlOf('{outbox}:due')).to.be.within(4100, 4200);
+        await store.enqueueMail(mail('mail-3', 1200));
+        expect(await ttlOf('{outbox}:due')).to.be.within(4700, 4800);
+      } finally {
+        await store.close();
+        await deleteKeysUnder(redis.keyPrefix);
+      }
+    });
   });
 }
 
