@@ -129,15 +129,16 @@ if redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1]) == 0 then return 'already_
 return 'consumed'`,
   },
   /**
-   * KEYS: code hash. ARGV: the codeId it must hold, ttl ms, field, value, … of a whole code. 1 when
-   * replaced, 0 when it held another. Every field of a code is written, so none is left to delete.
+   * KEYS: code hash. ARGV: the codeId it must hold, ttl ms (0: keep its expiry), field, value, … of a
+   * whole code. 1 when replaced, 0 when it held another. Every field of a code is written, so none
+   * is left to delete.
    */
   gpReplaceCode: {
     numberOfKeys: 1,
     lua: `
 if redis.call('HGET', KEYS[1], 'codeId') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1`,
   },
   /** KEYS: code hash. Counts the attempt and returns the code as stored after it. */
