@@ -111,17 +111,24 @@ export async function saveWithRecord(model: string, id: string, record: RecordWr
  * `recordsBeside`: per model, the namespace of a record kept under the same id beside each entry
  * (a grant's context): a read of the entry reads the record in the same store step and keeps it
  * for this request's `readRecordOnce`, so a request that reads both reads once.
+ * `destroyedWithEntry`: the models whose record beside goes when the entry is destroyed (a
+ * sign-in's record, which nothing reads once its interaction is gone), in the same store step.
  */
-export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>, { recordsBeside = {} }: { recordsBeside?: Partial<Record<string, RecordNamespace>> } = {}): AdapterConstructor {
+export function oidcAdapterFor(
+  store: OidcModelStore & Partial<ClientIndexStore>,
+  { recordsBeside = {}, destroyedWithEntry = [] }: { recordsBeside?: Partial<Record<string, RecordNamespace>>; destroyedWithEntry?: readonly string[] } = {},
+): AdapterConstructor {
   return class GuestpassOidcAdapter implements Adapter {
     readonly #model: string;
     readonly #cached: boolean;
     readonly #beside: RecordNamespace | undefined;
+    readonly #destroysBeside: boolean;
 
     constructor(model: string) {
       this.#model = model;
       this.#cached = readOncePerRequest.has(model);
       this.#beside = recordsBeside[model];
+      this.#destroysBeside = destroyedWithEntry.includes(model);
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -176,7 +183,9 @@ export function oidcAdapterFor(store: OidcModelStore & Partial<ClientIndexStore>
 
     async destroy(id: string): Promise<void> {
       if (this.#cached) forget(this.#key(id));
-      await guarded(() => store.destroyModel(this.#model, id));
+      const beside = this.#beside && this.#destroysBeside ? { namespace: this.#beside, id } : undefined;
+      if (beside) forget(recordCacheKey(beside.namespace, beside.id));
+      await guarded(() => store.destroyModel(this.#model, id, beside));
       if (this.#model === 'Client' && store.unindexClient) await guarded(() => store.unindexClient!(id));
     }
 

@@ -81,8 +81,9 @@ export function providerConfiguration(deps: ProviderDeps): Configuration {
   const reverificationSeconds = () => grantTtlSeconds(policy.snapshot().reverificationDays);
 
   return {
-    // A grant's context is read with the grant (src/grants.ts), a sign-in's record with its interaction.
-    adapter: oidcAdapterFor(store, { recordsBeside: { Grant: 'grantContext', Interaction: 'signin' } }),
+    // A grant's context is read with the grant (src/grants.ts), a sign-in's record with its
+    // interaction; every request of a sign-in loads its interaction first, so the record goes with it.
+    adapter: oidcAdapterFor(store, { recordsBeside: { Grant: 'grantContext', Interaction: 'signin' }, destroyedWithEntry: ['Interaction'] }),
     clients: deps.clients,
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {

@@ -18,9 +18,10 @@ export class MemoryCodes implements CodeStore, CodeInspection {
     this.#codes.set(interactionUid, clone(code), ttlSeconds);
   }
 
-  async replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds: number): Promise<boolean> {
+  async replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds?: number): Promise<boolean> {
     if (this.#codes.get(interactionUid)?.codeId !== replacing) return false;
-    this.#codes.set(interactionUid, clone(code), ttlSeconds);
+    if (ttlSeconds === undefined) this.#codes.update(interactionUid, clone(code));
+    else this.#codes.set(interactionUid, clone(code), ttlSeconds);
     return true;
   }
 

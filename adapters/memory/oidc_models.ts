@@ -12,10 +12,10 @@ export class MemoryOidcModels implements OidcModelStore {
   /** `uid:<uid>` and `userCode:<code>` → entry id. */
   readonly #secondary: ExpiringMap<string>;
 
-  readonly #records: Pick<RecordStore, 'putRecord' | 'getRecord'>;
+  readonly #records: Pick<RecordStore, 'putRecord' | 'getRecord' | 'deleteRecord'>;
   readonly #slots: Pick<CounterStore, 'claimSlot'>;
 
-  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord' | 'getRecord'>, slots: Pick<CounterStore, 'claimSlot'>) {
+  constructor(maps: ExpiringMaps, records: Pick<RecordStore, 'putRecord' | 'getRecord' | 'deleteRecord'>, slots: Pick<CounterStore, 'claimSlot'>) {
     this.#records = records;
     this.#slots = slots;
     this.#models = maps.create();
@@ -73,8 +73,9 @@ export class MemoryOidcModels implements OidcModelStore {
     return 'consumed';
   }
 
-  async destroyModel(model: string, id: string): Promise<void> {
+  async destroyModel(model: string, id: string, record?: { namespace: RecordNamespace; id: string }): Promise<void> {
     this.#models.delete(modelMember(model, id));
+    if (record) await this.#records.deleteRecord(record.namespace, record.id);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

@@ -33,11 +33,13 @@ export class RedisCodes extends RedisPart implements CodeStore, CodeInspection {
   }
 
   async putCode(interactionUid: string, code: StoredCode, ttlSeconds: number): Promise<void> {
-    await this.redis.script('gpReplaceHash', this.keys.code(interactionUid), toMs(ttlSeconds), ...hashFields(code, codeFields));
+    // Every field of a code is written, so none of a code it replaces is left over ('').
+    await this.redis.script('gpReplaceHash', this.keys.code(interactionUid), toMs(ttlSeconds), '', ...hashFields(code, codeFields));
   }
 
-  async replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds: number): Promise<boolean> {
-    return (await this.redis.script('gpReplaceCode', this.keys.code(interactionUid), replacing, toMs(ttlSeconds), ...hashFields(code, codeFields))) === 1;
+  async replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds?: number): Promise<boolean> {
+    const ttlMs = ttlSeconds === undefined ? 0 : toMs(ttlSeconds);
+    return (await this.redis.script('gpReplaceCode', this.keys.code(interactionUid), replacing, ttlMs, ...hashFields(code, codeFields))) === 1;
   }
 
   async readCode(interactionUid: string): Promise<StoredCode | undefined> {

@@ -3,6 +3,8 @@
  * gate's slot, as gpClaimSlot takes it; a record): never for a Cluster. See scripts.ts for the
  * conventions.
  */
+import { claimSlotLua } from './slot_scripts.ts';
+
 export const modelGateScripts = {
   /**
    * Not for a Cluster (its keys span slots): gpClaimSlot, and when claimed the model hash's fields,
@@ -13,14 +15,12 @@ export const modelGateScripts = {
    */
   gpClaimSlotAndFindModel: {
     numberOfKeys: 2,
-    lua: `
-local now = tonumber(ARGV[2])
+    lua: `${claimSlotLua}
+local now, ttl = tonumber(ARGV[2]), tonumber(ARGV[1])
 local fields = redis.call('HGETALL', KEYS[2])
-local heldUntil = tonumber(redis.call('GET', KEYS[1]))
-if heldUntil and heldUntil > now then return { 0, heldUntil, {} } end
-heldUntil = now + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
-return { 1, heldUntil, fields }`,
+local held = claimSlot(KEYS[1], now, ttl)
+if held then return { 0, held, {} } end
+return { 1, now + ttl, fields }`,
   },
   /** KEYS: model hash, record. Returns { the hash's field, value, …, 1 and the record's JSON, or 0 and '' }. */
   gpFindModelWithRecord: {

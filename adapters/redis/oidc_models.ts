@@ -33,6 +33,8 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     if (payload.userCode) indexes.push({ key: this.keys.userCode(payload.userCode), kind: 's' });
     const fields: (string | number)[] = ['payload', JSON.stringify(payload)];
     if (payload.consumed) fields.push('consumed', String(payload.consumed));
+    // The one field an entry it replaces may hold beyond these (see gpReplaceHash).
+    const stale = payload.consumed ? '' : 'consumed';
     const entryKey = this.keys.model(model, id);
     const recordKey = record && this.keys.record(record.namespace, record.id);
     const recordArgs = record ? [JSON.stringify(record.value), toMs(record.ttlSeconds)] : [];
@@ -40,7 +42,7 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
       // One server: the entry, its indexes and its record in one script, one round trip instead of up to five.
       const keys = [...indexes.map((index) => index.key), ...(recordKey ? [recordKey] : [])];
       const kinds = indexes.map((index) => index.kind).join('') + (recordKey ? 'r' : '');
-      await this.redis.script('gpUpsertModel', 1 + keys.length, entryKey, ...keys, ttlMs, member, id, kinds, ...recordArgs, ...fields);
+      await this.redis.script('gpUpsertModel', 1 + keys.length, entryKey, ...keys, ttlMs, member, id, kinds, ...recordArgs, stale, ...fields);
       return;
     }
     // A Cluster: the indexes first, each in its own slot. If we stop half-way, an index names a
@@ -49,7 +51,7 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     await Promise.all(
       indexes.map((index) => (index.kind === 'm' ? this.redis.script('gpAddMember', index.key, member, ttlMs) : this.redis.setString(index.key, id, ttlMs))),
     );
-    await this.redis.script('gpReplaceHash', entryKey, ttlMs, ...fields);
+    await this.redis.script('gpReplaceHash', entryKey, ttlMs, stale, ...fields);
     if (recordKey) await this.redis.setString(recordKey, recordArgs[0] as string, recordArgs[1] as number);
   }
 
@@ -97,8 +99,17 @@ export class RedisOidcModels extends RedisPart implements OidcModelStore {
     return (await this.redis.script('gpConsumeModel', this.keys.model(model, id), Math.floor(Date.now() / 1000))) as ConsumeOutcome;
   }
 
-  async destroyModel(model: string, id: string): Promise<void> {
-    await this.redis.run((client) => client.del(this.keys.model(model, id)));
+  async destroyModel(model: string, id: string, record?: { namespace: RecordNamespace; id: string }): Promise<void> {
+    const entryKey = this.keys.model(model, id);
+    const recordKey = record && this.keys.record(record.namespace, record.id);
+    if (!recordKey) {
+      await this.redis.run((client) => client.del(entryKey));
+    } else if (!this.redis.cluster) {
+      await this.redis.run((client) => client.del(entryKey, recordKey));
+    } else {
+      await this.redis.run((client) => client.del(entryKey));
+      await this.redis.run((client) => client.del(recordKey));
+    }
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

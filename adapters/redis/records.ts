@@ -9,8 +9,12 @@ export class RedisRecords extends RedisPart implements RecordStore {
   }
 
   async putRecordIfVersion<T extends { version: number }>(namespace: RecordNamespace, id: string, value: T, ttlSeconds: number, expectedVersion: number | undefined): Promise<boolean> {
-    const expected = expectedVersion === undefined ? '' : String(expectedVersion);
-    const written = await this.redis.script('gpPutRecordIfVersion', this.keys.record(namespace, id), expected, JSON.stringify(value), toMs(ttlSeconds));
+    const key = this.keys.record(namespace, id);
+    if (expectedVersion === undefined) {
+      // "No record" is the key being absent, which SET NX checks by itself: no script, no GET.
+      return (await this.redis.run((client) => client.set(key, JSON.stringify(value), 'PX', toMs(ttlSeconds), 'NX'))) === 'OK';
+    }
+    const written = await this.redis.script('gpPutRecordIfVersion', key, String(expectedVersion), JSON.stringify(value), toMs(ttlSeconds));
     return written === 1;
   }
 

@@ -7,9 +7,15 @@
 
 import { auditScripts } from './audit_scripts.ts';
 import { modelGateScripts } from './model_gate_scripts.ts';
+import { modelScripts } from './model_scripts.ts';
+import { slotScripts } from './slot_scripts.ts';
 import { spanningScripts } from './spanning_scripts.ts';
 
-/** Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. */
+/**
+ * Extends a key's expiry to at least `ttl` ms; a key without expiry (just created) gets one. (PEXPIRE
+ * GT first would save the PTTL only when it extends: code mails are queued at a random moment,
+ * out of the order of their expiries, and measured it extended the due set's about one time in ten.)
+ */
 const extendExpiryLua = `
 local function extendExpiry(key, ttl)
   local current = redis.call('PTTL', key)
@@ -29,97 +35,6 @@ end
 `;
 
 export const scripts = {
-  /** KEYS: hash. ARGV: ttl ms (0: none), field, value, … Replaces the whole hash at once. */
-  gpReplaceHash: {
-    numberOfKeys: 1,
-    lua: `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return 1`,
-  },
-  /** KEYS: code hash. ARGV: the codeId it must hold, ttl ms, field, value, … 1 when replaced, 0 when it held another. */
-  gpReplaceCode: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('HGET', KEYS[1], 'codeId') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`,
-  },
-  /** KEYS: index set. ARGV: member, ttl ms (0: none). The set lives as long as its longest member. */
-  gpAddMember: {
-    numberOfKeys: 1,
-    lua: `
-local existed = redis.call('EXISTS', KEYS[1])
-redis.call('SADD', KEYS[1], ARGV[1])
-local ttl = tonumber(ARGV[2])
-if ttl <= 0 then
-  redis.call('PERSIST', KEYS[1])
-  return 1
-end
-local current = redis.call('PTTL', KEYS[1])
-if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`,
-  },
-  /**
-   * Not for a Cluster (its keys span slots): an oidc entry and its indexes in one step, on a
-   * single server or behind Sentinel (the indexes are written in the same step, so no crash can
-   * come between them and the entry). KEYS: model hash, then one key per letter of ARGV[4]
-   * ('m': an index set that gets the member, as gpAddMember; 's': an index string that gets the
-   * id; 'r': a record written beside the entry, as putRecord writes it). ARGV: ttl ms (0: none),
-   * member, id, key letters, then the JSON value and ttl ms of each 'r' in order, then field,
-   * value, … of the entry.
-   */
-  gpUpsertModel: {
-    // No numberOfKeys: the caller passes the count of keys first, as EVALSHA takes it.
-    lua: `
-local ttl, member, id, kinds = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local fieldsFrom = 5
-for i = 1, #kinds do
-  local key = KEYS[i + 1]
-  local kind = string.sub(kinds, i, i)
-  if kind == 'r' then
-    redis.call('SET', key, ARGV[fieldsFrom], 'PX', ARGV[fieldsFrom + 1])
-    fieldsFrom = fieldsFrom + 2
-  elseif kind == 'm' then
-    local existed = redis.call('EXISTS', key)
-    redis.call('SADD', key, member)
-    if ttl <= 0 then
-      redis.call('PERSIST', key)
-    else
-      local current = redis.call('PTTL', key)
-      if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', key, ttl) end
-    end
-  elseif ttl > 0 then
-    redis.call('SET', key, id, 'PX', ttl)
-  else
-    redis.call('SET', key, id)
-  end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, fieldsFrom))
-if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
-return 1`,
-  },
-  /** KEYS: model hash. ARGV: now (epoch s). */
-  gpConsumeModel: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
-if redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then return 'already_consumed' end
-redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
-return 'consumed'`,
-  },
-  /** KEYS: code hash. Counts the attempt and returns the code as stored after it. */
-  gpCountCodeAttempt: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-return redis.call('HGETALL', KEYS[1])`,
-  },
   /** KEYS: code hash. ARGV: codeId. Deletes the code only while it is still the current one. */
   gpConsumeCode: {
     numberOfKeys: 1,
@@ -183,17 +98,6 @@ local resetAt = tonumber(values[2])
 if not resetAt or resetAt <= tonumber(ARGV[1]) then return nil end
 return { tonumber(values[1]), resetAt }`,
   },
-  /** KEYS: slot (its value: held until, ms). ARGV: ttl ms, now ms. Returns { 1 if claimed else 0, held until }. */
-  gpClaimSlot: {
-    numberOfKeys: 1,
-    lua: `
-local now = tonumber(ARGV[2])
-local heldUntil = tonumber(redis.call('GET', KEYS[1]))
-if heldUntil and heldUntil > now then return { 0, heldUntil } end
-heldUntil = now + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], heldUntil, 'PX', ARGV[1])
-return { 1, heldUntil }`,
-  },
   /**
    * KEYS: record (or the keyring). ARGV: expected version ('' for "no record"), JSON value, ttl
    * ms (0: none, durable). Writes only when the stored record's version is the expected one. A
@@ -229,12 +133,20 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] then redis.call('SET', KEYS[1], ARGV[2]) else redis.call('DEL', KEYS[1]) end
 return 1`,
   },
-  /** KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, ttl ms, due at, 1 if claimable, field, value, … */
+  /**
+   * KEYS: {outbox}:due, {outbox}:mail:<id>. ARGV: id, ttl ms, due at, 1 if claimable, field, value, …
+   * A mail's id is new, so HSET's count of added fields finds no hash to replace; when one was
+   * there (a write tried again) or the key is not a hash, it is written again on its own, as a whole.
+   */
   gpEnqueueMail: {
     numberOfKeys: 2,
     lua: `${extendExpiryLua}
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+local added = redis.pcall('HSET', KEYS[2], unpack(ARGV, 5))
+if type(added) == 'table' and not string.find(added.err, 'WRONGTYPE', 1, true) then return added end
+if type(added) == 'table' or added < (#ARGV - 4) / 2 then
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
@@ -306,13 +218,14 @@ return {waiting, oldestText, complete}`,
   gpCompleteMail: {
     numberOfKeys: 2,
     lua: `${extendExpiryLua}
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local state = ARGV[2]
 if state == 'sent' then
+  -- DEL answers whether the mail was there.
+  if redis.call('DEL', KEYS[2]) == 0 then return 0 end
   redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('DEL', KEYS[2])
   return 1
 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[2], 'attempts') ~= ARGV[6] then return 0 end
 redis.call('HSET', KEYS[2], 'state', state, 'lastError', ARGV[4])
 if state == 'retrying' then
@@ -395,6 +308,8 @@ return 1`,
   ...auditScripts,
   ...spanningScripts,
   ...modelGateScripts,
+  ...modelScripts,
+  ...slotScripts,
 } as const;
 
 export type ScriptName = keyof typeof scripts;

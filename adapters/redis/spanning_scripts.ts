@@ -5,6 +5,9 @@
  * must be the answers of those calls one after another (the contract suite runs both paths).
  */
 
+import { countCodeAttemptLua } from './model_scripts.ts';
+import { claimSlotLua } from './slot_scripts.ts';
+
 /** Lua: a counter hash {count, resetAt} incremented by 1 on the caller's clock, as gpIncrementCounter; returns count, resetAt. */
 const incrementLua = `
 local function increment(key, now, window)
@@ -53,13 +56,12 @@ export const spanningScripts = {
    */
   gpPassLimits: {
     // No numberOfKeys: the caller passes the count of keys first, as EVALSHA takes it.
-    lua: `${incrementLua}${heldUntilLua}
+    lua: `${incrementLua}${heldUntilLua}${claimSlotLua}
 local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
 local held = heldUntil(KEYS[1], now)
 if held then return { 0, held } end
-local cooling = heldUntil(KEYS[2], now)
+local cooling = claimSlot(KEYS[2], now, ttl)
 if cooling then return { 1, cooling } end
-redis.call('SET', KEYS[2], now + ttl, 'PX', ttl)
 local reply = { 2 }
 for i = 1, #KEYS - 2 do
   local window, limit = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
@@ -79,14 +81,10 @@ return reply`,
    */
   gpCountCodeEntry: {
     numberOfKeys: 3,
-    lua: `${countAttemptLua}
+    lua: `${countAttemptLua}${countCodeAttemptLua}
 local reply = countAttempt(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
 if reply[1] == 0 then return reply end
-local code = {}
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('HINCRBY', KEYS[3], 'attempts', 1)
-  code = redis.call('HGETALL', KEYS[3])
-end
+local code = countCodeAttempt(KEYS[3]) or {}
 return { reply[1], reply[2], reply[3], reply[4] or 0, code }`,
   },
   /**
@@ -104,17 +102,20 @@ return 1`,
    * createPersonIfAbsent for an address no one has: SET of the address index, ZADD of the listing
    * entry, SET of the person, DEL of the deletion mark, in one step. KEYS: address index,
    * deletion mark, listing, person. ARGV: id, listing member, person JSON. Returns 1 when created,
-   * the id the index names when there is one (nothing written), 0 when the person key is taken.
+   * the id the index names when there is one, 0 when the person key is taken (nothing kept either way).
    */
   gpCreatePerson: {
     numberOfKeys: 4,
     lua: `
-local id = redis.call('GET', KEYS[1])
+-- SET NX GET answers the id an index names (writing nothing) or takes the index; SET NX answers
+-- whether the person key was taken, and then the index taken a moment ago is given back.
+local id = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'GET')
 if id then return id end
-if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
+if not redis.call('SET', KEYS[4], ARGV[3], 'NX') then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
-redis.call('SET', KEYS[4], ARGV[3])
 redis.call('DEL', KEYS[2])
 return 1`,
   },

@@ -34,8 +34,10 @@ export interface CodeStore {
    * Stores `code` in place of the code `replacing` (its `codeId`), in one step, and says whether
    * it did: false, storing nothing, when another code replaced that one meanwhile (or it is gone).
    * For work that decides a code after its request stored a stand-in: a newer request wins.
+   * Without `ttlSeconds` it keeps the expiry of the code it replaces (a stand-in stored for the
+   * same expiry).
    */
-  replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds: number): Promise<boolean>;
+  replaceCode(interactionUid: string, replacing: string, code: StoredCode, ttlSeconds?: number): Promise<boolean>;
   /**
    * An entry of a code, counted before it is compared. Refused while the lockout is held (nothing
    * counted); otherwise the counter is incremented, the entry that brings it to `lockAt` or past

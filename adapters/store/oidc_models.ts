@@ -54,7 +54,12 @@ export interface OidcModelStore {
   findModelByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
   /** Marks an entry consumed in one atomic step; of N parallel calls exactly one sees `consumed`. */
   consumeModel(model: string, id: string): Promise<ConsumeOutcome>;
-  destroyModel(model: string, id: string): Promise<void>;
+  /**
+   * Deletes an entry and, given `record`, the record kept beside it (`deleteRecord`, RecordStore):
+   * in one step on one server or behind Sentinel; on a Cluster the entry first, so a crash between
+   * leaves the record to its expiry, never the entry without its record.
+   */
+  destroyModel(model: string, id: string, record?: { namespace: RecordNamespace; id: string }): Promise<void>;
   /** Deletes every token, code and the grant itself that belong to a grant. */
   revokeByGrantId(grantId: string): Promise<void>;
   /** Ids of the sessions and grants stored for an account (for "revoke every session"). */

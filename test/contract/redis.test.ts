@@ -35,7 +35,7 @@ describe('RedisStore', () => {
     await admin.quit();
   });
 
-  redisStoreContract('redis', redisConfig, (prefix) => deleteKeysUnder(admin, prefix), (key, value) => admin.set(key, value));
+  redisStoreContract('redis', redisConfig, (prefix) => deleteKeysUnder(admin, prefix), (key, value) => admin.set(key, value), (key) => admin.pttl(key));
 
   describe('redis store', () => {
     let config: RedisStoreConfig;

@@ -32,7 +32,7 @@ describeWithRedisSetup('RedisStore on a Redis Cluster', () => {
     await cluster?.stop();
   });
 
-  redisStoreContract('redis cluster', clusterConfig, deleteKeysOnEveryMaster, (key, value) => admin.set(key, value));
+  redisStoreContract('redis cluster', clusterConfig, deleteKeysOnEveryMaster, (key, value) => admin.set(key, value), (key) => admin.pttl(key));
 
   describe('redis store on a cluster', () => {
     it('keeps the audit stream and every audit index in the stream\'s slot', async () => {

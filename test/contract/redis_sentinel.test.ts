@@ -38,7 +38,7 @@ describeWithRedisSetup('RedisStore behind Redis Sentinel', () => {
     await setup?.stop();
   });
 
-  redisStoreContract('redis sentinel', sentinelConfig, (prefix) => deleteKeysUnder(admin, prefix), (key, value) => admin.set(key, value));
+  redisStoreContract('redis sentinel', sentinelConfig, (prefix) => deleteKeysUnder(admin, prefix), (key, value) => admin.set(key, value), (key) => admin.pttl(key));
 
   describe('redis store behind sentinel', () => {
     it('finds the master through the next sentinel when the first one is down', async () => {

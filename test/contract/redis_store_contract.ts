@@ -18,6 +18,7 @@ export function redisStoreContract(
   config: () => RedisStoreConfig,
   deleteKeysUnder: (prefix: string) => Promise<unknown>,
   plant: (key: string, value: string) => Promise<unknown>,
+  pttl: (key: string) => Promise<number>,
 ): void {
   const prefixes = new WeakMap<Store, string>();
   storeContract(
@@ -35,11 +36,99 @@ export function redisStoreContract(
   );
   settingsWatchContract(name, config, deleteKeysUnder);
   unreadableEntryContract(name, config, deleteKeysUnder, plant);
+  expiriesContract(name, config, deleteKeysUnder, pttl);
 }
 
-/** A store step that fails on an entry it cannot read leaves nothing half done. */
+/**
+ * The expiries the store's steps leave, read with PTTL (-1: none): an entry has its latest
+ * upsert's, an index set its longest member's (for ever once one member has none).
+ */
+function expiriesContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>, pttl: (key: string) => Promise<number>): void {
+  describe(`${name}: expiries`, () => {
+    it('an oidc entry takes the expiry of its latest upsert, none included, and an index set the longest of its members', async () => {
+      const redis = config();
+      const store = await createRedisStore({ redis });
+      const ttlOf = async (key: string) => {
+        const ms = await pttl(`${redis.keyPrefix}${key}`);
+        return ms < 0 ? ms : Math.ceil(ms / 1000);
+      };
+      try {
+        await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 600);
+        expect([await ttlOf('model:Session:session-1'), await ttlOf('account:account-1'), await ttlOf('uid:uid-1')]).to.deep.equal([600, 600, 600]);
+        // A shorter member keeps the set's longer expiry; a longer one extends it.
+        await store.upsertModel('Grant', 'grant-1', { accountId: 'account-1' }, 60);
+        expect(await ttlOf('account:account-1')).to.equal(600);
+        await store.upsertModel('Session', 'session-2', { accountId: 'account-1' }, 1200);
+        expect(await ttlOf('account:account-1')).to.equal(1200);
+        // A member without expiry makes the set last for ever, and later members leave it so.
+        await store.upsertModel('Grant', 'grant-2', { accountId: 'account-1' }, undefined);
+        expect([await ttlOf('account:account-1'), await ttlOf('model:Grant:grant-2')]).to.deep.equal([-1, -1]);
+        await store.upsertModel('Grant', 'grant-3', { accountId: 'account-1' }, 60);
+        expect(await ttlOf('account:account-1')).to.equal(-1);
+        await store.upsertModel('Grant', 'grant-4', { accountId: 'account-2' }, undefined);
+        await store.upsertModel('Grant', 'grant-5', { accountId: 'account-2' }, 60);
+        expect(await ttlOf('account:account-2')).to.equal(-1);
+        // An upsert replaces the entry's expiry, a shorter one and none included.
+        await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 600);
+        await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 30);
+        expect([await ttlOf('model:AccessToken:token-1'), await ttlOf('grant:grant-1')]).to.deep.equal([30, 600]);
+        await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-3' }, undefined);
+        expect([await ttlOf('model:Session:session-1'), await ttlOf('account:account-3'), await ttlOf('uid:uid-1')]).to.deep.equal([-1, -1, -1]);
+        await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-3' }, 90);
+        expect([await ttlOf('model:Session:session-1'), await ttlOf('uid:uid-1')]).to.deep.equal([90, 90]);
+      } finally {
+        await store.close();
+        await deleteKeysUnder(redis.keyPrefix);
+      }
+    });
+
+    it('the outbox\'s due set lasts as long as its longest mail: a new one gets an expiry, a longer mail extends it, a shorter one keeps it', async () => {
+      const redis = config();
+      const store = await createRedisStore({ redis });
+      const ttlOf = async (key: string) => Math.ceil((await pttl(`${redis.keyPrefix}${key}`)) / 1000);
+      const now = Date.now();
+      const mail = (id: string, notAfterSeconds: number) => ({ id, sealed: 's', label: 'l', state: 'queued' as const, attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + notAfterSeconds * 1000 });
+      try {
+        // A mail is kept until its notAfter, then an hour as a finished one: 4 200, 3 660 and 4 800 s here.
+        await store.enqueueMail(mail('mail-1', 600));
+        expect(await ttlOf('{outbox}:due')).to.be.within(4100, 4200);
+        await store.enqueueMail(mail('mail-2', 60));
+        expect(await ttlOf('{outbox}:due')).to.be.within(4100, 4200);
+        await store.enqueueMail(mail('mail-3', 1200));
+        expect(await ttlOf('{outbox}:due')).to.be.within(4700, 4800);
+      } finally {
+        await store.close();
+        await deleteKeysUnder(redis.keyPrefix);
+      }
+    });
+  });
+}
+
+/** A store step that fails on an entry it cannot read leaves nothing half done; one that writes an entry whole replaces it. */
 function unreadableEntryContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>, plant: (key: string, value: string) => Promise<unknown>): void {
   describe(`${name}: an entry it cannot read`, () => {
+    it('upsertModel, putCode and enqueueMail replace an entry that is not a hash, as they replace any entry whole', async () => {
+      const redis = config();
+      const store = await createRedisStore({ redis });
+      try {
+        const now = Date.now();
+        const code = { codeId: 'code-a', email: 'ada@example.com', digest: 'd', issuedAt: now, expiresAt: now + 60_000, attempts: 0 };
+        const mail = { id: 'mail-1', sealed: 's', label: 'l', state: 'queued' as const, attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 };
+        await plant(`${redis.keyPrefix}model:Interaction:interaction-1`, 'not a hash');
+        await plant(`${redis.keyPrefix}code:interaction-1`, 'not a hash');
+        await plant(`${redis.keyPrefix}{outbox}:mail:mail-1`, 'not a hash');
+        await store.upsertModel('Interaction', 'interaction-1', { uid: 'interaction-1' }, 60);
+        await store.putCode('interaction-1', code, 60);
+        await store.enqueueMail(mail);
+        expect(await store.findModel('Interaction', 'interaction-1')).to.deep.equal({ uid: 'interaction-1' });
+        expect(await store.readCode('interaction-1')).to.deep.equal(code);
+        expect(await store.getMail('mail-1')).to.deep.equal(mail);
+      } finally {
+        await store.close();
+        await deleteKeysUnder(redis.keyPrefix);
+      }
+    });
+
     // On a Cluster the entry's master is apart from the slot's, so the claim there is a command of its own.
     it('claimSlotAndFindModel claims nothing when the entry cannot be read, so the resume it gates can be tried again', async () => {
       const redis = config();

@@ -34,6 +34,23 @@ describe('records read beside an oidc entry', () => {
     });
   });
 
+  it('destroys the record beside an entry of the models named destroyedWithEntry, and keeps the others', async () => {
+    const store = new MemoryStore();
+    const Adapter = oidcAdapterFor(store, { recordsBeside: { Grant: 'grantContext', Interaction: 'signin' }, destroyedWithEntry: ['Interaction'] });
+    await store.upsertModelWithRecord('Interaction', 'uid-1', { uid: 'uid-1' }, 60, { namespace: 'signin', id: 'uid-1', value: { version: 1 }, ttlSeconds: 60 });
+    await store.upsertModelWithRecord('Grant', 'grant-1', { accountId: 'a' }, 60, { namespace: 'grantContext', id: 'grant-1', value: { personId: 'a' }, ttlSeconds: 60 });
+    await withRequestCache(async () => {
+      await new Adapter('Interaction').find('uid-1');
+      await new Adapter('Interaction').destroy('uid-1');
+      // Not even this request's read beside the entry answers for it any more.
+      expect(await takeRecordReadBeside('signin', 'uid-1', () => store.getRecord('signin', 'uid-1'))).to.equal(undefined);
+      await new Adapter('Grant').destroy('grant-1');
+    });
+    expect(await store.getRecord('signin', 'uid-1')).to.equal(undefined);
+    expect(await store.findModel('Interaction', 'uid-1')).to.equal(undefined);
+    expect(await store.getRecord('grantContext', 'grant-1')).to.deep.equal({ personId: 'a' });
+  });
+
   it('keeps a record read with its grant for the whole request, and reads nothing beside models not named', async () => {
     const store = new MemoryStore();
     const Adapter = oidcAdapterFor(store, { recordsBeside: { Grant: 'grantContext' } });

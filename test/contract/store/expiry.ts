@@ -12,6 +12,10 @@ describe(`${name} store contract: expiry`, () => {
     store = await createStore();
     await store.putRecord('signin', 'interaction-1', { step: 'code_sent' }, 1);
     await store.putCode('interaction-1', storedCode('code-a'), 1);
+    await store.putCode('interaction-2', storedCode('stand-in'), 1);
+    await store.putCode('interaction-3', storedCode('stand-in'), 1);
+    if (!(await store.replaceCode('interaction-2', 'stand-in', storedCode('code-b')))) throw new Error('the stand-in was not replaced');
+    if (!(await store.replaceCode('interaction-3', 'stand-in', storedCode('code-c'), 600))) throw new Error('the stand-in was not replaced');
     await store.incrementCounter('codes:ada@example.com', 1, Date.now(), 3);
     await store.claimSlot('cooldown:ada@example.com', 1, Date.now());
     await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 1);
@@ -36,6 +40,11 @@ describe(`${name} store contract: expiry`, () => {
     const limits = { counter: { key: 'failures:ada@example.com', windowSeconds: 60 }, lockout: { key: 'lockout:ada@example.com', ttlSeconds: 60, lockAt: 5 } };
     expect(await store.countCodeEntry('interaction-1', limits, Date.now())).to.include({ kind: 'counted', code: undefined });
     expect(await store.consumeCode('interaction-1', 'code-a')).to.equal(false);
+  });
+
+  it('a code that replaced a stand-in keeps its expiry, unless given one of its own', async () => {
+    expect(await store.readCode('interaction-2')).to.equal(undefined);
+    expect((await store.readCode('interaction-3'))?.codeId).to.equal('code-c');
   });
 
   it('cleans up a counter after its window, even on a clock that lags behind', async () => {

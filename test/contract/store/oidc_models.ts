@@ -23,6 +23,17 @@ export function oidcModelsContract(store: ContractStore): void {
       expect(await store.findModel('Interaction', 'interaction-1')).to.deep.equal({ prompt: 'consent' });
     });
 
+    it('a later upsert replaces a consumed entry whole: without consumed it is not consumed any more', async () => {
+      await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-1' }, 60);
+      expect(await store.consumeModel('AuthorizationCode', 'code-1')).to.equal('consumed');
+      await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-2' }, 60);
+      expect(await store.findModel('AuthorizationCode', 'code-1')).to.deep.equal({ grantId: 'grant-2' });
+      expect(await store.consumeModel('AuthorizationCode', 'code-1')).to.equal('consumed');
+      await store.upsertModel('AuthorizationCode', 'code-1', { grantId: 'grant-3', consumed: 1234 }, 60);
+      expect(await store.findModel('AuthorizationCode', 'code-1')).to.deep.equal({ grantId: 'grant-3', consumed: 1234 });
+      expect(await store.consumeModel('AuthorizationCode', 'code-1')).to.equal('already_consumed');
+    });
+
     it('finds a session by its uid', async () => {
       const session: OidcPayload = { uid: 'uid-1', accountId: 'account-1', kind: 'Session' };
       await store.upsertModel('Session', 'session-1', session, 60);
@@ -100,6 +111,10 @@ export function oidcModelsContract(store: ContractStore): void {
       await store.releaseSlot('resume:interaction-1');
       const again = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now: now + 2000 }, 'Interaction', 'interaction-1');
       expect(again.claimed).to.equal(true);
+      // Run out on the caller's clock, though its key is still there: claimed again, held until the new end.
+      const later = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now: now + 62_000 }, 'Interaction', 'interaction-1');
+      expect(later).to.deep.include({ claimed: true, availableAt: now + 122_000 });
+      expect(await store.peekSlot('resume:interaction-1', now + 62_000)).to.equal(now + 122_000);
       expect(await store.claimSlotAndFindModel({ key: 'resume:other', ttlSeconds: 60, now }, 'Interaction', 'no-such-interaction')).to.deep.equal({ claimed: true, availableAt: now + 60_000, payload: undefined });
     });
 
@@ -119,6 +134,14 @@ export function oidcModelsContract(store: ContractStore): void {
       await store.upsertModel('AccessToken', 'token-1', { grantId: 'grant-1' }, 60);
       await store.destroyModel('AccessToken', 'token-1');
       expect(await store.findModel('AccessToken', 'token-1')).to.equal(undefined);
+    });
+
+    it('destroyModel with a record removes the record beside the entry too, and only that one', async () => {
+      await store.upsertModelWithRecord('Interaction', 'interaction-1', { uid: 'interaction-1' }, 60, { namespace: 'signin', id: 'interaction-1', value: { version: 1 }, ttlSeconds: 60 });
+      await store.putRecord('signin', 'interaction-2', { version: 1 }, 60);
+      await store.destroyModel('Interaction', 'interaction-1', { namespace: 'signin', id: 'interaction-1' });
+      expect(await store.findModelWithRecord('Interaction', 'interaction-1', { namespace: 'signin', id: 'interaction-1' })).to.deep.equal({ payload: undefined, record: undefined });
+      expect(await store.getRecord('signin', 'interaction-2')).to.deep.equal({ version: 1 });
     });
 
     it('revokeByGrantId removes every token of the grant and the grant', async () => {

@@ -12,6 +12,14 @@ export function outboxContract(store: ContractStore): void {
       expect(await store.getMail('mail-unknown')).to.equal(undefined);
     });
 
+    it('enqueueMail of a mail it holds (a write tried again) replaces it whole', async () => {
+      const retrying = { ...outboxMail('mail-1'), state: 'retrying' as const, attempts: 2, lastError: '421 try later' };
+      await store.enqueueMail(retrying);
+      const mail = outboxMail('mail-1');
+      await store.enqueueMail(mail);
+      expect(await store.getMail('mail-1')).to.deep.equal(mail);
+    });
+
     it('claimDueMail claims due mail, leases it and counts the attempt', async () => {
       const now = Date.now();
       await store.enqueueMail(outboxMail('mail-due', { nextAttemptAt: now - 1000 }));
@@ -157,7 +165,7 @@ export function outboxContract(store: ContractStore): void {
     });
 
     it('completeMail of an unknown mail does nothing', async () => {
-      await store.completeMail('mail-unknown', { state: 'sent', at: Date.now() });
+      expect(await store.completeMail('mail-unknown', { state: 'sent', at: Date.now() })).to.equal(false);
       expect(await store.getMail('mail-unknown')).to.equal(undefined);
     });
 
