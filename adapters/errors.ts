@@ -3,7 +3,7 @@
  * code` and `code` alike, `name` from the class, `cause` passed through. No HTTP here: the
  * routes decide what a caller is told (`src/api/errors.ts` and the page handlers map these).
  */
-export type StoreErrorCode = 'store_unavailable' | 'invalid_cursor' | 'store_contention' | 'corrupt_record';
+export type StoreErrorCode = 'store_unavailable' | 'invalid_cursor' | 'store_contention' | 'corrupt_record' | 'unsupported_store';
 
 export abstract class StoreError extends Error {
   static code: StoreErrorCode;
@@ -54,6 +54,11 @@ export class CorruptRecordError extends StoreError {
   constructor(what: string, problem: string, cause?: unknown) {
     super(`the stored ${what} is corrupt: ${problem}`, { cause });
   }
+}
+
+/** The store answers, but is a server guestpass cannot run on (a Redis older than 7.0): start-up stops. */
+export class UnsupportedStoreError extends StoreError {
+  static override code = 'unsupported_store' as const;
 }
 
 export function isStoreUnavailable(error: unknown): error is StoreUnavailableError {

@@ -170,4 +170,4 @@ export class UnexpectedStepError extends GuestpassError {
 
 /** Invalid configuration: start-up stops, naming every bad field. */
 export { ConfigError } from '../config/errors.ts';
-export { CorruptRecordError, InvalidCursorError, isStoreUnavailable, StoreContentionError, StoreError, StoreUnavailableError } from '../adapters/errors.ts';
+export { CorruptRecordError, InvalidCursorError, isStoreUnavailable, StoreContentionError, StoreError, StoreUnavailableError, UnsupportedStoreError } from '../adapters/errors.ts';

@@ -8,7 +8,7 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 
 import type { Config } from '../../../config/schema.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, UnsupportedStoreError } from '../../errors.ts';
 import type { GuestpassServer } from '../../http_server.ts';
 import { Exit, exitCodes, writeLine, type CliIo } from '../io.ts';
 
@@ -81,8 +81,12 @@ export async function serve(env: CliIo['env'], io: CliIo): Promise<number> {
   });
 }
 
-/** Invalid configuration: the fields, no stack trace. Anything else is a bug: rethrown. */
+/** Invalid configuration, or a Redis too old to run on: said in a line, no stack trace. Anything else is a bug: rethrown. */
 function configFailure(error: unknown, io: CliIo): number {
+  if (error instanceof UnsupportedStoreError) {
+    writeLine(io.stderr, `guestpass: redis: ${error.message}`);
+    return exitCodes.failed;
+  }
   if (!(error instanceof ConfigError)) throw error;
   writeLine(io.stderr, `guestpass: ${error.message}`);
   return exitCodes.failed;
