@@ -40,11 +40,23 @@ export function routeStarts(router: Router): string[] | undefined {
     if (start === undefined || start === '' || start === '/') return undefined;
     starts.add(start);
   }
-  return [...starts];
+  // A start that begins with another adds nothing: '/admin/links/' with '/admin'.
+  return [...starts].filter((start) => ![...starts].some((other) => other !== start && start.startsWith(other)));
+}
+
+/** Whether `path` begins with `start` (lower-case ASCII) in any case; no string is built, as this runs per router and request. */
+function startsWithAnyCase(path: string, start: string): boolean {
+  if (path.length < start.length) return false;
+  for (let index = 0; index < start.length; index += 1) {
+    let code = path.charCodeAt(index);
+    if (code >= 65 && code <= 90) code += 32;
+    if (code !== start.charCodeAt(index)) return false;
+  }
+  return true;
 }
 
 function mayMatch(path: string, starts: readonly string[]): boolean {
-  for (const start of starts) if (path.length >= start.length && path.slice(0, start.length).toLowerCase() === start) return true;
+  for (const start of starts) if (startsWithAnyCase(path, start)) return true;
   return false;
 }
 

@@ -93,6 +93,8 @@ describe('routers looked at only for paths their routes could match', () => {
     router.get('/healthz', () => undefined);
     router.get('/federation/:provider/callback', () => undefined);
     router.get('/Assets/app.css', () => undefined);
+    router.get('/federation/:provider/other', () => undefined);
+    router.get('/healthz/deep', () => undefined);
     expect(routeStarts(router)).to.deep.equal(['/healthz', '/federation/', '/assets/app.css']);
     expect(routeStarts(pagesRouter())).to.deep.equal(['/pages/']);
   });
