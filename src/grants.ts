@@ -12,7 +12,6 @@
  * same person in the same browser. A grant made for a link is indexed under it, so that ending
  * access to the link finds it (src/link_access.ts).
  */
-import { randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import { z } from 'zod';
@@ -20,6 +19,7 @@ import { z } from 'zod';
 import { readRecordOnce, saveWithRecord } from '../adapters/oidc_adapter.ts';
 import type { LinkStore, RecordNamespace, RecordStore } from '../adapters/store.ts';
 import { readRecord } from './records.ts';
+import { randomToken } from './random_pool.ts';
 
 // clientId, email and sid are absent from contexts stored before they were recorded.
 const grantContextSchema = z.object({
@@ -55,9 +55,9 @@ export async function createGrant(provider: Provider, store: Pick<RecordStore, '
   const claims = requestedClaimNames(request.params.claims);
   if (claims.length > 0) grant.addOIDCClaims(claims);
   // Named here (oidc-provider keeps an id it is given), so the context can be saved with the grant.
-  const grantId = (grant.jti = randomBytes(32).toString('base64url'));
+  const grantId = (grant.jti = randomToken(32));
   const keepSeconds = request.ttlSeconds + 24 * 60 * 60;
-  const context: GrantContext = { ...request.context, clientId: request.clientId, sid: randomBytes(16).toString('base64url') };
+  const context: GrantContext = { ...request.context, clientId: request.clientId, sid: randomToken(16) };
   // In the grant's own store step where the store can (our adapter, off Cluster); else just after it.
   const withGrant = await saveWithRecord('Grant', grantId, { namespace: 'grantContext', id: grantId, value: context, ttlSeconds: keepSeconds }, () => grant.save());
   if (!withGrant) await store.putRecord<GrantContext>('grantContext', grantId, context, keepSeconds);

@@ -20,6 +20,8 @@ import { forget, readOnceShared } from '../adapters/request_cache.ts';
 /** The request cache's name for the stored settings (adapters/request_cache.ts). */
 const settingsKey = 'settings';
 
+const policyOf = (current: CurrentPolicy): Policy => current.policy;
+
 export interface PolicySource {
   get(): Promise<Policy>;
   snapshot(): Policy;
@@ -62,8 +64,8 @@ export class StorePolicySource implements PolicySource {
     this.#watch = deps.store.settingsWatch?.();
   }
 
-  async get(): Promise<Policy> {
-    return (await this.current()).policy;
+  get(): Promise<Policy> {
+    return this.current().then(policyOf);
   }
 
   snapshot(): Policy {

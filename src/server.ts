@@ -42,6 +42,7 @@ import { Links } from './links.ts';
 import { listenForMetrics, Metrics, metricsRouter } from './metrics.ts';
 import { healthRouter } from './http/health.ts';
 import { closeServer, withDeadline } from './http/lifecycle.ts';
+import { routesOf } from './http/route_gate.ts';
 import { requestLog } from './http/request_log.ts';
 import { cachePublicMetadata, securityHeaders } from './http/security_headers.ts';
 import { errorsAsHttpErrors } from './http/errors.ts';
@@ -286,26 +287,25 @@ export async function createGuestpass(config: Config, deps: ServerDeps = {}): Pr
       provider.use(trustedEdge(config.issuer, config.trustProxy));
       provider.use(securityHeaders({ https: config.issuer.startsWith('https:'), imageSources: branding.imageSources }));
       provider.use(cachePublicMetadata(provider));
+      // Each router only for the paths its routes could match (src/http/route_gate.ts).
       provider.use(requestLog(logger, metrics && ((method, path, status, seconds) => metrics.request(method, path, status, seconds))));
-      provider.use(healthRouter(store, { federationProblems: () => federation.problems(), mailStatus: () => outbox.transportStatus(), stopping: () => stopping }).routes());
-      if (metrics && config.metrics.port === undefined) provider.use(metricsRouter(metrics, config.metrics.bearerToken).routes());
+      provider.use(routesOf(healthRouter(store, { federationProblems: () => federation.problems(), mailStatus: () => outbox.transportStatus(), stopping: () => stopping })));
+      if (metrics && config.metrics.port === undefined) provider.use(routesOf(metricsRouter(metrics, config.metrics.bearerToken)));
       provider.use(resumeOnce(store, clock, branding.page));
-      provider.use(assetsRouter(branding.stylesheet).routes());
-      provider.use(federationCallbackRouter(federation, branding.page).routes());
-      provider.use(invitationRoutes({ invitations, people, issuer: config.issuer, branding: branding.page }).routes());
-      provider.use(
-        interactionRouter(interactionDeps(provider)).routes(),
-      );
+      provider.use(routesOf(assetsRouter(branding.stylesheet)));
+      provider.use(routesOf(federationCallbackRouter(federation, branding.page)));
+      provider.use(routesOf(invitationRoutes({ invitations, people, issuer: config.issuer, branding: branding.page })));
+      provider.use(routesOf(interactionRouter(interactionDeps(provider))));
       acceptPreviousSecretsInGrace(provider, store, clock);
       auditRegistrations(provider, audit, logger);
       const runtimeClients = new Clients({ provider, store, audit, clock, issuer: config.issuer, staticClients: clients });
       consoleClient = consoleRelyingParty(provider, config.issuer, adminSecret);
-      provider.use(consoleAssetsRouter().routes());
+      provider.use(routesOf(consoleAssetsRouter()));
       const directory = new Directory({ people, sessions, audit });
       const consoleSettings = { issuer: config.issuer, organizationName: config.organization.name, secrets: keys.secrets, sessionMinutes: config.admin.sessionMinutes };
-      provider.use(consoleRouter({ provider, relyingParty: consoleClient, roles, links, people, directory, invitations, policy, audit, clients: runtimeClients, store, clock, logger, ...consoleSettings }).routes());
+      provider.use(routesOf(consoleRouter({ provider, relyingParty: consoleClient, roles, links, people, directory, invitations, policy, audit, clients: runtimeClients, store, clock, logger, ...consoleSettings })));
       provider.use(apiMiddleware({ issuer: config.issuer, jwks: keys.jwks, keyring: managedKeys, store, links, people, invitations, sessions, policy, audit, clients: runtimeClients, clock, logger }));
-      if (config.demo.enabled) provider.use(demoRouter(config.issuer, clock).routes());
+      if (config.demo.enabled) provider.use(routesOf(demoRouter(config.issuer, clock)));
       await assertClientsValid(provider, clients as { client_id: string }[]);
     },
     async mountInHost(provider, ownsInteraction) {

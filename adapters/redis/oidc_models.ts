@@ -14,12 +14,12 @@ const claimWithModelReply = z.tuple([z.union([z.literal(0), z.literal(1)]), z.nu
 const modelWithRecordReply = z.tuple([z.array(z.string()), z.union([z.literal(0), z.literal(1)]), z.string()]);
 
 export class RedisOidcModels extends RedisPart implements OidcModelStore {
-  async upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
-    await this.#upsert(model, id, payload, expiresInSeconds, undefined);
+  upsertModel(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined): Promise<void> {
+    return this.#upsert(model, id, payload, expiresInSeconds, undefined);
   }
 
-  async upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void> {
-    await this.#upsert(model, id, payload, expiresInSeconds, record);
+  upsertModelWithRecord(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite): Promise<void> {
+    return this.#upsert(model, id, payload, expiresInSeconds, record);
   }
 
   async #upsert(model: string, id: string, payload: OidcPayload, expiresInSeconds: number | undefined, record: RecordWrite | undefined): Promise<void> {

@@ -23,9 +23,13 @@ const resumePath = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 const gateSeconds = 2 * 60 * 60;
 
 export function resumeOnce(store: Pick<OidcModelStore, 'claimSlotAndFindModel'> & Pick<CounterStore, 'releaseSlot'>, clock: Clock, branding: PageBranding) {
-  return async function resumeOnlyOnce(ctx: Context, next: Next): Promise<void> {
+  // Every other request passes straight on: no async function's promises for it (bench/README.md, round 8).
+  return function resumeOnlyOnce(ctx: Context, next: Next): Promise<void> {
     const uid = ctx.method === 'GET' ? resumePath.exec(ctx.path)?.[1] : undefined;
-    if (!uid) return next();
+    return uid ? resume(ctx, next, uid) : next();
+  };
+
+  async function resume(ctx: Context, next: Next, uid: string): Promise<void> {
     const key = `resume:${uid}`;
     const locale = negotiateLocale({ acceptLanguage: ctx.get('accept-language') });
     const t = messagesFor(locale);
@@ -53,5 +57,5 @@ export function resumeOnce(store: Pick<OidcModelStore, 'claimSlotAndFindModel'> 
     } finally {
       if (!completed) await store.releaseSlot(key).catch(() => undefined);
     }
-  };
+  }
 }

@@ -23,7 +23,7 @@
  *   that is never queued; the delivery line says "sending" until a moment drawn alike for both,
  *   then "sent" for both (the real mail is not followed). Only the audit log tells them apart.
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 
 import type { CodeStore, CounterStore, StoredCode } from '../../adapters/store.ts';
@@ -36,6 +36,7 @@ import { maskEmail } from '../../src/emails.ts';
 import type { Locale } from '../../src/i18n/index.ts';
 import type { Outbox } from '../../src/mail/outbox.ts';
 import { verificationCodeMail } from '../../src/mail/templates.ts';
+import { randomToken } from '../../src/random_pool.ts';
 import { signInPurpose } from '../../src/sign_in_purpose.ts';
 import { codeMatches, digestCode, generateCode, normalizeCodeInput } from '../one_time_code.ts';
 import { codeConsumed, followSignIn, wasCodeConsumedHere } from './progress.ts';
@@ -387,7 +388,7 @@ function newCode(email: string, digest: string, issuedAt: number, policy: OtpPol
 
 /** The digest of no code: nobody can enter it (a withheld code, and the stand-in until the decision). */
 function unmatchableDigest(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 /** A code nobody can enter: the stand-in until the decision. */

@@ -4,7 +4,6 @@
  * so a stale request never overwrites a newer step; what is read back is parsed against the
  * schemas of `state.ts`.
  */
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 
 import { takeRecordReadBeside } from '../../adapters/oidc_adapter.ts';
@@ -12,6 +11,7 @@ import type { RecordNamespace, RecordStore } from '../../adapters/store.ts';
 import type { Clock } from '../../src/clock.ts';
 import { RecordChangedError } from '../../src/errors.ts';
 import { readRecord } from '../../src/records.ts';
+import { randomToken } from '../../src/random_pool.ts';
 import { signInMoved } from './progress.ts';
 import { signInRecordSchema, type Notice, type SignInRecord, type SignInStep } from './state.ts';
 
@@ -57,7 +57,7 @@ export class SignInRecords {
       uid: init.uid,
       clientId: init.clientId,
       sharingId: init.sharingId,
-      csrf: randomBytes(24).toString('base64url'),
+      csrf: randomToken(24),
       step: init.firstStep,
       expiresAt: init.expiresAt,
     };

@@ -60,9 +60,10 @@ export function apiMiddleware(deps: ApiDeps) {
     if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, [...allowed]);
     throw new NotFoundError('no such endpoint');
   };
-  return async function api(ctx: Context, next: Next): Promise<void> {
+  // Not async: every request outside /api passes through here (bench/README.md, round 8).
+  return function api(ctx: Context, next: Next): Promise<void> {
     if (ctx.path !== '/api' && !ctx.path.startsWith('/api/')) return next();
-    await errors(ctx, () => routes(ctx as never, unanswered(ctx)));
+    return errors(ctx, () => routes(ctx as never, unanswered(ctx)));
   };
 }
 

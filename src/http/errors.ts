@@ -51,13 +51,13 @@ export function storeErrorAsGuestpassError(error: unknown): unknown {
 }
 
 /** For routes that leave errors to koa: it answers with the `status` and `expose` found on the error. */
-export async function errorsAsHttpErrors(_ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (error) {
+export function errorsAsHttpErrors(_ctx: Context, next: Next): Promise<void> {
+  // One promise per request, not an async function's two (bench/README.md, round 8); koa-compose
+  // turns a synchronous throw of `next` into a rejection before it gets here.
+  return next().then(undefined, (error: unknown) => {
     const converted = storeErrorAsGuestpassError(error);
     throw converted instanceof GuestpassError ? withHttpStatus(converted) : converted;
-  }
+  });
 }
 
 function withHttpStatus<E extends GuestpassError>(error: E): E & { status: number; expose: boolean } {

@@ -41,7 +41,7 @@ export function clientAddress(trust: ProxyTrust, peer: string, forwardedFor: str
  */
 export function trustedEdge(issuer: string, trust: ProxyTrust) {
   const { host, protocol } = new URL(issuer);
-  return async function pinRequestEdge(ctx: Context, next: Next): Promise<void> {
+  return function pinRequestEdge(ctx: Context, next: Next): Promise<void> {
     ctx.request.ip = clientAddress(trust, ctx.req.socket.remoteAddress ?? '', ctx.get('x-forwarded-for') || undefined);
     const headers = ctx.req.headers;
     headers.host = host;
@@ -49,7 +49,7 @@ export function trustedEdge(issuer: string, trust: ProxyTrust) {
     // Koa reads the scheme from X-Forwarded-Proto (the Provider is set to: see `Guestpass.mount`); it
     // is ISSUER's, whatever a client or proxy sends, so Secure cookies work behind a TLS proxy.
     headers['x-forwarded-proto'] = protocol.slice(0, -1);
-    await next();
+    return next();
   };
 }
 

@@ -5,7 +5,9 @@
  * secrets does not strand mail already queued. The admin console seals its cookies the same way,
  * under a purpose of its own.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+
+import { randomBytesPooled } from '../random_pool.ts';
 
 const version = 'v1';
 
@@ -31,7 +33,7 @@ function keyFor(secret: string, purpose: SealPurpose): Buffer {
 }
 
 export function seal(secrets: readonly string[], value: unknown, purpose: SealPurpose = queuedMail): string {
-  const iv = randomBytes(12);
+  const iv = randomBytesPooled(12);
   const cipher = createCipheriv('aes-256-gcm', keyFor(secrets[0]!, purpose), iv);
   const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
   return [version, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
