@@ -198,9 +198,8 @@ export class CodeRequests {
     const code = generateCode(policy.length);
     const binding = { interactionUid: record.uid, email: email.normalized };
     const stored = newCode(email.normalized, deliver ? digestCode(this.#deps.secrets[0]!, binding, code) : unmatchableDigest(), requestedAt, policy);
-    // In place of this request's stand-in only: held up past the cooldown (a store that stalled),
-    // a newer request for the address may have replaced it, and this older one must not void that.
-    // It keeps the stand-in's expiry: both expire at requestedAt + the policy's ttl.
+    // In place of this request's stand-in only (keeping its expiry, requestedAt + ttl): held up past the
+    // cooldown (a stalled store), a newer request for the address may have replaced it; not void that.
     if (!(await this.#deps.store.replaceCode(keys.code(email.normalized), standInId, stored))) throw new Error('a newer code request for the address came first: this older one is dropped');
     await this.#auditCodeRequest(record, email.normalized, eligibility, request, mailId);
     if (failure) throw failure.error;
