@@ -4,10 +4,26 @@
  */
 import { expect } from 'chai';
 
-import { createRedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
+import { createRedisStore, type RedisStore, type RedisStoreConfig } from '../../adapters/redis.ts';
 import type { Store } from '../../adapters/store.ts';
 import { storeContract } from './store_contract.ts';
 import { until } from './store/fixtures.ts';
+
+/** Runs `test` with a store of its own (its own key prefix), then closes it and deletes its keys. */
+type WithStore = (test: (store: RedisStore, keyPrefix: string) => Promise<void>) => Promise<void>;
+
+function withStoreOf(config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>): WithStore {
+  return async (test) => {
+    const redis = config();
+    const store = await createRedisStore({ redis });
+    try {
+      await test(store, redis.keyPrefix);
+    } finally {
+      await store.close();
+      await deleteKeysUnder(redis.keyPrefix);
+    }
+  };
+}
 
 /**
  * `plant` writes a raw string under a key (a client of the setup's own, outside any store): what a
@@ -35,24 +51,22 @@ export function redisStoreContract(
     },
   );
   settingsWatchContract(name, config, deleteKeysUnder);
-  unreadableEntryContract(name, config, deleteKeysUnder, plant);
-  expiriesContract(name, config, deleteKeysUnder, pttl);
+  unreadableEntryContract(name, withStoreOf(config, deleteKeysUnder), plant);
+  expiriesContract(name, withStoreOf(config, deleteKeysUnder), pttl);
 }
 
 /**
  * The expiries the store's steps leave, read with PTTL (-1: none): an entry has its latest
  * upsert's, an index set its longest member's (for ever once one member has none).
  */
-function expiriesContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>, pttl: (key: string) => Promise<number>): void {
+function expiriesContract(name: string, withStore: WithStore, pttl: (key: string) => Promise<number>): void {
   describe(`${name}: expiries`, () => {
-    it('an oidc entry takes the expiry of its latest upsert, none included, and an index set the longest of its members', async () => {
-      const redis = config();
-      const store = await createRedisStore({ redis });
-      const ttlOf = async (key: string) => {
-        const ms = await pttl(`${redis.keyPrefix}${key}`);
-        return ms < 0 ? ms : Math.ceil(ms / 1000);
-      };
-      try {
+    it('an oidc entry takes the expiry of its latest upsert, none included, and an index set the longest of its members', () =>
+      withStore(async (store, keyPrefix) => {
+        const ttlOf = async (key: string) => {
+          const ms = await pttl(`${keyPrefix}${key}`);
+          return ms < 0 ? ms : Math.ceil(ms / 1000);
+        };
         await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-1' }, 600);
         expect([await ttlOf('model:Session:session-1'), await ttlOf('account:account-1'), await ttlOf('uid:uid-1')]).to.deep.equal([600, 600, 600]);
         // A shorter member keeps the set's longer expiry; a longer one extends it.
@@ -76,19 +90,13 @@ function expiriesContract(name: string, config: () => RedisStoreConfig, deleteKe
         expect([await ttlOf('model:Session:session-1'), await ttlOf('account:account-3'), await ttlOf('uid:uid-1')]).to.deep.equal([-1, -1, -1]);
         await store.upsertModel('Session', 'session-1', { uid: 'uid-1', accountId: 'account-3' }, 90);
         expect([await ttlOf('model:Session:session-1'), await ttlOf('uid:uid-1')]).to.deep.equal([90, 90]);
-      } finally {
-        await store.close();
-        await deleteKeysUnder(redis.keyPrefix);
-      }
-    });
+      }));
 
-    it('the outbox\'s due set lasts as long as its longest mail: a new one gets an expiry, a longer mail extends it, a shorter one keeps it', async () => {
-      const redis = config();
-      const store = await createRedisStore({ redis });
-      const ttlOf = async (key: string) => Math.ceil((await pttl(`${redis.keyPrefix}${key}`)) / 1000);
-      const now = Date.now();
-      const mail = (id: string, notAfterSeconds: number) => ({ id, sealed: 's', label: 'l', state: 'queued' as const, attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + notAfterSeconds * 1000 });
-      try {
+    it('the outbox\'s due set lasts as long as its longest mail: a new one gets an expiry, a longer mail extends it, a shorter one keeps it', () =>
+      withStore(async (store, keyPrefix) => {
+        const ttlOf = async (key: string) => Math.ceil((await pttl(`${keyPrefix}${key}`)) / 1000);
+        const now = Date.now();
+        const mail = (id: string, notAfterSeconds: number) => ({ id, sealed: 's', label: 'l', state: 'queued' as const, attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + notAfterSeconds * 1000 });
         // A mail is kept until its notAfter, then an hour as a finished one: 4 200, 3 660 and 4 800 s here.
         await store.enqueueMail(mail('mail-1', 600));
         expect(await ttlOf('{outbox}:due')).to.be.within(4100, 4200);
@@ -96,57 +104,41 @@ function expiriesContract(name: string, config: () => RedisStoreConfig, deleteKe
         expect(await ttlOf('{outbox}:due')).to.be.within(4100, 4200);
         await store.enqueueMail(mail('mail-3', 1200));
         expect(await ttlOf('{outbox}:due')).to.be.within(4700, 4800);
-      } finally {
-        await store.close();
-        await deleteKeysUnder(redis.keyPrefix);
-      }
-    });
+      }));
   });
 }
 
 /** A store step that fails on an entry it cannot read leaves nothing half done; one that writes an entry whole replaces it. */
-function unreadableEntryContract(name: string, config: () => RedisStoreConfig, deleteKeysUnder: (prefix: string) => Promise<unknown>, plant: (key: string, value: string) => Promise<unknown>): void {
+function unreadableEntryContract(name: string, withStore: WithStore, plant: (key: string, value: string) => Promise<unknown>): void {
   describe(`${name}: an entry it cannot read`, () => {
-    it('upsertModel, putCode and enqueueMail replace an entry that is not a hash, as they replace any entry whole', async () => {
-      const redis = config();
-      const store = await createRedisStore({ redis });
-      try {
+    it('upsertModel, putCode and enqueueMail replace an entry that is not a hash, as they replace any entry whole', () =>
+      withStore(async (store, keyPrefix) => {
         const now = Date.now();
         const code = { codeId: 'code-a', email: 'ada@example.com', digest: 'd', issuedAt: now, expiresAt: now + 60_000, attempts: 0 };
         const mail = { id: 'mail-1', sealed: 's', label: 'l', state: 'queued' as const, attempts: 0, createdAt: now, nextAttemptAt: now, notAfter: now + 60_000 };
-        await plant(`${redis.keyPrefix}model:Interaction:interaction-1`, 'not a hash');
-        await plant(`${redis.keyPrefix}code:interaction-1`, 'not a hash');
-        await plant(`${redis.keyPrefix}{outbox}:mail:mail-1`, 'not a hash');
+        await plant(`${keyPrefix}model:Interaction:interaction-1`, 'not a hash');
+        await plant(`${keyPrefix}code:interaction-1`, 'not a hash');
+        await plant(`${keyPrefix}{outbox}:mail:mail-1`, 'not a hash');
         await store.upsertModel('Interaction', 'interaction-1', { uid: 'interaction-1' }, 60);
         await store.putCode('interaction-1', code, 60);
         await store.enqueueMail(mail);
         expect(await store.findModel('Interaction', 'interaction-1')).to.deep.equal({ uid: 'interaction-1' });
         expect(await store.readCode('interaction-1')).to.deep.equal(code);
         expect(await store.getMail('mail-1')).to.deep.equal(mail);
-      } finally {
-        await store.close();
-        await deleteKeysUnder(redis.keyPrefix);
-      }
-    });
+      }));
 
     // On a Cluster the entry's master is apart from the slot's, so the claim there is a command of its own.
-    it('claimSlotAndFindModel claims nothing when the entry cannot be read, so the resume it gates can be tried again', async () => {
-      const redis = config();
-      const store = await createRedisStore({ redis });
-      try {
+    it('claimSlotAndFindModel claims nothing when the entry cannot be read, so the resume it gates can be tried again', () =>
+      withStore(async (store, keyPrefix) => {
         const now = Date.now();
-        await plant(`${redis.keyPrefix}model:Interaction:interaction-1`, 'not a hash');
+        await plant(`${keyPrefix}model:Interaction:interaction-1`, 'not a hash');
         const failed = await store.claimSlotAndFindModel({ key: 'resume:interaction-1', ttlSeconds: 60, now }, 'Interaction', 'interaction-1').then(
           () => undefined,
           (error: unknown) => error,
         );
         expect(failed).to.be.instanceOf(Error);
         expect(await store.peekSlot('resume:interaction-1', now)).to.equal(undefined);
-      } finally {
-        await store.close();
-        await deleteKeysUnder(redis.keyPrefix);
-      }
-    });
+      }));
   });
 }
 
